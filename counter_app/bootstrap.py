@@ -1,0 +1,84 @@
+"""Wires settings, database, clock and policy into the services. Nothing is created at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from counter_app.adapters.db import tables as t
+from counter_app.adapters.db.engine import make_engine
+from counter_app.adapters.db.migrate import upgrade
+from counter_app.config import Settings, load_settings
+from counter_app.domain.policy import (
+    Policy,
+    PolicyError,
+    PolicyHolder,
+    default_policy_path,
+    load_policy,
+    load_policy_file,
+)
+from counter_app.services.clock import Clock, SystemClock
+from counter_app.services.returns import ReturnDesk
+
+
+@dataclass
+class App:
+    """Everything a front end (GUI, CLI, tests) needs, wired once."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    policies: PolicyHolder
+    desk: ReturnDesk
+    policy_warning: str | None = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    migrate: bool = True,
+) -> App:
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.db_url)
+    if migrate:
+        upgrade(engine)
+    clock = clock or SystemClock()
+    policy, warning = load_active_policy(engine, settings)
+    policies = PolicyHolder(policy)
+    desk = ReturnDesk(
+        engine, clock, policies, store_code=settings.store_code, counter_code=settings.counter_code
+    )
+    return App(settings, engine, clock, policies, desk, warning)
+
+
+def load_active_policy(engine: Engine, settings: Settings) -> tuple[Policy, str | None]:
+    """The policy head office published last, else the configured file, else the default.
+
+    A broken newer policy never stops the counter: the next valid one is used and the
+    problem is reported as a warning for the manager.
+    """
+    warning: str | None = None
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.policy_versions.c.version, t.policy_versions.c.toml).where(
+                t.policy_versions.c.active.is_(True)
+            )
+        ).first()
+    if row is not None:
+        try:
+            return load_policy(row[1], f"policy {row[0]}"), None
+        except PolicyError as exc:
+            warning = f"The published policy {row[0]} is invalid and was not used: {exc}"
+    if settings.policy_path:
+        try:
+            return load_policy_file(Path(settings.policy_path)), warning
+        except PolicyError as exc:
+            warning = f"The configured policy file is invalid and was not used: {exc}"
+    return load_policy_file(default_policy_path()), warning

@@ -1,0 +1,42 @@
+"""Keeping card numbers out: only brand and last 4 are ever stored, logged, printed or synced."""
+
+from __future__ import annotations
+
+import re
+
+_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+REDACTED = "[card number removed]"
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def redact_card_numbers(text: str) -> str:
+    """Replace anything that looks like a full card number (13–19 digits, Luhn-valid)."""
+
+    def _sub(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", match.group(0))
+        return REDACTED if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
+
+    return _CANDIDATE.sub(_sub, text)
+
+
+def contains_card_number(text: str) -> bool:
+    return redact_card_numbers(text) != text
+
+
+def last4(value: str | None) -> str | None:
+    """The last four digits of whatever card identifier was given, never more."""
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 4:
+        raise ValueError("a card needs its last 4 digits")
+    return digits[-4:]

@@ -1,0 +1,178 @@
+"""Staff sign-in, PINs (argon2id) and lockout, and the admin's user commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, update
+
+from counter_app.adapters.db import repository as repo
+from counter_app.adapters.db import tables as t
+from counter_app.domain.model import ROLES, User
+from counter_app.services.clock import Clock
+from counter_app.services.errors import BadInput, LockedOut, NotFound, SignInFailed
+from counter_app.services.unit_of_work import UnitOfWork
+from counter_app.services.validation import clean_text
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=5)
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_pin(pin: str) -> str:
+    check_pin_format(pin)
+    return _hasher.hash(pin)
+
+
+def check_pin_format(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise BadInput("A PIN is 4 to 12 digits.")
+
+
+def verify_pin(pin_hash: str, pin: str) -> bool:
+    try:
+        return _hasher.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(engine: Engine, clock: Clock, username: str, pin: str) -> User:
+    """The user behind `username` + `pin`, counting failures and locking out repeat guessing.
+
+    The same message for an unknown user and a wrong PIN, so names cannot be probed.
+    """
+    wrong = SignInFailed("Wrong user name or PIN. Try again.")
+    if len(username) > 64 or len(pin) > 64:
+        raise wrong
+    now = clock.now()
+    with UnitOfWork(engine, write=True) as uow:
+        row = repo.user_row(uow.conn, username)
+        if row is None or not row["active"]:
+            verify_pin(_DUMMY_HASH, pin)  # same time as a real check
+            raise wrong
+        if row["locked_until"] is not None and row["locked_until"] > now:
+            minutes = max(1, int((row["locked_until"] - now).total_seconds() // 60) + 1)
+            raise LockedOut(
+                f"Too many wrong PINs for {row['display_name']}. Try again in {minutes} min "
+                "or ask an administrator."
+            )
+        users = t.users.c
+        if not verify_pin(row["pin_hash"], pin):
+            failed = row["failed_attempts"] + 1
+            values: dict[str, object] = {"failed_attempts": failed}
+            if failed >= MAX_FAILED_ATTEMPTS:
+                values = {"failed_attempts": 0, "locked_until": now + LOCKOUT}
+            uow.conn.execute(update(t.users).where(users.id == row["id"]).values(**values))
+            repo.append_audit(
+                uow.conn,
+                at=now,
+                actor=username,
+                action="sign_in.failed",
+                subject=username,
+                data={"locked": failed >= MAX_FAILED_ATTEMPTS},
+            )
+            uow.commit()
+            if failed >= MAX_FAILED_ATTEMPTS:
+                raise LockedOut(
+                    f"Too many wrong PINs. {row['display_name']} is locked for "
+                    f"{int(LOCKOUT.total_seconds() // 60)} minutes."
+                )
+            raise wrong
+        if row["failed_attempts"] or row["locked_until"] is not None:
+            uow.conn.execute(
+                update(t.users)
+                .where(users.id == row["id"])
+                .values(failed_attempts=0, locked_until=None)
+            )
+            uow.commit()
+        return repo.to_user(row)
+
+
+_DUMMY_HASH = _hasher.hash("000000")
+
+
+def add_user(
+    engine: Engine,
+    clock: Clock,
+    username: str,
+    display_name: str,
+    role: str,
+    pin: str,
+    actor: str = "admin",
+) -> User:
+    username = username.strip()
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace(".", "").replace("_", "").isalnum()
+    ):
+        raise BadInput("A user name is 1 to 64 letters, digits, dots or underscores.")
+    if role not in ROLES:
+        raise BadInput(f"Role must be one of: {', '.join(ROLES)}.")
+    display_name = clean_text(display_name, "display name", 200) or username
+    pin_hash = hash_pin(pin)
+    with UnitOfWork(engine, write=True) as uow:
+        if repo.user_row(uow.conn, username) is not None:
+            raise BadInput(f"There is already a user called {username}.")
+        user_id = repo.insert_row(
+            uow.conn,
+            t.users,
+            {
+                "username": username,
+                "display_name": display_name,
+                "role": role,
+                "pin_hash": pin_hash,
+                "active": True,
+                "failed_attempts": 0,
+            },
+        )
+        repo.append_audit(
+            uow.conn,
+            at=clock.now(),
+            actor=actor,
+            action="user.added",
+            subject=username,
+            data={"role": role},
+        )
+        uow.commit()
+    return User(user_id, username, display_name, role, True)
+
+
+def set_pin(engine: Engine, clock: Clock, username: str, pin: str, actor: str = "admin") -> None:
+    pin_hash = hash_pin(pin)
+    _update_user(
+        engine,
+        clock,
+        username,
+        actor,
+        "user.pin_changed",
+        pin_hash=pin_hash,
+        failed_attempts=0,
+        locked_until=None,
+    )
+
+
+def disable_user(engine: Engine, clock: Clock, username: str, actor: str = "admin") -> None:
+    _update_user(engine, clock, username, actor, "user.disabled", active=False)
+
+
+def _update_user(
+    engine: Engine, clock: Clock, username: str, actor: str, action: str, **values: object
+) -> None:
+    with UnitOfWork(engine, write=True) as uow:
+        changed = uow.conn.execute(
+            update(t.users).where(t.users.c.username == username).values(**values)
+        )
+        if changed.rowcount != 1:
+            raise NotFound(f"There is no user called {username}.")
+        repo.append_audit(
+            uow.conn, at=clock.now(), actor=actor, action=action, subject=username, data={}
+        )
+        uow.commit()
+
+
+def list_users(engine: Engine) -> list[User]:
+    with UnitOfWork(engine) as uow:
+        return repo.list_users(uow.conn)

@@ -1,0 +1,47 @@
+"""Errors a cashier or manager sees: each message says what happened and what to do next."""
+
+from __future__ import annotations
+
+
+class CounterError(Exception):
+    """Base of every error meant for the person at the counter (str() is the message)."""
+
+
+class BadInput(CounterError):
+    pass
+
+
+class OrderNotFound(CounterError):
+    pass
+
+
+class ItemNotOnOrder(CounterError):
+    pass
+
+
+class AlreadyReturned(CounterError):
+    pass
+
+
+class NotRefundable(CounterError):
+    pass
+
+
+class OverrideRefused(CounterError):
+    pass
+
+
+class SignInFailed(CounterError):
+    pass
+
+
+class LockedOut(SignInFailed):
+    pass
+
+
+class AlreadyCommitted(CounterError):
+    pass
+
+
+class NotFound(CounterError):
+    pass

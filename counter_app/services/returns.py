@@ -1,0 +1,718 @@
+"""The return desk: one method per thing the cashier or manager does, in the order of §2.
+
+A `ReturnDraft` holds the return in progress in memory; nothing is written until
+`commit_return`, which writes everything in ONE transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from counter_app.adapters.db import repository as repo
+from counter_app.adapters.db import tables as t
+from counter_app.domain.cards import redact_card_numbers
+from counter_app.domain.model import Order, OrderLine, User
+from counter_app.domain.money import Money
+from counter_app.domain.policy import (
+    CustomerHistory,
+    Decision,
+    Inspection,
+    LineFacts,
+    PastReturn,
+    PolicyHolder,
+    evaluate,
+)
+from counter_app.domain.refund import OverRefund, split_refund
+from counter_app.services import auth
+from counter_app.services.clock import Clock
+from counter_app.services.errors import (
+    AlreadyCommitted,
+    AlreadyReturned,
+    BadInput,
+    ItemNotOnOrder,
+    NotRefundable,
+    OrderNotFound,
+    OverrideRefused,
+)
+from counter_app.services.unit_of_work import UnitOfWork
+from counter_app.services.validation import clean_code, clean_text, printable
+
+HISTORY_DAYS = 365
+OPEN_BOX_PRICE_PERCENT = 80
+LOCATION_BY_DISPOSITION = {
+    "restock_new": "sellable",
+    "restock_open_box": "open_box",
+    "return_to_vendor": "vendor",
+    "scrap": "scrap",
+}
+
+
+@dataclass(frozen=True)
+class OverrideGrant:
+    """A manager's approval, bound to one draft and one line, usable once."""
+
+    grant_id: str
+    draft_id: str
+    line_no: int
+    manager: User
+    reason: str
+    note: str
+    rule_codes: tuple[str, ...]
+
+
+@dataclass
+class DraftLine:
+    line: OrderLine
+    quantity: int = 1
+    verified: bool = False
+    serial_presented: str | None = None
+    inspection: Inspection | None = None
+    feedback: str = ""
+    photo_path: str | None = None
+    photo_sha256: str | None = None
+    decision: Decision | None = None
+    override: OverrideGrant | None = None
+
+    @property
+    def approved(self) -> bool:
+        d = self.decision
+        if d is None:
+            return False
+        if d.outcome in ("approve", "approve_with_fee"):
+            return True
+        return self.override is not None and d.overridable
+
+    @property
+    def refund(self) -> Money:
+        """Paid for these units, minus the fee; zero unless approved."""
+        if not self.approved or self.decision is None:
+            return Money.zero(self.line.paid.currency)
+        gross = self.line.refund_for(self.quantity)
+        return (gross - self.decision.fee).max(Money.zero(gross.currency))
+
+
+@dataclass
+class ReturnDraft:
+    order: Order
+    cashier: User
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    lines: dict[int, DraftLine] = field(default_factory=dict)
+    customer_history: CustomerHistory = field(default_factory=CustomerHistory)
+
+    def selected(self) -> list[DraftLine]:
+        return [self.lines[n] for n in sorted(self.lines)]
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    lines: tuple[tuple[int, Money, Money], ...]  # line_no, refund, fee
+    total: Money
+    fees: Money
+    tenders_allowed: tuple[str, ...]
+    blocked: tuple[str, ...]  # plain-words reasons the return cannot be confirmed yet
+
+
+@dataclass(frozen=True)
+class CommittedReturn:
+    ref: str
+    return_id: int
+    total: Money
+    tender: str
+    store_credit_code: str | None
+    created_at: datetime
+
+
+class ReturnDesk:
+    """The use cases of one counter, wired by bootstrap()."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        policies: PolicyHolder,
+        *,
+        store_code: str,
+        counter_code: str,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.policies = policies
+        self.store_code = store_code
+        self.counter_code = counter_code
+
+    # ------------------------------------------------------------ 1. identify
+    def find_order(self, code: str) -> Order:
+        number = clean_code(code, "order number")
+        with UnitOfWork(self.engine) as uow:
+            order_id = repo.order_id_by_number(uow.conn, number)
+            if order_id is None and number.upper() != number:
+                order_id = repo.order_id_by_number(uow.conn, number.upper())
+            order = repo.load_order(uow.conn, order_id) if order_id is not None else None
+        if order is None:
+            raise OrderNotFound(
+                f"No order {printable(number)} in this store's records. Check the number, or "
+                "search by phone, e-mail or card."
+            )
+        return order
+
+    def search_orders(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        card_last4: str | None = None,
+        on_date: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        if not any([phone, email, card_last4, on_date]):
+            raise BadInput("Enter a phone number, an e-mail, the card's last 4 digits or a date.")
+        if card_last4 is not None and not (card_last4.isdigit() and len(card_last4) == 4):
+            raise BadInput("Enter exactly the last 4 digits of the card.")
+        if email is not None and (len(email) > 254 or "@" not in email):
+            raise BadInput("That e-mail address does not look right.")
+        if phone is not None and (len(phone) > 40 or not phone.strip()):
+            raise BadInput("That phone number does not look right.")
+        day_end = on_date + timedelta(days=1) if on_date else None
+        with UnitOfWork(self.engine) as uow:
+            ids = repo.search_order_ids(
+                uow.conn,
+                phone=phone.strip() if phone else None,
+                email=email.strip() if email else None,
+                card_last4=card_last4,
+                placed_from=on_date,
+                placed_to=day_end,
+                limit=limit,
+            )
+            return [o for o in (repo.load_order(uow.conn, i) for i in ids) if o is not None]
+
+    # ------------------------------------------------------------ 2. verify
+    def start_return(self, order: Order, cashier: User) -> ReturnDraft:
+        draft = ReturnDraft(order=order, cashier=cashier)
+        if order.customer is not None:
+            draft.customer_history = self._history(order.customer.id, order.customer.loyalty_tier)
+        return draft
+
+    def _history(self, customer_id: int, tier: str | None) -> CustomerHistory:
+        since = self.clock.now() - timedelta(days=HISTORY_DAYS)
+        with UnitOfWork(self.engine) as uow:
+            rows = repo.past_returns(uow.conn, customer_id, since)
+        currency = self.policies.current.currency
+        past = tuple(PastReturn(at, Money(minor, currency), False) for at, minor in rows)
+        return CustomerHistory(loyalty_tier=tier, past_returns=past)
+
+    def select_line(self, draft: ReturnDraft, line_no: int, quantity: int = 1) -> DraftLine:
+        try:
+            line = draft.order.line(line_no)
+        except KeyError:
+            raise ItemNotOnOrder(f"Order {draft.order.number} has no line {line_no}.") from None
+        if quantity <= 0:
+            raise BadInput("The quantity to return must be at least 1.")
+        if line.returnable_quantity <= 0:
+            raise AlreadyReturned(
+                f"{line.name} was already returned in full ({line.returned_quantity} of "
+                f"{line.quantity})."
+            )
+        if quantity > line.returnable_quantity:
+            raise BadInput(f"Only {line.returnable_quantity} of {line.name} can still be returned.")
+        current = draft.lines.get(line_no)
+        if current is None:
+            current = DraftLine(line=line, quantity=quantity)
+            draft.lines[line_no] = current
+        else:
+            current.quantity = quantity
+        current.decision = None
+        return current
+
+    def verify_item(self, draft: ReturnDraft, barcode: str, serial: str | None = None) -> DraftLine:
+        """The scanned product must be on the order; it selects (or adds one unit to) its line."""
+        code = clean_code(barcode, "product barcode")
+        candidates = [ln for ln in draft.order.lines if code in ln.barcodes or code == ln.sku]
+        if not candidates:
+            with UnitOfWork(self.engine) as uow:
+                sku = repo.sku_for_barcode(uow.conn, code)
+            candidates = [ln for ln in draft.order.lines if sku is not None and ln.sku == sku]
+        if not candidates:
+            raise ItemNotOnOrder(
+                f"The item {printable(code)} is not on order {draft.order.number}. "
+                "Check you scanned the right item or the right order."
+            )
+        open_lines = [ln for ln in candidates if ln.returnable_quantity > 0]
+        if not open_lines:
+            raise AlreadyReturned(f"{candidates[0].name} on this order was already returned.")
+        line = open_lines[0]
+        draft_line = draft.lines.get(line.line_no)
+        if draft_line is None:
+            draft_line = self.select_line(draft, line.line_no, 1)
+        elif draft_line.verified and draft_line.quantity < line.returnable_quantity:
+            draft_line.quantity += 1
+        draft_line.verified = True
+        if serial is not None:
+            draft_line.serial_presented = clean_code(serial, "serial number")
+        draft_line.decision = None
+        return draft_line
+
+    def set_serial(self, draft: ReturnDraft, line_no: int, serial: str) -> None:
+        draft_line = self._draft_line(draft, line_no)
+        draft_line.serial_presented = clean_code(serial, "serial number")
+        draft_line.decision = None
+
+    # ------------------------------------------------------------ 3. inspect
+    def record_inspection(
+        self,
+        draft: ReturnDraft,
+        line_no: int,
+        *,
+        reason_code: str,
+        condition: str,
+        notes: str = "",
+        feedback: str = "",
+        photo_path: str | None = None,
+        photo_sha256: str | None = None,
+    ) -> DraftLine:
+        policy = self.policies.current
+        reasons = {code for code, _ in policy.reason_codes}
+        conditions = {code for code, _ in policy.conditions}
+        if reason_code not in reasons:
+            raise BadInput("Pick a return reason from the list.")
+        if condition not in conditions:
+            raise BadInput("Pick the item's condition from the list.")
+        draft_line = self._draft_line(draft, line_no)
+        draft_line.inspection = Inspection(
+            reason_code=reason_code,
+            condition=condition,
+            notes=redact_card_numbers(clean_text(notes, "note")),
+        )
+        draft_line.feedback = redact_card_numbers(clean_text(feedback, "feedback"))
+        draft_line.photo_path = photo_path
+        draft_line.photo_sha256 = photo_sha256
+        draft_line.decision = None
+        return draft_line
+
+    def _draft_line(self, draft: ReturnDraft, line_no: int) -> DraftLine:
+        if line_no not in draft.lines:
+            raise ItemNotOnOrder(f"Line {line_no} is not part of this return yet. Scan the item.")
+        return draft.lines[line_no]
+
+    # ------------------------------------------------------------ 4. decide
+    def evaluate(self, draft: ReturnDraft) -> dict[int, Decision]:
+        policy = self.policies.current
+        now = self.clock.now()
+        for draft_line in draft.selected():
+            if draft_line.inspection is None:
+                continue
+            draft_line.decision = evaluate(
+                self._facts(draft, draft_line),
+                draft_line.inspection,
+                draft.customer_history,
+                now,
+                policy,
+            )
+        return {n: d.decision for n, d in draft.lines.items() if d.decision is not None}
+
+    def _facts(self, draft: ReturnDraft, draft_line: DraftLine) -> LineFacts:
+        line, order = draft_line.line, draft.order
+        return LineFacts(
+            sku=line.sku,
+            category=line.category,
+            channel=order.channel,
+            purchased_at=order.placed_at,
+            unit_paid=line.unit_paid(),
+            quantity_sold=line.quantity,
+            quantity_already_returned=line.returned_quantity,
+            quantity_requested=draft_line.quantity,
+            serialised=line.serialised,
+            serial_sold=line.serial,
+            serial_presented=draft_line.serial_presented,
+            has_receipt=True,
+            tenders_paid=order.tenders,
+            cash_paid=order.cash_paid,
+            final_sale=line.final_sale,
+        )
+
+    # ------------------------------------------------------------ 5. override
+    def authorize_override(
+        self,
+        draft: ReturnDraft,
+        line_no: int,
+        *,
+        manager_username: str,
+        pin: str,
+        reason: str,
+        note: str = "",
+    ) -> OverrideGrant:
+        draft_line = self._draft_line(draft, line_no)
+        decision = draft_line.decision
+        if decision is None:
+            raise OverrideRefused("Check the item first; there is nothing to approve yet.")
+        if decision.outcome in ("approve", "approve_with_fee"):
+            raise OverrideRefused("This item is already approved; no override is needed.")
+        if not decision.overridable:
+            raise OverrideRefused(
+                "This cannot be overridden by anyone: " + _reason_text(decision, hard_only=True)
+            )
+        reason = clean_text(reason, "override reason", 64)
+        if not reason:
+            raise BadInput("The manager must give a reason for the override.")
+        if manager_username == draft.cashier.username:
+            raise OverrideRefused(
+                "You cannot approve your own return. Ask another manager to sign in here."
+            )
+        manager = auth.authenticate(self.engine, self.clock, manager_username, pin)
+        if manager.id == draft.cashier.id:
+            raise OverrideRefused(
+                "You cannot approve your own return. Ask another manager to sign in here."
+            )
+        if not manager.can_approve:
+            raise OverrideRefused(f"{manager.display_name} is not a manager and cannot approve.")
+        grant = OverrideGrant(
+            grant_id=str(uuid.uuid4()),
+            draft_id=draft.id,
+            line_no=line_no,
+            manager=manager,
+            reason=reason,
+            note=redact_card_numbers(clean_text(note, "note")),
+            rule_codes=tuple(r.code for r in decision.reasons if not r.hard),
+        )
+        draft_line.override = grant
+        return grant
+
+    # ------------------------------------------------------------ 6. refund
+    def refund_summary(self, draft: ReturnDraft) -> RefundSummary:
+        currency = draft.order.currency
+        blocked: list[str] = []
+        if not draft.lines:
+            blocked.append("Scan or pick at least one item to return.")
+        tenders: set[str] | None = None
+        rows = []
+        for dl in draft.selected():
+            name = dl.line.name
+            if dl.inspection is None:
+                blocked.append(f"{name}: pick a reason and a condition.")
+                continue
+            if dl.decision is None:
+                blocked.append(f"{name}: not checked against the policy yet.")
+                continue
+            if not dl.approved:
+                if dl.decision.overridable:
+                    blocked.append(f"{name}: needs a manager's approval.")
+                else:
+                    blocked.append(f"{name}: cannot be returned — remove it from the return.")
+                continue
+            allowed = set(dl.decision.tenders_allowed) or {"original", "store_credit"}
+            tenders = allowed if tenders is None else tenders & allowed
+            rows.append((dl.line.line_no, dl.refund, dl.decision.fee))
+        total = sum((r[1] for r in rows), Money.zero(currency))
+        fees = sum((r[2] for r in rows), Money.zero(currency))
+        order_tenders = tuple(
+            x for x in ("original", "cash", "store_credit", "exchange") if x in (tenders or set())
+        )
+        if rows and not order_tenders:
+            blocked.append("The items allow no common refund tender: return them separately.")
+        return RefundSummary(tuple(rows), total, fees, order_tenders, tuple(blocked))
+
+    # ------------------------------------------------------------ 7. commit
+    def commit_return(self, draft: ReturnDraft, tender: str) -> CommittedReturn:
+        """Write the whole return in one transaction; afterwards nothing of it can be lost."""
+        summary = self.refund_summary(draft)
+        if summary.blocked:
+            raise NotRefundable(" ".join(summary.blocked))
+        if tender not in summary.tenders_allowed:
+            raise BadInput("That refund tender is not allowed for these items.")
+        for dl in draft.selected():
+            if dl.override is not None and dl.override.draft_id != draft.id:
+                raise OverrideRefused("That approval belongs to another return.")
+        policy = self.policies.current
+        now = self.clock.now()
+        try:
+            with UnitOfWork(self.engine, write=True) as uow:
+                result = self._write_return(uow, draft, summary, tender, policy.version, now)
+                uow.commit()
+        except IntegrityError as exc:
+            text = str(exc.orig) if exc.orig else str(exc)
+            if "draft_id" in text or "grant_id" in text:
+                raise AlreadyCommitted("This return was already confirmed.") from None
+            raise
+        return result
+
+    def _write_return(
+        self,
+        uow: UnitOfWork,
+        draft: ReturnDraft,
+        summary: RefundSummary,
+        tender: str,
+        policy_version: str,
+        now: datetime,
+    ) -> CommittedReturn:
+        conn = uow.conn
+        order = draft.order
+        # Reserve quantities first (in line order, so two counters lock in the same order).
+        for dl in draft.selected():
+            if not repo.reserve_line_quantity(conn, dl.line.id, dl.quantity):
+                raise AlreadyReturned(
+                    f"{dl.line.name} was just returned at another counter. Start again with "
+                    "the order to see what is left."
+                )
+        # Charge the payments as they are now: another counter may have refunded since.
+        fresh = repo.load_order(conn, order.id)
+        assert fresh is not None
+        try:
+            parts = split_refund(summary.total, fresh.payments, tender)
+        except OverRefund as exc:
+            raise NotRefundable(
+                "This refund is more than what is left on the order's payments."
+            ) from exc
+        for part in parts:
+            if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
+                raise NotRefundable("The order's payments were refunded at another counter.")
+        seq = repo.next_sequence(conn, f"{self.store_code}-{self.counter_code}")
+        ref = f"R-{self.store_code}-{self.counter_code}-{seq:06d}"
+        return_id = repo.insert_row(
+            conn,
+            t.returns,
+            {
+                "ref": ref,
+                "order_id": order.id,
+                "customer_id": order.customer.id if order.customer else None,
+                "store_code": self.store_code,
+                "counter_code": self.counter_code,
+                "cashier_id": draft.cashier.id,
+                "created_at": now,
+                "currency": order.currency,
+                "total_refund_minor": summary.total.minor,
+                "tender_choice": tender,
+                "policy_version": policy_version,
+                "draft_id": draft.id,
+            },
+        )
+        refund_by_line = {no: (refund, fee) for no, refund, fee in summary.lines}
+        line_payloads = []
+        for dl in draft.selected():
+            assert dl.decision is not None and dl.inspection is not None
+            refund, fee = refund_by_line[dl.line.line_no]
+            disposition = dl.decision.disposition
+            repo.insert_row(
+                conn,
+                t.return_lines,
+                {
+                    "return_id": return_id,
+                    "order_line_id": dl.line.id,
+                    "line_no": dl.line.line_no,
+                    "sku": dl.line.sku,
+                    "quantity": dl.quantity,
+                    "refund_minor": refund.minor,
+                    "fee_minor": fee.minor,
+                    "reason_code": dl.inspection.reason_code,
+                    "condition": dl.inspection.condition,
+                    "notes": dl.inspection.notes,
+                    "feedback": dl.feedback,
+                    "serial": dl.serial_presented,
+                    "photo_path": dl.photo_path,
+                    "photo_sha256": dl.photo_sha256,
+                    "outcome": "override" if dl.override else dl.decision.outcome,
+                    "disposition": disposition,
+                    "reasons_json": json.dumps(
+                        [
+                            {"code": r.code, "message": r.message, "hard": r.hard}
+                            for r in dl.decision.reasons
+                        ],
+                        ensure_ascii=False,
+                    ),
+                },
+            )
+            stock_sku = dl.line.sku
+            if disposition == "restock_open_box":
+                stock_sku = repo.ensure_open_box_product(conn, dl.line.sku, OPEN_BOX_PRICE_PERCENT)
+            location = LOCATION_BY_DISPOSITION[disposition]
+            repo.move_stock(
+                conn,
+                sku=stock_sku,
+                location=location,
+                quantity=dl.quantity,
+                cause="return",
+                at=now,
+                return_id=return_id,
+                note=ref,
+            )
+            repo.add_outbox(
+                conn,
+                kind="stock.movement",
+                at=now,
+                store=self.store_code,
+                return_id=return_id,
+                payload={
+                    "sku": stock_sku,
+                    "location": location,
+                    "quantity": dl.quantity,
+                    "cause": "return",
+                    "ref": ref,
+                },
+            )
+            if disposition == "restock_open_box":
+                repo.add_print_job(
+                    conn, kind="shelf_label", subject=f"{ref}#{dl.line.line_no}", at=now
+                )
+            if dl.override is not None:
+                grant = dl.override
+                repo.insert_row(
+                    conn,
+                    t.overrides,
+                    {
+                        "grant_id": grant.grant_id,
+                        "return_id": return_id,
+                        "line_no": dl.line.line_no,
+                        "manager_id": grant.manager.id,
+                        "cashier_id": draft.cashier.id,
+                        "reason": grant.reason,
+                        "note": grant.note,
+                        "rule_codes": ",".join(grant.rule_codes),
+                        "created_at": now,
+                    },
+                )
+                override_data = {
+                    "ref": ref,
+                    "line_no": dl.line.line_no,
+                    "manager": grant.manager.username,
+                    "reason": grant.reason,
+                    "rule_codes": list(grant.rule_codes),
+                }
+                repo.append_audit(
+                    conn,
+                    at=now,
+                    actor=grant.manager.username,
+                    action="override.granted",
+                    subject=ref,
+                    data=override_data,
+                )
+                repo.add_outbox(
+                    conn,
+                    kind="override.granted",
+                    at=now,
+                    store=self.store_code,
+                    return_id=return_id,
+                    payload=override_data,
+                )
+            line_payloads.append(
+                {
+                    "line_no": dl.line.line_no,
+                    "sku": dl.line.sku,
+                    "quantity": dl.quantity,
+                    "refund_minor": refund.minor,
+                    "fee_minor": fee.minor,
+                    "condition": dl.inspection.condition,
+                    "reason": dl.inspection.reason_code,
+                    "disposition": disposition,
+                    "photo_sha256": dl.photo_sha256,
+                }
+            )
+        policy = self.policies.current
+        credit_code: str | None = None
+        refund_payloads: list[dict[str, Any]] = []
+        payments = {p.id: p for p in order.payments}
+        for part in parts:
+            status = "pending" if part.paid_out_as == "card" else "paid"
+            repo.insert_row(
+                conn,
+                t.refunds,
+                {
+                    "return_id": return_id,
+                    "tender": part.paid_out_as,
+                    "payment_id": part.payment_id,
+                    "amount_minor": part.amount.minor,
+                    "status": status,
+                },
+            )
+            pay = payments[part.payment_id]
+            refund_payloads.append(
+                {
+                    "tender": part.paid_out_as,
+                    "amount_minor": part.amount.minor,
+                    "charged_tender": part.charged_tender,
+                    "card_brand": pay.card_brand if part.paid_out_as == "card" else None,
+                    "card_last4": pay.card_last4 if part.paid_out_as == "card" else None,
+                }
+            )
+        if tender == "store_credit" and summary.total:
+            bonus = summary.total.percent(_bonus_percent(draft))
+            amount = summary.total + bonus
+            credit_code = f"SC-{self.store_code}-{self.counter_code}-{seq:06d}"
+            repo.insert_row(
+                conn,
+                t.store_credits,
+                {
+                    "code": credit_code,
+                    "return_id": return_id,
+                    "amount_minor": amount.minor,
+                    "balance_minor": amount.minor,
+                    "currency": order.currency,
+                    "issued_at": now,
+                },
+            )
+            repo.add_outbox(
+                conn,
+                kind="store_credit.issued",
+                at=now,
+                store=self.store_code,
+                return_id=return_id,
+                payload={
+                    "code": credit_code,
+                    "ref": ref,
+                    "amount_minor": amount.minor,
+                    "bonus_minor": bonus.minor,
+                    "currency": order.currency,
+                },
+            )
+        return_payload = {
+            "ref": ref,
+            "order_number": order.number,
+            "counter": self.counter_code,
+            "cashier": draft.cashier.username,
+            "currency": order.currency,
+            "total_minor": summary.total.minor,
+            "tender": tender,
+            "lines": line_payloads,
+            "refunds": refund_payloads,
+            "policy_version": policy.version,
+        }
+        repo.add_outbox(
+            conn,
+            kind="return.committed",
+            at=now,
+            store=self.store_code,
+            return_id=return_id,
+            payload=return_payload,
+        )
+        record = repo.append_audit(
+            conn,
+            at=now,
+            actor=draft.cashier.username,
+            action="return.committed",
+            subject=ref,
+            data=return_payload,
+        )
+        repo.add_outbox(
+            conn,
+            kind="audit.head",
+            at=now,
+            store=self.store_code,
+            return_id=return_id,
+            payload={"seq": record.seq, "hash": record.hash},
+        )
+        repo.add_print_job(conn, kind="return_receipt", subject=ref, at=now, copy="customer")
+        return CommittedReturn(ref, return_id, summary.total, tender, credit_code, now)
+
+
+def _bonus_percent(draft: ReturnDraft) -> Any:
+    bonuses = [dl.decision.store_credit_bonus_percent for dl in draft.selected() if dl.decision]
+    return min(bonuses) if bonuses else 0
+
+
+def _reason_text(decision: Decision, hard_only: bool = False) -> str:
+    reasons = [r for r in decision.reasons if r.hard or not hard_only]
+    return " ".join(r.message for r in reasons) or "policy"

@@ -1,0 +1,42 @@
+"""Input checks shared by every entry point (scanner, keyboard, CLI): refuse junk early."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from counter_app.services.errors import BadInput
+
+MAX_CODE = 64
+MAX_TEXT = 2000
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.:/+]*$")
+
+
+def clean_code(text: str, what: str = "code") -> str:
+    """A scanned or typed code, trimmed; refuses control characters, junk and huge input."""
+    if not isinstance(text, str):
+        raise BadInput(f"That {what} could not be read. Scan it again or type it.")
+    stripped = text.strip()
+    if not stripped:
+        raise BadInput(f"No {what} was entered. Scan the barcode or type the number.")
+    if len(stripped) > MAX_CODE:
+        raise BadInput(f"That {what} is too long to be real. Scan it again or type it.")
+    if not _CODE.match(stripped):
+        raise BadInput(
+            f"'{printable(stripped)}' is not a valid {what}. Scan it again or type the number."
+        )
+    return stripped
+
+
+def clean_text(text: str, what: str = "note", limit: int = MAX_TEXT) -> str:
+    """Free text (notes, reasons): no control characters, bounded length."""
+    if len(text) > limit:
+        raise BadInput(f"The {what} is too long (at most {limit} characters).")
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return cleaned.strip()
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """Text safe to echo back in a message: control characters removed, shortened."""
+    cleaned = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
