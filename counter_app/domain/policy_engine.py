@@ -1,0 +1,384 @@
+"""The return-policy engine: one pure function from facts to a decision with reasons.
+
+Order of checks: hard limits first (nobody can override them, so nothing else matters once
+one fails), then soft denials, referrals, and finally the money (fee, refund, tenders).
+Every reason carries a stable code, its English message and the parameters that filled it,
+so the UI can translate `MESSAGE_TEMPLATES[code]` itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+
+from counter_app.domain.money import Money
+from counter_app.domain.policy_model import (
+    KNOWN_CONDITIONS,
+    CategoryRule,
+    CustomerHistory,
+    Decision,
+    Inspection,
+    LineFacts,
+    Policy,
+    Reason,
+)
+
+# English message per reason code; `{name}` placeholders are the Reason.params keys.
+MESSAGE_TEMPLATES: dict[str, str] = {
+    "UNKNOWN_ORDER": "The order could not be found; nothing can be refunded against it.",
+    "CURRENCY_MISMATCH": "The order was paid in {currency}, but this store's policy is in "
+    "{policy_currency}.",
+    "BAD_QUANTITY": "Quantity to return must be at least 1 (asked: {requested}).",
+    "ALREADY_RETURNED": "Only {remaining} of {sold} can still be returned ({returned} already "
+    "returned); asked to return {requested}.",
+    "OVER_REFUND": "Refund of {refund} would be more than the {remaining_paid} still unrefunded "
+    "on this line.",
+    "NON_RETURNABLE": "{category} items cannot be returned.",
+    "FINAL_SALE": "This item was sold as final sale and cannot be returned.",
+    "WINDOW_EXPIRED": "Bought {days_ago} days ago; {category} can be returned within "
+    "{window_days} days (last day was {deadline}).",
+    "HOLIDAY_EXTENSION": "Bought during {holiday}: returnable until {deadline}.",
+    "LOYALTY_EXTENSION": "{tier} member: {extra_days} extra days to return, until {deadline}.",
+    "RECEIPT_REQUIRED": "{category} items cannot be returned without the order or receipt.",
+    "RECEIPTLESS_NOT_ALLOWED": "Returns without a receipt are not accepted.",
+    "RECEIPTLESS": "No receipt: store credit only, at the lowest price of the last {days} days "
+    "({price} each).",
+    "RECEIPTLESS_LIMIT": "Customer has made {count} returns without receipt worth {value} in the "
+    "last {period_days} days, this one included; the limit is {max_count} returns and "
+    "{max_value}.",
+    "CONDITION_NOT_ACCEPTED": "{category} items in condition '{condition}' cannot be returned.",
+    "CUSTOMER_DAMAGE": "The item was damaged by the customer.",
+    "UNKNOWN_REASON": "Return reason '{reason}' is not in the policy's list.",
+    "SERIAL_MISMATCH": "Serial number {presented} does not match the one sold ({sold}).",
+    "SERIAL_MISSING": "This product has a serial number; it was not scanned or is not on the "
+    "order.",
+    "RESTOCKING_FEE": "Restocking fee of {fee} for {condition} {category} items ({percent}%, at "
+    "least {minimum} each).",
+    "DEFECTIVE": "Defective: accepted without fee and sent back to the vendor.",
+    "LOW_VALUE_AUTO": "Refund {refund} is below {threshold}: approved on the fast path.",
+    "OVER_VALUE_LIMIT": "Refund {refund} is above {threshold}: a manager must approve.",
+    "FREQUENT_RETURNER": "Customer has made {count} returns in the last {days} days, this one "
+    "included; more than {limit} needs a manager.",
+}
+
+
+def _reason(code: str, hard: bool = False, **params: object) -> Reason:
+    text = {k: str(v) for k, v in params.items()}
+    return Reason(code, MESSAGE_TEMPLATES[code].format(**text), hard, MappingProxyType(text))
+
+
+def _label(category: str) -> str:
+    return category.replace("_", " ").capitalize()
+
+
+def _zero(policy: Policy) -> Money:
+    return Money.zero(policy.currency)
+
+
+def _hard_deny(policy: Policy, reasons: list[Reason], condition: str) -> Decision:
+    return Decision(
+        outcome="deny",
+        fee=_zero(policy),
+        refund=_zero(policy),
+        tenders_allowed=(),
+        reasons=tuple(reasons),
+        overridable=False,
+        disposition=_disposition(policy, condition),
+        store_credit_bonus_percent=Decimal(0),
+        override_refund=_zero(policy),
+        override_fee=_zero(policy),
+    )
+
+
+def unknown_order_decision(policy: Policy) -> Decision:
+    """The hard deny for an order the service could not find at all (not a receiptless return)."""
+    return _hard_deny(policy, [_reason("UNKNOWN_ORDER", hard=True)], "new")
+
+
+def _disposition(policy: Policy, condition: str) -> str:
+    rule = policy.condition_rules.get(condition)
+    return rule.disposition if rule else "scrap"
+
+
+def _local_date(moment: datetime, policy: Policy) -> date:
+    return moment.astimezone(policy.zone).date()
+
+
+def _require_aware(name: str, moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+
+
+def evaluate(
+    line: LineFacts,
+    inspection: Inspection,
+    history: CustomerHistory,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    """Decide one returned line against `policy` at time `now` (pure; no I/O, no clock)."""
+    _require_aware("now", now)
+    _require_aware("purchased_at", line.purchased_at)
+    rule = policy.category(line.category)
+    condition = inspection.condition
+    defective = condition == "defective"
+
+    # --- hard limits -------------------------------------------------------------------
+    hard: list[Reason] = []
+    currencies = {line.unit_paid.currency, line.cash_paid.currency}
+    if line.lowest_recent_price is not None:
+        currencies.add(line.lowest_recent_price.currency)
+    if currencies != {policy.currency}:
+        bad = sorted(currencies - {policy.currency}) or [policy.currency]
+        hard.append(
+            _reason("CURRENCY_MISMATCH", True, currency=bad[0], policy_currency=policy.currency)
+        )
+        return _hard_deny(policy, hard, condition)
+    remaining = line.quantity_sold - line.quantity_already_returned
+    if line.quantity_requested <= 0:
+        hard.append(_reason("BAD_QUANTITY", True, requested=line.quantity_requested))
+    elif line.quantity_requested > remaining:
+        hard.append(
+            _reason(
+                "ALREADY_RETURNED",
+                True,
+                remaining=max(remaining, 0),
+                sold=line.quantity_sold,
+                returned=line.quantity_already_returned,
+                requested=line.quantity_requested,
+            )
+        )
+    unit_price = line.unit_paid
+    if not line.has_receipt and line.lowest_recent_price is not None:
+        unit_price = line.lowest_recent_price.min(line.unit_paid)
+    gross = unit_price * max(line.quantity_requested, 0)
+    remaining_paid = line.unit_paid * max(remaining, 0)
+    if not hard and (unit_price.is_negative() or gross > remaining_paid):
+        hard.append(_reason("OVER_REFUND", True, refund=gross, remaining_paid=remaining_paid))
+    if not rule.returnable and rule.non_returnable_hard:
+        hard.append(_reason("NON_RETURNABLE", True, category=_label(line.category)))
+    serial_problem = _serial_reason(line, policy)
+    if serial_problem is not None and serial_problem.hard:
+        hard.append(serial_problem)
+    if hard:
+        return _hard_deny(policy, hard, condition)
+
+    # --- soft denials ------------------------------------------------------------------
+    denials: list[Reason] = []
+    referrals: list[Reason] = []
+    notes: list[Reason] = []
+    category = _label(line.category)
+
+    if not rule.returnable and not defective:
+        denials.append(_reason("NON_RETURNABLE", category=category))
+    if (line.final_sale or rule.final_sale) and not defective:
+        denials.append(_reason("FINAL_SALE"))
+    if line.has_receipt:
+        denials.extend(_window_reasons(line, rule, history, now, policy, notes))
+    if serial_problem is not None:
+        denials.append(serial_problem)
+    if condition not in KNOWN_CONDITIONS:
+        denials.append(_reason("CONDITION_NOT_ACCEPTED", category=category, condition=condition))
+    elif not defective and condition not in rule.accepted_conditions:
+        if condition == "damaged":
+            denials.append(_reason("CUSTOMER_DAMAGE"))
+        else:
+            label = policy.condition_rules[condition].label
+            denials.append(_reason("CONDITION_NOT_ACCEPTED", category=category, condition=label))
+    reason_rule = policy.reason_rules.get(inspection.reason_code)
+    if reason_rule is None:
+        referrals.append(_reason("UNKNOWN_REASON", reason=inspection.reason_code))
+
+    # --- money -------------------------------------------------------------------------
+    fee = _zero(policy)
+    waived = defective or (reason_rule is not None and reason_rule.waives_fee)
+    charges_fee = rule.restocking_fee_percent > 0 or bool(rule.restocking_fee_minimum)
+    if defective:
+        notes.append(_reason("DEFECTIVE"))
+    elif condition in rule.restocking_fee_conditions and charges_fee and not waived:
+        unit_fee = unit_price.percent(rule.restocking_fee_percent).max(rule.restocking_fee_minimum)
+        unit_fee = unit_fee.min(unit_price).max(_zero(policy))
+        fee = unit_fee * line.quantity_requested
+        notes.append(
+            _reason(
+                "RESTOCKING_FEE",
+                fee=fee,
+                condition=policy.condition_rules[condition].label.lower(),
+                category=line.category.replace("_", " "),
+                percent=rule.restocking_fee_percent,
+                minimum=rule.restocking_fee_minimum,
+            )
+        )
+    refund = gross - fee
+
+    # --- receipt / receiptless -----------------------------------------------------------
+    if not line.has_receipt:
+        if rule.receipt_required:
+            denials.append(_reason("RECEIPT_REQUIRED", category=category))
+        elif not policy.receiptless.allowed:
+            denials.append(_reason("RECEIPTLESS_NOT_ALLOWED"))
+        else:
+            notes.append(
+                _reason(
+                    "RECEIPTLESS", days=policy.receiptless.price_lookback_days, price=unit_price
+                )
+            )
+            limit = _receiptless_limit(history, now, policy, refund)
+            if limit is not None:
+                referrals.append(limit)
+
+    # --- referrals by value and by frequency --------------------------------------------
+    approval = policy.approval
+    fast_path = refund < approval.auto_approve_below
+    if fast_path:
+        notes.append(
+            _reason("LOW_VALUE_AUTO", refund=refund, threshold=approval.auto_approve_below)
+        )
+    elif refund > approval.refer_above:
+        referrals.append(_reason("OVER_VALUE_LIMIT", refund=refund, threshold=approval.refer_above))
+    if not (fast_path and approval.fast_path_skips_frequent_returner):
+        frequent = _frequent_returner(history, now, policy)
+        if frequent is not None:
+            referrals.append(frequent)
+
+    # --- tenders and outcome ------------------------------------------------------------
+    tenders, bonus = _tenders(line, refund, policy)
+    reasons = tuple(denials + referrals + notes)
+    disposition = _disposition(policy, condition)
+    if denials:
+        return Decision(
+            "deny", _zero(policy), _zero(policy), tenders, reasons, True, disposition, bonus,
+            override_refund=refund, override_fee=fee,
+        )  # fmt: skip
+    outcome = "refer" if referrals else ("approve_with_fee" if fee else "approve")
+    return Decision(
+        outcome, fee, refund, tenders, reasons, bool(referrals), disposition, bonus,
+        override_refund=refund, override_fee=fee,
+    )  # fmt: skip
+
+
+def _serial_reason(line: LineFacts, policy: Policy) -> Reason | None:
+    """Serial must match what was sold; `[serials] mismatch_hard` decides if a manager may
+    override (default soft: the sale record can be wrong)."""
+    if not (line.serialised and policy.serials.require_match):
+        return None
+    hard = policy.serials.mismatch_hard
+    sold = (line.serial_sold or "").strip().upper()
+    presented = (line.serial_presented or "").strip().upper()
+    if not sold or not presented:
+        return _reason("SERIAL_MISSING", hard)
+    if sold != presented:
+        return _reason(
+            "SERIAL_MISMATCH", hard, presented=line.serial_presented, sold=line.serial_sold
+        )
+    return None
+
+
+def _window_reasons(
+    line: LineFacts,
+    rule: CategoryRule,
+    history: CustomerHistory,
+    now: datetime,
+    policy: Policy,
+    notes: list[Reason],
+) -> list[Reason]:
+    """Calendar-day window in the store's zone: bought on local day D with N days → through
+    the end of local day D+N (so DST and the hour of purchase never matter)."""
+    bought = _local_date(line.purchased_at, policy)
+    today = _local_date(now, policy)
+    window = rule.window_for(line.channel)
+    base = bought + timedelta(days=window)
+    tier = history.loyalty_tier
+    extra = policy.loyalty_extra_days.get(tier, 0) if tier else 0
+    loyal = base + timedelta(days=extra)
+    holiday_deadline: date | None = None
+    holiday_name = ""
+    for ext in policy.holiday_extensions:
+        applies = ext.categories is None or line.category in ext.categories
+        later = holiday_deadline is None or ext.returnable_until > holiday_deadline
+        if applies and later and ext.bought_from <= bought <= ext.bought_until:
+            holiday_deadline, holiday_name = ext.returnable_until, ext.name
+    deadline = max(loyal, holiday_deadline) if holiday_deadline else loyal
+    if today > deadline:
+        return [
+            _reason(
+                "WINDOW_EXPIRED",
+                days_ago=(today - bought).days,
+                category=line.category.replace("_", " "),
+                window_days=window + extra,
+                deadline=deadline.isoformat(),
+            )
+        ]
+    if today > base:
+        if holiday_deadline is not None and today <= holiday_deadline:
+            notes.append(
+                _reason("HOLIDAY_EXTENSION", holiday=holiday_name, deadline=holiday_deadline)
+            )
+        else:
+            notes.append(
+                _reason("LOYALTY_EXTENSION", tier=str(tier).capitalize(), extra_days=extra,
+                        deadline=loyal)
+            )  # fmt: skip
+    return []
+
+
+def _receiptless_limit(
+    history: CustomerHistory, now: datetime, policy: Policy, refund: Money
+) -> Reason | None:
+    """Count and value limits over the period, this return included; at the limit is fine."""
+    rule = policy.receiptless
+    since = now - timedelta(days=rule.limit_period_days)
+    past = [
+        p
+        for p in history.past_returns
+        if p.receiptless and since <= p.at <= now and p.value.currency == policy.currency
+    ]
+    count = len(past) + 1
+    value = sum((p.value for p in past), refund)
+    if count > rule.max_count or value > rule.max_value:
+        return _reason(
+            "RECEIPTLESS_LIMIT",
+            count=count,
+            value=value,
+            period_days=rule.limit_period_days,
+            max_count=rule.max_count,
+            max_value=rule.max_value,
+        )
+    return None
+
+
+def _frequent_returner(history: CustomerHistory, now: datetime, policy: Policy) -> Reason | None:
+    rule = policy.frequent_returner
+    since = now - timedelta(days=rule.lookback_days)
+    count = sum(1 for p in history.past_returns if since <= p.at <= now) + 1
+    if count > rule.max_returns:
+        return _reason(
+            "FREQUENT_RETURNER", count=count, days=rule.lookback_days, limit=rule.max_returns
+        )
+    return None
+
+
+def _tenders(line: LineFacts, refund: Money, policy: Policy) -> tuple[tuple[str, ...], Decimal]:
+    """Which refund tenders may be offered, and the store-credit bonus percent.
+
+    "original" is offered when something other than cash paid the order (a cash-only order's
+    original tender *is* cash, which has its own rule); cash only when the order was paid in
+    cash, the refund is covered by the cash paid and is below the cash limit.
+    """
+    if not line.has_receipt:
+        tenders = tuple(policy.receiptless.tenders)
+        bonus = policy.receiptless.store_credit_bonus_percent
+        return tenders, bonus if "store_credit" in tenders else Decimal(0)
+    rule = policy.tenders
+    out: list[str] = []
+    if rule.original and any(t != "cash" for t in line.tenders_paid):
+        out.append("original")
+    if "cash" in line.tenders_paid and refund <= line.cash_paid and refund < rule.cash_refund_below:
+        out.append("cash")
+    if rule.store_credit:
+        out.append("store_credit")
+    if rule.exchange:
+        out.append("exchange")
+    bonus = rule.store_credit_bonus_percent if rule.store_credit else Decimal(0)
+    return tuple(out), bonus

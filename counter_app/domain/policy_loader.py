@@ -1,0 +1,582 @@
+"""Reading a policy TOML document into a validated `Policy`.
+
+A bad policy must never reach a counter half-understood, so every unknown key, wrong type or
+out-of-range value is refused with the file, the key and the line. tomllib does not report
+where keys are, so `_KeyLines` scans the text for table headers and `key =` lines.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from counter_app.domain.money import Money, parse_money
+from counter_app.domain.policy_model import (
+    DISPOSITIONS,
+    KNOWN_CONDITIONS,
+    REFUND_TENDERS,
+    ApprovalRule,
+    CategoryRule,
+    ConditionRule,
+    FrequentReturnerRule,
+    HolidayExtension,
+    Policy,
+    PolicyError,
+    ReasonRule,
+    ReceiptlessRule,
+    SerialRule,
+    TenderRule,
+)
+
+Path_ = tuple[str | int, ...]
+T = TypeVar("T")
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+_TOML_LINE = re.compile(r"line (\d+)")
+
+CATEGORY_KEYS = frozenset(
+    {
+        "window_days",
+        "channel_window_days",
+        "returnable",
+        "non_returnable_hard",
+        "final_sale",
+        "accepted_conditions",
+        "receipt_required",
+        "restocking_fee_percent",
+        "restocking_fee_minimum",
+        "restocking_fee_conditions",
+    }
+)
+CHANNELS = ("online", "store")
+
+
+def _split_dotted(text: str) -> list[str]:
+    parts = re.findall(r"""[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'""", text)
+    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+
+
+class _KeyLines:
+    """Maps key paths to the line they are written on (1-based), by scanning the text."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[Path_, int] = {}
+        table: Path_ = ()
+        array_counts: dict[Path_, int] = {}
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            header = _HEADER.match(line)
+            if header and not _KEY.match(line):
+                parts: Path_ = tuple(_split_dotted(header.group(2)))
+                if header.group(1) == "[[":
+                    index = array_counts.get(parts, 0)
+                    array_counts[parts] = index + 1
+                    parts = (*parts, index)
+                table = parts
+                self._lines.setdefault(table, number)
+                continue
+            key = _KEY.match(raw)
+            if key:
+                self._lines.setdefault((*table, *_split_dotted(key.group(1))), number)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of `path`, or of the closest enclosing key or table that was found."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self._lines:
+                return self._lines[path[:end]]
+        return None
+
+
+def _key_text(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class _Reader:
+    """Typed access to the parsed document that raises PolicyError with key and line."""
+
+    def __init__(self, source: str, lines: _KeyLines, currency: str = "USD") -> None:
+        self.source = source
+        self.lines = lines
+        self.currency = currency
+
+    def error(self, path: Path_, problem: str) -> PolicyError:
+        return PolicyError(self.source, _key_text(path), self.lines.line_of(path), problem)
+
+    def table(
+        self, doc: Mapping[str, Any], path: Path_, allowed: frozenset[str] | None
+    ) -> dict[str, Any]:
+        value: Any = doc
+        for part in path:
+            value = value[part]
+        if not isinstance(value, dict):
+            raise self.error(path, "must be a table")
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    raise self.error(
+                        (*path, key), f"unknown key (expected one of: {', '.join(sorted(allowed))})"
+                    )
+        return value
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        path: Path_,
+        key: str,
+        kind: Callable[[Any, Path_], T],
+        default: T | None = None,
+    ) -> T:
+        if key not in table:
+            if default is None:
+                raise self.error(path, f"missing key '{key}'")
+            return default
+        return kind(table[key], (*path, key))
+
+    # -- converters: each takes the raw value and its path ----------------------------
+    def string(self, value: Any, path: Path_) -> str:
+        if not isinstance(value, str):
+            raise self.error(path, f"must be a string, not {_type_name(value)}")
+        return value
+
+    def boolean(self, value: Any, path: Path_) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(path, f"must be true or false, not {_type_name(value)}")
+        return value
+
+    def days(self, value: Any, path: Path_) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(path, f"must be a whole number of days, not {_type_name(value)}")
+        if value < 0:
+            raise self.error(path, "must not be negative")
+        if value > 3660:
+            raise self.error(path, "must be at most 3660 days")
+        return value
+
+    def count(self, value: Any, path: Path_) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(path, f"must be a whole number, not {_type_name(value)}")
+        if value < 0:
+            raise self.error(path, "must not be negative")
+        return value
+
+    def percent(self, value: Any, path: Path_) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.error(path, f"must be a number from 0 to 100, not {_type_name(value)}")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise self.error(path, f"must be a number from 0 to 100, not {value!r}") from None
+        if not number.is_finite() or number < 0 or number > 100:
+            raise self.error(path, f"must be a percentage from 0 to 100, not {value}")
+        return number
+
+    def money(self, value: Any, path: Path_) -> Money:
+        if not isinstance(value, str):
+            raise self.error(
+                path,
+                f'must be an amount written as a string, e.g. "10.00", not {_type_name(value)}',
+            )
+        try:
+            amount = parse_money(value, self.currency)
+        except ValueError:
+            raise self.error(path, f"not an amount with at most two decimals: {value!r}") from None
+        if amount.is_negative():
+            raise self.error(path, "must not be negative")
+        return amount
+
+    def local_date(self, value: Any, path: Path_) -> date:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise self.error(
+                path, f"must be a date like 2026-12-24, not {_type_name(value)} {value!r}"
+            )
+        return value
+
+    def string_list(self, value: Any, path: Path_) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.error(path, f"must be a list of strings, not {_type_name(value)}")
+        for item in value:
+            if not isinstance(item, str):
+                raise self.error(
+                    path, f"must be a list of strings; found {_type_name(item)} {item!r}"
+                )
+        return tuple(value)
+
+    def conditions(self, value: Any, path: Path_) -> frozenset[str]:
+        items = self.string_list(value, path)
+        for item in items:
+            if item not in KNOWN_CONDITIONS:
+                raise self.error(
+                    path, f"unknown condition {item!r} (known: {', '.join(KNOWN_CONDITIONS)})"
+                )
+        return frozenset(items)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a decimal number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+TOP_KEYS = frozenset(
+    {
+        "policy",
+        "conditions",
+        "reasons",
+        "defaults",
+        "categories",
+        "holiday_extensions",
+        "loyalty",
+        "receiptless",
+        "approval",
+        "frequent_returner",
+        "serials",
+        "tenders",
+    }
+)
+
+
+def load_policy(text: str, source: str = "<policy>") -> Policy:
+    """Parse and validate a policy document; raises PolicyError naming file, key and line."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_LINE.search(str(exc))
+        line = int(match.group(1)) if match else None
+        raise PolicyError(source, "", line, f"not valid TOML: {exc}") from None
+    r = _Reader(source, _KeyLines(text))
+    r.table(doc, (), TOP_KEYS)
+    for required in ("policy", "conditions", "reasons", "defaults"):
+        if required not in doc:
+            raise r.error((), f"missing table [{required}]")
+
+    head = r.table(doc, ("policy",), frozenset({"version", "currency", "timezone"}))
+    version = r.get(head, ("policy",), "version", r.string)
+    if not version.strip():
+        raise r.error(("policy", "version"), "must not be empty")
+    currency = r.get(head, ("policy",), "currency", r.string)
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise r.error(("policy", "currency"), f"not an ISO 4217 currency code: {currency!r}")
+    r.currency = currency
+    timezone = r.get(head, ("policy",), "timezone", r.string)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.error(
+            ("policy", "timezone"),
+            f"unknown time zone {timezone!r} (use an IANA name like America/New_York)",
+        ) from None
+
+    conditions = _load_conditions(r, doc)
+    reasons = _load_reasons(r, doc)
+    defaults = _load_category(r, doc, ("defaults",), "*", None)
+    categories: dict[str, CategoryRule] = {}
+    if "categories" in doc:
+        for name in r.table(doc, ("categories",), None):
+            categories[name] = _load_category(r, doc, ("categories", name), name, defaults)
+
+    return Policy(
+        version=version,
+        currency=currency,
+        timezone=timezone,
+        source=source,
+        defaults=defaults,
+        categories=MappingProxyType(categories),
+        condition_rules=MappingProxyType(conditions),
+        reason_rules=MappingProxyType(reasons),
+        holiday_extensions=_load_holidays(r, doc),
+        loyalty_extra_days=MappingProxyType(_load_loyalty(r, doc)),
+        receiptless=_load_receiptless(r, doc),
+        approval=_load_approval(r, doc),
+        frequent_returner=_load_frequent(r, doc),
+        serials=_load_serials(r, doc),
+        tenders=_load_tenders(r, doc),
+    )
+
+
+def _load_conditions(r: _Reader, doc: Mapping[str, Any]) -> dict[str, ConditionRule]:
+    table = r.table(doc, ("conditions",), frozenset(KNOWN_CONDITIONS))
+    out: dict[str, ConditionRule] = {}
+    for code in table:
+        path: Path_ = ("conditions", code)
+        entry = r.table(doc, path, frozenset({"label", "disposition"}))
+        label = r.get(entry, path, "label", r.string)
+        disposition = r.get(entry, path, "disposition", r.string)
+        if disposition not in DISPOSITIONS:
+            raise r.error(
+                (*path, "disposition"),
+                f"unknown disposition {disposition!r} (known: {', '.join(DISPOSITIONS)})",
+            )
+        out[code] = ConditionRule(code, label, disposition)
+    missing = [c for c in KNOWN_CONDITIONS if c not in out]
+    if missing:
+        raise r.error(
+            ("conditions",),
+            f"every condition needs a label and disposition; missing: {', '.join(missing)}",
+        )
+    return out
+
+
+def _load_reasons(r: _Reader, doc: Mapping[str, Any]) -> dict[str, ReasonRule]:
+    table = r.table(doc, ("reasons",), None)
+    out: dict[str, ReasonRule] = {}
+    for code in table:
+        path: Path_ = ("reasons", code)
+        entry = r.table(doc, path, frozenset({"label", "waives_fee"}))
+        out[code] = ReasonRule(
+            code,
+            r.get(entry, path, "label", r.string),
+            r.get(entry, path, "waives_fee", r.boolean, False),
+        )
+    if not out:
+        raise r.error(("reasons",), "needs at least one reason code")
+    return out
+
+
+def _load_category(
+    r: _Reader, doc: Mapping[str, Any], path: Path_, name: str, base: CategoryRule | None
+) -> CategoryRule:
+    t = r.table(doc, path, CATEGORY_KEYS)
+
+    def pick(key: str, kind: Callable[[Any, Path_], T], inherited: T | None) -> T:
+        return r.get(t, path, key, kind, inherited)
+
+    channel_windows: dict[str, int] = dict(base.channel_window_days) if base else {}
+    window_days = pick("window_days", r.days, base.window_days if base else None)
+    if base is not None and "window_days" in t:
+        # A category's own window replaces the inherited per-channel ones too.
+        channel_windows = {}
+    if "channel_window_days" in t:
+        cw_path = (*path, "channel_window_days")
+        table = r.table(doc, cw_path, frozenset(CHANNELS))
+        channel_windows.update({ch: r.days(v, (*cw_path, ch)) for ch, v in table.items()})
+    fee_minimum = pick(
+        "restocking_fee_minimum", r.money, base.restocking_fee_minimum if base else None
+    )
+    return CategoryRule(
+        name=name,
+        window_days=window_days,
+        channel_window_days=MappingProxyType(channel_windows),
+        returnable=pick("returnable", r.boolean, base.returnable if base else None),
+        non_returnable_hard=pick(
+            "non_returnable_hard", r.boolean, base.non_returnable_hard if base else None
+        ),
+        final_sale=pick("final_sale", r.boolean, base.final_sale if base else None),
+        accepted_conditions=pick(
+            "accepted_conditions", r.conditions, base.accepted_conditions if base else None
+        ),
+        receipt_required=pick(
+            "receipt_required", r.boolean, base.receipt_required if base else None
+        ),
+        restocking_fee_percent=pick(
+            "restocking_fee_percent", r.percent, base.restocking_fee_percent if base else None
+        ),
+        restocking_fee_minimum=fee_minimum,
+        restocking_fee_conditions=pick(
+            "restocking_fee_conditions",
+            r.conditions,
+            base.restocking_fee_conditions if base else None,
+        ),
+    )
+
+
+def _load_holidays(r: _Reader, doc: Mapping[str, Any]) -> tuple[HolidayExtension, ...]:
+    if "holiday_extensions" not in doc:
+        return ()
+    raw = doc["holiday_extensions"]
+    if not isinstance(raw, list):
+        raise r.error(
+            ("holiday_extensions",), "must be an array of tables ([[holiday_extensions]])"
+        )
+    out = []
+    keys = frozenset({"name", "bought_from", "bought_until", "returnable_until", "categories"})
+    for index in range(len(raw)):
+        path: Path_ = ("holiday_extensions", index)
+        if not isinstance(raw[index], dict):
+            raise r.error(path, "must be a table")
+        t: dict[str, Any] = raw[index]
+        for key in t:
+            if key not in keys:
+                raise r.error(
+                    (*path, key), f"unknown key (expected one of: {', '.join(sorted(keys))})"
+                )
+        name = r.get(t, path, "name", r.string)
+        start = r.get(t, path, "bought_from", r.local_date)
+        end = r.get(t, path, "bought_until", r.local_date)
+        until = r.get(t, path, "returnable_until", r.local_date)
+        if end < start:
+            raise r.error((*path, "bought_until"), f"{end} is before bought_from {start}")
+        if until < end:
+            raise r.error((*path, "returnable_until"), f"{until} is before bought_until {end}")
+        categories = (
+            frozenset(r.get(t, path, "categories", r.string_list)) if "categories" in t else None
+        )
+        out.append(HolidayExtension(name, start, end, until, categories))
+    return tuple(out)
+
+
+def _load_loyalty(r: _Reader, doc: Mapping[str, Any]) -> dict[str, int]:
+    if "loyalty" not in doc:
+        return {}
+    t = r.table(doc, ("loyalty",), frozenset({"extra_window_days"}))
+    if "extra_window_days" not in t:
+        return {}
+    path: Path_ = ("loyalty", "extra_window_days")
+    tiers = r.table(doc, path, None)
+    return {tier: r.days(v, (*path, tier)) for tier, v in tiers.items()}
+
+
+def _sub(r: _Reader, doc: Mapping[str, Any], name: str, keys: set[str]) -> dict[str, Any]:
+    if name not in doc:
+        raise r.error((), f"missing table [{name}]")
+    return r.table(doc, (name,), frozenset(keys))
+
+
+def _tender_list(r: _Reader, value: Any, path: Path_) -> tuple[str, ...]:
+    items = r.string_list(value, path)
+    for item in items:
+        if item not in REFUND_TENDERS:
+            raise r.error(path, f"unknown tender {item!r} (known: {', '.join(REFUND_TENDERS)})")
+    return items
+
+
+def _load_receiptless(r: _Reader, doc: Mapping[str, Any]) -> ReceiptlessRule:
+    keys = {
+        "allowed",
+        "price_lookback_days",
+        "limit_period_days",
+        "max_count",
+        "max_value",
+        "tenders",
+        "store_credit_bonus_percent",
+    }
+    t = _sub(r, doc, "receiptless", keys)
+    p: Path_ = ("receiptless",)
+    return ReceiptlessRule(
+        allowed=r.get(t, p, "allowed", r.boolean),
+        price_lookback_days=r.get(t, p, "price_lookback_days", r.days),
+        limit_period_days=r.get(t, p, "limit_period_days", r.days),
+        max_count=r.get(t, p, "max_count", r.count),
+        max_value=r.get(t, p, "max_value", r.money),
+        tenders=r.get(t, p, "tenders", lambda v, q: _tender_list(r, v, q), ("store_credit",)),
+        store_credit_bonus_percent=r.get(t, p, "store_credit_bonus_percent", r.percent, Decimal(0)),
+    )
+
+
+def _load_approval(r: _Reader, doc: Mapping[str, Any]) -> ApprovalRule:
+    t = _sub(
+        r,
+        doc,
+        "approval",
+        {"auto_approve_below", "refer_above", "fast_path_skips_frequent_returner"},
+    )
+    p: Path_ = ("approval",)
+    below = r.get(t, p, "auto_approve_below", r.money)
+    above = r.get(t, p, "refer_above", r.money)
+    if above < below:
+        raise r.error((*p, "refer_above"), f"{above} is below auto_approve_below {below}")
+    return ApprovalRule(
+        below, above, r.get(t, p, "fast_path_skips_frequent_returner", r.boolean, True)
+    )
+
+
+def _load_frequent(r: _Reader, doc: Mapping[str, Any]) -> FrequentReturnerRule:
+    t = _sub(r, doc, "frequent_returner", {"lookback_days", "max_returns"})
+    p: Path_ = ("frequent_returner",)
+    return FrequentReturnerRule(
+        r.get(t, p, "lookback_days", r.days), r.get(t, p, "max_returns", r.count)
+    )
+
+
+def _load_serials(r: _Reader, doc: Mapping[str, Any]) -> SerialRule:
+    t = _sub(r, doc, "serials", {"require_match", "mismatch_hard"})
+    p: Path_ = ("serials",)
+    return SerialRule(
+        r.get(t, p, "require_match", r.boolean), r.get(t, p, "mismatch_hard", r.boolean, False)
+    )
+
+
+def _load_tenders(r: _Reader, doc: Mapping[str, Any]) -> TenderRule:
+    keys = {
+        "original",
+        "exchange",
+        "store_credit",
+        "store_credit_bonus_percent",
+        "cash_refund_below",
+    }
+    t = _sub(r, doc, "tenders", keys)
+    p: Path_ = ("tenders",)
+    return TenderRule(
+        original=r.get(t, p, "original", r.boolean),
+        exchange=r.get(t, p, "exchange", r.boolean),
+        store_credit=r.get(t, p, "store_credit", r.boolean),
+        store_credit_bonus_percent=r.get(t, p, "store_credit_bonus_percent", r.percent),
+        cash_refund_below=r.get(t, p, "cash_refund_below", r.money),
+    )
+
+
+def load_policy_file(path: Path) -> Policy:
+    """Load a policy file; a missing or unreadable file is a PolicyError too."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(path.name, "", None, f"cannot read the policy file: {exc}") from None
+    return load_policy(text, path.name)
+
+
+def default_policy_path() -> Path:
+    """resources/policy/default.toml in the repository (the parent of the counter_app package)."""
+    return Path(__file__).resolve().parents[2] / "resources" / "policy" / "default.toml"
+
+
+class PolicyHolder:
+    """Keeps the policy in force; a replacement takes effect only if it loads cleanly.
+
+    Head office may publish a broken file; the counter must keep working on the old one.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self._lock = threading.Lock()
+        self._policy = policy
+
+    @property
+    def current(self) -> Policy:
+        with self._lock:
+            return self._policy
+
+    def replace(self, text: str, source: str = "<policy>") -> Policy:
+        """Swap in the policy in `text`; raises PolicyError and keeps the old one if it is bad."""
+        policy = load_policy(text, source)
+        with self._lock:
+            self._policy = policy
+        return policy
+
+    def replace_file(self, path: Path) -> Policy:
+        policy = load_policy_file(path)
+        with self._lock:
+            self._policy = policy
+        return policy
