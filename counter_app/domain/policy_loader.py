@@ -67,6 +67,12 @@ def _split_dotted(text: str) -> list[str]:
     return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
 
 
+def _bracket_balance(value: str) -> int:
+    """Opened minus closed brackets in a line of TOML, ignoring strings and comments."""
+    value = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", value).split("#", 1)[0]
+    return value.count("[") + value.count("{") - value.count("]") - value.count("}")
+
+
 class _KeyLines:
     """Maps key paths to the line they are written on (1-based), by scanning the text."""
 
@@ -74,8 +80,12 @@ class _KeyLines:
         self._lines: dict[Path_, int] = {}
         table: Path_ = ()
         array_counts: dict[Path_, int] = {}
+        depth = 0  # open brackets of a value spanning several lines: not headers, not keys
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
+            if depth > 0:
+                depth = max(depth + _bracket_balance(line), 0)
+                continue
             if not line or line.startswith("#"):
                 continue
             header = _HEADER.match(line)
@@ -91,6 +101,7 @@ class _KeyLines:
             key = _KEY.match(raw)
             if key:
                 self._lines.setdefault((*table, *_split_dotted(key.group(1))), number)
+                depth = max(_bracket_balance(raw[key.end() :]), 0)
 
     def line_of(self, path: Path_) -> int | None:
         """Line of `path`, or of the closest enclosing key or table that was found."""

@@ -448,3 +448,24 @@ def test_holder_keeps_old_policy_when_file_missing(tmp_path: Path) -> None:
     with pytest.raises(PolicyError):
         holder.replace_file(tmp_path / "missing.toml")
     assert holder.current is old
+
+
+def test_multi_line_values_do_not_confuse_line_numbers() -> None:
+    text = mutate(
+        'accepted_conditions = ["new", "defective"]\n\n[categories.toys]',
+        'accepted_conditions = [\n  "new",  # [not.a.table]\n  "defective",\n]\n'
+        "final_sale = 3\n\n[categories.toys]",
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(text, "p.toml")
+    assert caught.value.key == "categories.beauty.final_sale"
+    assert caught.value.line == line_of(text, "final_sale = 3")
+
+    text = mutate(
+        'accepted_conditions = ["new", "defective"]\n\n[categories.toys]',
+        'accepted_conditions = [\n  "new",\n  "wet",\n]\n\n[categories.toys]',
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(text, "p.toml")
+    assert caught.value.key == "categories.beauty.accepted_conditions"
+    assert caught.value.line == line_of(text, 'accepted_conditions = [\n  "new",\n  "wet"')
