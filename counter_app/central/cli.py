@@ -1,0 +1,210 @@
+"""`counter-app central ...`: run and feed the reference head-office service.
+
+`register(subparsers)` adds the `central` group; every command sets `func(args) -> int`.
+The database URL comes from `--db`, else $COUNTER_CENTRAL_DB, else `sqlite:///central.db`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from counter_app import sync_protocol as proto
+
+DEFAULT_DB = "sqlite:///central.db"
+M = TypeVar("M", bound=BaseModel)
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    return str(args.db or os.environ.get("COUNTER_CENTRAL_DB") or DEFAULT_DB)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from counter_app.central.db import make_engine
+
+    return make_engine(_db_url(args))
+
+
+def _jsonl(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Non-empty lines of a JSON Lines file, with their line numbers for error messages."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError(f"{path}:{number}: expected a JSON object")
+                yield number, record
+
+
+def _load(path: str, parse: Callable[[dict[str, Any]], M]) -> list[M]:
+    out = []
+    for number, record in _jsonl(path):
+        try:
+            out.append(parse(record))
+        except ValidationError as exc:
+            first = exc.errors(include_input=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"{path}:{number}: {where}: {first['msg']}") from None
+    return out
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the HTTP service with uvicorn (migrating the database first)."""
+    import uvicorn
+
+    from counter_app.central.app import CentralSettings, create_app
+    from counter_app.central.db import upgrade
+
+    url = _db_url(args)
+    upgrade(url)
+    admin_key = args.admin_key or os.environ.get("COUNTER_CENTRAL_ADMIN_KEY")
+    app = create_app(CentralSettings(db_url=url, admin_key=admin_key))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from counter_app.central.db import upgrade
+
+    upgrade(_db_url(args))
+    print("central database is up to date")
+    return 0
+
+
+def cmd_add_store(args: argparse.Namespace) -> int:
+    from counter_app.central.service import add_store
+
+    key = add_store(_engine(args), args.code, args.name)
+    print(f"store {args.code} added. Its key (shown only once; configure it on the store):")
+    print(key)
+    return 0
+
+
+def cmd_settle(args: argparse.Namespace) -> int:
+    from counter_app.central.service import settle
+
+    done = settle(_engine(args), args.ref, args.gateway_ref)
+    if not done:
+        print(f"{args.ref}: nothing left to settle")
+    for s in done:
+        print(f"{s.return_ref}: {s.tender} {s.amount_minor} settled as {s.gateway_ref}")
+    return 0
+
+
+def cmd_publish_orders(args: argparse.Namespace) -> int:
+    from counter_app.central.service import publish_orders
+
+    orders = _load(args.file, proto.Order.model_validate)
+    print(f"published {publish_orders(_engine(args), orders)} orders")
+    return 0
+
+
+def cmd_publish_catalog(args: argparse.Namespace) -> int:
+    from counter_app.central.service import publish_catalog
+
+    items = _load(args.file, proto.CatalogItem.model_validate)
+    print(f"published {publish_catalog(_engine(args), items)} products")
+    return 0
+
+
+def cmd_publish_policy(args: argparse.Namespace) -> int:
+    from counter_app.central.service import publish_policy
+
+    text = Path(args.file).read_text(encoding="utf-8")
+    publish_policy(_engine(args), args.version, text)
+    print(f"published policy version {args.version}")
+    return 0
+
+
+def cmd_publish_staff(args: argparse.Namespace) -> int:
+    from counter_app.central.service import publish_staff, staff_from_record
+
+    members = []
+    for number, record in _jsonl(args.file):
+        try:
+            members.append(staff_from_record(record))
+        except ValidationError as exc:
+            first = exc.errors(include_input=False)[0]
+            raise ValueError(f"{args.file}:{number}: {first['loc']}: {first['msg']}") from None
+    print(f"published {publish_staff(_engine(args), members)} staff accounts")
+    return 0
+
+
+def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn expected failures (bad file, unknown ref) into one clear line and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except (ValueError, LookupError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    run.__name__ = func.__name__
+    run.__doc__ = func.__doc__
+    return run
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `central` and its commands to an argparse subparsers object."""
+    central = subparsers.add_parser("central", help="the reference head-office service")
+    commands = central.add_subparsers(dest="central_command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> Any:
+        parser = commands.add_parser(name, help=help)
+        parser.add_argument(
+            "--db", help=f"SQLAlchemy URL (default $COUNTER_CENTRAL_DB or {DEFAULT_DB})"
+        )
+        parser.set_defaults(func=_guard(func))
+        return parser
+
+    serve = add("serve", cmd_serve, "run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--admin-key", help="key for head-office requests (X-Store: admin)")
+    serve.add_argument("--log-level", default="info")
+
+    store = add("add-store", cmd_add_store, "register a store and print its key once")
+    store.add_argument("code")
+    store.add_argument("--name", required=True)
+
+    settle = add("settle", cmd_settle, "mark the card refunds of a return settled")
+    settle.add_argument("ref")
+    settle.add_argument("--gateway-ref")
+
+    for name, func, what in (
+        ("publish-orders", cmd_publish_orders, "orders"),
+        ("publish-catalog", cmd_publish_catalog, "products"),
+        ("publish-staff", cmd_publish_staff, "staff (with `pin` or `pin_hash`)"),
+    ):
+        add(name, func, f"publish {what} from a JSON Lines file").add_argument("file")
+
+    policy = add("publish-policy", cmd_publish_policy, "publish a policy TOML as a version")
+    policy.add_argument("file")
+    policy.add_argument("--version", required=True)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="central_db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply the central migrations")
+    upgrade.add_argument("--db", help="SQLAlchemy URL")
+    upgrade.set_defaults(func=_guard(cmd_db_upgrade))
+    return central
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (`python -m counter_app.central.cli ...`)."""
+    parser = argparse.ArgumentParser(prog="counter-app")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""Tables of the reference central service.
+
+`seq` columns hold a company-wide change sequence number: every insert or update of a
+pullable row takes the next number, so a store pulling "everything after cursor N" also sees
+rows that changed after it last pulled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ChangeCounter(Base):
+    """One row: the last change sequence number handed out."""
+
+    __tablename__ = "change_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The HMAC key must be readable to verify signatures (it is a shared secret, not a
+    # password), so it is stored as issued. Protect the database accordingly.
+    key: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    messages_received: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+    audit_hash: Mapped[str | None] = mapped_column(String(128))
+    audit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboundMessage(Base):
+    """Every message ever received, accepted or rejected; `message_id` is unique forever."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("status in ('accepted', 'rejected')", name="ck_messages_status"),
+        Index("ix_messages_store_open", "store", "status", "resolved_at"),
+    )
+
+
+class CentralOrder(Base):
+    __tablename__ = "orders"
+    number: Mapped[str] = mapped_column(String(200), primary_key=True)
+    store: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    barcode: Mapped[str | None] = mapped_column(String(200))
+    customer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    __table_args__ = (CheckConstraint("channel in ('online', 'store')", name="ck_orders_channel"),)
+
+
+class CentralOrderLine(Base):
+    """Returned quantity is split: refunds head office recorded itself (online) and returns
+    accepted from stores. Their sum never exceeds the sold quantity (CHECK)."""
+
+    __tablename__ = "order_lines"
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(200), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tax_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    serial: Mapped[str | None] = mapped_column(String(200))
+    final_sale: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    online_returned_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    store_returned_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_order_lines_quantity"),
+        CheckConstraint(
+            "online_returned_quantity >= 0 AND store_returned_quantity >= 0 AND "
+            "online_returned_quantity + store_returned_quantity <= quantity",
+            name="ck_order_lines_returned",
+        ),
+    )
+
+
+class CentralReturn(Base):
+    """A return accepted from a store; its card refunds are settled later."""
+
+    __tablename__ = "returns"
+    ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), nullable=False)
+    message_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    refunds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class StockMovement(Base):
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    sku: Mapped[str] = mapped_column(String(200), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    cause: Mapped[str] = mapped_column(String(200), nullable=False)
+    ref: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    __table_args__ = (Index("ix_stock_movements_store_sku", "store", "sku"),)
+
+
+class CatalogProduct(Base):
+    __tablename__ = "catalog"
+    sku: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    category: Mapped[str] = mapped_column(String(200), nullable=False)
+    barcodes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    serialised: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    price_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+    version: Mapped[str] = mapped_column(String(200), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    toml: Mapped[str] = mapped_column(Text, nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+
+
+class StaffAccount(Base):
+    """`store` NULL = company-wide staff, pulled by every store."""
+
+    __tablename__ = "staff"
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    store: Mapped[str | None] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    pin_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    __table_args__ = (
+        CheckConstraint("role in ('cashier', 'manager', 'admin')", name="ck_staff_role"),
+    )
+
+
+class SettlementRecord(Base):
+    __tablename__ = "settlements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
+    refund_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    tender: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    settled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    gateway_ref: Mapped[str] = mapped_column(String(200), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    __table_args__ = (UniqueConstraint("return_ref", "refund_index", name="uq_settlements_refund"),)
+
+
+__all__ = [
+    "Base",
+    "CatalogProduct",
+    "CentralOrder",
+    "CentralOrderLine",
+    "CentralReturn",
+    "ChangeCounter",
+    "InboundMessage",
+    "Policy",
+    "SettlementRecord",
+    "StaffAccount",
+    "StockMovement",
+    "Store",
+]
