@@ -90,12 +90,23 @@ class DraftLine:
         return self.override is not None and d.overridable
 
     @property
+    def fee(self) -> Money:
+        """The fee charged: an overridden denial still pays the fee the policy would charge."""
+        d = self.decision
+        zero = Money.zero(self.line.paid.currency)
+        if d is None or not self.approved:
+            return zero
+        if d.outcome in ("approve", "approve_with_fee"):
+            return d.fee
+        return d.override_fee if d.override_fee is not None else d.fee
+
+    @property
     def refund(self) -> Money:
         """Paid for these units, minus the fee; zero unless approved."""
-        if not self.approved or self.decision is None:
+        if not self.approved:
             return Money.zero(self.line.paid.currency)
         gross = self.line.refund_for(self.quantity)
-        return (gross - self.decision.fee).max(Money.zero(gross.currency))
+        return (gross - self.fee).max(Money.zero(gross.currency))
 
 
 @dataclass
@@ -407,7 +418,7 @@ class ReturnDesk:
                 continue
             allowed = set(dl.decision.tenders_allowed) or {"original", "store_credit"}
             tenders = allowed if tenders is None else tenders & allowed
-            rows.append((dl.line.line_no, dl.refund, dl.decision.fee))
+            rows.append((dl.line.line_no, dl.refund, dl.fee))
         total = sum((r[1] for r in rows), Money.zero(currency))
         fees = sum((r[2] for r in rows), Money.zero(currency))
         order_tenders = tuple(
