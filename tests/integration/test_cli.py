@@ -197,7 +197,7 @@ def test_users_add_list_set_pin_disable(
         )[0]
         == 0
     )
-    code, out, _ = run(demo_home, "users", "list", "--json", capsys=capsys)
+    _code, out, _ = run(demo_home, "users", "list", "--json", capsys=capsys)
     assert "zoe" in [json.loads(line)["username"] for line in out.splitlines()]
     assert run(demo_home, "users", "set-pin", "zoe", "--pin", "5678", capsys=capsys)[0] == 0
     assert run(demo_home, "users", "disable", "zoe", capsys=capsys)[0] == 0
