@@ -1,0 +1,555 @@
+"""Device-independent print documents and the pure builders that produce them.
+
+A document is a flat tuple of blocks (text, label/amount columns, rules, codes, feeds, cut,
+drawer kick, signature line). Builders are pure functions of plain input dataclasses, so the
+same receipt renders identically to ESC/POS, PNG and plain text, and can be rebuilt for a
+reprint. Nothing here knows about printers, fonts or pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from counter_app.domain.money import Money
+
+Align = Literal["left", "center", "right"]
+TextSize = Literal["normal", "double"]
+TenderKind = Literal["card", "cash", "store_credit", "gift_card"]
+Copy = Literal["customer", "store"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A paragraph; renderers wrap it to the paper width."""
+
+    text: str
+    align: Align = "left"
+    bold: bool = False
+    size: TextSize = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A label on the left and a value (usually an amount) flush right."""
+
+    left: str
+    right: str
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A horizontal separator across the paper."""
+
+
+@dataclass(frozen=True, slots=True)
+class Barcode:
+    """A 1D barcode; renderers fall back to a QR code when it would not fit the paper."""
+
+    data: str
+    symbology: Literal["CODE128"] = "CODE128"
+
+
+@dataclass(frozen=True, slots=True)
+class QR:
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Cut the paper (a no-op on printers without a cutter)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CashDrawer:
+    """Kick the cash drawer attached to the printer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A labelled line to sign on (store copies)."""
+
+    label: str
+
+
+Block = Text | Columns | Rule | Barcode | QR | Feed | Cut | CashDrawer | Signature
+
+_BLOCK_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Text, Columns, Rule, Barcode, QR, Feed, Cut, CashDrawer, Signature)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What to print: an ordered tuple of blocks plus a kind and title for logs and files."""
+
+    kind: str
+    title: str
+    blocks: tuple[Block, ...]
+
+    def texts(self) -> list[str]:
+        """Every human-readable string in the document (for checks such as "no PAN")."""
+        out: list[str] = []
+        for b in self.blocks:
+            if isinstance(b, Text):
+                out.append(b.text)
+            elif isinstance(b, Columns):
+                out.extend((b.left, b.right))
+            elif isinstance(b, Barcode | QR):
+                out.append(b.data)
+            elif isinstance(b, Signature):
+                out.append(b.label)
+        return out
+
+    def to_json(self) -> str:
+        """Serialise for the persisted print queue (a reprint renders the same document)."""
+        blocks = [{"type": type(b).__name__, **asdict(b)} for b in self.blocks]
+        return json.dumps(
+            {"v": 1, "kind": self.kind, "title": self.title, "blocks": blocks},
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Document:
+        raw = json.loads(text)
+        if not isinstance(raw, dict) or raw.get("v") != 1:
+            raise ValueError("not a version-1 print document")
+        blocks: list[Block] = []
+        for item in raw["blocks"]:
+            item = dict(item)
+            kind = _BLOCK_TYPES.get(item.pop("type", ""))
+            if kind is None:
+                raise ValueError("unknown block type in print document")
+            blocks.append(kind(**item))
+        return cls(kind=str(raw["kind"]), title=str(raw["title"]), blocks=tuple(blocks))
+
+
+# ---------------------------------------------------------------------------------------------
+# Card-number hygiene
+# ---------------------------------------------------------------------------------------------
+
+_PAN_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def scrub_pan(text: str) -> str:
+    """Mask anything that looks like a full card number (13-19 digits, Luhn-valid).
+
+    Card numbers must never be printed; this is the last line of defence for free text
+    (notes, names) that a person may have typed a card number into.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+            return "****" + digits[-4:]
+        return m.group(0)
+
+    return _PAN_RE.sub(repl, text)
+
+
+def card_last4(value: str | None) -> str:
+    """Only the last four digits of whatever was given (a longer string is cut down)."""
+    digits = re.sub(r"\D", "", value or "")
+    return digits[-4:]
+
+
+def _clean(text: str) -> str:
+    return scrub_pan(text.replace("\r", " ").replace("\t", " "))
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    product_name: str
+    sku: str
+    qty: int
+    condition_label: str
+    reason_label: str
+    refund: Money
+    fee: Money
+
+
+@dataclass(frozen=True, slots=True)
+class TenderLine:
+    kind: TenderKind
+    amount: Money
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideNote:
+    line_sku: str
+    manager_name: str
+    reason: str
+
+
+DEFAULT_LABELS: dict[str, str] = {
+    "title": "RETURN RECEIPT",
+    "store_copy": "STORE COPY",
+    "reference": "Return",
+    "date": "Date",
+    "counter": "Counter",
+    "cashier": "Cashier",
+    "order": "Order",
+    "order_date": "Order date",
+    "qty": "Qty",
+    "condition": "Condition",
+    "reason": "Reason",
+    "fee": "Fee",
+    "refund_total": "Refund total",
+    "fees_total": "Fees",
+    "refunded_to": "Refunded to",
+    "arrives": "Arrives",
+    "override": "Manager override",
+    "terms": "Terms",
+    "voucher": "Store credit voucher",
+    "customer_signature": "Customer signature",
+    "tender.card": "Card",
+    "tender.cash": "Cash",
+    "tender.store_credit": "Store credit",
+    "tender.gift_card": "Gift card",
+}
+
+
+def _label(labels: Mapping[str, str], key: str) -> str:
+    return labels.get(key) or DEFAULT_LABELS.get(key, key)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptData:
+    """Everything a return receipt shows; shaped after the committed return."""
+
+    store: StoreInfo
+    return_ref: str
+    created_at: datetime
+    timezone: str
+    counter: str
+    cashier_name: str
+    order_number: str
+    order_date: date
+    lines: tuple[ReceiptLine, ...]
+    tenders: tuple[TenderLine, ...]
+    overrides: tuple[OverrideNote, ...] = ()
+    terms_text: str = ""
+    arrival_text: Mapping[str, str] = field(default_factory=dict)
+    voucher_code: str | None = None
+    copy: Copy = "customer"
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherData:
+    store: StoreInfo
+    code: str
+    amount: Money
+    issued_at: datetime
+    timezone: str
+    return_ref: str = ""
+    expires_on: date | None = None
+    terms_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelData:
+    new_sku: str
+    product_name: str
+    condition_label: str
+    price: Money
+    original_sku: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ZReportData:
+    store: StoreInfo
+    business_date: date
+    generated_at: datetime
+    timezone: str
+    counter: str
+    returns_count: int
+    refunds_by_tender: tuple[tuple[TenderKind, Money], ...]
+    cash_paid_out: Money
+    overrides: tuple[OverrideNote, ...] = ()
+    messages_waiting: int = 0
+    failed_print_jobs: int = 0
+    last_sync_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TestPageData:
+    """What the printer test page reports about the configured printer."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+    profile_name: str
+    paper_mm: int
+    columns: int
+    connection: str = ""
+    code_pages: tuple[str, ...] = ()
+    cjk: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------------
+
+
+def _local(ts: datetime, tz: str) -> str:
+    if ts.tzinfo is None:
+        raise ValueError("timestamps on printed documents must be timezone-aware")
+    try:
+        local = ts.astimezone(ZoneInfo(tz))
+    except Exception:  # unknown zone name: print in the timestamp's own offset
+        local = ts
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _store_header(store: StoreInfo) -> list[Block]:
+    blocks: list[Block] = [Text(_clean(store.name), align="center", bold=True, size="double")]
+    blocks += [Text(_clean(a), align="center") for a in store.address_lines]
+    if store.phone:
+        blocks.append(Text(_clean(store.phone), align="center"))
+    return blocks
+
+
+def _tender_name(t: TenderLine, labels: Mapping[str, str]) -> str:
+    name = _label(labels, f"tender.{t.kind}")
+    if t.kind == "card":
+        brand = _clean(t.card_brand or "").strip()
+        last4 = card_last4(t.card_last4)
+        parts = [p for p in (brand or name, f"**** {last4}" if last4 else "") if p]
+        return " ".join(parts)
+    return name
+
+
+def _sum(amounts: Sequence[Money], currency: str) -> Money:
+    total = Money.zero(currency)
+    for a in amounts:
+        total = total + a
+    return total
+
+
+def build_return_receipt(data: ReceiptData) -> Document:
+    """The customer (or store) receipt for one committed return."""
+    lab = data.labels
+    currency = data.tenders[0].amount.currency if data.tenders else "USD"
+    if data.lines:
+        currency = data.lines[0].refund.currency
+    b: list[Block] = _store_header(data.store)
+    b.append(Feed(1))
+    b.append(Text(_label(lab, "title"), align="center", bold=True))
+    if data.copy == "store":
+        b.append(Text(_label(lab, "store_copy"), align="center", bold=True, size="double"))
+    b.append(Rule())
+    b.append(Columns(_label(lab, "reference"), _clean(data.return_ref), bold=True))
+    b.append(Columns(_label(lab, "date"), _local(data.created_at, data.timezone)))
+    b.append(Columns(_label(lab, "counter"), _clean(data.counter)))
+    b.append(Columns(_label(lab, "cashier"), _clean(data.cashier_name)))
+    b.append(Columns(_label(lab, "order"), _clean(data.order_number)))
+    b.append(Columns(_label(lab, "order_date"), data.order_date.isoformat()))
+    b.append(Rule())
+    overrides_by_sku: dict[str, list[OverrideNote]] = {}
+    for o in data.overrides:
+        overrides_by_sku.setdefault(o.line_sku, []).append(o)
+    for line in data.lines:
+        b.append(Text(_clean(line.product_name), bold=True))
+        b.append(
+            Columns(f"  {_clean(line.sku)}  {_label(lab, 'qty')} {line.qty}", str(line.refund))
+        )
+        b.append(
+            Text(
+                f"  {_label(lab, 'condition')}: {_clean(line.condition_label)}; "
+                f"{_label(lab, 'reason')}: {_clean(line.reason_label)}"
+            )
+        )
+        if line.fee:
+            b.append(Columns(f"  {_label(lab, 'fee')}", str(-line.fee)))
+        for o in overrides_by_sku.pop(line.sku, []):
+            b.append(
+                Text(f"  {_label(lab, 'override')}: {_clean(o.manager_name)} - {_clean(o.reason)}")
+            )
+    for notes in overrides_by_sku.values():  # overrides for lines not listed: still shown
+        for o in notes:
+            b.append(
+                Text(
+                    f"{_label(lab, 'override')} ({_clean(o.line_sku)}): "
+                    f"{_clean(o.manager_name)} - {_clean(o.reason)}"
+                )
+            )
+    b.append(Rule())
+    fees = _sum([ln.fee for ln in data.lines], currency)
+    if fees:
+        b.append(Columns(_label(lab, "fees_total"), str(-fees)))
+    total = _sum([t.amount for t in data.tenders], currency)
+    b.append(Columns(_label(lab, "refund_total"), str(total), bold=True))
+    b.append(Text(_label(lab, "refunded_to") + ":", bold=True))
+    for t in data.tenders:
+        b.append(Columns("  " + _tender_name(t, lab), str(t.amount)))
+        arrival = data.arrival_text.get(t.kind)
+        if arrival:
+            b.append(Text(f"    {_label(lab, 'arrives')}: {_clean(arrival)}"))
+    if data.voucher_code:
+        b.append(Rule())
+        b.append(Text(_label(lab, "voucher"), align="center", bold=True))
+        b.append(Barcode(data.voucher_code))
+        b.append(Text(data.voucher_code, align="center"))
+    if data.terms_text:
+        b.append(Rule())
+        b.append(Text(_clean(data.terms_text)))
+    b.append(Rule())
+    b.append(Barcode(data.return_ref))
+    b.append(QR(data.return_ref))
+    b.append(Text(_clean(data.return_ref), align="center", bold=True))
+    if data.copy == "store":
+        b.append(Feed(2))
+        b.append(Signature(_label(lab, "customer_signature")))
+    b.append(Feed(1))
+    b.append(Cut())
+    if data.copy == "customer" and any(t.kind == "cash" for t in data.tenders):
+        b.append(CashDrawer())
+    title = f"{data.return_ref}-{data.copy}"
+    return Document(kind="return_receipt", title=title, blocks=tuple(b))
+
+
+def build_voucher(data: VoucherData) -> Document:
+    """A store-credit voucher; its code (with check value) is printed as text and barcode."""
+    b: list[Block] = _store_header(data.store)
+    b += [
+        Feed(1),
+        Text("STORE CREDIT", align="center", bold=True, size="double"),
+        Text(str(data.amount), align="center", bold=True, size="double"),
+        Rule(),
+        Columns("Issued", _local(data.issued_at, data.timezone)),
+    ]
+    if data.return_ref:
+        b.append(Columns("Return", _clean(data.return_ref)))
+    if data.expires_on:
+        b.append(Columns("Valid until", data.expires_on.isoformat()))
+    b += [Feed(1), Barcode(data.code), Text(data.code, align="center", bold=True)]
+    if data.terms_text:
+        b += [Rule(), Text(_clean(data.terms_text))]
+    b += [Feed(1), Cut()]
+    return Document(kind="voucher", title=f"voucher-{data.code}", blocks=tuple(b))
+
+
+def build_shelf_label(data: LabelData) -> Document:
+    """An open-box shelf label: the new SKU as a barcode, name, condition and price."""
+    b: list[Block] = [
+        Text(_clean(data.product_name), bold=True),
+        Columns(_clean(data.condition_label), str(data.price), bold=True),
+    ]
+    if data.original_sku:
+        b.append(Text(f"was {_clean(data.original_sku)}"))
+    b += [Barcode(data.new_sku), Text(_clean(data.new_sku), align="center"), Cut()]
+    return Document(kind="shelf_label", title=f"label-{data.new_sku}", blocks=tuple(b))
+
+
+def build_z_report(data: ZReportData) -> Document:
+    """End-of-day summary for the manager."""
+    b: list[Block] = _store_header(data.store)
+    b += [
+        Text("Z-REPORT (RETURNS)", align="center", bold=True),
+        Rule(),
+        Columns("Business date", data.business_date.isoformat()),
+        Columns("Counter", _clean(data.counter)),
+        Columns("Printed", _local(data.generated_at, data.timezone)),
+        Rule(),
+        Columns("Returns", str(data.returns_count), bold=True),
+        Text("Refunds by tender:", bold=True),
+    ]
+    for kind, amount in data.refunds_by_tender:
+        b.append(Columns("  " + DEFAULT_LABELS[f"tender.{kind}"], str(amount)))
+    b.append(Columns("Cash paid out", str(data.cash_paid_out), bold=True))
+    b.append(Rule())
+    b.append(Columns("Manager overrides", str(len(data.overrides))))
+    for o in data.overrides:
+        b.append(Text(f"  {_clean(o.line_sku)}: {_clean(o.manager_name)} - {_clean(o.reason)}"))
+    b.append(Columns("Messages waiting to sync", str(data.messages_waiting)))
+    last = _local(data.last_sync_at, data.timezone) if data.last_sync_at else "never"
+    b.append(Columns("Last sync", last))
+    b.append(Columns("Failed print jobs", str(data.failed_print_jobs)))
+    b += [Feed(2), Signature("Manager signature"), Feed(1), Cut()]
+    title = f"z-report-{data.business_date.isoformat()}-{data.counter}"
+    return Document(kind="z_report", title=title, blocks=tuple(b))
+
+
+def build_test_page(data: TestPageData) -> Document:
+    """A printer test page: widths, alignment, code pages, scripts, codes, cut."""
+    ruler = "".join(str(i % 10) for i in range(1, data.columns + 1))
+    b: list[Block] = [
+        Text("PRINTER TEST", align="center", bold=True, size="double"),
+        Columns("Profile", data.profile_name),
+        Columns("Paper", f"{data.paper_mm} mm / {data.columns} columns"),
+    ]
+    if data.connection:
+        b.append(Columns("Connection", data.connection))
+    b.append(Columns("CJK (GB18030)", "yes" if data.cjk else "no"))
+    if data.code_pages:
+        b.append(Text("Code pages: " + ", ".join(data.code_pages)))
+    b += [
+        Rule(),
+        Text(ruler),
+        Text("left"),
+        Text("center", align="center"),
+        Text("right", align="right"),
+        Text("bold", bold=True),
+        Text("double", size="double"),
+        Columns("Label", "12.34 USD"),
+        Rule(),
+        Text("Latin: Crème brûlée, Größe, Ñandú"),
+        Text("Cyrillic: Привет, мир"),
+        Text("Chinese: 退货收据 测试"),
+        Text("Mixed: 退货 Crème brûlée Привет"),
+        Text("Emoji: 🙂 📦"),
+        Rule(),
+        Barcode("TEST-1234"),
+        QR("TEST-1234"),
+        Feed(1),
+        Cut(),
+    ]
+    return Document(kind="test_page", title=f"test-{data.profile_name}", blocks=tuple(b))
+
+
+def document_summary(doc: Document) -> dict[str, Any]:
+    """A small dict for logs: kind, title and block count (never the content)."""
+    return {"kind": doc.kind, "title": doc.title, "blocks": len(doc.blocks)}
