@@ -291,3 +291,11 @@ def test_fake_printer_and_sender() -> None:
     assert fake.documents == [doc]
     assert job_fingerprint(doc) == job_fingerprint(Document.from_json(doc.to_json()))
     assert job_fingerprint(doc) != job_fingerprint(b"x")
+
+
+def test_status_is_none_where_the_connection_cannot_tell(tmp_path: Path) -> None:
+    assert connect(f"file://{tmp_path}/lp0").status() is None
+    fake = FakePrinter()
+    assert fake.status() is not None
+    fake.current_status = None
+    assert fake.status() is None

@@ -206,3 +206,15 @@ def test_write_sample_receipts_for_review() -> None:
         assert REF in _decode(img)
     (ARTIFACTS / "receipt-80mm.txt").write_text(render_text(doc, "default+80mm"), encoding="utf-8")
     (ARTIFACTS / "receipt-80mm.escpos").write_bytes(render_escpos_bytes(doc, "TM-T88V"))
+
+
+def test_hostile_text_cannot_inject_printer_commands() -> None:
+    prof = load_profile("TM-T88V")
+    evil = "Cable\x1b@\x1dV\x00\x1bp\x00\x19\x19 end"
+    data = replace(sample_receipt_data(lines=1), cashier_name=evil)
+    doc = build_return_receipt(data)
+    ops = parse_escpos(render_escpos_bytes(doc, prof), prof)
+    assert _kinds(ops).count("init") == 1
+    assert _kinds(ops).count("cut") == 1
+    assert "drawer" not in _kinds(ops)
+    assert any("Cable" in ln and "end" in ln for ln in text_lines(ops))

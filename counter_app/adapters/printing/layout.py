@@ -131,6 +131,25 @@ def barcode_fits(data: str, width_px: int) -> bool:
     return modules * BARCODE_MODULE_DOTS <= width_px
 
 
+def sanitize(text: str) -> str:
+    """Drop control and format characters: hostile text must not become printer commands.
+
+    Newlines and tabs become spaces or line breaks; the zero-width joiner (emoji) is kept.
+    """
+    out = []
+    for ch in text.replace("\r\n", "\n").replace("\t", " "):
+        cat = unicodedata.category(ch)
+        if ch == "\n" or ch == "\u200d":
+            out.append(ch)
+        elif cat == "Cc":
+            out.append(" ")
+        elif cat in ("Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def layout(doc: Document, columns: int, width_px: int) -> list[Item]:
     """Turn blocks into fitted lines and device items."""
     items: list[Item] = []
@@ -138,9 +157,10 @@ def layout(doc: Document, columns: int, width_px: int) -> list[Item]:
     for b in doc.blocks:
         if isinstance(b, Text):
             width = columns // 2 if b.size == "double" else columns
-            items += [Line(t, b.align, b.bold, b.size) for t in wrap(b.text, width)]
+            items += [Line(t, b.align, b.bold, b.size) for t in wrap(sanitize(b.text), width)]
         elif isinstance(b, Columns):
-            items += [Line(t, "left", b.bold) for t in columns_text(b.left, b.right, columns)]
+            left, right = sanitize(b.left).replace("\n", " "), sanitize(b.right).replace("\n", " ")
+            items += [Line(t, "left", b.bold) for t in columns_text(left, right, columns)]
         elif isinstance(b, Rule):
             items.append(Line("-" * columns))
         elif isinstance(b, Barcode):
@@ -149,7 +169,8 @@ def layout(doc: Document, columns: int, width_px: int) -> list[Item]:
             elif b.data not in qr_data:  # too wide for the paper: a QR code instead
                 items.append(QR(b.data))
         elif isinstance(b, Signature):
-            items += [Feed(2), Line("x" + "_" * (columns - 2)), Line(b.label)]
+            label = sanitize(b.label).replace("\n", " ")
+            items += [Feed(2), Line("x" + "_" * (columns - 2)), *map(Line, wrap(label, columns))]
         elif isinstance(b, QR | Feed | Cut | CashDrawer):
             items.append(b)
     return items
