@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
 from counter_app.config import Settings, load_settings
+from counter_app.domain.model import Order
 from counter_app.domain.policy import (
     Policy,
     PolicyError,
@@ -53,9 +55,31 @@ def bootstrap(
     policy, warning = load_active_policy(engine, settings)
     policies = PolicyHolder(policy)
     desk = ReturnDesk(
-        engine, clock, policies, store_code=settings.store_code, counter_code=settings.counter_code
+        engine,
+        clock,
+        policies,
+        store_code=settings.store_code,
+        counter_code=settings.counter_code,
+        live_lookup=_live_lookup(engine, settings),
     )
     return App(settings, engine, clock, policies, desk, warning)
+
+
+def _live_lookup(engine: Engine, settings: Settings) -> Callable[[str], Order | None] | None:
+    """Ask head office for an order missing locally — only when it is configured."""
+    if not settings.central_url or not settings.central_key:
+        return None
+
+    def lookup(number: str) -> Order | None:
+        from counter_app.adapters.central_client import HttpCentralClient
+        from counter_app.services.sync import lookup_order_live
+
+        with HttpCentralClient(
+            settings.central_url, settings.store_code, settings.central_key, timeout=2.0
+        ) as client:
+            return lookup_order_live(engine, client, number)
+
+    return lookup
 
 
 def load_active_policy(engine: Engine, settings: Settings) -> tuple[Policy, str | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,8 +152,10 @@ class ReturnDesk:
         *,
         store_code: str,
         counter_code: str,
+        live_lookup: Callable[[str], Order | None] | None = None,
     ) -> None:
         self.engine = engine
+        self.live_lookup = live_lookup
         self.clock = clock
         self.policies = policies
         self.store_code = store_code
@@ -166,6 +169,12 @@ class ReturnDesk:
             if order_id is None and number.upper() != number:
                 order_id = repo.order_id_by_number(uow.conn, number.upper())
             order = repo.load_order(uow.conn, order_id) if order_id is not None else None
+        if order is None and self.live_lookup is not None:
+            # Bought an hour ago online: head office may know it already.
+            try:
+                order = self.live_lookup(number)
+            except (ConnectionError, RuntimeError):
+                order = None
         if order is None:
             raise OrderNotFound(
                 f"No order {printable(number)} in this store's records. Check the number, or "

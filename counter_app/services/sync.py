@@ -1,0 +1,546 @@
+"""Sync with head office: push the outbox, pull what head office publishes.
+
+Exactly once in effect: a message is marked sent only after head office answered for it, and
+head office deduplicates on the message id — so a crash between the two resends, and the
+resend is answered "duplicate". Each pulled page is applied with its cursor in one
+transaction, and applying is idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from counter_app.adapters.central_client import (
+    PULL_RESOURCES,
+    CentralClient,
+    CentralRefused,
+    CentralUnavailable,
+)
+from counter_app.adapters.db import repository as repo
+from counter_app.adapters.db import tables as t
+from counter_app.domain.cards import last4
+from counter_app.domain.model import Order
+from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
+from counter_app.services.clock import Clock
+from counter_app.services.errors import BadInput, NotFound
+from counter_app.services.unit_of_work import UnitOfWork
+from counter_app.services.validation import clean_code, clean_text
+
+BATCH_SIZE = 500
+PAGE_SIZE = 500
+T_ = TypeVar("T_")
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: dict[str, int] = field(default_factory=dict)
+    policy_warning: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    waiting: int
+    last_success: datetime | None
+    last_error: str | None
+    open_exceptions: int
+
+
+def with_retries(
+    action: Callable[[], T_],
+    *,
+    attempts: int = 5,
+    base_delay: float = 0.5,
+    max_delay: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T_:
+    """Run `action`, retrying when head office is unavailable: exponential backoff, full jitter."""
+    rng = rng or random.Random()
+    for attempt in range(attempts):
+        try:
+            return action()
+        except CentralUnavailable:
+            if attempt == attempts - 1:
+                raise
+            sleep(rng.uniform(0, min(max_delay, base_delay * 2**attempt)))
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------- push
+
+
+def push_outbox(
+    engine: Engine,
+    client: CentralClient,
+    clock: Clock,
+    *,
+    batch_size: int = BATCH_SIZE,
+    retry: Callable[[Callable[[], Any]], Any] = with_retries,
+    after_answer: Callable[[], None] = lambda: None,
+) -> SyncReport:
+    """Send every pending outbox message, oldest first, in batches."""
+    report = SyncReport()
+    while True:
+        with UnitOfWork(engine) as uow:
+            rows = uow.conn.execute(
+                select(t.outbox.c.seq, t.outbox.c.id, t.outbox.c.payload_json)
+                .where(t.outbox.c.status == "pending")
+                .order_by(t.outbox.c.seq)
+                .limit(batch_size)
+            ).all()
+        if not rows:
+            return report
+        messages = [json.loads(row.payload_json) for row in rows]
+        results = retry(functools.partial(client.push, messages))
+        after_answer()
+        by_id = {r.get("id"): r for r in results}
+        now = clock.now()
+        with UnitOfWork(engine, write=True) as uow:
+            for row in rows:
+                result = by_id.get(row.id)
+                if result is None:
+                    continue  # not answered for: stays pending, sent again next time
+                status = result.get("status")
+                if status in ("accepted", "duplicate"):
+                    uow.conn.execute(
+                        update(t.outbox)
+                        .where(t.outbox.c.seq == row.seq, t.outbox.c.status == "pending")
+                        .values(status="sent", sent_at=now, attempts=t.outbox.c.attempts + 1)
+                    )
+                    if status == "accepted":
+                        report.pushed += 1
+                    else:
+                        report.duplicates += 1
+                elif status == "rejected":
+                    reason = str(result.get("reason") or "rejected by head office")[:2000]
+                    uow.conn.execute(
+                        update(t.outbox)
+                        .where(t.outbox.c.seq == row.seq)
+                        .values(
+                            status="rejected", last_error=reason, attempts=t.outbox.c.attempts + 1
+                        )
+                    )
+                    exists = uow.conn.execute(
+                        select(t.sync_exceptions.c.id).where(
+                            t.sync_exceptions.c.message_id == row.id
+                        )
+                    ).first()
+                    if exists is None:
+                        uow.conn.execute(
+                            insert(t.sync_exceptions).values(
+                                message_id=row.id, reason=reason, created_at=now
+                            )
+                        )
+                    report.rejected += 1
+            uow.commit()
+        if len(by_id) == 0:
+            raise CentralUnavailable("head office answered for none of the messages")
+
+
+# ---------------------------------------------------------------------------- pull
+
+
+def pull_all(
+    engine: Engine,
+    client: CentralClient,
+    policies: PolicyHolder | None = None,
+    *,
+    retry: Callable[[Callable[[], Any]], Any] = with_retries,
+    page_size: int = PAGE_SIZE,
+) -> SyncReport:
+    report = SyncReport()
+    for resource in PULL_RESOURCES:
+        count = 0
+        while True:
+            cursor = _get_state(engine, f"cursor.{resource}")
+            page = retry(functools.partial(client.pull, resource, cursor, page_size))
+            with UnitOfWork(engine, write=True) as uow:
+                for item in page["items"]:
+                    APPLIERS[resource](uow.conn, item)
+                _set_state(uow.conn, f"cursor.{resource}", page["next_cursor"])
+                uow.commit()
+            count += len(page["items"])
+            if not page["has_more"] or not page["items"]:
+                break
+        report.pulled[resource] = count
+    if policies is not None and report.pulled.get("policies"):
+        report.policy_warning = activate_latest_policy(engine, policies)
+    return report
+
+
+def activate_latest_policy(engine: Engine, policies: PolicyHolder) -> str | None:
+    """Put the newest published policy in force, unless it is invalid (then keep the old)."""
+    with UnitOfWork(engine, write=True) as uow:
+        row = uow.conn.execute(
+            select(t.policy_versions.c.version, t.policy_versions.c.toml)
+            .order_by(t.policy_versions.c.published_at.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        try:
+            load_policy(row.toml, f"policy {row.version}")
+        except PolicyError as exc:
+            return f"Head office's policy {row.version} is invalid and was not used: {exc}"
+        uow.conn.execute(update(t.policy_versions).values(active=False))
+        uow.conn.execute(
+            update(t.policy_versions)
+            .where(t.policy_versions.c.version == row.version)
+            .values(active=True)
+        )
+        uow.commit()
+    policies.replace(row.toml, f"policy {row.version}")
+    return None
+
+
+def _upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
+    where = [table.c[k] == v for k, v in key.items()]
+    found = conn.execute(select(table).where(*where)).mappings().first()
+    if found is None:
+        conn.execute(insert(table).values(**key, **values))
+    else:
+        conn.execute(update(table).where(*where).values(**values))
+    return found
+
+
+def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
+    sku = str(item["sku"])
+    _upsert(
+        conn,
+        t.products,
+        {"sku": sku},
+        {
+            "name": item["name"],
+            "category": item["category"],
+            "serialised": bool(item.get("serialised")),
+            "price_minor": int(item["price_minor"]),
+            "currency": item["currency"],
+            "vendor": item.get("vendor") or "",
+        },
+    )
+    for code in item.get("barcodes") or []:
+        _upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
+
+
+def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
+    if not str(item.get("pin_hash", "")).startswith("$argon2id$"):
+        return  # never accept a weaker or plain credential
+    _upsert(
+        conn,
+        t.users,
+        {"username": item["username"]},
+        {
+            "display_name": item["display_name"],
+            "role": item["role"],
+            "pin_hash": item["pin_hash"],
+            "active": bool(item.get("active", True)),
+        },
+    )
+
+
+def apply_policy(conn: Connection, item: dict[str, Any]) -> None:
+    published = datetime.fromisoformat(str(item["published_at"]))
+    _upsert(
+        conn,
+        t.policy_versions,
+        {"version": item["version"]},
+        {"published_at": published, "toml": item["toml"]},
+    )
+
+
+def apply_order(conn: Connection, item: dict[str, Any]) -> int:
+    customer_id = None
+    customer = item.get("customer")
+    if customer:
+        _upsert(
+            conn,
+            t.customers,
+            {"code": customer["code"]},
+            {
+                "name": customer["name"],
+                "email": customer.get("email"),
+                "phone": customer.get("phone"),
+                "loyalty_tier": customer.get("loyalty_tier"),
+            },
+        )
+        customer_id = conn.execute(
+            select(t.customers.c.id).where(t.customers.c.code == customer["code"])
+        ).scalar_one()
+    placed = datetime.fromisoformat(str(item["placed_at"]))
+    number = str(item["number"])
+    existing = repo.order_id_by_number(conn, number)
+    if existing is None:
+        order_id = repo.insert_row(
+            conn,
+            t.orders,
+            {
+                "number": number,
+                "store_code": item.get("store"),
+                "channel": item["channel"],
+                "placed_at": placed,
+                "customer_id": customer_id,
+                "currency": item["currency"],
+            },
+        )
+        for p in item.get("payments") or []:
+            repo.insert_row(
+                conn,
+                t.payments,
+                {
+                    "order_id": order_id,
+                    "tender": p["tender"],
+                    "amount_minor": p["amount_minor"],
+                    "refunded_minor": 0,
+                    "card_brand": p.get("card_brand"),
+                    "card_last4": last4(p.get("card_last4")),
+                },
+            )
+    else:
+        order_id = existing
+    for line in item["lines"]:
+        key = {"order_id": order_id, "line_no": int(line["line_no"])}
+        found = (
+            conn.execute(
+                select(t.order_lines).where(
+                    t.order_lines.c.order_id == order_id, t.order_lines.c.line_no == key["line_no"]
+                )
+            )
+            .mappings()
+            .first()
+        )
+        central_returned = int(line.get("returned_quantity") or 0)
+        if found is None:
+            conn.execute(
+                insert(t.order_lines).values(
+                    **key,
+                    sku=line["sku"],
+                    quantity=line["quantity"],
+                    unit_price_minor=line["unit_price_minor"],
+                    discount_minor=line.get("discount_minor", 0),
+                    tax_minor=line.get("tax_minor", 0),
+                    paid_minor=line["paid_minor"],
+                    serial=line.get("serial"),
+                    final_sale=bool(line.get("final_sale")),
+                    returned_quantity=central_returned,
+                )
+            )
+        elif central_returned > found["returned_quantity"]:
+            # Returned elsewhere (online, another store) since: never count fewer than that.
+            conn.execute(
+                update(t.order_lines)
+                .where(t.order_lines.c.id == found["id"])
+                .values(returned_quantity=min(central_returned, found["quantity"]))
+            )
+    return order_id
+
+
+def apply_settlement(conn: Connection, item: dict[str, Any]) -> None:
+    return_id = conn.execute(
+        select(t.returns.c.id).where(t.returns.c.ref == item["return_ref"])
+    ).scalar()
+    if return_id is None:
+        return
+    conn.execute(
+        update(t.refunds)
+        .where(
+            t.refunds.c.return_id == return_id,
+            t.refunds.c.tender == item["tender"],
+            t.refunds.c.status == "pending",
+        )
+        .values(
+            status="settled",
+            settled_at=datetime.fromisoformat(str(item["settled_at"])),
+            gateway_ref=str(item.get("gateway_ref") or "")[:64],
+        )
+    )
+
+
+APPLIERS: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {
+    "catalog": apply_catalog_item,
+    "staff": apply_staff,
+    "policies": apply_policy,
+    "orders": apply_order,
+    "settlements": apply_settlement,
+}
+
+
+def lookup_order_live(engine: Engine, client: CentralClient, number: str) -> Order | None:
+    """Ask head office for an order not (yet) in the local database; keep it locally."""
+    number = clean_code(number, "order number")
+    item = client.lookup_order(number)
+    if item is None:
+        return None
+    with UnitOfWork(engine, write=True) as uow:
+        for line in item.get("lines", []):
+            if repo.sku_for_barcode(uow.conn, str(line["sku"])) is None:
+                return None  # product unknown here: the next catalog pull brings it
+        order_id = apply_order(uow.conn, item)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        return repo.load_order(uow.conn, order_id)
+
+
+# ---------------------------------------------------------------------------- the whole sync
+
+
+def run_sync(
+    engine: Engine,
+    client: CentralClient,
+    clock: Clock,
+    policies: PolicyHolder | None = None,
+    **retry_options: Any,
+) -> SyncReport:
+    """Push, then pull. Records the last success (or the error) for the status panel."""
+
+    def retry(action: Callable[[], Any]) -> Any:
+        return with_retries(action, **retry_options)
+
+    report = SyncReport()
+    try:
+        pushed = push_outbox(engine, client, clock, retry=retry)
+        pulled = pull_all(engine, client, policies, retry=retry)
+        report = SyncReport(
+            pushed.pushed, pushed.duplicates, pushed.rejected, pulled.pulled, pulled.policy_warning
+        )
+    except (CentralUnavailable, CentralRefused) as exc:
+        report.error = str(exc)
+    with UnitOfWork(engine, write=True) as uow:
+        if report.ok:
+            _set_state(uow.conn, "last_success", clock.now().isoformat())
+            _set_state(uow.conn, "last_error", "")
+        else:
+            _set_state(uow.conn, "last_error", report.error or "")
+        uow.commit()
+    return report
+
+
+def sync_status(engine: Engine) -> SyncStatus:
+    with UnitOfWork(engine) as uow:
+        waiting = repo.pending_outbox_count(uow.conn)
+        open_exceptions = uow.conn.execute(
+            select(func.count())
+            .select_from(t.sync_exceptions)
+            .where(t.sync_exceptions.c.resolved_at.is_(None))
+        ).scalar_one()
+    last = _get_state(engine, "last_success")
+    error = _get_state(engine, "last_error")
+    return SyncStatus(
+        waiting, datetime.fromisoformat(last) if last else None, error or None, int(open_exceptions)
+    )
+
+
+@dataclass(frozen=True)
+class SyncException:
+    id: int
+    message_id: str
+    kind: str
+    reason: str
+    created_at: datetime
+    resolved_at: datetime | None
+    note: str | None
+
+
+def list_exceptions(engine: Engine, include_resolved: bool = False) -> list[SyncException]:
+    e, o = t.sync_exceptions.c, t.outbox.c
+    query = (
+        select(e.id, e.message_id, o.kind, e.reason, e.created_at, e.resolved_at, e.note)
+        .join(t.outbox, o.id == e.message_id)
+        .order_by(e.id)
+    )
+    if not include_resolved:
+        query = query.where(e.resolved_at.is_(None))
+    with UnitOfWork(engine) as uow:
+        return [SyncException(*row) for row in uow.conn.execute(query).all()]
+
+
+def resolve_exception(
+    engine: Engine,
+    clock: Clock,
+    exception_id: int,
+    manager_username: str,
+    note: str,
+    *,
+    store_code: str,
+) -> None:
+    """A manager closes a rejected message with a note; head office hears of it too."""
+    note = clean_text(note, "note")
+    if not note:
+        raise BadInput("Say how the problem was resolved.")
+    now = clock.now()
+    with UnitOfWork(engine, write=True) as uow:
+        row = (
+            uow.conn.execute(
+                select(t.sync_exceptions).where(t.sync_exceptions.c.id == exception_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["resolved_at"] is not None:
+            raise NotFound(f"There is no open sync problem number {exception_id}.")
+        manager = repo.user_row(uow.conn, manager_username)
+        if manager is None or manager["role"] not in ("manager", "admin"):
+            raise BadInput("Only a manager can resolve a sync problem.")
+        uow.conn.execute(
+            update(t.sync_exceptions)
+            .where(t.sync_exceptions.c.id == exception_id)
+            .values(resolved_at=now, resolved_by=manager["id"], note=note)
+        )
+        data = {"message_id": row["message_id"], "manager": manager_username, "note": note}
+        repo.append_audit(
+            uow.conn,
+            at=now,
+            actor=manager_username,
+            action="sync_exception.resolved",
+            subject=row["message_id"],
+            data=data,
+        )
+        repo.add_outbox(
+            uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
+        )
+        uow.commit()
+
+
+def next_nightly_run(now: datetime, at: str, timezone: str) -> datetime:
+    """The next time the nightly sync is due: `at` (HH:MM) local time, after `now`."""
+    try:
+        hour, minute = (int(x) for x in at.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise BadInput(f"The sync time must look like 02:00, not {at[:20]!r}.") from None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    candidate = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate = (candidate + timedelta(days=1)).replace(hour=hour, minute=minute)
+    return candidate.replace(tzinfo=zone)
+
+
+def _get_state(engine: Engine, key: str) -> str | None:
+    with UnitOfWork(engine) as uow:
+        value: str | None = uow.conn.execute(
+            select(t.sync_state.c.value).where(t.sync_state.c.key == key)
+        ).scalar()
+    return value
+
+
+def _set_state(conn: Connection, key: str, value: str) -> None:
+    _upsert(conn, t.sync_state, {"key": key}, {"value": value})
