@@ -24,9 +24,12 @@ class CommandError(Exception):
     """A problem to report in one line; nothing was changed."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gui: Callable[[Settings], int] | None = None) -> int:
+    """Run a command; with none, start the window through `gui` (the ui package passes it,
+    so the core itself never imports Qt)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.gui = gui
     try:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
@@ -191,11 +194,10 @@ def _read_pin(given: str | None, prompt: str = "PIN: ") -> str:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    try:
-        from ui.app import run_gui
-    except ImportError as exc:
-        raise CommandError(f"the window cannot start: {exc}") from exc
-    return run_gui(settings_from(args))
+    if args.gui is None:
+        raise CommandError("no window in this build: give a command (see --help)")
+    code: int = args.gui(settings_from(args))
+    return code
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
