@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     av = audit.add_parser("verify", help="check the audit trail's hash chain")
     av.set_defaults(handler=cmd_audit_verify)
 
+    policy = sub.add_parser("policy", help="return policy").add_subparsers(metavar="ACTION")
+    pc = policy.add_parser("check", help="check a policy file before publishing it")
+    pc.add_argument("file", type=Path)
+    pc.set_defaults(handler=cmd_policy_check)
+    ps = policy.add_parser("show", help="which policy is in force")
+    ps.set_defaults(handler=cmd_policy_show)
+
     scan = sub.add_parser("scan-image", help="decode barcodes in image files (JSON lines)")
     scan.add_argument("files", nargs="+")
     scan.set_defaults(handler=cmd_scan_image)
@@ -469,6 +476,26 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     print(f"audit trail intact: {count} entries")
+    return EXIT_OK
+
+
+def cmd_policy_check(args: argparse.Namespace) -> int:
+    from counter_app.domain.policy import load_policy_file
+
+    policy = load_policy_file(args.file)
+    print(
+        f"{args.file.name}: valid policy {policy.version} ({len(policy.categories)} categories, "
+        f"time zone {policy.timezone})"
+    )
+    return EXIT_OK
+
+
+def cmd_policy_show(args: argparse.Namespace) -> int:
+    app = app_from(args)
+    policy = app.policies.current
+    print(f"policy in force: {policy.version} from {policy.source}")
+    if app.policy_warning:
+        print(f"warning: {app.policy_warning}", file=sys.stderr)
     return EXIT_OK
 
 

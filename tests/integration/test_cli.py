@@ -153,6 +153,36 @@ def test_bad_input_gets_one_line_and_changes_nothing(
     engine.dispose()
 
 
+def test_ten_megabytes_on_stdin_is_refused_in_one_line(
+    demo_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    engine = make_engine(f"sqlite:///{demo_home / 'counter.db'}")
+    before = snapshot(engine)
+    monkeypatch.setattr("sys.stdin", io.StringIO("7" * 10_000_000 + "\n"))
+    code, _, err = run(demo_home, "users", "add", "mallory", "--pin", "-", capsys=capsys)
+    assert code == 1 and "PIN is 4 to 12 digits" in err and len(err) < 300
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_broken_policy_file_is_named_with_key_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from counter_app.domain.policy import default_policy_path
+
+    bad = tmp_path / "store-policy.toml"
+    text = default_policy_path().read_text(encoding="utf-8")
+    bad.write_text(text.replace("window_days = 60", "window_days = -60"), encoding="utf-8")
+    code = main(["--home", str(tmp_path), "policy", "check", str(bad)])
+    err = capsys.readouterr().err
+    line = text.splitlines().index("window_days = 60") + 1
+    assert code == 1
+    assert "store-policy.toml" in err and f"line {line}" in err and "window_days" in err
+    assert main(["--home", str(tmp_path), "policy", "check", str(default_policy_path())]) == 0
+
+
 def test_wrong_pin_is_refused_and_only_the_failed_attempt_is_recorded(
     demo_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
