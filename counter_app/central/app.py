@@ -6,6 +6,7 @@ Every refused request is answered with a status code and logged without its body
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -40,6 +41,9 @@ class CentralSettings:
     max_body_bytes: int = proto.MAX_BODY_BYTES
     max_batch: int = proto.MAX_BATCH
     key_cache_seconds: float = 30.0
+    # Pushes write in worker threads; more at once only convoy on the GIL and on locks, so
+    # the rest queue here in arrival order (fair to every store).
+    max_concurrent_pushes: int = 4
     clock: Callable[[], float] = field(default=time.time)
     engine: Engine | None = None
 
@@ -107,6 +111,7 @@ def _path_with_query(request: Request) -> str:
 def create_app(settings: CentralSettings) -> FastAPI:
     engine = settings.engine or make_engine(settings.db_url)
     keys = _KeyCache(engine, settings.key_cache_seconds)
+    push_slots = asyncio.Semaphore(settings.max_concurrent_pushes)
     app = FastAPI(title="Returns Counter central", version="1", docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.settings = settings
@@ -174,9 +179,10 @@ def create_app(settings: CentralSettings) -> FastAPI:
         foreign = [m.id for m in batch.messages if m.store != store]
         if foreign:
             raise _refuse(request, 403, "message for another store in batch", store)
-        results = await run_in_threadpool(
-            service.push_messages, engine, store, batch.messages, now()
-        )
+        async with push_slots:
+            results = await run_in_threadpool(
+                service.push_messages, engine, store, batch.messages, now()
+            )
         return JSONResponse(proto.PushResponse(results=results).model_dump(mode="json"))
 
     def _pull(

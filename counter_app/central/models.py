@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,6 +59,9 @@ class Store(Base):
     audit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+OPEN_EXCEPTION = "status = 'rejected' AND resolved_at IS NULL"
+
+
 class InboundMessage(Base):
     """Every message ever received, accepted or rejected; `message_id` is unique forever."""
 
@@ -75,7 +79,13 @@ class InboundMessage(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         CheckConstraint("status in ('accepted', 'rejected')", name="ck_messages_status"),
-        Index("ix_messages_store_open", "store", "status", "resolved_at"),
+        # Partial: only open exceptions are indexed, so accepting a message costs no entry.
+        Index(
+            "ix_messages_open",
+            "store",
+            postgresql_where=text(OPEN_EXCEPTION),
+            sqlite_where=text(OPEN_EXCEPTION),
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -121,6 +121,9 @@ class _BatchState:
     orders: set[str] = field(default_factory=set)
     lines: dict[tuple[str, int], CentralOrderLine] = field(default_factory=dict)
     refs: set[str] = field(default_factory=set)
+    # Rows written with one executemany each at the end of the batch (no ORM round trips).
+    return_rows: list[dict[str, Any]] = field(default_factory=list)
+    stock_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _prefetch_returns(session: Session, state: _BatchState, messages: list[proto.Message]) -> None:
@@ -234,9 +237,13 @@ def _push(
                 outcome[message_id] = ("rejected", stored_reason)
             else:
                 outcome[message_id] = ("duplicate", None)
+    if state.return_rows:
+        session.execute(insert(CentralReturn), state.return_rows)
+    if state.stock_rows:
+        session.execute(insert(StockMovement), state.stock_rows)
     if state.touched_orders:
+        session.flush()  # the returned quantities of the locked lines
         start = next_seq(session, len(state.touched_orders))
-        session.flush()
         session.execute(
             update(CentralOrder),
             [
@@ -275,15 +282,15 @@ def _apply(session: Session, message: proto.Message, state: _BatchState) -> None
     if isinstance(payload, proto.ReturnCommittedPayload):
         _apply_return(session, message, payload, state)
     elif isinstance(payload, proto.StockMovementPayload):
-        session.add(
-            StockMovement(
-                store=state.store,
-                sku=payload.sku,
-                quantity=payload.quantity,
-                cause=payload.cause,
-                ref=payload.ref,
-                message_id=message.id,
-            )
+        state.stock_rows.append(
+            {
+                "store": state.store,
+                "sku": payload.sku,
+                "quantity": payload.quantity,
+                "cause": payload.cause,
+                "ref": payload.ref,
+                "message_id": message.id,
+            }
         )
     elif isinstance(payload, proto.AuditHeadPayload):
         _apply_audit_head(session, payload, state)
@@ -361,16 +368,16 @@ def _apply_return(
             )
     for line_no, quantity in wanted.items():
         state.lines[(number, line_no)].store_returned_quantity += quantity
-    session.add(
-        CentralReturn(
-            ref=payload.ref,
-            store=state.store,
-            order_number=number,
-            message_id=message.id,
-            currency=payload.currency,
-            refunds=[r.model_dump(mode="json") for r in payload.refunds],
-            received_at=state.now,
-        )
+    state.return_rows.append(
+        {
+            "ref": payload.ref,
+            "store": state.store,
+            "order_number": number,
+            "message_id": message.id,
+            "currency": payload.currency,
+            "refunds": [r.model_dump(mode="json") for r in payload.refunds],
+            "received_at": state.now,
+        }
     )
     state.refs.add(payload.ref)
     state.touched_orders.add(number)
@@ -606,7 +613,7 @@ def store_statuses(
                                 InboundMessage.resolved_at.is_(None),
                             )
                         )
-                        .order_by(InboundMessage.id)
+                        .order_by(InboundMessage.received_at, InboundMessage.id)
                         .limit(500)
                     ).scalars()
                 ]

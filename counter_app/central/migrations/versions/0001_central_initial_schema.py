@@ -120,10 +120,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("message_id"),
     )
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_messages_store_open", ["store", "status", "resolved_at"], unique=False
-        )
+    open_exception = sa.text("status = 'rejected' AND resolved_at IS NULL")
+    op.create_index(
+        "ix_messages_open",
+        "messages",
+        ["store"],
+        postgresql_where=open_exception,
+        sqlite_where=open_exception,
+    )
 
     op.create_table(
         "order_lines",
@@ -237,8 +241,7 @@ def downgrade() -> None:
     op.drop_table("stock_movements")
     op.drop_table("returns")
     op.drop_table("order_lines")
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_messages_store_open")
+    op.drop_index("ix_messages_open", table_name="messages")
 
     op.drop_table("messages")
     op.drop_table("stores")
