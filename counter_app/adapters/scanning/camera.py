@@ -139,7 +139,11 @@ class CameraScanner(threading.Thread):
     - Camera missing, end of stream or a read failure: ``on_status("camera lost: ...")``,
       then retries ``open()`` with backoff (``retry_initial`` doubling to ``retry_max``).
       ``max_retries`` (None = forever) bounds the retries, e.g. for a video file.
-    - ``stop()`` asks the thread to end and joins it with a timeout.
+    - Decoding runs on a second thread (``decode_in_background``, default) that always
+      takes the newest due frame and skips frames while busy, so a slow decode never
+      stalls the preview. ``on_frame`` and ``on_status`` are called from the reader
+      thread, ``on_scan`` from the decode thread: the UI must marshal them (Qt signals).
+    - ``stop()`` asks both threads to end and joins them with a timeout.
     """
 
     def __init__(
@@ -159,6 +163,7 @@ class CameraScanner(threading.Thread):
         retry_max: float = 8.0,
         max_retries: int | None = None,
         frame_interval: float = 0.0,
+        decode_in_background: bool = True,
     ) -> None:
         super().__init__(name="camera-scanner", daemon=True)
         if confirmations < 1 or decode_every < 1:
@@ -177,8 +182,15 @@ class CameraScanner(threading.Thread):
         self.retry_max = retry_max
         self.max_retries = max_retries
         self.frame_interval = frame_interval
+        self.decode_in_background = decode_in_background
         self.frames_seen = 0
         self.decodes = 0
+        self.frames_skipped = 0  # due for decoding but the decoder was still busy
+        self._pending: Image | None = None
+        self._work = threading.Condition()
+        self._busy = False
+        self._decoder_thread: threading.Thread | None = None
+        self._decoder_quit = False
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
         self._latest: Image | None = None
@@ -187,11 +199,20 @@ class CameraScanner(threading.Thread):
 
     # -- public API --------------------------------------------------------------------
     def stop(self, timeout: float = 2.0) -> bool:
-        """Ask the worker to stop and wait up to ``timeout`` s; True when it has ended."""
+        """Ask the worker to stop and wait up to ``timeout`` s; True when it has ended.
+
+        The decode thread is joined by the reader thread on its way out, so when this
+        returns True no thread of this scanner is left running.
+        """
         self._stop_event.set()
+        with self._work:
+            self._work.notify_all()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
-        return not self.is_alive()
+        decoder = self._decoder_thread
+        if decoder is not None and decoder.is_alive():
+            decoder.join(timeout)
+        return not self.is_alive() and not (decoder is not None and decoder.is_alive())
 
     @property
     def stopped(self) -> bool:
@@ -266,6 +287,11 @@ class CameraScanner(threading.Thread):
 
     def run(self) -> None:
         """Read, preview, decode (throttled), accept; reconnect when the camera goes."""
+        if self.decode_in_background:
+            self._decoder_thread = threading.Thread(
+                target=self._decode_worker, name="camera-decoder", daemon=True
+            )
+            self._decoder_thread.start()
         attempts = 0
         try:
             while not self._stop_event.is_set():
@@ -275,6 +301,7 @@ class CameraScanner(threading.Thread):
                 self.camera.close()
                 if self._stop_event.is_set():
                     return
+                self._drain()
                 attempts += 1
                 self._status("camera lost: no picture (unplugged or end of stream)")
                 if self.max_retries is not None and attempts > self.max_retries:
@@ -284,6 +311,60 @@ class CameraScanner(threading.Thread):
                     return
         finally:
             self.camera.close()
+            with self._work:
+                self._decoder_quit = True
+                self._work.notify_all()
+            if self._decoder_thread is not None:
+                self._decoder_thread.join(5.0)
+
+    def _drain(self) -> None:
+        """Wait (briefly) until the decode thread has handled the frame handed to it."""
+        deadline = time.monotonic() + 5.0
+        with self._work:
+            while (self._pending is not None or self._busy) and not self._stop_event.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._work.wait(min(remaining, 0.05))
+
+    def _decode_worker(self) -> None:
+        """Background decoder: takes the latest handed frame, decodes, emits scans."""
+        while True:
+            with self._work:
+                while self._pending is None and not self._decoder_quit:
+                    if self._stop_event.is_set():
+                        return
+                    self._work.wait(0.1)
+                if self._pending is None or self._stop_event.is_set():
+                    return
+                frame, self._pending = self._pending, None
+                self._busy = True
+            try:
+                self._decode_and_emit(frame)
+            finally:
+                with self._work:
+                    self._busy = False
+                    self._work.notify_all()
+
+    def _decode_and_emit(self, frame: Image) -> None:
+        self.decodes += 1
+        try:
+            codes = self.decoder.decode(frame)
+        except Exception as exc:  # a decoder bug must not kill the preview
+            self._status(f"decoding failed: {exc}")
+            codes = []
+        for code in self.consider(codes, time.monotonic()):
+            self.on_scan(ScanEvent(code.text, code.symbology, "camera", datetime.now(UTC)))
+
+    def _hand_over(self, frame: Image) -> bool:
+        """Give a frame to the decode thread unless it is busy; False when skipped."""
+        with self._work:
+            if self._pending is not None or self._busy:
+                self.frames_skipped += 1
+                return False
+            self._pending = frame
+            self._work.notify_all()
+            return True
 
     def _read_loop(self) -> None:
         last_decode = -1e9
@@ -303,14 +384,10 @@ class CameraScanner(threading.Thread):
             now = time.monotonic()
             due = self.frames_seen % self.decode_every == 0
             if due and now - last_decode >= self.min_decode_gap:
-                last_decode = now
-                self.decodes += 1
-                try:
-                    codes = self.decoder.decode(frame)
-                except Exception as exc:  # a decoder bug must not kill the preview
-                    self._status(f"decoding failed: {exc}")
-                    codes = []
-                for code in self.consider(codes, time.monotonic()):
-                    self.on_scan(ScanEvent(code.text, code.symbology, "camera", datetime.now(UTC)))
+                if not self.decode_in_background:
+                    last_decode = now
+                    self._decode_and_emit(frame)
+                elif self._hand_over(frame):
+                    last_decode = now
             if self.frame_interval:
                 self._stop_event.wait(self.frame_interval)
