@@ -177,6 +177,38 @@ def test_cross_channel_conflict_is_rejected_and_shows_as_exception(central: Live
         assert (line.online_returned_quantity, line.store_returned_quantity) == (1, 1)
 
 
+def test_two_stores_returning_the_last_unit_at_once_only_one_wins(central: LiveCentral) -> None:
+    central.add_store("S001")
+    central.add_store("S002")
+    service.publish_orders(central.engine, [order(f"O-{n}") for n in range(20)])
+    clients = {code: central.client(code) for code in ("S001", "S002")}
+    batches = {
+        code: [
+            return_message(code, f"R-{code}-{n}", f"O-{n}", [(1, "SKU-1", 1)]) for n in range(20)
+        ]
+        for code in clients
+    }
+    barrier = threading.Barrier(2)
+    answers: dict[str, list[str]] = {}
+
+    def push(code: str) -> None:
+        barrier.wait()
+        answers[code] = statuses(clients[code].push(batches[code]))
+
+    threads = [threading.Thread(target=push, args=(code,)) for code in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for n in range(20):
+        assert sorted([answers["S001"][n], answers["S002"][n]]) == ["accepted", "rejected"]
+    with Session(central.engine) as session:
+        assert (
+            session.execute(select(func.max(CentralOrderLine.store_returned_quantity))).scalar_one()
+            == 1
+        )
+
+
 def test_audit_head_is_recorded_and_a_changed_hash_rejected(central: LiveCentral) -> None:
     central.add_store("S001")
     client = central.client("S001")
