@@ -119,7 +119,7 @@ MessageKind = Literal[
     "audit.head",
     "sync_exception.resolved",
 ]
-Tender = Literal["card", "cash", "store_credit", "gift_card"]
+Tender = Literal["card", "cash", "store_credit", "gift_card", "exchange"]
 StoreCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Text = Annotated[str, Field(max_length=200)]
 Minor = Annotated[int, Field(ge=0, le=10**12)]

@@ -26,6 +26,15 @@ class CentralUnavailable(ConnectionError):
 class CentralRefused(RuntimeError):
     """The central system refused the request (key, signature, or the request itself)."""
 
+    def __init__(self, message: str, status_code: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+    @property
+    def bad_content(self) -> bool:
+        """Refused for what was sent (too big, unreadable), not for who sent it."""
+        return self.status_code in (413, 422)
+
 
 class CentralClient(Protocol):
     def push(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
@@ -122,11 +131,17 @@ class FakeCentral:
         self.orders: dict[str, dict[str, Any]] = {}
         self.reject: Callable[[dict[str, Any]], str | None] = lambda _m: None
         self.fail_next: int = 0
+        self.unreadable: Callable[[dict[str, Any]], bool] = lambda _m: False
+        self.refuse_status: int | None = None
 
     def push(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.fail_next:
             self.fail_next -= 1
             raise CentralUnavailable("simulated outage")
+        if self.refuse_status is not None:
+            raise CentralRefused("refused", self.refuse_status)
+        if any(self.unreadable(m) for m in messages):
+            raise CentralRefused("schema violation", 422)
         results = []
         for message in messages:
             if message["id"] in self.received:

@@ -109,7 +109,7 @@ def push_outbox(
         if not rows:
             return report
         messages = [json.loads(row.payload_json) for row in rows]
-        results = retry(functools.partial(client.push, messages))
+        results = _push_isolating_bad(client, messages, retry)
         after_answer()
         by_id = {r.get("id"): r for r in results}
         now = clock.now()
@@ -153,6 +153,31 @@ def push_outbox(
             uow.commit()
         if len(by_id) == 0:
             raise CentralUnavailable("head office answered for none of the messages")
+
+
+def _push_isolating_bad(
+    client: CentralClient,
+    messages: list[dict[str, Any]],
+    retry: Callable[[Callable[[], Any]], Any],
+) -> list[dict[str, Any]]:
+    """Push a batch; if head office cannot read it, find the unreadable message(s) by halving.
+
+    One bad message must not hold back every return after it: it is answered "rejected"
+    here, becomes a sync exception for a manager, and the rest go through.
+    """
+    try:
+        results: list[dict[str, Any]] = retry(functools.partial(client.push, messages))
+        return results
+    except CentralRefused as exc:
+        if not exc.bad_content:
+            raise
+        if len(messages) == 1:
+            reason = f"head office could not accept this message: {exc}"[:2000]
+            return [{"id": messages[0]["id"], "status": "rejected", "reason": reason}]
+    middle = len(messages) // 2
+    return _push_isolating_bad(client, messages[:middle], retry) + _push_isolating_bad(
+        client, messages[middle:], retry
+    )
 
 
 # ---------------------------------------------------------------------------- pull

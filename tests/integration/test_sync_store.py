@@ -100,6 +100,32 @@ def test_rejected_message_becomes_an_exception_a_manager_resolves(store: Store) 
     assert ref
 
 
+def test_one_unreadable_message_does_not_hold_back_the_others(store: Store) -> None:
+    for n in range(3):
+        a_return(store, f"O-P{n}")
+    central = FakeCentral()
+    with UnitOfWork(store.engine) as uow:
+        poison = uow.conn.execute(
+            select(t.outbox.c.id).order_by(t.outbox.c.seq).offset(4).limit(1)
+        ).scalar_one()
+    central.unreadable = lambda m: m["id"] == poison
+    report = push_outbox(store.engine, central, store.clock, retry=no_wait, batch_size=500)
+    assert report.rejected == 1 and poison not in central.received
+    assert sync_status(store.engine).waiting == 0
+    [problem] = list_exceptions(store.engine)
+    assert problem.message_id == poison and "could not accept" in problem.reason
+
+
+def test_a_refused_key_stops_the_sync_and_marks_nothing(store: Store) -> None:
+    a_return(store, "O-K")
+    central = FakeCentral()
+    central.refuse_status = 401
+    waiting = sync_status(store.engine).waiting
+    report = run_sync(store.engine, central, store.clock, sleep=lambda _s: None)
+    assert not report.ok and sync_status(store.engine).waiting == waiting
+    assert list_exceptions(store.engine) == []
+
+
 def test_pulls_are_idempotent_and_resumable(store: Store) -> None:
     central = FakeCentral()
     central.pages["catalog"] = [
