@@ -1,0 +1,292 @@
+"""The cashier's return, end to end in the window: keyboard and scanner only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import select
+
+from counter_app.adapters.db import tables as t
+from counter_app.services.unit_of_work import UnitOfWork
+from tests.factories import snapshot
+from tests.gui.conftest import EARBUDS, GIFT, JACKET, LAMP, SCARF, GuiStore, shot, sign_in
+from ui.main_window import COL_STATUS, COL_WHY
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def wedge_scan(qtbot: Any, text: str) -> None:
+    """A handheld scanner: a fast burst of keys and Enter, into whatever has the focus."""
+    from PySide6.QtWidgets import QApplication
+
+    target = QApplication.focusWidget()
+    assert target is not None
+    QTest.keyClicks(target, text)
+    QTest.keyClick(target, Qt.Key.Key_Return)
+
+
+def badge(win: Any, row: int) -> str:
+    from ui.widgets import Badge
+
+    found = win.lines.cellWidget(row, COL_STATUS).findChild(Badge)
+    return str(found.text())
+
+
+def open_order(qtbot: Any, win: Any, number: str) -> None:
+    with qtbot.waitSignal(win.order_shown, timeout=10_000) as blocker:
+        wedge_scan(qtbot, number)
+    assert blocker.args == [number]
+
+
+def scan_item(qtbot: Any, win: Any, code: str) -> None:
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        wedge_scan(qtbot, code)
+
+
+def key(qtbot: Any, k: Any, modifier: Any = Qt.KeyboardModifier.NoModifier) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    target = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    QTest.keyClick(target, k, modifier)
+
+
+def settle(win: Any) -> None:
+    win.ctx.tasks.wait(10_000)
+    from PySide6.QtCore import QCoreApplication
+
+    QCoreApplication.processEvents()
+    QCoreApplication.processEvents()
+
+
+def committed_rows(engine: Any) -> list[Any]:
+    with UnitOfWork(engine) as uow:
+        return list(
+            uow.conn.execute(
+                select(
+                    t.returns.c.ref, t.returns.c.tender_choice, t.returns.c.total_refund_minor,
+                    t.return_lines.c.sku, t.return_lines.c.quantity, t.return_lines.c.reason_code,
+                    t.return_lines.c.condition, t.return_lines.c.outcome,
+                ).join(t.return_lines, t.return_lines.c.return_id == t.returns.c.id)
+                .order_by(t.return_lines.c.line_no)
+            ).all()
+        )
+
+
+def test_full_return_by_keyboard_and_scanner(qtbot: Any, window: Any, gui_store: GuiStore) -> None:
+    win = window
+    win.activateWindow()
+    sign_in(qtbot, win)
+    assert win.scan_input.hasFocus()
+    open_order(qtbot, win, "O-1001")
+    assert win.order_labels["customer"][1].text().startswith("Lin Mei")
+    assert "VISA •••• 4242" in win.order_labels["tenders"][1].text()
+    assert win.lines.rowCount() == 2
+    assert badge(win, 0) == "Returnable"
+    assert badge(win, 1) == "Returnable"
+    shot(win, "order_shown")
+
+    scan_item(qtbot, win, SCARF)
+    assert win.current_line == 1
+    assert win.reason.hasFocus(), "after the item scan the reason is next"
+    # pick the reason and condition with the keyboard alone
+    key(qtbot, Qt.Key.Key_Down)
+    key(qtbot, Qt.Key.Key_Down)
+    assert win.reason.currentData() == "wrong_size"
+    key(qtbot, Qt.Key.Key_Tab)
+    assert win.condition.hasFocus()
+    key(qtbot, Qt.Key.Key_Down)
+    assert win.condition.currentData() == "new"
+    settle(win)
+    assert win.summary is not None and not win.summary.blocked
+    assert win.confirm_button.isEnabled()
+    assert win.tender.currentData() == "original"
+    with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
+        key(qtbot, Qt.Key.Key_F9)
+    ref = done.args[0]
+    assert win.done_ref.text() == ref
+    assert ref in win.receipt_view.text()
+    shot(win, "return_confirmed")
+
+    rows = committed_rows(gui_store.engine)
+    assert [(r.ref, r.tender_choice, r.total_refund_minor, r.sku, r.quantity, r.reason_code,
+             r.condition, r.outcome) for r in rows] == [
+        (ref, "original", 2500, "APP-1", 1, "wrong_size", "new", "approve")
+    ]
+    # "New return" clears the screen
+    key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert win.order is None and win.lines.rowCount() == 0
+    assert win.scan_input.hasFocus()
+
+
+def test_typed_order_number_and_enter(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    win.scan_input.setText("o-1001")  # typed slowly, lower case
+    with qtbot.waitSignal(win.order_shown, timeout=10_000):
+        QTest.keyClick(win.scan_input, Qt.Key.Key_Return)
+    assert win.order.number == "O-1001"
+
+
+def test_bad_scans_show_a_banner_and_change_nothing(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    win = window
+    sign_in(qtbot, win)
+    before = snapshot(gui_store.engine)
+
+    wedge_scan(qtbot, "O-9999")
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
+    assert "No order O-9999" in win.banner.text()
+    assert win.order is None
+
+    win.banner.clear()
+    win.handle_scan("\x1b[2J<script>")
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
+    assert "not a valid order number" in win.banner.text()
+    assert win.order is None
+
+    open_order(qtbot, win, "O-1001")
+    win.banner.clear()
+    wedge_scan(qtbot, EARBUDS)  # a real product, but not on this order
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
+    assert f"The item {EARBUDS} is not on order O-1001" in win.banner.text()
+    assert win.draft is not None and not win.draft.lines
+    shot(win, "bad_scan_banner")
+
+    win.banner.clear()
+    wedge_scan(qtbot, "9999999999999")  # unknown barcode
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
+    assert "not on order O-1001" in win.banner.text()
+    settle(win)
+    assert not win.draft.lines
+    assert snapshot(gui_store.engine) == before
+
+
+def test_item_scan_selects_matching_line_and_serial(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1003")
+    scan_item(qtbot, win, EARBUDS)
+    assert win.serial.isVisible() and win.serial.hasFocus()
+    QTest.keyClicks(win.serial, "SN999")  # wrong serial typed slowly
+    qtbot.wait(120)
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        QTest.keyClick(win.serial, Qt.Key.Key_Return)
+    assert win.draft.lines[1].serial_presented == "SN999"
+    assert win.reason.hasFocus()
+
+
+def test_manager_override_self_approval_and_hard_deny(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    from ui.override_dialog import OverrideDialog
+
+    win = window
+    sign_in(qtbot, win, "maria", "9876")  # a manager working the counter
+    open_order(qtbot, win, "O-1002")
+    badges = [badge(win, r) for r in range(3)]
+    assert badges == ["Final sale", "Denied", "Returnable"]
+
+    # the final-sale jacket: denied, overridable
+    scan_item(qtbot, win, JACKET)
+    win.reason.setCurrentIndex(win.reason.findData("changed_mind"))
+    win.condition.setCurrentIndex(win.condition.findData("new"))
+    settle(win)
+    assert win.override_button.isEnabled()
+    assert any("needs a manager" in b for b in win.summary.blocked)
+
+    win.open_override()
+    dialog = win.findChild(OverrideDialog)
+    assert dialog is not None and dialog.isVisible()
+    # maria started this return: she cannot approve it herself
+    dialog.username.setText("maria")
+    dialog.pin.setText("9876")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "own return" in dialog.message.text(), timeout=10_000)
+    assert win.draft.lines[1].override is None
+    # wrong PIN
+    dialog.username.setText("wei")
+    dialog.pin.setText("0000")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "Wrong user name or PIN" in dialog.message.text(), timeout=10_000)
+    # another manager approves
+    dialog.pin.setText("8765")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
+    dialog.note.setText("Regular customer")
+    shot(dialog, "override_dialog")
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        dialog.submit()
+    settle(win)
+    grant = win.draft.lines[1].override
+    assert grant is not None and grant.manager.username == "wei"
+    assert badge(win, 0) == "Approved"
+    assert "Approved by 王伟: Customer goodwill." in win.lines.item(0, COL_WHY).text()
+
+    # the gift card: hard deny, no override, not refundable
+    scan_item(qtbot, win, GIFT)
+    win.reason.setCurrentIndex(win.reason.findData("changed_mind"))
+    win.condition.setCurrentIndex(win.condition.findData("new"))
+    settle(win)
+    assert win.draft.lines[2].decision.outcome == "deny"
+    assert not win.override_button.isEnabled()
+    assert not win.confirm_button.isEnabled()
+    assert any("cannot be returned" in b for b in win.summary.blocked)
+    win.confirm()
+    assert "cannot be confirmed" in win.banner.text()
+    shot(win, "hard_deny")
+    # take the gift card out; the approved jacket goes through
+    win.select_row(2)
+    win.remove_current_line()
+    settle(win)
+    assert 2 not in win.draft.lines
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        win.confirm()
+    rows = committed_rows(gui_store.engine)
+    assert [(r.sku, r.outcome, r.total_refund_minor) for r in rows] == [
+        ("FIN-1", "override", 4999)
+    ]
+    with UnitOfWork(gui_store.engine) as uow:
+        managers = uow.conn.execute(select(t.overrides.c.reason)).scalars().all()
+    assert managers == ["customer_goodwill"]
+
+
+def test_manager_lockout_message(qtbot: Any, window: Any) -> None:
+    from ui.override_dialog import OverrideDialog
+
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1002")
+    scan_item(qtbot, win, JACKET)
+    win.reason.setCurrentIndex(0)
+    win.condition.setCurrentIndex(win.condition.findData("new"))
+    settle(win)
+    win.open_override()
+    dialog = win.findChild(OverrideDialog)
+    for _ in range(5):
+        dialog.username.setText("wei")
+        dialog.pin.setText("1111")
+        dialog.submit()
+        settle(win)
+    assert "too many wrong pins" in dialog.message.text().lower()
+    dialog.pin.setText("8765")  # even the right PIN is refused now
+    dialog.submit()
+    settle(win)
+    assert "too many wrong pins" in dialog.message.text().lower()
+    assert win.draft.lines[1].override is None
+    dialog.reject()
+
+
+def test_lamp_added_without_scanning_by_keyboard(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")
+    win.lines.setFocus()
+    win.lines.setCurrentCell(1, 1)
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        QTest.keyClick(win.lines, Qt.Key.Key_Return)
+    assert 2 in win.draft.lines and not win.draft.lines[2].verified
+    assert LAMP  # the lamp's barcode also works, see the scanner test

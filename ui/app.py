@@ -1,0 +1,95 @@
+"""Start the GUI: QApplication, translations, stylesheet, bootstrap, sign-in, main window.
+
+`counter-app` (no subcommand) calls `run_gui(settings)`. For the start-up benchmark,
+COUNTER_APP_AUTOLOGIN="user:pin" signs in without typing and COUNTER_APP_QUIT_WHEN_READY=1
+prints `ready <seconds since process start>` once the main window is usable, then quits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from counter_app.bootstrap import App, bootstrap
+from counter_app.config import Settings
+from ui import i18n
+from ui.context import CounterContext
+from ui.main_window import MainWindow
+from ui.tasks import TaskManager
+from ui.widgets import icon
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "resources" / "styles" / "counter.qss"
+
+
+def apply_style(app: QApplication) -> None:
+    with contextlib.suppress(OSError):  # without it the plain look still works
+        app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+
+
+def make_window(app: App, *, tasks: TaskManager | None = None) -> MainWindow:
+    """The main window on a wired core (tests build theirs with this)."""
+    i18n.set_time_zone(app.policies.current.timezone)
+    i18n.set_language(app.settings.language)
+    ctx = CounterContext(app=app, tasks=tasks or TaskManager())
+    return MainWindow(ctx)
+
+
+def run_gui(settings: Settings) -> int:
+    started = time.perf_counter()
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt_app, QApplication)
+    qt_app.setApplicationName("Returns Counter")
+    qt_app.setOrganizationName("counter-app")
+    qt_app.setWindowIcon(icon("app"))
+    apply_style(qt_app)
+    i18n.set_language(settings.language)
+    try:
+        core = bootstrap(settings)
+    except Exception as exc:  # no database: say so in words, never a traceback
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(
+            None,
+            QCoreApplication.translate("App", "Returns Counter"),
+            QCoreApplication.translate(
+                "App", "The store database cannot be opened. Check the settings or call "
+                "support.\n\n{error}"
+            ).format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
+        )
+        return 1
+    window = make_window(core)
+    if core.policy_warning:
+        window.banner.show_message(core.policy_warning, "warning")
+    window.show()
+    _autologin(window, started)
+    try:
+        return qt_app.exec()
+    finally:
+        window.ctx.tasks.shutdown()
+        core.close()
+
+
+def _autologin(window: MainWindow, started: float) -> None:
+    auto = os.environ.get("COUNTER_APP_AUTOLOGIN", "")
+    quit_when_ready = os.environ.get("COUNTER_APP_QUIT_WHEN_READY") == "1"
+    if not auto:
+        return
+    username, _, pin = auto.partition(":")
+
+    def ready(_user: object) -> None:
+        if quit_when_ready:
+            QCoreApplication.processEvents()
+            print(f"ready {time.perf_counter() - started:.4f}", flush=True)
+            window.close()
+            QTimer.singleShot(0, QCoreApplication.quit)
+
+    window.signed_in.connect(ready)
+    window.login.username.setText(username)
+    window.login.pin.setText(pin)
+    window.login.submit()

@@ -1,0 +1,237 @@
+"""Past returns: search by reference / order, cashier and dates; open one; reprint."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.services import history
+from counter_app.services.history import ReturnSummaryRow, ReturnView
+from ui import i18n
+from ui.context import CounterContext
+from ui.widgets import icon
+
+_CTX = "HistoryDialog"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+class HistoryDialog(QDialog):
+    reprint_requested = Signal(str)
+    loaded = Signal()
+    opened = Signal(str)
+
+    def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyDialog")
+        self.setWindowIcon(icon("history"))
+        self.ctx = ctx
+        self.rows: list[ReturnSummaryRow] = []
+        self.view: ReturnView | None = None
+        layout = QVBoxLayout(self)
+        filters = QHBoxLayout()
+        self.text = QLineEdit()
+        self.text.setObjectName("historyText")
+        self.cashier = QLineEdit()
+        self.cashier.setObjectName("historyCashier")
+        self.cashier.setMaximumWidth(180)
+        self.use_dates = QCheckBox()
+        self.since = QDateEdit()
+        self.until = QDateEdit()
+        for d in (self.since, self.until):
+            d.setCalendarPopup(True)
+            d.setEnabled(False)
+            self.use_dates.toggled.connect(d.setEnabled)
+        self.since.setDate(QDate.currentDate().addDays(-7))
+        self.until.setDate(QDate.currentDate())
+        self.search_button = QPushButton(icon("search"), "")
+        self.search_button.setAutoDefault(False)
+        self.search_button.clicked.connect(self.search)
+        self.text.returnPressed.connect(self.search)
+        self.cashier.returnPressed.connect(self.search)
+        filters.addWidget(self.text, 2)
+        filters.addWidget(self.cashier, 1)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.since)
+        filters.addWidget(self.until)
+        filters.addWidget(self.search_button)
+        layout.addLayout(filters)
+        self.message = QLabel()
+        self.message.setObjectName("historyMessage")
+        layout.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("historyTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.currentCellChanged.connect(lambda row, *_: self.open_row(row))
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("historyDetail")
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([520, 420])
+        layout.addWidget(split, 1)
+        buttons = QHBoxLayout()
+        self.reprint_button = QPushButton(icon("print"), "")
+        self.reprint_button.setObjectName("historyReprint")
+        self.reprint_button.setEnabled(False)
+        self.reprint_button.setAutoDefault(False)
+        self.reprint_button.clicked.connect(self.reprint)
+        self.close_button = QPushButton()
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.close)
+        buttons.addStretch(1)
+        buttons.addWidget(self.reprint_button)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.resize(1100, 620)
+        self.retranslate()
+        self.text.setFocus()
+        self.search()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("Returns history"))
+        self.text.setPlaceholderText(tr("Return reference or order number"))
+        self.cashier.setPlaceholderText(tr("Cashier (user name)"))
+        self.use_dates.setText(tr("Dates"))
+        self.search_button.setText(tr("Search"))
+        self.search_button.setToolTip(tr("Search (Enter)"))
+        self.reprint_button.setText(tr("Reprint"))
+        self.reprint_button.setToolTip(tr("Print this receipt again (Ctrl+P)"))
+        self.reprint_button.setShortcut("Ctrl+P")
+        self.close_button.setText(tr("Close"))
+        self.table.setHorizontalHeaderLabels(
+            [tr("Reference"), tr("Date"), tr("Order"), tr("Cashier"), tr("Refund")]
+        )
+        if self.view is not None:
+            self._render_view(self.view)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def search(self) -> None:
+        text = self.text.text().strip() or None
+        cashier = self.cashier.text().strip() or None
+        since = until = None
+        if self.use_dates.isChecked():
+            zone = self.ctx.app.policies.current.zone
+            since = datetime.combine(self.since.date().toPython(), time.min, tzinfo=zone)
+            until = datetime.combine(self.until.date().toPython(), time.min, tzinfo=zone)
+            until += timedelta(days=1)
+        engine = self.ctx.app.engine
+        self.message.setText(tr("Searching…"))
+        self.ctx.tasks.run(
+            lambda: history.list_returns(
+                engine, text=text, cashier=cashier, since=since, until=until
+            ),
+            self._show,
+            self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.main_window import friendly_error
+
+        self.message.setText(friendly_error(exc))
+
+    def _show(self, rows: list[ReturnSummaryRow]) -> None:
+        self.rows = rows
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            cells = [row.ref, i18n.when(row.created_at), row.order_number or "", row.cashier,
+                     i18n.money(row.total)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 4:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+        self.message.setText(tr("{n} returns").format(n=len(rows)) if rows
+                             else tr("No return matches."))
+        self.loaded.emit()
+
+    def open_row(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
+            return
+        self.open_ref(self.rows[row].ref)
+
+    def open_ref(self, ref: str) -> None:
+        engine = self.ctx.app.engine
+        self.ctx.tasks.run(lambda: history.get_return(engine, ref), self._opened, self._failed)
+
+    def _opened(self, view: ReturnView) -> None:
+        self.view = view
+        self._render_view(view)
+        self.reprint_button.setEnabled(True)
+        self.opened.emit(view.ref)
+
+    def _render_view(self, v: ReturnView) -> None:
+        from ui.main_window import _escape, tender_name
+
+        parts = [
+            f"<h2>{v.ref}</h2>",
+            f"<p>{tr('Date')}: {i18n.when(v.created_at)}<br>",
+            f"{tr('Order')}: {v.order_number or '—'}<br>",
+            f"{tr('Customer')}: {_escape(v.customer_name or '—')}<br>",
+            f"{tr('Cashier')}: {_escape(v.cashier_name)}<br>",
+            f"{tr('Refund to')}: {tender_name(v.tender)}</p><table width='100%'>",
+        ]
+        for ln in v.lines:
+            fee = f" ({tr('fee')} {i18n.money(ln.fee)})" if ln.fee else ""
+            parts.append(
+                f"<tr><td>{ln.line_no}. {_escape(ln.name)} × {ln.quantity}{fee}<br>"
+                f"<small>{_escape(ln.reason_code)} · {_escape(ln.condition)} · "
+                f"{_escape(ln.disposition)}</small></td>"
+                f"<td align='right'>{i18n.money(ln.refund)}</td></tr>"
+            )
+        parts.append(f"</table><p><b>{tr('Total')}: {i18n.money(v.total)}</b></p>")
+        for r in v.refunds:
+            card = f" {r.card_brand} •••• {r.card_last4}" if r.card_last4 else ""
+            parts.append(f"<p>{tender_name(r.tender)}{card}: {i18n.money(r.amount)}</p>")
+        for o in v.overrides:
+            parts.append(
+                "<p>"
+                + tr("Line {n} approved by {manager}: {reason}").format(
+                    n=o.line_no, manager=_escape(o.manager_name), reason=_escape(o.reason)
+                )
+                + "</p>"
+            )
+        if v.store_credit_code:
+            parts.append(f"<p>{tr('Store credit')}: {v.store_credit_code} "
+                         f"{i18n.money(v.store_credit_amount)}</p>")
+        self.detail.setHtml("".join(parts))
+
+    def reprint(self) -> None:
+        if self.view is None:
+            return
+        self.ctx.request_reprint(self.view.ref)
+        self.reprint_requested.emit(self.view.ref)
+        self.message.setText(tr("Receipt {ref} sent to the printer.").format(ref=self.view.ref))

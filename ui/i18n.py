@@ -1,0 +1,121 @@
+"""Languages: Qt translators, switching at run time, and locale-aware money and dates.
+
+Every user-visible string goes through `QCoreApplication.translate(context, text)`; each
+module defines a `tr()` bound to its context. The Chinese catalogue is
+resources/translations/counter_zh_CN.ts (compiled to .qm by scripts/build_translations.py).
+Switching language installs another translator; Qt then sends every widget a
+LanguageChange event and each window re-applies its texts (`retranslate()`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+from counter_app.domain.money import Money
+from counter_app.domain.policy import MESSAGE_TEMPLATES, Reason
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "resources" / "translations"
+
+# language code in Settings -> (babel locale, .qm base name or None for the source language)
+LANGUAGES: dict[str, tuple[str, str | None]] = {
+    "en": ("en_US", None),
+    "zh_CN": ("zh_Hans_CN", "counter_zh_CN"),
+}
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
+ALIASES = {"zh": "zh_CN", "zh-CN": "zh_CN", "zh_Hans": "zh_CN", "en_US": "en", "en-US": "en"}
+
+_state: dict[str, object] = {"language": "en", "translator": None, "zone": None}
+
+
+def tr(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+def normalise(language: str) -> str:
+    language = ALIASES.get(language, language)
+    return language if language in LANGUAGES else "en"
+
+
+def current_language() -> str:
+    return str(_state["language"])
+
+
+def babel_locale() -> str:
+    return LANGUAGES[current_language()][0]
+
+
+def set_language(language: str) -> bool:
+    """Install the translator for `language`; False if its .qm file is missing."""
+    language = normalise(language)
+    app = QCoreApplication.instance()
+    old = _state["translator"]
+    if app is not None and isinstance(old, QTranslator):
+        QCoreApplication.removeTranslator(old)
+    _state["translator"] = None
+    _state["language"] = language
+    qm = LANGUAGES[language][1]
+    if qm is None:
+        if app is not None and old is not None:
+            # no translator left to install: tell the widgets ourselves
+            from PySide6.QtCore import QEvent
+
+            QCoreApplication.sendEvent(app, QEvent(QEvent.Type.LanguageChange))
+        return True
+    translator = QTranslator(app)
+    if not translator.load(qm, str(TRANSLATIONS)):
+        return False
+    QCoreApplication.installTranslator(translator)  # sends LanguageChange
+    _state["translator"] = translator
+    return True
+
+
+def set_time_zone(zone: str | None) -> None:
+    _state["zone"] = ZoneInfo(zone) if zone else None
+
+
+def money(amount: Money | None) -> str:
+    if amount is None:
+        return ""
+    value = Decimal(amount.minor) / Decimal(100)
+    return str(format_currency(value, amount.currency, locale=babel_locale()))
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    zone = _state["zone"]
+    tz = zone if isinstance(zone, ZoneInfo) else None
+    local = moment.astimezone(tz) if tz is not None and moment.tzinfo is not None else moment
+    loc = babel_locale()
+    return f"{format_date(local, 'medium', locale=loc)} {format_time(local, 'short', locale=loc)}"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return str(format_date(value, "medium", locale=babel_locale()))
+
+
+def reason_text(reason: Reason) -> str:
+    """A policy reason in the current language (the template is translated, then filled)."""
+    template = MESSAGE_TEMPLATES.get(reason.code)
+    if template is None:
+        return reason.message
+    translated = QCoreApplication.translate("PolicyReason", template)
+    try:
+        return translated.format(**dict(reason.params))
+    except (KeyError, IndexError, ValueError):
+        return reason.message
+
+
+def policy_label(label: str) -> str:
+    """A reason or condition label from the policy file, translated when we know it."""
+    return QCoreApplication.translate("PolicyLabel", label)

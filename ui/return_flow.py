@@ -1,0 +1,149 @@
+"""The return in progress as the screen needs it, computed on a worker thread.
+
+Every function here runs off the UI thread (inside `TaskManager.run`) and only talks to
+the core; the UI thread gets back plain values and renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from counter_app.domain.model import Order, User
+from counter_app.domain.policy import Decision
+from counter_app.services.errors import BadInput, ItemNotOnOrder, OrderNotFound
+from counter_app.services.returns import (
+    CommittedReturn,
+    RefundSummary,
+    ReturnDesk,
+    ReturnDraft,
+)
+
+
+@dataclass(frozen=True)
+class OrderLoaded:
+    order: Order
+    draft: ReturnDraft
+    preview: dict[int, Decision]  # eligibility before inspection, per returnable line
+
+
+@dataclass(frozen=True)
+class DraftState:
+    decisions: dict[int, Decision]
+    summary: RefundSummary
+    line_no: int | None = None  # the line the action was about (for focus)
+
+
+PREVIEW_REASON = "changed_mind"
+PREVIEW_CONDITION = "new"
+
+
+def open_order(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
+    order = desk.find_order(code)
+    draft = desk.start_return(order, cashier)
+    return OrderLoaded(order, draft, preview_eligibility(desk, draft))
+
+
+def preview_eligibility(desk: ReturnDesk, draft: ReturnDraft) -> dict[int, Decision]:
+    """What the policy says about each line as it stands (one unit, unopened, changed mind).
+
+    Uses a throw-away draft so nothing of the real return is touched.
+    """
+    policy = desk.policies.current
+    reasons = [code for code, _ in policy.reason_codes]
+    conditions = [code for code, _ in policy.conditions]
+    if not reasons or not conditions:
+        return {}
+    reason = PREVIEW_REASON if PREVIEW_REASON in reasons else reasons[0]
+    condition = PREVIEW_CONDITION if PREVIEW_CONDITION in conditions else conditions[0]
+    scratch = ReturnDraft(
+        order=draft.order, cashier=draft.cashier, customer_history=draft.customer_history
+    )
+    for line in draft.order.lines:
+        if line.returnable_quantity <= 0:
+            continue
+        desk.select_line(scratch, line.line_no, 1)
+        if line.serialised and line.serial:
+            scratch.lines[line.line_no].serial_presented = line.serial
+        desk.record_inspection(scratch, line.line_no, reason_code=reason, condition=condition)
+    return desk.evaluate(scratch)
+
+
+def state(desk: ReturnDesk, draft: ReturnDraft, line_no: int | None = None) -> DraftState:
+    decisions = desk.evaluate(draft)
+    return DraftState(decisions, desk.refund_summary(draft), line_no)
+
+
+def scan_item(desk: ReturnDesk, draft: ReturnDraft, code: str) -> DraftState:
+    line = desk.verify_item(draft, code)
+    return state(desk, draft, line.line.line_no)
+
+
+def scan(
+    desk: ReturnDesk, draft: ReturnDraft, code: str, cashier: User
+) -> DraftState | OrderLoaded:
+    """A scan with an order open: its product; or, while nothing is picked yet, another order."""
+    try:
+        return scan_item(desk, draft, code)
+    except ItemNotOnOrder as not_on_order:
+        if draft.lines:
+            raise
+        try:
+            return open_order(desk, code, cashier)
+        except (OrderNotFound, BadInput):
+            raise not_on_order from None
+
+
+def pick_line(desk: ReturnDesk, draft: ReturnDraft, line_no: int, quantity: int) -> DraftState:
+    desk.select_line(draft, line_no, quantity)
+    return state(desk, draft, line_no)
+
+
+def remove_line(desk: ReturnDesk, draft: ReturnDraft, line_no: int) -> DraftState:
+    # The core has no "deselect" action: a line leaves the draft by dropping it.
+    draft.lines.pop(line_no, None)
+    return state(desk, draft, line_no)
+
+
+def inspect(
+    desk: ReturnDesk,
+    draft: ReturnDraft,
+    line_no: int,
+    *,
+    reason_code: str,
+    condition: str,
+    notes: str,
+    feedback: str,
+    serial: str | None,
+) -> DraftState:
+    draft_line = draft.lines.get(line_no)
+    if serial and draft_line is not None and draft_line.serial_presented != serial:
+        desk.set_serial(draft, line_no, serial)
+    desk.record_inspection(
+        draft,
+        line_no,
+        reason_code=reason_code,
+        condition=condition,
+        notes=notes,
+        feedback=feedback,
+        photo_path=draft_line.photo_path if draft_line else None,
+        photo_sha256=draft_line.photo_sha256 if draft_line else None,
+    )
+    return state(desk, draft, line_no)
+
+
+def set_serial(desk: ReturnDesk, draft: ReturnDraft, line_no: int, serial: str) -> DraftState:
+    desk.set_serial(draft, line_no, serial)
+    return state(desk, draft, line_no)
+
+
+def commit(
+    desk: ReturnDesk, draft: ReturnDraft, tender: str
+) -> tuple[CommittedReturn, Order | None]:
+    """Commit, then reload the order so the screen shows what is now returned."""
+    desk.evaluate(draft)
+    result = desk.commit_return(draft, tender)
+    try:
+        fresh: Order | None = desk.find_order(draft.order.number)
+    except Exception:  # the return is committed; a failed reload only affects the display
+        fresh = None
+    return result, fresh

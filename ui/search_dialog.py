@@ -1,0 +1,172 @@
+"""Find an order without its number: by phone, e-mail, card last 4 or purchase date (F2)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.model import Order
+from ui import i18n
+from ui.context import CounterContext
+from ui.widgets import icon
+
+_CTX = "SearchDialog"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+class SearchDialog(QDialog):
+    chosen = Signal(str)  # order number
+
+    def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchDialog")
+        self.setWindowIcon(icon("search"))
+        self.ctx = ctx
+        self.orders: list[Order] = []
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.phone_label, self.email_label = QLabel(), QLabel()
+        self.card_label, self.date_label = QLabel(), QLabel()
+        self.phone = QLineEdit()
+        self.phone.setObjectName("searchPhone")
+        self.email = QLineEdit()
+        self.email.setObjectName("searchEmail")
+        self.card = QLineEdit()
+        self.card.setObjectName("searchCard")
+        self.card.setMaxLength(4)
+        self.card.setInputMask("")
+        date_row = QHBoxLayout()
+        self.use_date = QCheckBox()
+        self.date = QDateEdit()
+        self.date.setObjectName("searchDate")
+        self.date.setCalendarPopup(True)
+        self.date.setDate(QDate.currentDate())
+        self.date.setEnabled(False)
+        self.use_date.toggled.connect(self.date.setEnabled)
+        date_row.addWidget(self.use_date)
+        date_row.addWidget(self.date, 1)
+        for label, field in (
+            (self.phone_label, self.phone),
+            (self.email_label, self.email),
+            (self.card_label, self.card),
+        ):
+            label.setBuddy(field)
+            form.addRow(label, field)
+            field.returnPressed.connect(self.search)
+        form.addRow(self.date_label, date_row)
+        layout.addLayout(form)
+        self.search_button = QPushButton(icon("search"), "")
+        self.search_button.setDefault(False)
+        self.search_button.setAutoDefault(False)
+        self.search_button.clicked.connect(self.search)
+        layout.addWidget(self.search_button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("searchMessage")
+        layout.addWidget(self.message)
+        self.results = QTableWidget(0, 5)
+        self.results.setObjectName("searchResults")
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.verticalHeader().setVisible(False)
+        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.results.cellActivated.connect(lambda row, _c: self.choose(row))
+        self.results.cellDoubleClicked.connect(lambda row, _c: self.choose(row))
+        layout.addWidget(self.results, 1)
+        self.resize(820, 560)
+        self.retranslate()
+        self.phone.setFocus()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("Find an order"))
+        self.phone_label.setText(tr("&Phone"))
+        self.email_label.setText(tr("&E-mail"))
+        self.card_label.setText(tr("&Card last 4"))
+        self.date_label.setText(tr("Bought &on"))
+        self.use_date.setText(tr("by date"))
+        self.search_button.setText(tr("Search"))
+        self.search_button.setToolTip(tr("Search (Enter in any field)"))
+        self.results.setHorizontalHeaderLabels(
+            [tr("Order"), tr("Bought"), tr("Customer"), tr("Items"), tr("Paid with")]
+        )
+        self.results.setToolTip(tr("Enter opens the order"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def search(self) -> None:
+        phone = self.phone.text().strip() or None
+        email = self.email.text().strip() or None
+        card = self.card.text().strip() or None
+        on_date = None
+        if self.use_date.isChecked():
+            d = self.date.date().toPython()
+            on_date = datetime.combine(d, time.min, tzinfo=self.ctx.app.policies.current.zone)
+        desk = self.ctx.desk
+        self.message.setText(tr("Searching…"))
+        self.ctx.tasks.run(
+            lambda: desk.search_orders(phone=phone, email=email, card_last4=card, on_date=on_date),
+            self._show,
+            self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.main_window import friendly_error
+
+        self.message.setText(friendly_error(exc))
+
+    def _show(self, orders: list[Order]) -> None:
+        self.orders = orders
+        self.results.setRowCount(len(orders))
+        for row, o in enumerate(orders):
+            from ui.main_window import payment_label
+
+            cells = [
+                o.number,
+                i18n.when(o.placed_at),
+                o.customer.name if o.customer else "",
+                ", ".join(line.name for line in o.lines),
+                ", ".join(payment_label(p) for p in o.payments),
+            ]
+            for col, text in enumerate(cells):
+                self.results.setItem(row, col, QTableWidgetItem(text))
+        if orders:
+            self.message.setText(tr("{n} orders found. Pick one and press Enter.").format(
+                n=len(orders)))
+            self.results.setCurrentCell(0, 0)
+            self.results.setFocus()
+        else:
+            self.message.setText(tr("No order matches. Check the details and try again."))
+
+    def choose(self, row: int) -> None:
+        if 0 <= row < len(self.orders):
+            self.chosen.emit(self.orders[row].number)
+            self.accept()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.results.hasFocus():
+            self.choose(self.results.currentRow())
+            return
+        super().keyPressEvent(event)

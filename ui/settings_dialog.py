@@ -1,0 +1,152 @@
+"""Settings for managers and administrators: identity, language, lock, devices."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.config import save_settings
+from ui import i18n
+from ui.context import CounterContext
+from ui.widgets import icon
+
+_CTX = "SettingsDialog"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowIcon(icon("settings"))
+        self.ctx = ctx
+        s = ctx.app.settings
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.store = QLineEdit(s.store_code)
+        self.store.setObjectName("settingsStore")
+        self.counter = QLineEdit(s.counter_code)
+        self.counter.setObjectName("settingsCounter")
+        self.language = QComboBox()
+        self.language.setObjectName("settingsLanguage")
+        for code, name in i18n.LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(
+            max(0, self.language.findData(i18n.normalise(s.language)))
+        )
+        self.idle = QSpinBox()
+        self.idle.setObjectName("settingsIdle")
+        self.idle.setRange(0, 240)
+        self.idle.setValue(s.idle_lock_minutes)
+        self.printer = QLineEdit(s.printer_url)
+        self.printer.setObjectName("settingsPrinter")
+        self.camera = QLineEdit(s.camera_source)
+        self.camera.setObjectName("settingsCamera")
+        self.labels = [QLabel() for _ in range(6)]
+        for label, field in zip(
+            self.labels,
+            (self.store, self.counter, self.language, self.idle, self.printer, self.camera),
+            strict=True,
+        ):
+            label.setBuddy(field)
+            form.addRow(label, field)
+        layout.addLayout(form)
+        self.hint = QLabel()
+        self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        self.message = QLabel()
+        self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(620)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("Settings"))
+        for label, text in zip(
+            self.labels,
+            (
+                tr("&Store code"),
+                tr("&Counter code"),
+                tr("&Language"),
+                tr("&Lock after idle (minutes)"),
+                tr("&Printer"),
+                tr("C&amera"),
+            ),
+            strict=True,
+        ):
+            label.setText(text)
+        self.idle.setSpecialValueText(tr("never"))
+        self.printer.setPlaceholderText("usb://VID:PID, tcp://HOST:9100, preview://")
+        self.camera.setPlaceholderText(tr("device number, video file or stream URL"))
+        self.hint.setText(
+            tr("Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, "
+               "serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://. "
+               "Camera: 0 for the first webcam, or a stream URL.")
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def save(self) -> None:
+        from counter_app.services.errors import BadInput
+        from counter_app.services.validation import clean_code
+
+        try:
+            store = clean_code(self.store.text(), "store code")
+            counter = clean_code(self.counter.text(), "counter code")
+        except BadInput:
+            self.message.setText(tr("Store and counter codes are letters, digits and dashes."))
+            return
+        printer = self.printer.text().strip() or "preview://"
+        if "://" not in printer:
+            self.message.setText(tr("The printer is a connection string like tcp://HOST:9100."))
+            return
+        language = self.language.currentData()
+        changes = {
+            "store_code": store,
+            "counter_code": counter,
+            "language": language,
+            "idle_lock_minutes": self.idle.value(),
+            "printer_url": printer,
+            "camera_source": self.camera.text().strip() or "0",
+        }
+        app = self.ctx.app
+        try:
+            app.settings = save_settings(app.settings, **changes)
+        except OSError as exc:
+            self.message.setText(tr("The settings could not be saved: {error}").format(error=exc))
+            return
+        app.desk.store_code = store
+        app.desk.counter_code = counter
+        if language != i18n.current_language():
+            i18n.set_language(language)
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,120 @@
+"""Small shared widgets: the message banner, eligibility badges, icons, panels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
+_CTX = "Widgets"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ICONS / f"{name}.svg"))
+
+
+def panel(title_label: QLabel | None = None) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 10)
+    layout.setSpacing(8)
+    if title_label is not None:
+        title_label.setObjectName("sectionTitle")
+        layout.addWidget(title_label)
+    return frame, layout
+
+
+def restyle(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class Banner(QFrame):
+    """One line of news where the cashier looks: errors stay until dismissed or replaced."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setProperty("kind", "info")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.icon = QLabel()
+        self.icon.setPixmap(icon("warning").pixmap(28, 28))
+        self.label = QLabel()
+        self.label.setObjectName("bannerText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton()
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setObjectName("bannerClose")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.clicked.connect(self.clear)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error", timeout_ms: int = 0) -> None:
+        self.kind = kind
+        self.setProperty("kind", kind)
+        self.icon.setVisible(kind != "info")
+        self.label.setText(text)
+        self.close_button.setToolTip(tr("Dismiss (Esc)"))
+        for w in (self, self.label, self.icon, self.close_button):
+            restyle(w)
+        self.show()
+        if timeout_ms:
+            self._timer.start(timeout_ms)
+        else:
+            self._timer.stop()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self.kind = ""
+        self.label.clear()
+        self.hide()
+        self.dismissed.emit()
+
+
+class Badge(QLabel):
+    def __init__(self, text: str, kind: str, tooltip: str = "") -> None:
+        super().__init__(text)
+        self.setProperty("badge", kind)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if tooltip:
+            self.setToolTip(tooltip)
+
+
+class BusyBar(QWidget):
+    """A thin busy indicator shown when work takes longer than 200 ms."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QProgressBar
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.bar.setObjectName("busy")
+        layout.addWidget(self.bar)
+        self.setVisible(False)
