@@ -19,6 +19,8 @@ from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
 from tests.pg import PostgresServer, start_postgres
 
+pytest_plugins = ["tests.integration.central_fixtures"]
+
 STORE_TEMPLATE = "store_template"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -110,8 +110,7 @@ def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.Complete
 
 def test_head_office_page_shows_stores_and_sync_state(head_office: str, tmp_path: Path) -> None:
     browser = chromium()
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    assert browser is not None, "chromium is missing: `make test` installs it (apt chromium)"
     dom = run_chromium(browser, tmp_path / "profile", "--dump-dom", head_office + "/")
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout

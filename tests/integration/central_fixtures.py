@@ -18,32 +18,16 @@ from counter_app.central.service import add_store
 from counter_app.central.testing import (
     ServerThread,
     SignedClient,
-    ThrowawayPostgres,
     create_database,
-    find_pg_bin,
 )
 
 ADMIN_KEY = "test-admin-key"
 
 
 @pytest.fixture(scope="session")
-def central_pg_server(request: pytest.FixtureRequest) -> Iterator[str]:
-    """URL of a PostgreSQL server database we may CREATE DATABASE from."""
-    try:
-        url = request.getfixturevalue("pg_url")
-    except pytest.FixtureLookupError:
-        url = None
-    if url is not None:
-        yield str(url)
-        return
-    if find_pg_bin() is None:
-        pytest.skip("PostgreSQL server binaries not installed")
-    server = ThrowawayPostgres()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+def central_pg_server(pg_url: str) -> str:
+    """URL of the session's PostgreSQL server (tests/conftest.py), to CREATE DATABASE from."""
+    return pg_url
 
 
 @pytest.fixture

@@ -16,23 +16,7 @@ from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.models import CentralOrderLine, InboundMessage, Store
 from counter_app.central.testing import message, return_message, stock_message
-
-try:
-    from tests.integration.central_fixtures import (
-        LiveCentral,
-        central,
-        central_db_url,
-        central_pg_server,
-        central_sqlite,
-    )
-except ImportError:  # tests/integration is not a package: pytest put it on sys.path
-    from central_fixtures import (  # type: ignore[no-redef]  # noqa: F401
-        LiveCentral,
-        central,
-        central_db_url,
-        central_pg_server,
-        central_sqlite,
-    )
+from tests.integration.central_fixtures import LiveCentral
 
 pytestmark = pytest.mark.postgres
 
