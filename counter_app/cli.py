@@ -12,10 +12,11 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from counter_app.config import ConfigError, Settings, load_settings
+from counter_app.config import ConfigError, Settings, load_settings, save_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -31,7 +32,8 @@ def main(argv: Sequence[str] | None = None, gui: Callable[[Settings], int] | Non
     args = parser.parse_args(argv)
     args.gui = gui
     try:
-        handler: Callable[[argparse.Namespace], int] = args.handler
+        # Command groups that live with their feature may set `func` instead of `handler`.
+        handler: Callable[[argparse.Namespace], int] = getattr(args, "func", None) or args.handler
         return handler(args)
     except KeyboardInterrupt:
         return 130
@@ -130,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(metavar="ACTION")
     av = audit.add_parser("verify", help="check the audit trail's hash chain")
     av.set_defaults(handler=cmd_audit_verify)
+
+    config = sub.add_parser("config", help="this counter's settings").add_subparsers(
+        metavar="ACTION"
+    )
+    cs = config.add_parser("show", help="the settings in force")
+    cs.set_defaults(handler=cmd_config_show)
+    cset = config.add_parser("set", help="change one setting in the config file")
+    cset.add_argument("key")
+    cset.add_argument("value")
+    cset.set_defaults(handler=cmd_config_set)
 
     policy = sub.add_parser("policy", help="return policy").add_subparsers(metavar="ACTION")
     pc = policy.add_parser("check", help="check a policy file before publishing it")
@@ -476,6 +488,38 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     print(f"audit trail intact: {count} entries")
+    return EXIT_OK
+
+
+_SECRET_SETTINGS = ("central_key", "voucher_secret")
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    print(f"config file: {settings.config_file}")
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if f.name in _SECRET_SETTINGS and value:
+            value = "(set)"
+        print(f"{f.name} = {value}")
+    return EXIT_OK
+
+
+def cmd_config_set(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    known = {f.name: f for f in fields(settings) if f.name != "home"}
+    if args.key not in known:
+        raise CommandError(f"unknown setting {args.key[:40]!r}; see `counter-app config show`")
+    current = getattr(settings, args.key)
+    value: Any = args.value
+    if isinstance(current, bool):
+        if args.value.lower() not in ("true", "false"):
+            raise CommandError(f"{args.key} is true or false")
+        value = args.value.lower() == "true"
+    elif isinstance(current, int):
+        value = _int(args.value, args.key)
+    save_settings(settings, **{args.key: value})
+    print(f"{args.key} saved in {settings.config_file}")
     return EXIT_OK
 
 

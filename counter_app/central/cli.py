@@ -152,6 +152,18 @@ def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
     return run
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Publish the demo data; stores fetch it with `counter-app sync`."""
+    from counter_app.central.db import upgrade
+    from counter_app.central.demo import publish_demo
+
+    upgrade(_db_url(args))
+    stores = [code.strip() for code in args.stores.split(",") if code.strip()]
+    count = publish_demo(_engine(args), stores, orders=args.orders)
+    print(f"published the demo catalog, staff and {count} orders for stores {', '.join(stores)}")
+    return 0
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `central` and its commands to an argparse subparsers object."""
     central = subparsers.add_parser("central", help="the reference head-office service")
@@ -189,6 +201,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     policy = add("publish-policy", cmd_publish_policy, "publish a policy TOML as a version")
     policy.add_argument("file")
     policy.add_argument("--version", required=True)
+
+    demo = add("demo", cmd_demo, "publish the demo catalog, staff and orders for stores")
+    demo.add_argument("--stores", default="S001,S002", help="store codes, comma-separated")
+    demo.add_argument("--orders", type=int, default=600)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="central_db_command", required=True)

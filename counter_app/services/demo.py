@@ -165,7 +165,7 @@ def build_demo(
         raise CounterError("This database already has a store. Use a new database for the demo.")
     rng = random.Random(seed)
     now = clock.now()
-    products = _products(rng)
+    products = demo_products(rng)
     with UnitOfWork(engine, write=True) as uow:
         repo.insert_many(
             uow.conn,
@@ -191,7 +191,7 @@ def build_demo(
     for username, name, role, pin in DEMO_STAFF:
         auth.add_user(engine, clock, username, name, role, pin, actor="demo")
     n_customers = max(50, min(orders // 4, 200_000))
-    customers = [_customer(rng, i) for i in range(1, n_customers + 1)]
+    customers = [demo_customer(rng, i) for i in range(1, n_customers + 1)]
     with UnitOfWork(engine, write=True) as uow:
         for start in range(0, len(customers), 20_000):
             repo.insert_many(uow.conn, t.customers, customers[start : start + 20_000])
@@ -204,7 +204,7 @@ def build_demo(
         line_rows: list[dict[str, Any]] = []
         payment_rows: list[dict[str, Any]] = []
         for order_id in range(start, min(start + batch, orders + 1)):
-            order, lines, pays = _order(rng, order_id, now, product_rows, n_customers)
+            order, lines, pays = demo_order(rng, order_id, now, product_rows, n_customers)
             order_rows.append(order)
             for line in lines:
                 line_id += 1
@@ -224,7 +224,7 @@ def build_demo(
     return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
 
 
-def _products(rng: random.Random) -> list[tuple[dict[str, Any], str]]:
+def demo_products(rng: random.Random) -> list[tuple[dict[str, Any], str]]:
     rows = []
     n = 0
     for category, (count, nouns, nouns_zh, (low, high)) in _CATALOG.items():
@@ -256,7 +256,7 @@ def _products(rng: random.Random) -> list[tuple[dict[str, Any], str]]:
     return rows
 
 
-def _customer(rng: random.Random, i: int) -> dict[str, Any]:
+def demo_customer(rng: random.Random, i: int) -> dict[str, Any]:
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
     has_email = rng.random() < 0.8
     return {
@@ -269,7 +269,7 @@ def _customer(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
-def _order(
+def demo_order(
     rng: random.Random,
     order_id: int,
     now: datetime,
