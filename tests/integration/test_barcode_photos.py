@@ -16,8 +16,9 @@ import pytest
 
 from counter_app.adapters.scanning import PipelineDecoder, read_image
 
-# Measured 158/164 = 96.3% with zxing-cpp 3.1 + pyzbar 0.1.9 (raw pyzbar 82%, zxing 90%).
-MIN_DECODE_RATE = 0.95
+# Measured 159/164 = 97.0% (zero misreads) with zxing-cpp 3.1 + pyzbar 0.1.9; raw pyzbar
+# reads ~82%, raw zxing-cpp ~90%. The floor leaves one photo of slack.
+MIN_DECODE_RATE = 0.96
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 

@@ -255,3 +255,22 @@ def test_scan_event_validates() -> None:
         ScanEvent("R-1", "QRCODE", "telepathy", datetime.now(UTC))
     with pytest.raises(ValueError):
         ScanEvent("R-1", "EAN-13", "wedge", datetime.now(UTC))
+
+
+@pytest.mark.parametrize("angle", [-27, -15, 15, 21, 33])
+@pytest.mark.parametrize("scale", [1.0, 0.6])
+def test_tilted_itf_never_reads_a_fragment(
+    decoder: PipelineDecoder, angle: int, scale: float
+) -> None:
+    # A scan line leaving a tilted ITF code half-way reads a shorter valid ITF ("1234").
+    code = cv2.resize(CODES["itf"][0](), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    found = decoder.decode(rotate(on_canvas(code, (1000, 1000)), angle))
+    assert found in ([], [DecodedCode("12345678901231", "ITF")])
+
+
+def test_fast_effort_accepts_only_itf14() -> None:
+    fast = PipelineDecoder(effort="fast")
+    assert fast.decode(on_canvas(CODES["itf"][0]())) == [DecodedCode("12345678901231", "ITF")]
+    short = on_canvas(linear("itf", "123456"))
+    assert fast.decode(short) == []
+    assert PipelineDecoder().decode(short) == [DecodedCode("123456", "ITF")]

@@ -192,7 +192,9 @@ class PipelineDecoder:
         """Merge both engines' reads of one variant, using agreement to drop misreads.
 
         Per symbology family, when both engines read something: keep the texts both agree
-        on; if they agree on none, trust zxing-cpp (it decodes FNC4/ECI text correctly).
+        on; if they agree on none, trust zxing-cpp (it decodes FNC4/ECI text correctly) —
+        except for ITF, where the union goes to :meth:`_resolve_itf` so a full-length read
+        by either engine beats partial reads by the other.
         """
 
         def family(c: DecodedCode) -> str:
@@ -202,7 +204,9 @@ class PipelineDecoder:
         for fam in dict.fromkeys([family(c) for c in zx + zb]):
             a = [c for c in zx if family(c) == fam]
             b = [c for c in zb if family(c) == fam]
-            if a and b:
+            if a and b and fam == "ITF":
+                out.extend(a + b)
+            elif a and b:
                 texts_b = {c.text for c in b}
                 agreed = [c for c in a if c.text in texts_b]
                 out.extend(agreed or a)
@@ -228,11 +232,7 @@ class PipelineDecoder:
         itf = [c.text for c in codes if c.symbology == "ITF"]
         if len(itf) < 2:
             return codes
-        keep = [t for t in itf if not any(t != o and t in o for o in itf)]
-        for a in keep:
-            for b in keep:
-                if a != b and any(a.endswith(b[:n]) for n in range(2, min(len(a), len(b)))):
-                    return [c for c in codes if c.symbology != "ITF"]
+        keep = PipelineDecoder._itf_survivors(itf)
         return [c for c in codes if c.symbology != "ITF" or c.text in keep]
 
     # -- preprocessing -----------------------------------------------------------------
@@ -301,6 +301,17 @@ class PipelineDecoder:
         yield "inverted", np.asarray(255 - base, dtype=np.uint8)
         sharp = cv2.addWeighted(base, 1.8, cv2.GaussianBlur(base, (0, 0), 2.0), -0.8, 0)
         yield "sharpen", np.asarray(sharp, dtype=np.uint8)
+        strong = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(4, 4))
+        yield "clahe-strong", np.asarray(strong.apply(base), dtype=np.uint8)
+        # Averaging along the bars removes glare, speckle and print noise of 1-D codes
+        # while keeping the bar edges; both orientations, then at 1.5x.
+        along_v = np.asarray(clahe.apply(cv2.blur(base, (1, 15))), dtype=np.uint8)
+        yield "vblur-clahe", along_v
+        along_h = np.asarray(clahe.apply(cv2.blur(base, (15, 1))), dtype=np.uint8)
+        yield "hblur-clahe", along_h
+        if side <= 800:
+            yield "vblur-clahe-up", self._scale(along_v, 1.5)
+            yield "hblur-clahe-up", self._scale(along_h, 1.5)
         if small:
             yield "up3", self._scale(base, 3.0)
             yield "up2-otsu", self._scale(np.asarray(otsu, dtype=np.uint8), 2.0)
@@ -321,30 +332,66 @@ class PipelineDecoder:
         ``confirm`` is set (default), since a single weak read is how misreads happen; the
         fast (camera) mode returns single reads because the camera worker already demands
         consistent reads over several frames.
+
+        ITF has no check character and no fixed length, so a scan line crossing a tilted
+        ITF code yields shorter, perfectly valid-looking codes. Once any ITF read shows up,
+        thorough mode walks every variant (the rotated ones read the whole code) and keeps
+        only ITF texts that are no fragment of a longer read; fast mode accepts only
+        ITF-14 (GS1 check digit).
         """
         if image is None or image.size == 0 or image.ndim not in (2, 3):
             return []
         thorough = self.effort == "thorough"
         zx_votes: dict[DecodedCode, int] = {}
         zb_votes: dict[DecodedCode, int] = {}
+        itf_seen = False
         for name, variant in self.variants(image):
             zx = self._zxing(variant, thorough)
             # zbar is the slow engine on noisy frames: in fast mode only on the plain frame
             zb = self._pyzbar(variant) if thorough or name == "gray" else []
             found = self._combine(zx, zb)
-            if not found:
-                continue
             if not thorough:
-                return found
+                found = [c for c in found if c.symbology != "ITF" or len(c.text) == 14]
+                if found:
+                    return found
+                continue
+            for c in found + [c for c in zx + zb if c.symbology == "ITF"]:
+                zx_votes.setdefault(c, 0)
+                zb_votes.setdefault(c, 0)
             for c in found:
-                zx_votes[c] = zx_votes.get(c, 0) + (c in zx)
-                zb_votes[c] = zb_votes.get(c, 0) + (c in zb)
-            sure = [c for c in zx_votes if self._is_sure(zx_votes[c], zb_votes[c], c)]
-            if sure:
-                return self._drop_partial_upce(sure)
-        if self.confirm:
+                zx_votes[c] += c in zx
+                zb_votes[c] += c in zb
+            itf_seen = itf_seen or any(c.symbology == "ITF" for c in zx_votes)
+            if not itf_seen:
+                sure = [c for c in zx_votes if self._is_sure(zx_votes[c], zb_votes[c], c)]
+                if sure:
+                    return self._drop_partial_upce(sure)
+        if not zx_votes:
             return []
-        return self._drop_partial_upce(list(zx_votes))
+        itf_keep = self._itf_survivors([c.text for c in zx_votes if c.symbology == "ITF"])
+        if itf_keep:
+            # stray ITF reads from rotated/thresholded variants are weak next to the code
+            # that nearly every variant reads: keep those with at least half the top votes
+            strength = {
+                t: zx_votes[DecodedCode(t, "ITF")] + zb_votes[DecodedCode(t, "ITF")]
+                for t in itf_keep
+            }
+            top = max(strength.values())
+            itf_keep = {t for t in itf_keep if strength[t] * 2 >= top}
+        candidates = [c for c in zx_votes if c.symbology != "ITF" or c.text in itf_keep]
+        if self.confirm:
+            candidates = [c for c in candidates if self._is_sure(zx_votes[c], zb_votes[c], c)]
+        return self._drop_partial_upce(candidates)
+
+    @staticmethod
+    def _itf_survivors(texts: list[str]) -> set[str]:
+        """ITF texts that are not fragments: not inside a longer read, not overlapping one."""
+        keep = [t for t in set(texts) if not any(t != o and t in o for o in texts)]
+        for a in keep:
+            for b in keep:
+                if a != b and any(a.endswith(b[:n]) for n in range(2, min(len(a), len(b)))):
+                    return set()
+        return set(keep)
 
     @staticmethod
     def _is_sure(zx: int, zb: int, code: DecodedCode) -> bool:
