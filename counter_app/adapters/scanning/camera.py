@@ -297,17 +297,21 @@ class CameraScanner(threading.Thread):
             while not self._stop_event.is_set():
                 if not self._open_with_retry(attempts):
                     return
+                frames_before = self.frames_seen
                 self._read_loop()
                 self.camera.close()
                 if self._stop_event.is_set():
                     return
                 self._drain()
+                if self.frames_seen > frames_before and self.max_retries is None:
+                    attempts = 0  # it worked for a while: a fresh loss starts a fresh backoff
                 attempts += 1
                 self._status("camera lost: no picture (unplugged or end of stream)")
                 if self.max_retries is not None and attempts > self.max_retries:
                     self._status("camera lost: giving up, use manual entry")
                     return
-                if self._stop_event.wait(min(self.retry_initial * 2 ** (attempts - 1), 8.0)):
+                backoff = min(self.retry_initial * 2 ** (attempts - 1), self.retry_max)
+                if self._stop_event.wait(backoff):
                     return
         finally:
             self.camera.close()
