@@ -61,6 +61,7 @@ def bootstrap(
         store_code=settings.store_code,
         counter_code=settings.counter_code,
         live_lookup=_live_lookup(engine, settings),
+        email_language=settings.language if settings.smtp_url else None,
     )
     return App(settings, engine, clock, policies, desk, warning)
 

@@ -38,6 +38,8 @@ class Settings:
     central_key: str = ""
     sync_time: str = "02:00"
     voucher_secret: str = ""
+    smtp_url: str = ""  # e.g. smtp://mail.example.com:587 ; empty = no customer e-mails
+    smtp_from: str = "returns@example.com"
 
     @property
     def config_file(self) -> Path:

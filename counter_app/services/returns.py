@@ -153,8 +153,10 @@ class ReturnDesk:
         store_code: str,
         counter_code: str,
         live_lookup: Callable[[str], Order | None] | None = None,
+        email_language: str | None = None,
     ) -> None:
         self.engine = engine
+        self.email_language = email_language  # None: customer e-mails are not configured
         self.live_lookup = live_lookup
         self.clock = clock
         self.policies = policies
@@ -725,6 +727,21 @@ class ReturnDesk:
             payload={"seq": record.seq, "hash": record.hash},
         )
         repo.add_print_job(conn, kind="return_receipt", subject=ref, at=now, copy="customer")
+        email = order.customer.email if order.customer else None
+        if email and self.email_language:
+            repo.insert_row(
+                conn,
+                t.notifications,
+                {
+                    "return_id": return_id,
+                    "channel": "email",
+                    "recipient": email,
+                    "language": self.email_language,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                },
+            )
         return CommittedReturn(ref, return_id, summary.total, tender, credit_code, now)
 
 

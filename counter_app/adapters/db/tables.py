@@ -373,3 +373,35 @@ sync_exceptions = Table(
     Column("resolved_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("note", Text, nullable=True),
 )
+
+# Customer e-mails, queued in the same transaction as the return and sent by a worker.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", Integer, ForeignKey("returns.id"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False, default="email"),
+    Column("recipient", String(254), nullable=False),
+    Column("language", String(16), nullable=False, default="en"),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", Timestamp, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("sent_at", Timestamp, nullable=True),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+)
+
+# A counter's end of day: what the Z-report printed, kept as it was.
+day_closes = Table(
+    "day_closes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store_code", String(16), nullable=False),
+    Column("counter_code", String(16), nullable=False),
+    Column("business_date", String(10), nullable=False),
+    Column("closed_at", Timestamp, nullable=False),
+    Column("closed_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("summary_json", Text, nullable=False),
+    UniqueConstraint("store_code", "counter_code", "business_date", name="uq_day_closes_day"),
+)

@@ -131,6 +131,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
     op.create_table(
+        "day_closes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("store_code", sa.String(length=16), nullable=False),
+        sa.Column("counter_code", sa.String(length=16), nullable=False),
+        sa.Column("business_date", sa.String(length=10), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Integer(), nullable=False),
+        sa.Column("summary_json", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["closed_by"], ["users.id"], name=op.f("fk_day_closes_closed_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_day_closes")),
+        sa.UniqueConstraint(
+            "store_code", "counter_code", "business_date", name="uq_day_closes_day"
+        ),
+    )
+    op.create_table(
         "orders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=64), nullable=False),
@@ -265,6 +282,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_returns_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_returns_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_returns_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("return_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed')", name=op.f("ck_notifications_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["return_id"], ["returns.id"], name=op.f("fk_notifications_return_id_returns")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notifications_return_id"), ["return_id"], unique=False)
 
     op.create_table(
         "outbox",
@@ -485,6 +526,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_return_id"))
 
     op.drop_table("outbox")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_return_id"))
+
+    op.drop_table("notifications")
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_returns_order_id"))
         batch_op.drop_index(batch_op.f("ix_returns_customer_id"))
@@ -508,6 +553,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
 
     op.drop_table("orders")
+    op.drop_table("day_closes")
     op.drop_table("users")
     op.drop_table("sync_state")
     op.drop_table("stores")
