@@ -143,3 +143,24 @@ def test_different_lines_of_one_order_both_succeed(
         refunded = sum(uow.conn.execute(select(t.payments.c.refunded_minor)).scalars())
     assert refunded == 2500 + 3999 + 3998
     assert invariant_problems(store_engine) == []
+
+
+def test_first_returns_of_one_sku_at_several_counters(
+    engine_url: str, store_engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Different orders, same SKU, first movement ever of (sku, location): every counter
+    succeeds. On PostgreSQL `repository.move_stock` does UPDATE-then-INSERT, so concurrent
+    first movements collide on pk_stock_levels (UniqueViolation) — a known core bug."""
+    if store_engine.dialect.name == "postgresql":
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="core bug: repository.move_stock UPDATE-then-INSERT races on "
+                "PostgreSQL (needs INSERT .. ON CONFLICT DO UPDATE)",
+                strict=False,
+            )
+        )
+    for i in range(4):
+        add_order(store_engine, f"O-S{i}", days_before(NOW, 3), [("APP-2", 1, 1999)])
+    results = race(engine_url, tmp_path, [(f"O-S{i}", 1, 1, f"C{i}") for i in range(4)])
+    assert all("ok" in r for r in results), [r.get("error") for r in results]
+    assert invariant_problems(store_engine) == []
