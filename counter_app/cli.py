@@ -162,7 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[Any], None]]:
     """Command groups that live with their feature (printing, sync, central)."""
     found: list[Callable[[Any], None]] = []
-    for module in ("counter_app.cli_printing", "counter_app.cli_sync", "counter_app.central.cli"):
+    for module in (
+        "counter_app.cli_printing",
+        "counter_app.cli_sync",
+        "counter_app.cli_manager",
+        "counter_app.central.cli",
+    ):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
