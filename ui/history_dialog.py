@@ -36,6 +36,15 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
+def disposition_name(code: str) -> str:
+    return {
+        "restock_new": tr("back on the shelf"),
+        "restock_open_box": tr("open-box shelf"),
+        "return_to_vendor": tr("back to the vendor"),
+        "scrap": tr("scrap"),
+    }.get(code, code)
+
+
 class HistoryDialog(QDialog):
     reprint_requested = Signal(str)
     loaded = Signal()
@@ -60,6 +69,7 @@ class HistoryDialog(QDialog):
         self.until = QDateEdit()
         for d in (self.since, self.until):
             d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
             d.setEnabled(False)
             self.use_dates.toggled.connect(d.setEnabled)
         self.since.setDate(QDate.currentDate().addDays(-7))
@@ -174,7 +184,7 @@ class HistoryDialog(QDialog):
                     )
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
-        self.message.setText(tr("{n} returns").format(n=len(rows)) if rows
+        self.message.setText(tr("Returns found: {n}").format(n=len(rows)) if rows
                              else tr("No return matches."))
         self.loaded.emit()
 
@@ -204,12 +214,16 @@ class HistoryDialog(QDialog):
             f"{tr('Cashier')}: {_escape(v.cashier_name)}<br>",
             f"{tr('Refund to')}: {tender_name(v.tender)}</p><table width='100%'>",
         ]
+        policy = self.ctx.app.policies.current
+        labels = {code: i18n.policy_label(label) for code, label in policy.reason_codes}
+        conditions = {code: i18n.policy_label(label) for code, label in policy.conditions}
         for ln in v.lines:
             fee = f" ({tr('fee')} {i18n.money(ln.fee)})" if ln.fee else ""
             parts.append(
                 f"<tr><td>{ln.line_no}. {_escape(ln.name)} × {ln.quantity}{fee}<br>"
-                f"<small>{_escape(ln.reason_code)} · {_escape(ln.condition)} · "
-                f"{_escape(ln.disposition)}</small></td>"
+                f"<small>{_escape(labels.get(ln.reason_code, ln.reason_code))} · "
+                f"{_escape(conditions.get(ln.condition, ln.condition))} · "
+                f"{_escape(disposition_name(ln.disposition))}</small></td>"
                 f"<td align='right'>{i18n.money(ln.refund)}</td></tr>"
             )
         parts.append(f"</table><p><b>{tr('Total')}: {i18n.money(v.total)}</b></p>")

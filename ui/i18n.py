@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QTranslator
 
 from counter_app.domain.money import Money
 from counter_app.domain.policy import MESSAGE_TEMPLATES, Reason
@@ -62,19 +62,25 @@ def set_language(language: str) -> bool:
     _state["translator"] = None
     _state["language"] = language
     qm = LANGUAGES[language][1]
-    if qm is None:
-        if app is not None and old is not None:
-            # no translator left to install: tell the widgets ourselves
-            from PySide6.QtCore import QEvent
+    ok = True
+    if qm is not None:
+        translator = QTranslator(app)
+        if translator.load(qm, str(TRANSLATIONS)):
+            QCoreApplication.installTranslator(translator)
+            _state["translator"] = translator
+        else:
+            ok = False
+    _deliver_language_change()
+    return ok
 
-            QCoreApplication.sendEvent(app, QEvent(QEvent.Type.LanguageChange))
-        return True
-    translator = QTranslator(app)
-    if not translator.load(qm, str(TRANSLATIONS)):
-        return False
-    QCoreApplication.installTranslator(translator)  # sends LanguageChange
-    _state["translator"] = translator
-    return True
+
+def _deliver_language_change() -> None:
+    """Qt posts LanguageChange to the app, which posts it to each window: deliver both now
+    so every text is in the new language before this call returns."""
+    if QCoreApplication.instance() is None:
+        return
+    for _ in range(2):
+        QCoreApplication.sendPostedEvents(None, int(QEvent.Type.LanguageChange))
 
 
 def set_time_zone(zone: str | None) -> None:

@@ -19,7 +19,7 @@ from counter_app.domain.model import User
 from counter_app.services import auth
 from counter_app.services.errors import CounterError, LockedOut
 from ui.context import CounterContext
-from ui.widgets import icon, panel
+from ui.widgets import form_row, icon, panel
 
 _CTX = "LoginPage"
 
@@ -65,10 +65,8 @@ class LoginPage(QWidget):
         self.pin.setObjectName("loginPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(12)
-        self.user_label.setBuddy(self.username)
-        self.pin_label.setBuddy(self.pin)
-        form.addRow(self.user_label, self.username)
-        form.addRow(self.pin_label, self.pin)
+        form_row(form, self.user_label, self.username)
+        form_row(form, self.pin_label, self.pin)
         self.message = QLabel()
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)

@@ -18,7 +18,7 @@ from counter_app.services.errors import CounterError, LockedOut, OverrideRefused
 from counter_app.services.returns import OverrideGrant, ReturnDraft
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import icon
+from ui.widgets import form_row, icon
 
 _CTX = "OverrideDialog"
 
@@ -87,8 +87,7 @@ class OverrideDialog(QDialog):
             (self.reason_label, self.reason),
             (self.note_label, self.note),
         ):
-            label.setBuddy(field)
-            form.addRow(label, field)
+            form_row(form, label, field)
         layout.addLayout(form)
         self.message = QLabel()
         self.message.setObjectName("overrideMessage")

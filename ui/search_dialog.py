@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.model import Order
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import icon
+from ui.widgets import form_row, icon
 
 _CTX = "SearchDialog"
 
@@ -60,6 +60,7 @@ class SearchDialog(QDialog):
         self.date = QDateEdit()
         self.date.setObjectName("searchDate")
         self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setDate(QDate.currentDate())
         self.date.setEnabled(False)
         self.use_date.toggled.connect(self.date.setEnabled)
@@ -70,10 +71,10 @@ class SearchDialog(QDialog):
             (self.email_label, self.email),
             (self.card_label, self.card),
         ):
-            label.setBuddy(field)
-            form.addRow(label, field)
+            form_row(form, label, field)
             field.returnPressed.connect(self.search)
-        form.addRow(self.date_label, date_row)
+        self.date_label.setBuddy(self.date)
+        form_row(form, self.date_label, date_row)
         layout.addLayout(form)
         self.search_button = QPushButton(icon("search"), "")
         self.search_button.setDefault(False)
@@ -153,7 +154,7 @@ class SearchDialog(QDialog):
             for col, text in enumerate(cells):
                 self.results.setItem(row, col, QTableWidgetItem(text))
         if orders:
-            self.message.setText(tr("{n} orders found. Pick one and press Enter.").format(
+            self.message.setText(tr("Orders found: {n}. Pick one and press Enter.").format(
                 n=len(orders)))
             self.results.setCurrentCell(0, 0)
             self.results.setFocus()

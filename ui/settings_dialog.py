@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from counter_app.config import save_settings
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import icon
+from ui.widgets import form_row, icon
 
 _CTX = "SettingsDialog"
 
@@ -63,8 +63,7 @@ class SettingsDialog(QDialog):
             (self.store, self.counter, self.language, self.idle, self.printer, self.camera),
             strict=True,
         ):
-            label.setBuddy(field)
-            form.addRow(label, field)
+            form_row(form, label, field)
         layout.addLayout(form)
         self.hint = QLabel()
         self.hint.setObjectName("muted")

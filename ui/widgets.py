@@ -6,7 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 _CTX = "Widgets"
@@ -30,6 +39,15 @@ def panel(title_label: QLabel | None = None) -> tuple[QFrame, QVBoxLayout]:
         title_label.setObjectName("sectionTitle")
         layout.addWidget(title_label)
     return frame, layout
+
+
+def form_row(form: QFormLayout, label: QLabel, field: QWidget | QLayout) -> None:
+    """A form row whose label sits level with the middle of its (tall, styled) field."""
+    if isinstance(field, QWidget):
+        label.setBuddy(field)
+        label.setMinimumHeight(field.sizeHint().height())
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.addRow(label, field)
 
 
 def restyle(widget: QWidget) -> None:

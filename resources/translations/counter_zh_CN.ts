@@ -1,0 +1,1038 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>App</name>
+    <message>
+        <source>Returns Counter</source>
+        <translation>退货柜台</translation>
+    </message>
+    <message>
+        <source>The store database cannot be opened. Check the settings or call support.
+
+{error}</source>
+        <translation>无法打开门店数据库。请检查设置或联系技术支持。
+
+{error}</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <source>Returns history</source>
+        <translation>退货记录</translation>
+    </message>
+    <message>
+        <source>Return reference or order number</source>
+        <translation>退货单号或订单号</translation>
+    </message>
+    <message>
+        <source>Cashier (user name)</source>
+        <translation>收银员(用户名)</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Search (Enter)</source>
+        <translation>搜索(回车)</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Print this receipt again (Ctrl+P)</source>
+        <translation>再次打印此收据(Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>back on the shelf</source>
+        <translation>重新上架</translation>
+    </message>
+    <message>
+        <source>open-box shelf</source>
+        <translation>开箱品货架</translation>
+    </message>
+    <message>
+        <source>back to the vendor</source>
+        <translation>退回供应商</translation>
+    </message>
+    <message>
+        <source>scrap</source>
+        <translation>报废</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>退货单号</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>No return matches.</source>
+        <translation>没有符合条件的退货。</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Refund to</source>
+        <translation>退款方式</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Receipt {ref} sent to the printer.</source>
+        <translation>收据 {ref} 已发送到打印机。</translation>
+    </message>
+    <message>
+        <source>Returns found: {n}</source>
+        <translation>找到退货:{n} 笔</translation>
+    </message>
+    <message>
+        <source>fee</source>
+        <translation>手续费</translation>
+    </message>
+    <message>
+        <source>Store credit</source>
+        <translation>店内余额</translation>
+    </message>
+    <message>
+        <source>Line {n} approved by {manager}: {reason}</source>
+        <translation>第 {n} 行由 {manager} 批准:{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>&amp;User</source>
+        <translation>用户(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Sign in (Enter)</source>
+        <translation>登录(回车)</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Counter locked</source>
+        <translation>柜台已锁定</translation>
+    </message>
+    <message>
+        <source>Returns Counter</source>
+        <translation>退货柜台</translation>
+    </message>
+    <message>
+        <source>Sign in with your user name and PIN.</source>
+        <translation>请输入用户名和密码登录。</translation>
+    </message>
+    <message>
+        <source>Enter your user name and PIN.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Wrong user name or PIN. Try again.</source>
+        <translation>用户名或密码错误,请重试。</translation>
+    </message>
+    <message>
+        <source>The database cannot be reached. Check the connection and try again; if it persists, call support.</source>
+        <translation>无法连接数据库。请检查连接后重试;如果问题持续,请联系技术支持。</translation>
+    </message>
+    <message>
+        <source>{name} is signed in. Enter the PIN to continue where you left off.</source>
+        <translation>{name} 已登录。输入密码即可从中断处继续。</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. This user is locked for a few minutes; try again later or ask an administrator.</source>
+        <translation>密码错误次数过多。该用户已被锁定几分钟;请稍后再试或联系管理员。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Something went wrong talking to the database. Nothing was changed. Try again; if it keeps happening, call support.</source>
+        <translation>与数据库通信时出错,没有做任何更改。请重试;如果问题持续,请联系技术支持。</translation>
+    </message>
+    <message>
+        <source>Denied</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Already returned</source>
+        <translation>已退货</translation>
+    </message>
+    <message>
+        <source>Not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已批准</translation>
+    </message>
+    <message>
+        <source>Returnable</source>
+        <translation>可退货</translation>
+    </message>
+    <message>
+        <source>Returnable, fee</source>
+        <translation>可退,收费</translation>
+    </message>
+    <message>
+        <source>Final sale</source>
+        <translation>最终销售</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>需经理</translation>
+    </message>
+    <message>
+        <source>Returns Counter</source>
+        <translation>退货柜台</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Past returns, search and reprint (F6)</source>
+        <translation>历史退货、搜索和重新打印(F6)</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Store, counter, language, printer (Ctrl+,)</source>
+        <translation>门店、柜台、语言、打印机(Ctrl+,)</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <source>Lock the counter; the return in progress is kept (Ctrl+L)</source>
+        <translation>锁定柜台;正在处理的退货会保留(Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>1  Scan the order, then each item</source>
+        <translation>1  扫描订单,再逐件扫描商品</translation>
+    </message>
+    <message>
+        <source>Scan or type the order number, then press Enter</source>
+        <translation>扫描或输入订单号,然后按回车</translation>
+    </message>
+    <message>
+        <source>Scan or type here (F3). Scanning works anywhere.</source>
+        <translation>在此扫描或输入(F3)。在任何位置都可以扫描。</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Find the order by phone, e-mail, card or date (F2)</source>
+        <translation>按电话、电子邮件、银行卡或日期查找订单(F2)</translation>
+    </message>
+    <message>
+        <source>With an order open, scanning a product checks it against the order.</source>
+        <translation>打开订单后,扫描商品会与订单核对。</translation>
+    </message>
+    <message>
+        <source>Camera preview</source>
+        <translation>摄像头预览</translation>
+    </message>
+    <message>
+        <source>2  Order</source>
+        <translation>2  订单</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Bought</source>
+        <translation>购买时间</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Paid with</source>
+        <translation>付款方式</translation>
+    </message>
+    <message>
+        <source>Arrows pick a line; Enter adds it to the return without scanning (Ctrl+Ins)</source>
+        <translation>方向键选择一行;回车不扫描直接加入退货(Ctrl+Ins)</translation>
+    </message>
+    <message>
+        <source>3  Check the item</source>
+        <translation>3  检查商品</translation>
+    </message>
+    <message>
+        <source>&amp;Quantity</source>
+        <translation>数量(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>S&amp;erial no.</source>
+        <translation>序列号(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason</source>
+        <translation>原因(&amp;R)</translation>
+    </message>
+    <message>
+        <source>C&amp;ondition</source>
+        <translation>状况(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Notes</source>
+        <translation>备注(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Feedback</source>
+        <translation>反馈(&amp;F)</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <source>A photo of the item appears here once the camera is set up</source>
+        <translation>设置好摄像头后,商品照片会显示在这里</translation>
+    </message>
+    <message>
+        <source>Scan or type the serial number</source>
+        <translation>扫描或输入序列号</translation>
+    </message>
+    <message>
+        <source>Pick the customer's reason</source>
+        <translation>选择顾客的退货原因</translation>
+    </message>
+    <message>
+        <source>Pick the item's condition</source>
+        <translation>选择商品状况</translation>
+    </message>
+    <message>
+        <source>What you see on the item (optional)</source>
+        <translation>您在商品上看到的情况(可选)</translation>
+    </message>
+    <message>
+        <source>What could we have done better? (optional)</source>
+        <translation>我们哪些地方可以做得更好?(可选)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>加入</translation>
+    </message>
+    <message>
+        <source>Add this line without scanning (Enter on the line, Ctrl+Ins)</source>
+        <translation>不扫描直接加入此行(在该行按回车,Ctrl+Ins)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Take this line out of the return (Ctrl+Del)</source>
+        <translation>将此行移出退货(Ctrl+Del)</translation>
+    </message>
+    <message>
+        <source>Manager override…</source>
+        <translation>经理特批…</translation>
+    </message>
+    <message>
+        <source>A manager approves this line with their PIN (F4)</source>
+        <translation>由经理输入密码批准此行(F4)</translation>
+    </message>
+    <message>
+        <source>4  Refund</source>
+        <translation>4  退款</translation>
+    </message>
+    <message>
+        <source>Total refund</source>
+        <translation>退款总额</translation>
+    </message>
+    <message>
+        <source>Refund &amp;to</source>
+        <translation>退款方式(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Confirm return</source>
+        <translation>确认退货</translation>
+    </message>
+    <message>
+        <source>Confirm and print the receipt (F9 or Ctrl+Enter)</source>
+        <translation>确认并打印收据(F9 或 Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>5  Return confirmed</source>
+        <translation>5  退货已确认</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Print the receipt again</source>
+        <translation>再次打印收据</translation>
+    </message>
+    <message>
+        <source>Next customer: just scan their order, or press Ctrl+N for an empty screen.</source>
+        <translation>下一位顾客:直接扫描其订单,或按 Ctrl+N 清空屏幕。</translation>
+    </message>
+    <message>
+        <source>New return</source>
+        <translation>新退货</translation>
+    </message>
+    <message>
+        <source>Clear the screen for the next customer (Ctrl+N)</source>
+        <translation>为下一位顾客清空屏幕(Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
+        <source>Original payment</source>
+        <translation>原支付方式</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>Store credit</source>
+        <translation>店内余额</translation>
+    </message>
+    <message>
+        <source>Exchange</source>
+        <translation>换货</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>线上</translation>
+    </message>
+    <message>
+        <source>In store</source>
+        <translation>门店</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Sold / returned</source>
+        <translation>售出 / 已退</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>实付</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因说明</translation>
+    </message>
+    <message>
+        <source>Nothing was scanned. Scan the barcode or type the number.</source>
+        <translation>没有扫描到内容。请扫描条码或输入号码。</translation>
+    </message>
+    <message>
+        <source>This line does not need a manager: nothing to override.</source>
+        <translation>此行不需要经理批准,无需特批。</translation>
+    </message>
+    <message>
+        <source>Nothing to refund yet.</source>
+        <translation>暂无退款。</translation>
+    </message>
+    <message>
+        <source>needs a manager's approval (F4).</source>
+        <translation>需要经理批准(F4)。</translation>
+    </message>
+    <message>
+        <source>pick a reason and a condition.</source>
+        <translation>请选择原因和状况。</translation>
+    </message>
+    <message>
+        <source>cannot be returned — remove it (Ctrl+Del).</source>
+        <translation>不能退货 — 请移除(Ctrl+Del)。</translation>
+    </message>
+    <message>
+        <source>A return is in progress. Press Ctrl+N again to discard it.</source>
+        <translation>有一笔退货正在处理。再按一次 Ctrl+N 将放弃它。</translation>
+    </message>
+    <message>
+        <source>Finish or clear the return in progress (Ctrl+N) before opening another order.</source>
+        <translation>请先完成或清除正在处理的退货(Ctrl+N),再打开其他订单。</translation>
+    </message>
+    <message>
+        <source>Only a manager or an administrator can change the settings.</source>
+        <translation>只有经理或管理员可以修改设置。</translation>
+    </message>
+    <message>
+        <source>No order {code} in this store's records. Check the number, or search by phone, e-mail or card (F2).</source>
+        <translation>本店记录中没有订单 {code}。请核对号码,或按电话、电子邮件或银行卡搜索(F2)。</translation>
+    </message>
+    <message>
+        <source>The item {code} is not on this order. Check you scanned the right item or the right order.</source>
+        <translation>商品 {code} 不在此订单中。请确认扫描的商品或订单是否正确。</translation>
+    </message>
+    <message>
+        <source>This item was already returned.</source>
+        <translation>此商品已经退过货。</translation>
+    </message>
+    <message>
+        <source>That input was not accepted:</source>
+        <translation>输入未被接受:</translation>
+    </message>
+    <message>
+        <source>Returns · store {store} · counter {counter}</source>
+        <translation>退货 · 门店 {store} · 柜台 {counter}</translation>
+    </message>
+    <message>
+        <source>{name} has a return in progress. Only {name} can unlock this counter.</source>
+        <translation>{name} 有一笔正在处理的退货。只有 {name} 可以解锁此柜台。</translation>
+    </message>
+    <message>
+        <source>No customer on file</source>
+        <translation>无顾客资料</translation>
+    </message>
+    <message>
+        <source>All {n} already returned.</source>
+        <translation>全部 {n} 件已退货。</translation>
+    </message>
+    <message>
+        <source>Within the return window.</source>
+        <translation>在退货期限内。</translation>
+    </message>
+    <message>
+        <source>Not in this return. Scan the item, or press Add.</source>
+        <translation>不在本次退货中。请扫描商品,或按“加入”。</translation>
+    </message>
+    <message>
+        <source>Already returned in full.</source>
+        <translation>已全部退货。</translation>
+    </message>
+    <message>
+        <source>Item scanned and matches the order ✓</source>
+        <translation>商品已扫描,与订单相符 ✓</translation>
+    </message>
+    <message>
+        <source>Added without scanning</source>
+        <translation>未扫描,手动加入</translation>
+    </message>
+    <message>
+        <source>Pick a reason and a condition to check this item against the policy.</source>
+        <translation>选择原因和状况,以按退货政策检查此商品。</translation>
+    </message>
+    <message>
+        <source>Approved by {manager}.</source>
+        <translation>已由 {manager} 批准。</translation>
+    </message>
+    <message>
+        <source>Fees deducted: {fees}</source>
+        <translation>已扣除手续费:{fees}</translation>
+    </message>
+    <message>
+        <source>Return {ref} confirmed. Refund {total} to {tender}.</source>
+        <translation>退货 {ref} 已确认。退款 {total},退至{tender}。</translation>
+    </message>
+    <message>
+        <source>Signed in: {name}</source>
+        <translation>当前用户:{name}</translation>
+    </message>
+    <message>
+        <source>Approved by {manager}: {reason}.</source>
+        <translation>已由 {manager} 批准:{reason}。</translation>
+    </message>
+    <message>
+        <source>Scan an item of the order, or pick a line and press Enter.</source>
+        <translation>请扫描订单中的商品,或选择一行后按回车。</translation>
+    </message>
+    <message>
+        <source>Scan the order's barcode or type its number to begin.</source>
+        <translation>扫描订单条码或输入订单号开始。</translation>
+    </message>
+    <message>
+        <source>Before inspection:</source>
+        <translation>检查前:</translation>
+    </message>
+    <message>
+        <source>The return cannot be confirmed yet:</source>
+        <translation>退货暂时无法确认:</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>退货单号</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Refund to</source>
+        <translation>退款方式</translation>
+    </message>
+    <message>
+        <source>Receipt {ref} sent to the printer.</source>
+        <translation>收据 {ref} 已发送到打印机。</translation>
+    </message>
+    <message>
+        <source>Store credit code</source>
+        <translation>店内余额码</translation>
+    </message>
+    <message>
+        <source>(fee {fee})</source>
+        <translation>(手续费 {fee})</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Manager override</source>
+        <translation>经理特批</translation>
+    </message>
+    <message>
+        <source>&amp;Manager</source>
+        <translation>经理(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason</source>
+        <translation>原因(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Note</source>
+        <translation>备注(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. what the customer told you</source>
+        <translation>可选,例如顾客的说明</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <source>Approve this line (Enter in the note field)</source>
+        <translation>批准此行(在备注栏按回车)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: this manager is locked out for a few minutes. Ask another manager.</source>
+        <translation>密码错误次数过多:该经理已被锁定几分钟。请找另一位经理。</translation>
+    </message>
+    <message>
+        <source>Customer goodwill</source>
+        <translation>顾客关怀</translation>
+    </message>
+    <message>
+        <source>Our mistake (store or delivery)</source>
+        <translation>我方失误(门店或配送)</translation>
+    </message>
+    <message>
+        <source>Exception to the policy</source>
+        <translation>政策例外</translation>
+    </message>
+    <message>
+        <source>Manager's discretion</source>
+        <translation>经理酌情决定</translation>
+    </message>
+    <message>
+        <source>The manager enters their user name and PIN.</source>
+        <translation>请经理输入自己的用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Wrong user name or PIN. Try again.</source>
+        <translation>用户名或密码错误,请重试。</translation>
+    </message>
+    <message>
+        <source>Manager approval for: {item}</source>
+        <translation>经理批准:{item}</translation>
+    </message>
+    <message>
+        <source>Ask another manager.</source>
+        <translation>请找另一位经理。</translation>
+    </message>
+    <message>
+        <source>A manager other than {cashier} signs in here.</source>
+        <translation>请由 {cashier} 以外的经理在此登录。</translation>
+    </message>
+    <message>
+        <source>You cannot approve your own return. Ask another manager to sign in here.</source>
+        <translation>您不能批准自己的退货。请另一位经理在此登录。</translation>
+    </message>
+    <message>
+        <source>The database cannot be reached. Nothing was approved; try again.</source>
+        <translation>无法连接数据库,未批准任何内容;请重试。</translation>
+    </message>
+    <message>
+        <source>This approval was refused:</source>
+        <translation>批准被拒绝:</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyLabel</name>
+    <message>
+        <source>New, unopened</source>
+        <translation>全新未拆封</translation>
+    </message>
+    <message>
+        <source>Like new (opened, complete)</source>
+        <translation>近全新(已拆封,配件齐全)</translation>
+    </message>
+    <message>
+        <source>Opened / used once</source>
+        <translation>已拆封 / 用过一次</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <source>Damaged by customer</source>
+        <translation>顾客损坏</translation>
+    </message>
+    <message>
+        <source>Defective</source>
+        <translation>有缺陷</translation>
+    </message>
+    <message>
+        <source>Defective / does not work</source>
+        <translation>有缺陷 / 无法使用</translation>
+    </message>
+    <message>
+        <source>Wrong size or fit</source>
+        <translation>尺码或版型不合适</translation>
+    </message>
+    <message>
+        <source>Not as described</source>
+        <translation>与描述不符</translation>
+    </message>
+    <message>
+        <source>Changed mind</source>
+        <translation>改变主意</translation>
+    </message>
+    <message>
+        <source>Arrived late</source>
+        <translation>送达太晚</translation>
+    </message>
+    <message>
+        <source>Damaged in transit</source>
+        <translation>运输途中损坏</translation>
+    </message>
+    <message>
+        <source>Wrong item sent</source>
+        <translation>发错商品</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyReason</name>
+    <message>
+        <source>The order could not be found; nothing can be refunded against it.</source>
+        <translation>找不到该订单,无法据此退款。</translation>
+    </message>
+    <message>
+        <source>The order was paid in {currency}, but this store's policy is in {policy_currency}.</source>
+        <translation>该订单以 {currency} 支付,但本店政策使用 {policy_currency}。</translation>
+    </message>
+    <message>
+        <source>Quantity to return must be at least 1 (asked: {requested}).</source>
+        <translation>退货数量至少为 1(请求:{requested})。</translation>
+    </message>
+    <message>
+        <source>Only {remaining} of {sold} can still be returned ({returned} already returned); asked to return {requested}.</source>
+        <translation>售出 {sold} 件中仅剩 {remaining} 件可退(已退 {returned} 件);请求退 {requested} 件。</translation>
+    </message>
+    <message>
+        <source>Refund of {refund} would be more than the {remaining_paid} still unrefunded on this line.</source>
+        <translation>退款 {refund} 将超过此行尚未退款的 {remaining_paid}。</translation>
+    </message>
+    <message>
+        <source>{category} items cannot be returned.</source>
+        <translation>{category} 类商品不能退货。</translation>
+    </message>
+    <message>
+        <source>This item was sold as final sale and cannot be returned.</source>
+        <translation>此商品为最终销售商品,不能退货。</translation>
+    </message>
+    <message>
+        <source>Bought {days_ago} days ago; {category} can be returned within {window_days} days (last day was {deadline}).</source>
+        <translation>{days_ago} 天前购买;{category} 类商品须在 {window_days} 天内退货(最后一天为 {deadline})。</translation>
+    </message>
+    <message>
+        <source>Bought during {holiday}: returnable until {deadline}.</source>
+        <translation>在{holiday}期间购买:可退货至 {deadline}。</translation>
+    </message>
+    <message>
+        <source>{tier} member: {extra_days} extra days to return, until {deadline}.</source>
+        <translation>{tier} 会员:退货期延长 {extra_days} 天,至 {deadline}。</translation>
+    </message>
+    <message>
+        <source>{category} items cannot be returned without the order or receipt.</source>
+        <translation>{category} 类商品没有订单或收据不能退货。</translation>
+    </message>
+    <message>
+        <source>Returns without a receipt are not accepted.</source>
+        <translation>不接受无收据退货。</translation>
+    </message>
+    <message>
+        <source>No receipt: store credit only, at the lowest price of the last {days} days ({price} each).</source>
+        <translation>无收据:只能退店内余额,按最近 {days} 天最低价计算(每件 {price})。</translation>
+    </message>
+    <message>
+        <source>Customer has made {count} returns without receipt worth {value} in the last {period_days} days, this one included; the limit is {max_count} returns and {max_value}.</source>
+        <translation>该顾客最近 {period_days} 天内(含本次)已有 {count} 笔无收据退货,共 {value};上限为 {max_count} 笔、{max_value}。</translation>
+    </message>
+    <message>
+        <source>{category} items in condition '{condition}' cannot be returned.</source>
+        <translation>状况为“{condition}”的 {category} 类商品不能退货。</translation>
+    </message>
+    <message>
+        <source>The item was damaged by the customer.</source>
+        <translation>商品被顾客损坏。</translation>
+    </message>
+    <message>
+        <source>Return reason '{reason}' is not in the policy's list.</source>
+        <translation>退货原因“{reason}”不在政策列表中。</translation>
+    </message>
+    <message>
+        <source>Serial number {presented} does not match the one sold ({sold}).</source>
+        <translation>序列号 {presented} 与售出的序列号({sold})不符。</translation>
+    </message>
+    <message>
+        <source>This product has a serial number; it was not scanned or is not on the order.</source>
+        <translation>此商品有序列号;未扫描序列号或订单中没有记录。</translation>
+    </message>
+    <message>
+        <source>Restocking fee of {fee} for {condition} {category} items ({percent}%, at least {minimum} each).</source>
+        <translation>{condition} 的 {category} 类商品收取 {fee} 的重新上架费({percent}%,每件至少 {minimum})。</translation>
+    </message>
+    <message>
+        <source>Defective: accepted without fee and sent back to the vendor.</source>
+        <translation>有缺陷:免费接受退货并退回供应商。</translation>
+    </message>
+    <message>
+        <source>Refund {refund} is below {threshold}: approved on the fast path.</source>
+        <translation>退款 {refund} 低于 {threshold}:快速通道自动批准。</translation>
+    </message>
+    <message>
+        <source>Refund {refund} is above {threshold}: a manager must approve.</source>
+        <translation>退款 {refund} 高于 {threshold}:须经理批准。</translation>
+    </message>
+    <message>
+        <source>Customer has made {count} returns in the last {days} days, this one included; more than {limit} needs a manager.</source>
+        <translation>该顾客最近 {days} 天内(含本次)已退货 {count} 次;超过 {limit} 次须经理批准。</translation>
+    </message>
+</context>
+<context>
+    <name>SearchDialog</name>
+    <message>
+        <source>Find an order</source>
+        <translation>查找订单</translation>
+    </message>
+    <message>
+        <source>&amp;Phone</source>
+        <translation>电话(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;E-mail</source>
+        <translation>电子邮件(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Card last 4</source>
+        <translation>卡号后4位(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Bought &amp;on</source>
+        <translation>购买日期(&amp;O)</translation>
+    </message>
+    <message>
+        <source>by date</source>
+        <translation>按日期</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Search (Enter in any field)</source>
+        <translation>搜索(在任一栏按回车)</translation>
+    </message>
+    <message>
+        <source>Enter opens the order</source>
+        <translation>按回车打开订单</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Bought</source>
+        <translation>购买时间</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Paid with</source>
+        <translation>付款方式</translation>
+    </message>
+    <message>
+        <source>No order matches. Check the details and try again.</source>
+        <translation>没有匹配的订单。请核对信息后重试。</translation>
+    </message>
+    <message>
+        <source>Orders found: {n}. Pick one and press Enter.</source>
+        <translation>找到订单:{n} 个。选择一个后按回车。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source>device number, video file or stream URL</source>
+        <translation>设备编号、视频文件或视频流地址</translation>
+    </message>
+    <message>
+        <source>Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://. Camera: 0 for the first webcam, or a stream URL.</source>
+        <translation>打印机示例:usb://04b8:0202、tcp://192.168.1.50:9100、serial:///dev/ttyUSB0?baudrate=19200、cups://QUEUE、preview://。摄像头:0 表示第一个摄像头,或填写视频流地址。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>&amp;Store code</source>
+        <translation>门店代码(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Counter code</source>
+        <translation>柜台代码(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock after idle (minutes)</source>
+        <translation>空闲后锁定(分钟)(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Printer</source>
+        <translation>打印机(&amp;P)</translation>
+    </message>
+    <message>
+        <source>C&amp;amera</source>
+        <translation>摄像头(&amp;A)</translation>
+    </message>
+    <message>
+        <source>The printer is a connection string like tcp://HOST:9100.</source>
+        <translation>打印机需填写连接字符串,例如 tcp://HOST:9100。</translation>
+    </message>
+    <message>
+        <source>Store and counter codes are letters, digits and dashes.</source>
+        <translation>门店和柜台代码只能包含字母、数字和短横线。</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: {error}</source>
+        <translation>设置无法保存:{error}</translation>
+    </message>
+</context>
+<context>
+    <name>Widgets</name>
+    <message>
+        <source>Dismiss (Esc)</source>
+        <translation>关闭(Esc)</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,281 @@
+"""Lock, languages, history, settings, search, scanner timing and the task manager."""
+
+from __future__ import annotations
+
+import ast
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtTest import QTest
+
+from counter_app.domain.policy import MESSAGE_TEMPLATES
+from tests.gui.conftest import SCARF, GuiStore, shot, sign_in
+from tests.gui.test_return_workflow import open_order, scan_item, settle
+
+pytestmark = pytest.mark.timeout(60)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_return(qtbot: Any, win: Any) -> None:
+    open_order(qtbot, win, "O-1001")
+    scan_item(qtbot, win, SCARF)
+    win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
+    win.condition.setCurrentIndex(win.condition.findData("new"))
+    settle(win)
+    assert win.confirm_button.isEnabled()
+
+
+def test_login_screen(qtbot: Any, window: Any) -> None:
+    win = window
+    assert win.locked and win.login.username.hasFocus()
+    win.login.username.setText("alice")
+    win.login.pin.setText("0000")
+    win.login.submit()
+    qtbot.waitUntil(lambda: "Wrong user name or PIN" in win.login.message.text(), timeout=10_000)
+    assert win.locked
+    shot(win, "login")
+
+
+def test_idle_lock_and_unlock_keep_the_return(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    start_return(qtbot, win)
+    draft = win.draft
+    win.set_idle_minutes(0.004)  # 240 ms
+    with qtbot.waitSignal(win.lock_changed, timeout=5_000) as locked:
+        pass
+    assert locked.args == [True] and win.locked
+    assert "Counter locked" in win.login.title.text()
+    shot(win, "locked")
+    # another cashier cannot take over a return in progress
+    sign_in_refused = "has a return in progress"
+    win.login.username.setText("bob")
+    win.login.pin.setText("2345")
+    win.login.submit()
+    qtbot.waitUntil(lambda: sign_in_refused in win.login.message.text(), timeout=10_000)
+    assert win.locked
+    win.set_idle_minutes(5)
+    sign_in(qtbot, win)
+    assert not win.locked
+    assert win.draft is draft and list(draft.lines) == [1]
+    assert win.reason.currentData() == "wrong_size"
+    assert win.confirm_button.isEnabled()
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        win.confirm()
+
+
+def test_lock_on_demand_with_ctrl_l(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")
+    QTest.keyClick(win.scan_input, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert win.locked
+    sign_in(qtbot, win)
+    assert win.order is not None and win.order.number == "O-1001"
+
+
+def test_language_switch_to_chinese_without_restart(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    win = window
+    sign_in(qtbot, win, "maria", "9876")
+    open_order(qtbot, win, "O-1001")
+    win.open_settings()
+    dialog = win.findChild(SettingsDialog)
+    assert dialog is not None
+    shot(dialog, "settings")
+    dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+    dialog.idle.setValue(7)
+    with qtbot.waitSignal(dialog.saved, timeout=5_000):
+        dialog.save()
+    assert win.confirm_button.text() == "确认退货"
+    assert win.scan_title.text().startswith("1  扫描订单")
+    assert win.lines.horizontalHeaderItem(1).text() == "商品"
+    from ui.widgets import Badge
+
+    assert win.lines.cellWidget(0, 4).findChild(Badge).text() == "可退货"
+    assert "在退货期限内" in win.lines.item(0, 5).text()
+    assert "$25.00" in win.lines.item(0, 3).text()  # zh_CN money format for USD
+    scan_item(qtbot, win, SCARF)
+    win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
+    assert win.reason.currentText() == "尺码或版型不合适"
+    settle(win)
+    shot(win, "main_zh_CN")
+    saved = (gui_store.core.settings.home / "config.toml").read_text()
+    assert 'language = "zh_CN"' in saved and "idle_lock_minutes = 7" in saved
+    # and back
+    from ui import i18n
+
+    i18n.set_language("en")
+    assert win.confirm_button.text() == "Confirm return"
+
+
+def test_cashier_cannot_open_settings(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    assert not win.settings_button.isEnabled()
+    win.open_settings()
+    assert "Only a manager" in win.banner.text()
+
+
+def test_history_search_open_and_reprint(qtbot: Any, window: Any) -> None:
+    from ui.history_dialog import HistoryDialog
+
+    win = window
+    printed: list[str] = []
+    win.ctx.reprint = printed.append
+    sign_in(qtbot, win)
+    start_return(qtbot, win)
+    with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
+        win.confirm()
+    ref = done.args[0]
+    win.open_history()
+    dialog = win.findChild(HistoryDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10_000)
+    dialog.text.setText("O-1001")
+    dialog.cashier.setText("alice")
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.search()
+    assert dialog.table.item(0, 0).text() == ref
+    with qtbot.waitSignal(dialog.opened, timeout=10_000):
+        dialog.table.setCurrentCell(0, 0)
+    assert ref in dialog.detail.toPlainText()
+    assert "Wool Scarf" in dialog.detail.toPlainText()
+    shot(dialog, "history")
+    dialog.reprint()
+    assert printed == [ref]
+    dialog.cashier.setText("bob")
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.search()
+    assert dialog.table.rowCount() == 0
+    dialog.close()
+
+
+def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
+    from ui.search_dialog import SearchDialog
+
+    win = window
+    sign_in(qtbot, win)
+    QTest.keyClick(win.scan_input, Qt.Key.Key_F2)
+    dialog = win.findChild(SearchDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.card.setText("12")
+    dialog.search()
+    qtbot.waitUntil(lambda: "last 4 digits" in dialog.message.text(), timeout=10_000)
+    dialog.card.clear()
+    dialog.phone.setText("+15550001")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.results.rowCount() == 1, timeout=10_000)
+    shot(dialog, "search")
+    with qtbot.waitSignal(win.order_shown, timeout=10_000):
+        dialog.choose(0)
+    assert win.order.number == "O-1001"
+
+
+def test_slow_typing_is_not_swallowed_by_the_scanner_filter(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    start_return(qtbot, win)
+    win.notes.setFocus()
+    scans: list[str] = []
+    win.wedge.scanned.connect(scans.append)
+    QTest.keyClicks(win.notes, "box torn", Qt.KeyboardModifier.NoModifier, 90)
+    qtbot.wait(150)
+    assert win.notes.text() == "box torn"
+    QTest.keyClick(win.notes, Qt.Key.Key_Return)
+    assert scans == []
+    # a fast burst + Enter while typing a note is a scan, not text in the note
+    QTest.keyClicks(win.notes, "O-1001")
+    QTest.keyClick(win.notes, Qt.Key.Key_Return)
+    assert scans == ["O-1001"]
+    assert win.notes.text() == "box torn"
+    settle(win)
+
+
+def test_task_manager_delivers_on_ui_thread_and_waits_on_shutdown(qtbot: Any) -> None:
+    from ui.tasks import TaskManager
+
+    tasks = TaskManager()
+    ui_thread = threading.get_ident()
+    seen: list[tuple[str, int]] = []
+
+    def slow() -> int:
+        time.sleep(0.3)
+        seen.append(("worker", threading.get_ident()))
+        return 42
+
+    busy: list[bool] = []
+    tasks.busy_changed.connect(busy.append)
+    results: list[Any] = []
+    tasks.run(slow, lambda r: results.append((r, threading.get_ident())))
+    errors: list[BaseException] = []
+    tasks.run(lambda: 1 / 0, None, errors.append)
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=5_000)
+    assert results == [(42, ui_thread)]
+    assert seen[0][1] != ui_thread
+    assert isinstance(errors[0], ZeroDivisionError)
+    assert busy == [True, False]
+    tasks.run(lambda: time.sleep(0.2))
+    tasks.shutdown()
+    assert tasks._pool.activeThreadCount() == 0
+
+
+def _ui_strings() -> set[tuple[str, str]]:
+    found = set()
+    for f in sorted((ROOT / "ui").glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        ctx = None
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", None) == "_CTX" for t in node.targets
+            ):
+                ctx = node.value.value  # type: ignore[attr-defined]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else getattr(fn, "attr", None)
+            args = node.args
+            if name == "tr" and ctx and args and isinstance(args[0], ast.Constant):
+                found.add((ctx, args[0].value))
+            if name == "translate" and len(args) >= 2 and all(
+                isinstance(a, ast.Constant) for a in args[:2]
+            ):
+                found.add((args[0].value, args[1].value))  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_string_has_a_chinese_translation() -> None:
+    ts = ET.parse(ROOT / "resources" / "translations" / "counter_zh_CN.ts").getroot()
+    translated = {
+        (ctx.findtext("name"), msg.findtext("source")): msg.findtext("translation")
+        for ctx in ts.iter("context")
+        for msg in ctx.iter("message")
+    }
+    needed = _ui_strings() | {("PolicyReason", t) for t in MESSAGE_TEMPLATES.values()}
+    missing = sorted(k for k in needed if not translated.get(k))
+    assert not missing, f"not translated: {missing}"
+    # placeholders survive translation
+    import re
+
+    for (ctx, source), target in translated.items():
+        assert set(re.findall(r"{\w+}", source)) == set(re.findall(r"{\w+}", target or "")), (
+            ctx, source)
+
+
+def test_policy_labels_translate() -> None:
+    from ui import i18n
+
+    assert i18n.set_language("zh_CN")
+    try:
+        assert i18n.policy_label("Changed mind") == "改变主意"
+        assert QCoreApplication.translate("MainWindow", "Confirm return") == "确认退货"
+    finally:
+        i18n.set_language("en")
