@@ -1,0 +1,211 @@
+"""`counter-app receipt` and `counter-app printer ...`: receipts, test page and the print queue."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("escpos", "png", "text")
+
+
+def register(sub: Any) -> None:
+    rc = sub.add_parser("receipt", help="render a return's receipt to a file (no printing)")
+    rc.add_argument("ref", metavar="RETURN_REF")
+    rc.add_argument("--format", choices=FORMATS, default="text")
+    rc.add_argument("--out", default="-", help="file to write, or '-' for stdout (default)")
+    rc.add_argument("--profile", help="printer profile (default: the configured one)")
+    rc.add_argument("--copy", choices=["customer", "store"], default="customer")
+    rc.set_defaults(handler=cmd_receipt)
+
+    printer = sub.add_parser("printer", help="receipt printer: test page and print queue")
+    printer.set_defaults(handler=cmd_printer_queue, status=None, json=False)
+    actions = printer.add_subparsers(metavar="ACTION")
+    test = actions.add_parser("test", help="print the test page")
+    test.add_argument("--url", help="printer connection string (default: the configured one)")
+    test.add_argument("--profile", help="printer profile (default: the configured one)")
+    test.add_argument("--timeout", type=float, default=5.0)
+    test.set_defaults(handler=cmd_printer_test)
+    queue = actions.add_parser("queue", help="list print jobs, newest first")
+    queue.add_argument("--status", choices=["pending", "printing", "printed", "failed"])
+    queue.add_argument("--json", action="store_true")
+    queue.set_defaults(handler=cmd_printer_queue)
+    retry = actions.add_parser("retry", help="put a waiting or failed job back in line now")
+    retry.add_argument("id", type=int)
+    retry.add_argument("--by", default="", help="who asks (for the audit trail)")
+    retry.set_defaults(handler=cmd_printer_retry)
+    reprint = actions.add_parser("reprint", help="print a return's receipt again")
+    reprint.add_argument("ref", metavar="RETURN_REF")
+    reprint.add_argument("--copy", choices=["customer", "store"], default="customer")
+    reprint.add_argument("--by", default="", help="who asks (for the audit trail)")
+    reprint.add_argument("--no-print", action="store_true", help="only queue it")
+    reprint.set_defaults(handler=cmd_printer_reprint)
+    run = actions.add_parser("run", help="print every waiting job once and exit (for cron)")
+    run.set_defaults(handler=cmd_printer_run)
+
+
+def _actor(given: str) -> str:
+    if given:
+        return given
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def _write(out: str, data: bytes, binary: bool) -> None:
+    from counter_app.cli import CommandError
+
+    if out == "-":
+        if binary and sys.stdout.isatty():
+            raise CommandError("that format is binary: give --out FILE")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from counter_app.adapters.printing import render_escpos_bytes, render_png, render_text
+    from counter_app.cli import app_from
+    from counter_app.services.receipts import print_profile, receipt_document
+
+    app = app_from(args)
+    try:
+        profile = print_profile(app.settings, args.profile)
+        doc = receipt_document(app.engine, app.settings, app.policies.current, args.ref, args.copy)
+    finally:
+        app.close()
+    if args.format == "escpos":
+        _write(args.out, render_escpos_bytes(doc, profile), True)
+    elif args.format == "png":
+        _write(args.out, render_png(doc, profile), True)
+    else:
+        _write(args.out, (render_text(doc, profile) + "\n").encode("utf-8"), False)
+    if args.out != "-":
+        print(f"receipt {doc.title} written to {args.out} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def cmd_printer_test(args: argparse.Namespace) -> int:
+    from counter_app.adapters.printing import PrintSender, connect
+    from counter_app.cli import CommandError, settings_from
+    from counter_app.domain.documents import TestPageData, build_test_page
+    from counter_app.services.receipts import print_profile, profile_spec
+
+    settings = settings_from(args)
+    url = args.url or settings.printer_url
+    spec = profile_spec(settings, args.profile)
+    profile = print_profile(settings, args.profile)
+    page = build_test_page(
+        TestPageData(
+            profile_name=spec,
+            paper_mm=profile.paper_mm,
+            columns=profile.columns,
+            connection=url.split("?")[0],
+            code_pages=tuple(enc for _, enc in profile.code_pages),
+            cjk=profile.cjk,
+        )
+    )
+    printer = connect(url, spec, timeout=max(0.1, args.timeout))
+    result = PrintSender().send_job(page, printer)
+    if not result.printed:
+        raise CommandError(f"the test page did not print: {result.reason}")
+    where = getattr(printer, "last_path", None)
+    print(f"test page printed on {url.split('?')[0]}" + (f" ({where})" if where else ""))
+    return 0
+
+
+def _queue(args: argparse.Namespace) -> Any:
+    from counter_app.cli import app_from
+    from counter_app.services.print_queue import PrintQueue
+
+    app = app_from(args)
+    return app, PrintQueue(app.engine, app.clock, app.settings, app.policies)
+
+
+def cmd_printer_queue(args: argparse.Namespace) -> int:
+    app, queue = _queue(args)
+    try:
+        jobs = queue.list_jobs(args.status)
+    finally:
+        app.close()
+    for job in jobs:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "id": job.id,
+                        "kind": job.kind,
+                        "subject": job.subject,
+                        "copy": job.copy,
+                        "status": job.status,
+                        "attempts": job.attempts,
+                        "last_error": job.last_error,
+                        "created_at": job.created_at.isoformat(),
+                        "printed_at": job.printed_at.isoformat() if job.printed_at else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            reason = f"  {job.last_error}" if job.last_error and job.status != "printed" else ""
+            print(
+                f"{job.id:>6} {job.status:<8} {job.kind:<15} {job.subject:<26} {job.copy:<8} "
+                f"tries {job.attempts}{reason}"
+            )
+    if not jobs and not args.json:
+        print("no print jobs" + (f" with status {args.status}" if args.status else ""))
+    return 0
+
+
+def cmd_printer_retry(args: argparse.Namespace) -> int:
+    app, queue = _queue(args)
+    try:
+        job = queue.retry(args.id, _actor(args.by))
+    finally:
+        app.close()
+    print(f"print job {job.id} ({job.subject}) is back in line")
+    return 0
+
+
+def cmd_printer_reprint(args: argparse.Namespace) -> int:
+    app, queue = _queue(args)
+    try:
+        job_id = queue.reprint(args.ref, _actor(args.by), args.copy)
+        if args.no_print:
+            print(f"reprint of {args.ref} queued as job {job_id}")
+            return 0
+        results = [r for r in queue.run_pending() if r.job_id == job_id]
+    finally:
+        app.close()
+    if results and results[0].printed:
+        print(f"receipt {args.ref} reprinted (job {job_id})")
+        return 0
+    reason = results[0].reason if results else "it is waiting in the queue"
+    print(f"counter-app: reprint of {args.ref} queued as job {job_id}: {reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_printer_run(args: argparse.Namespace) -> int:
+    app, queue = _queue(args)
+    try:
+        results = queue.run_pending()
+    finally:
+        app.close()
+    printed = sum(1 for r in results if r.printed)
+    waiting = [r for r in results if r.status == "pending"]
+    failed = [r for r in results if r.status == "failed"]
+    print(f"printed {printed}, still waiting {len(waiting)}, failed {len(failed)}")
+    for r in waiting + failed:
+        print(f"  job {r.job_id} {r.subject}: {r.reason}", file=sys.stderr)
+    return 0 if not waiting and not failed else 1
