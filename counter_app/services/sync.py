@@ -113,6 +113,7 @@ def push_outbox(
         after_answer()
         by_id = {r.get("id"): r for r in results}
         now = clock.now()
+        delivered: list[int] = []
         with UnitOfWork(engine, write=True) as uow:
             for row in rows:
                 result = by_id.get(row.id)
@@ -120,39 +121,42 @@ def push_outbox(
                     continue  # not answered for: stays pending, sent again next time
                 status = result.get("status")
                 if status in ("accepted", "duplicate"):
-                    uow.conn.execute(
-                        update(t.outbox)
-                        .where(t.outbox.c.seq == row.seq, t.outbox.c.status == "pending")
-                        .values(status="sent", sent_at=now, attempts=t.outbox.c.attempts + 1)
-                    )
+                    delivered.append(row.seq)
                     if status == "accepted":
                         report.pushed += 1
                     else:
                         report.duplicates += 1
                 elif status == "rejected":
-                    reason = str(result.get("reason") or "rejected by head office")[:2000]
-                    uow.conn.execute(
-                        update(t.outbox)
-                        .where(t.outbox.c.seq == row.seq)
-                        .values(
-                            status="rejected", last_error=reason, attempts=t.outbox.c.attempts + 1
-                        )
-                    )
-                    exists = uow.conn.execute(
-                        select(t.sync_exceptions.c.id).where(
-                            t.sync_exceptions.c.message_id == row.id
-                        )
-                    ).first()
-                    if exists is None:
-                        uow.conn.execute(
-                            insert(t.sync_exceptions).values(
-                                message_id=row.id, reason=reason, created_at=now
-                            )
-                        )
+                    _record_rejection(uow.conn, row.seq, row.id, result.get("reason"), now)
                     report.rejected += 1
+            if delivered:
+                uow.conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.seq.in_(delivered), t.outbox.c.status == "pending")
+                    .values(status="sent", sent_at=now, attempts=t.outbox.c.attempts + 1)
+                )
             uow.commit()
         if len(by_id) == 0:
             raise CentralUnavailable("head office answered for none of the messages")
+
+
+def _record_rejection(
+    conn: Connection, seq: int, message_id: str, reason: Any, now: datetime
+) -> None:
+    """A rejected message stays on record and becomes an exception for a manager."""
+    text = str(reason or "rejected by head office")[:2000]
+    conn.execute(
+        update(t.outbox)
+        .where(t.outbox.c.seq == seq)
+        .values(status="rejected", last_error=text, attempts=t.outbox.c.attempts + 1)
+    )
+    known = conn.execute(
+        select(t.sync_exceptions.c.id).where(t.sync_exceptions.c.message_id == message_id)
+    ).first()
+    if known is None:
+        conn.execute(
+            insert(t.sync_exceptions).values(message_id=message_id, reason=text, created_at=now)
+        )
 
 
 def _push_isolating_bad(
