@@ -291,3 +291,42 @@ def test_demo_on_postgresql(pg_server, capsys: pytest.CaptureFixture[str], tmp_p
     code = main(["--home", str(tmp_path), "--db", url, "returns", "list", "--json"])
     out = capsys.readouterr().out
     assert code == 0 and len(out.splitlines()) >= 3
+
+
+def test_config_set_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--home", str(tmp_path), "config", "set", "idle_lock_minutes", "9"]) == 0
+    assert main(["--home", str(tmp_path), "config", "set", "central_key", "s3cret"]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(tmp_path), "config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "idle_lock_minutes = 9" in out and "central_key = (set)" in out and "s3cret" not in out
+    assert main(["--home", str(tmp_path), "config", "set", "idle_lock_minutes", "soon"]) == 1
+    assert main(["--home", str(tmp_path), "config", "set", "no_such", "1"]) == 1
+    assert "unknown setting" in capsys.readouterr().err
+
+
+def test_central_demo_then_a_store_syncs_from_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from counter_app.central import db as central_db
+    from counter_app.central import service as central
+    from counter_app.central.app import CentralSettings, create_app
+    from counter_app.central.testing import ServerThread
+
+    central_url = f"sqlite:///{tmp_path / 'central.db'}"
+    assert main(["central", "demo", "--db", central_url, "--orders", "80"]) == 0
+    key = central.add_store(central_db.make_engine(central_url), "S001", "Downtown")
+    with ServerThread(create_app(CentralSettings(db_url=central_url))) as server:
+        home = ["--home", str(tmp_path / "store")]
+        assert main([*home, "config", "set", "central_url", server.base_url]) == 0
+        assert main([*home, "config", "set", "central_key", key]) == 0
+        capsys.readouterr()
+        assert main([*home, "sync"]) == 0
+        out = capsys.readouterr().out
+        assert "catalog 200" in out and "staff 5" in out
+        assert main([*home, "sync", "status", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["waiting"] == 0
+        assert main([*home, "config", "set", "central_key", "wrong"]) == 0
+        capsys.readouterr()
+        assert main([*home, "sync"]) == 1
+        assert "sync failed" in capsys.readouterr().err
