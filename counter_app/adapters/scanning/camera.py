@@ -143,7 +143,10 @@ class CameraScanner(threading.Thread):
       takes the newest due frame and skips frames while busy, so a slow decode never
       stalls the preview. ``on_frame`` and ``on_status`` are called from the reader
       thread, ``on_scan`` from the decode thread: the UI must marshal them (Qt signals).
-    - ``stop()`` asks both threads to end and joins them with a timeout.
+    - ``frame_interval`` paces reads to a steady rate, for video files (1/30 plays a file
+      like a 30 fps camera); leave 0 for live cameras, which pace themselves.
+    - ``stop()`` asks both threads to end and joins them with a timeout. A stopped
+      scanner cannot be restarted: create a new one.
     """
 
     def __init__(
@@ -372,6 +375,7 @@ class CameraScanner(threading.Thread):
 
     def _read_loop(self) -> None:
         last_decode = -1e9
+        next_frame = time.monotonic()
         while not self._stop_event.is_set():
             try:
                 frame = self.camera.read()
@@ -394,4 +398,6 @@ class CameraScanner(threading.Thread):
                 elif self._hand_over(frame):
                     last_decode = now
             if self.frame_interval:
-                self._stop_event.wait(self.frame_interval)
+                # pace to a steady rate (video files): sleep until the next frame is due
+                next_frame = max(next_frame + self.frame_interval, time.monotonic() - 1.0)
+                self._stop_event.wait(max(0.0, next_frame - time.monotonic()))
