@@ -25,7 +25,9 @@ RACERS = 5
 STAFF = [("alice", "1234"), ("bob", "2345"), ("maria", "9876"), ("wei", "8765")]
 
 
-def race(url: str, tmp_path: Path, jobs: Sequence[tuple[str, int, int, str]]) -> list[dict]:
+def race(
+    url: str, tmp_path: Path, jobs: Sequence[tuple[str, int, int, str]], condition: str = "new"
+) -> list[dict]:
     """Start one process per job (order, line, qty, counter); each prepares its return,
     then all commit as soon as the start file appears. Returns each one's JSON result."""
     start_file = tmp_path / f"start-{time.monotonic_ns()}"
@@ -47,6 +49,7 @@ def race(url: str, tmp_path: Path, jobs: Sequence[tuple[str, int, int, str]]) ->
                     pin,
                     counter,
                     str(start_file),
+                    condition,
                 ],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
@@ -146,21 +149,22 @@ def test_different_lines_of_one_order_both_succeed(
 
 
 def test_first_returns_of_one_sku_at_several_counters(
-    engine_url: str, store_engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
+    engine_url: str, store_engine: Engine, tmp_path: Path
 ) -> None:
     """Different orders, same SKU, first movement ever of (sku, location): every counter
-    succeeds. On PostgreSQL `repository.move_stock` does UPDATE-then-INSERT, so concurrent
-    first movements collide on pk_stock_levels (UniqueViolation) — a known core bug."""
-    if store_engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="core bug: repository.move_stock UPDATE-then-INSERT races on "
-                "PostgreSQL (needs INSERT .. ON CONFLICT DO UPDATE)",
-                strict=False,
-            )
-        )
-    for i in range(4):
-        add_order(store_engine, f"O-S{i}", days_before(NOW, 3), [("APP-2", 1, 1999)])
-    results = race(engine_url, tmp_path, [(f"O-S{i}", 1, 1, f"C{i}") for i in range(4)])
+    succeeds. (Regression: `repository.move_stock` did UPDATE-then-INSERT, so on PostgreSQL
+    concurrent first movements collided on pk_stock_levels with a UniqueViolation.)"""
+    results = []
+    # Restock as new (stock level of the SKU), then twice as open box: the first open-box
+    # return of a SKU also creates its "-OB" product, which must not collide either.
+    for sku, price, condition in [
+        ("APP-2", 1999, "new"),
+        ("HOM-1", 3999, "like_new"),
+        ("APP-1", 2500, "like_new"),
+    ]:
+        for i in range(4):
+            add_order(store_engine, f"O-{sku}-{i}", days_before(NOW, 3), [(sku, 1, price)])
+        jobs = [(f"O-{sku}-{i}", 1, 1, f"C{i}") for i in range(4)]
+        results += race(engine_url, tmp_path, jobs, condition)
     assert all("ok" in r for r in results), [r.get("error") for r in results]
     assert invariant_problems(store_engine) == []

@@ -232,7 +232,8 @@ def ensure_open_box_product(conn: Connection, sku: str, price_percent: int) -> s
     if exists is None:
         p = conn.execute(select(t.products).where(t.products.c.sku == sku)).mappings().one()
         conn.execute(
-            insert(t.products).values(
+            _dialect_insert(conn)(t.products)
+            .values(
                 sku=open_sku,
                 name=f"{p['name']} (open box)",
                 category=p["category"],
@@ -242,6 +243,7 @@ def ensure_open_box_product(conn: Connection, sku: str, price_percent: int) -> s
                 vendor=p["vendor"],
                 open_box_of=sku,
             )
+            .on_conflict_do_nothing(index_elements=["sku"])
         )
     return open_sku
 
@@ -269,14 +271,27 @@ def move_stock(
             created_at=at,
         )
     )
-    c = t.stock_levels.c
-    changed = conn.execute(
-        update(t.stock_levels)
-        .where(c.sku == sku, c.location == location)
-        .values(on_hand=c.on_hand + quantity)
+    # One atomic upsert: two counters receiving the first unit of a SKU at the same moment
+    # must both succeed (UPDATE-then-INSERT would make one of them fail on PostgreSQL).
+    upsert = _dialect_insert(conn)(t.stock_levels).values(
+        sku=sku, location=location, on_hand=quantity
     )
-    if changed.rowcount == 0:
-        conn.execute(insert(t.stock_levels).values(sku=sku, location=location, on_hand=quantity))
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["sku", "location"],
+            set_={"on_hand": t.stock_levels.c.on_hand + upsert.excluded.on_hand},
+        )
+    )
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 # ---------------------------------------------------------------- audit and outbox
