@@ -29,7 +29,8 @@ STYLESHEET = Path(__file__).resolve().parents[1] / "resources" / "styles" / "cou
 
 def apply_style(app: QApplication) -> None:
     with contextlib.suppress(OSError):  # without it the plain look still works
-        app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+        icons = (STYLESHEET.parents[1] / "icons").as_posix()
+        app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8").replace("@ICONS@", icons))
 
 
 def make_window(app: App, *, tasks: TaskManager | None = None) -> MainWindow:
@@ -37,6 +38,8 @@ def make_window(app: App, *, tasks: TaskManager | None = None) -> MainWindow:
     i18n.set_time_zone(app.policies.current.timezone)
     i18n.set_language(app.settings.language)
     ctx = CounterContext(app=app, tasks=tasks or TaskManager())
+    currency = app.policies.current.currency
+    ctx.tasks.run(lambda: i18n.warm_up(currency))
     return MainWindow(ctx)
 
 

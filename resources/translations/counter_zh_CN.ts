@@ -317,6 +317,10 @@
         <translation>数量(&amp;Q)</translation>
     </message>
     <message>
+        <source>Up and Down arrows change the quantity</source>
+        <translation>用上下方向键修改数量</translation>
+    </message>
+    <message>
         <source>S&amp;erial no.</source>
         <translation>序列号(&amp;E)</translation>
     </message>

@@ -290,3 +290,69 @@ def test_lamp_added_without_scanning_by_keyboard(qtbot: Any, window: Any) -> Non
         QTest.keyClick(win.lines, Qt.Key.Key_Return)
     assert 2 in win.draft.lines and not win.draft.lines[2].verified
     assert LAMP  # the lamp's barcode also works, see the scanner test
+
+
+def test_receipt_preview_hook_and_reprint(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(200, 120, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    png = bytes(buffer.data())
+    asked: list[str] = []
+    printed: list[str] = []
+
+    def provider(ref: str) -> bytes:
+        asked.append(ref)
+        return png
+
+    win = window
+    win.ctx.receipt_preview_provider = provider
+    win.ctx.reprint = printed.append
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")
+    scan_item(qtbot, win, LAMP)
+    win.reason.setCurrentIndex(win.reason.findData("defective"))
+    win.condition.setCurrentIndex(win.condition.findData("defective"))
+    settle(win)
+    with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
+        key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    ref = done.args[0]
+    qtbot.waitUntil(lambda: not win.receipt_view.pixmap().isNull(), timeout=10_000)
+    assert asked == [ref]
+    assert win.receipt_view.pixmap().width() == 200
+    win.reprint_button.click()
+    assert printed == [ref]
+    # the order now shows the lamp as returned
+    assert badge(win, 1) == "Already returned"
+
+
+def test_database_failure_is_a_plain_banner(qtbot: Any, window: Any) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    win = window
+    sign_in(qtbot, win)
+
+    def broken(code: str) -> Any:
+        raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    win.ctx.app.desk.find_order = broken
+    wedge_scan(qtbot, "O-1001")
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
+    text = win.banner.text()
+    assert "Nothing was changed" in text and "Traceback" not in text and "SELECT" not in text
+    assert win.order is None
+
+
+def test_discarding_a_return_in_progress_needs_a_second_ctrl_n(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")
+    scan_item(qtbot, win, SCARF)
+    key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert win.draft is not None and "Ctrl+N again" in win.banner.text()
+    key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert win.draft is None and win.order is None
