@@ -136,12 +136,17 @@ class PrintQueue:
         self._lock = threading.Lock()
         self._sender = PrintSender()
 
+    @property
+    def _mine(self) -> Any:
+        """Only this counter's jobs: on a shared database each counter has its own printer."""
+        return t.print_jobs.c.counter_code == self.settings.counter_code
+
     # -------------------------------------------------------------------------- reading
 
     def list_jobs(self, status: str | None = None, limit: int = 500) -> list[PrintJobView]:
         """Jobs, newest first (optionally only one status)."""
         c = t.print_jobs.c
-        query = select(t.print_jobs).order_by(c.id.desc()).limit(limit)
+        query = select(t.print_jobs).where(self._mine).order_by(c.id.desc()).limit(limit)
         if status is not None:
             query = query.where(c.status == status)
         with UnitOfWork(self.engine) as uow:
@@ -166,7 +171,9 @@ class PrintQueue:
     def counts(self) -> dict[str, int]:
         c = t.print_jobs.c
         with UnitOfWork(self.engine) as uow:
-            rows = uow.conn.execute(select(c.status, func.count()).group_by(c.status)).all()
+            rows = uow.conn.execute(
+                select(c.status, func.count()).where(self._mine).group_by(c.status)
+            ).all()
         return {str(s): int(n) for s, n in rows}
 
     def _view(self, row: Any) -> PrintJobView:
@@ -241,7 +248,7 @@ class PrintQueue:
             conn = uow.conn
             candidates = conn.execute(
                 select(c.id, c.kind, c.subject, c.copy, c.attempts)
-                .where(c.status == "pending")
+                .where(c.status == "pending", self._mine)
                 .order_by(c.id)
                 .limit(200)
             ).all()
@@ -284,6 +291,7 @@ class PrintQueue:
                                 kind="return_receipt",
                                 subject=row.subject,
                                 at=self.clock.now(),
+                                counter=self.settings.counter_code,
                                 copy="store",
                             )
                 uow.commit()
@@ -389,7 +397,12 @@ class PrintQueue:
         now = self.clock.now()
         with UnitOfWork(self.engine, write=True) as uow:
             job_id = repo.add_print_job(
-                uow.conn, kind="return_receipt", subject=view.ref, at=now, copy=copy
+                uow.conn,
+                kind="return_receipt",
+                subject=view.ref,
+                at=now,
+                counter=self.settings.counter_code,
+                copy=copy,
             )
             repo.append_audit(
                 uow.conn,
@@ -411,7 +424,7 @@ class PrintQueue:
         with UnitOfWork(self.engine, write=True) as uow:
             count = uow.conn.execute(
                 update(t.print_jobs)
-                .where(c.status == "printing")
+                .where(c.status == "printing", self._mine)
                 .values(status="failed", last_error=INTERRUPTED_REASON)
             ).rowcount
             uow.commit()

@@ -578,7 +578,11 @@ class ReturnDesk:
             )
             if disposition == "restock_open_box":
                 repo.add_print_job(
-                    conn, kind="shelf_label", subject=f"{ref}#{dl.line.line_no}", at=now
+                    conn,
+                    kind="shelf_label",
+                    subject=f"{ref}#{dl.line.line_no}",
+                    at=now,
+                    counter=self.counter_code,
                 )
             if dl.override is not None:
                 grant = dl.override
@@ -726,7 +730,9 @@ class ReturnDesk:
             return_id=return_id,
             payload={"seq": record.seq, "hash": record.hash},
         )
-        repo.add_print_job(conn, kind="return_receipt", subject=ref, at=now, copy="customer")
+        repo.add_print_job(
+            conn, kind="return_receipt", subject=ref, at=now, counter=self.counter_code
+        )
         email = order.customer.email if order.customer else None
         if email and self.email_language:
             repo.insert_row(

@@ -394,11 +394,23 @@ def pending_outbox_count(conn: Connection) -> int:
 
 
 def add_print_job(
-    conn: Connection, *, kind: str, subject: str, at: datetime, copy: str = "customer"
+    conn: Connection,
+    *,
+    kind: str,
+    subject: str,
+    at: datetime,
+    counter: str,
+    copy: str = "customer",
 ) -> int:
     result = conn.execute(
         insert(t.print_jobs).values(
-            kind=kind, subject=subject, copy=copy, status="pending", attempts=0, created_at=at
+            kind=kind,
+            subject=subject,
+            counter_code=counter,
+            copy=copy,
+            status="pending",
+            attempts=0,
+            created_at=at,
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]

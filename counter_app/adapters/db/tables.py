@@ -337,6 +337,8 @@ print_jobs = Table(
     Column("id", Integer, primary_key=True),
     Column("kind", String(32), nullable=False),
     Column("subject", String(64), nullable=False, index=True),
+    # Each counter prints its own jobs on its own printer, also on a shared database.
+    Column("counter_code", String(16), nullable=False, index=True),
     Column("copy", String(16), nullable=False, default="customer"),
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),

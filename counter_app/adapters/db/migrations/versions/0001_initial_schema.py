@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("counter_code", sa.String(length=16), nullable=False),
         sa.Column("copy", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -82,6 +83,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
     )
     with op.batch_alter_table("print_jobs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_print_jobs_counter_code"), ["counter_code"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_print_jobs_subject"), ["subject"], unique=False)
 
     op.create_table(
@@ -560,6 +564,7 @@ def downgrade() -> None:
     op.drop_table("products")
     with op.batch_alter_table("print_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_print_jobs_subject"))
+        batch_op.drop_index(batch_op.f("ix_print_jobs_counter_code"))
 
     op.drop_table("print_jobs")
     op.drop_table("policy_versions")
