@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +35,10 @@ _CTX = "HistoryDialog"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
+
+
+def qdate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
 
 
 def disposition_name(code: str) -> str:
@@ -140,6 +145,11 @@ class HistoryDialog(QDialog):
         if self.view is not None:
             self._render_view(self.view)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.activateWindow()
+        self.text.setFocus()
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -151,8 +161,8 @@ class HistoryDialog(QDialog):
         since = until = None
         if self.use_dates.isChecked():
             zone = self.ctx.app.policies.current.zone
-            since = datetime.combine(self.since.date().toPython(), time.min, tzinfo=zone)
-            until = datetime.combine(self.until.date().toPython(), time.min, tzinfo=zone)
+            since = datetime.combine(qdate(self.since.date()), time.min, tzinfo=zone)
+            until = datetime.combine(qdate(self.until.date()), time.min, tzinfo=zone)
             until += timedelta(days=1)
         engine = self.ctx.app.engine
         self.message.setText(tr("Searching…"))

@@ -514,7 +514,7 @@ class MainWindow(QMainWindow):
         dl.addWidget(done_box)
         self.right.addWidget(done_page)
 
-        for a, b in (
+        order: list[tuple[QWidget, QWidget]] = [
             (self.scan_input, self.search_button),
             (self.search_button, self.lines),
             (self.lines, self.qty),
@@ -529,8 +529,9 @@ class MainWindow(QMainWindow):
             (self.override_button, self.tender),
             (self.tender, self.confirm_button),
             (self.confirm_button, self.new_button),
-        ):
-            QWidget.setTabOrder(a, b)
+        ]
+        for first, second in order:
+            QWidget.setTabOrder(first, second)
 
     def _build_shortcuts(self) -> None:
         def shortcut(keys: str | QKeySequence.StandardKey, fn: Callable[[], None]) -> None:
@@ -633,7 +634,7 @@ class MainWindow(QMainWindow):
         self.new_button.setText(tr("New return"))
         self.new_button.setToolTip(tr("Clear the screen for the next customer (Ctrl+N)"))
         self._fill_policy_lists()
-        self.render()
+        self.render_all()
         if self.committed is not None:
             self._show_committed_text()
 
@@ -787,7 +788,7 @@ class MainWindow(QMainWindow):
         self.current_line = None
         self.banner.clear()
         self.scan_input.clear()
-        self.render()
+        self.render_all()
         self.order_shown.emit(loaded.order.number)
         self.scan_input.setFocus()
 
@@ -811,7 +812,7 @@ class MainWindow(QMainWindow):
             self.scan_input.setFocus()
 
     # ------------------------------------------------------------------ 2. order
-    def render(self) -> None:
+    def render_all(self) -> None:
         """Everything on screen from the current order / draft / summary."""
         order = self.order
         values = {"number": "", "date": "", "customer": "", "channel": "", "tenders": ""}
@@ -888,9 +889,10 @@ class MainWindow(QMainWindow):
                 hl.setContentsMargins(4, 2, 4, 2)
                 hl.addWidget(badge)
                 self.lines.setCellWidget(row, COL_STATUS, holder)
-                why_item = self.lines.item(row, COL_WHY)
-                why_item.setText(why)
+                why_item = QTableWidgetItem(why)
                 why_item.setToolTip(why)
+                why_item.setData(Qt.ItemDataRole.UserRole, line.line_no)
+                self.lines.setItem(row, COL_WHY, why_item)
             self.lines.resizeRowsToContents()
             if keep is not None:
                 self.select_row(keep)
@@ -1074,9 +1076,13 @@ class MainWindow(QMainWindow):
         assert draft is not None and n is not None
         self.tasks.run(
             lambda: return_flow.set_serial(desk, draft, n, text),
-            lambda st: (self._apply_state(st), self._focus_next_step(n)),
+            lambda st: self._serial_done(st, n),
             self.show_error,
         )
+
+    def _serial_done(self, st: return_flow.DraftState, line_no: int) -> None:
+        self._apply_state(st)
+        self._focus_next_step(line_no)
 
     def _inspection_changed(self, *_: Any) -> None:
         if self._loading:
@@ -1306,7 +1312,7 @@ class MainWindow(QMainWindow):
         if self.banner.kind != "info":
             self.banner.clear()
         self.scan_input.clear()
-        self.render()
+        self.render_all()
         self.focus_scan()
         self.draft_changed.emit()
 

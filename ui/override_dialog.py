@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -102,9 +103,8 @@ class OverrideDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.username.returnPressed.connect(self.pin.setFocus)
-        self.pin.returnPressed.connect(self.reason.setFocus)
-        self.note.returnPressed.connect(self.submit)
+        self.ok.setAutoDefault(False)
+        self.ok.setDefault(False)
         self.setMinimumWidth(520)
         self.retranslate()
         self.username.setFocus()
@@ -137,6 +137,11 @@ class OverrideDialog(QDialog):
         self.ok.setText(tr("Approve"))
         self.ok.setToolTip(tr("Approve this line (Enter in the note field)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.activateWindow()
+        self.username.setFocus()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -199,7 +204,13 @@ class OverrideDialog(QDialog):
             self.username.selectAll()
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.reason.hasFocus():
-            self.note.setFocus()
+        """Enter moves on: manager → PIN → reason → note → approve."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            steps = [self.username, self.pin, self.reason, self.note]
+            for i, widget in enumerate(steps[:-1]):
+                if widget.hasFocus():
+                    steps[i + 1].setFocus()
+                    return
+            self.submit()
             return
         super().keyPressEvent(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.model import Order
 from ui import i18n
 from ui.context import CounterContext
+from ui.history_dialog import qdate
 from ui.widgets import form_row, icon
 
 _CTX = "SearchDialog"
@@ -112,6 +114,11 @@ class SearchDialog(QDialog):
         )
         self.results.setToolTip(tr("Enter opens the order"))
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.activateWindow()
+        self.phone.setFocus()
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -123,7 +130,7 @@ class SearchDialog(QDialog):
         card = self.card.text().strip() or None
         on_date = None
         if self.use_date.isChecked():
-            d = self.date.date().toPython()
+            d = qdate(self.date.date())
             on_date = datetime.combine(d, time.min, tzinfo=self.ctx.app.policies.current.zone)
         desk = self.ctx.desk
         self.message.setText(tr("Searching…"))

@@ -356,3 +356,46 @@ def test_discarding_a_return_in_progress_needs_a_second_ctrl_n(qtbot: Any, windo
     assert win.draft is not None and "Ctrl+N again" in win.banner.text()
     key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert win.draft is None and win.order is None
+
+
+def test_override_and_confirm_by_keyboard_alone(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.override_dialog import OverrideDialog
+
+    win = window
+    win.activateWindow()
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1002")
+    scan_item(qtbot, win, JACKET)
+    assert win.reason.hasFocus()
+    key(qtbot, Qt.Key.Key_Down)  # first reason
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Down)  # "new"
+    settle(win)
+    assert win.override_button.isEnabled()
+    key(qtbot, Qt.Key.Key_F4)
+    dialog = win.findChild(OverrideDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.username.hasFocus, timeout=3_000)
+    QTest.keyClicks(dialog.username, "wei")
+    QTest.keyClick(dialog.username, Qt.Key.Key_Return)
+    assert dialog.pin.hasFocus()
+    QTest.keyClicks(dialog.pin, "8765")
+    QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert dialog.reason.hasFocus()
+    QTest.keyClick(dialog.reason, Qt.Key.Key_Down)
+    QTest.keyClick(dialog.reason, Qt.Key.Key_Return)
+    assert dialog.note.hasFocus()
+    QTest.keyClicks(dialog.note, "ok")
+    with qtbot.waitSignal(dialog.granted, timeout=10_000):
+        QTest.keyClick(dialog.note, Qt.Key.Key_Return)
+    settle(win)
+    assert win.draft.lines[1].override is not None
+    assert QApplication.focusWidget() is not None
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        key(qtbot, Qt.Key.Key_F9)
+    rows = committed_rows(gui_store.engine)
+    assert [(r.sku, r.outcome, r.tender_choice) for r in rows] == [("FIN-1", "override", "cash")]
