@@ -145,7 +145,7 @@ class HistoryDialog(QDialog):
         if self.view is not None:
             self._render_view(self.view)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activateWindow()
         self.text.setFocus()

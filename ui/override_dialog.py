@@ -138,7 +138,7 @@ class OverrideDialog(QDialog):
         self.ok.setToolTip(tr("Approve this line (Enter in the note field)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activateWindow()
         self.username.setFocus()

@@ -114,7 +114,7 @@ class SearchDialog(QDialog):
         )
         self.results.setToolTip(tr("Enter opens the order"))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activateWindow()
         self.phone.setFocus()
