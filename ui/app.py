@@ -8,6 +8,7 @@ prints `ready <seconds since process start>` once the main window is usable, the
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -24,6 +25,7 @@ from ui.main_window import MainWindow
 from ui.tasks import TaskManager
 from ui.widgets import icon
 
+log = logging.getLogger(__name__)
 STYLESHEET = Path(__file__).resolve().parents[1] / "resources" / "styles" / "counter.qss"
 
 
@@ -70,12 +72,31 @@ def run_gui(settings: Settings) -> int:
     if core.policy_warning:
         window.banner.show_message(core.policy_warning, "warning")
     window.show()
+    _install_excepthook(window)
     _autologin(window, started)
     try:
         return qt_app.exec()
     finally:
         window.ctx.tasks.shutdown()
         core.close()
+
+
+def _install_excepthook(window: MainWindow) -> None:
+    """A bug in a UI callback is logged and shown as a banner; the window keeps working and
+    the return in progress is kept (Qt would otherwise print a traceback or abort)."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: object) -> None:
+        log.error("unexpected error in the window", exc_info=(kind, exc, tb))  # type: ignore[arg-type]
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, exc, tb)  # type: ignore[arg-type]
+            return
+        try:
+            window.show_unexpected()
+        except Exception:  # the banner itself failed: keep the default behaviour
+            previous(kind, exc, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = hook
 
 
 def _autologin(window: MainWindow, started: float) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.model import User
 from counter_app.services import auth
 from counter_app.services.errors import CounterError, LockedOut
+from ui import i18n
 from ui.context import CounterContext
 from ui.widgets import form_row, icon, panel
 
@@ -155,9 +156,13 @@ class LoginPage(QWidget):
         self.pin.clear()
         self.pin.setFocus()
         if isinstance(exc, LockedOut):
-            self.message.setText(tr("Too many wrong PINs. This user is locked for a few "
-                                    "minutes; try again later or ask an administrator.")
-                                 + "\n" + str(exc))
+            text = tr(
+                "Too many wrong PINs. This user is locked for a few minutes; try again later "
+                "or ask an administrator."
+            )
+            if i18n.current_language() == "en":
+                text = str(exc)  # names the user and the minutes left
+            self.message.setText(text)
         elif isinstance(exc, CounterError):
             self.message.setText(tr("Wrong user name or PIN. Try again."))
         else:

@@ -190,6 +190,8 @@ class MainWindow(QMainWindow):
         self._loading = False  # suppress signals while filling the inspection panel
         self._discard_armed = False
         self._last_code = ""
+        self._opening = False  # an order is being looked up
+        self._queued_scans: list[str] = []
         self._open_dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
         self.stack = QStackedWidget()
@@ -299,7 +301,7 @@ class MainWindow(QMainWindow):
         cam_layout = QVBoxLayout(self.camera_preview)
         cam_layout.setContentsMargins(4, 4, 4, 4)
         self.camera_placeholder = QLabel()
-        self.camera_placeholder.setObjectName("cameraPreview")
+        self.camera_placeholder.setObjectName("cameraPlaceholder")
         self.camera_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.camera_placeholder.setWordWrap(True)
         cam_layout.addWidget(self.camera_placeholder)
@@ -727,6 +729,15 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: BaseException, code: str = "") -> None:
         self.banner.show_message(friendly_error(exc, code), "error")
 
+    def show_unexpected(self) -> None:
+        self.banner.show_message(
+            tr(
+                "Something unexpected went wrong on this screen. The return in progress is "
+                "kept; try again, and if it keeps happening call support."
+            ),
+            "error",
+        )
+
     def show_info(self, text: str) -> None:
         self.banner.show_message(text, "info", 6000)
 
@@ -751,8 +762,12 @@ class MainWindow(QMainWindow):
         self._last_code = code
         if self.committed is not None:
             self.new_return()
+        if self._opening:
+            self._queued_scans.append(code)  # an item scanned while its order still loads
+            return
         if self.draft is None:
             desk, user = self.ctx.desk, self.ctx.user
+            self._opening = True
             self.tasks.run(
                 lambda: return_flow.open_order(desk, code, user),
                 self._order_loaded,
@@ -774,11 +789,14 @@ class MainWindow(QMainWindow):
             self._item_scanned(result)
 
     def _scan_failed(self, exc: BaseException, code: str) -> None:
+        self._opening = False
+        self._queued_scans.clear()
         self.show_error(exc, code)
         self.scan_input.setText(code if len(code) <= 64 else "")
         self.focus_scan()
 
     def _order_loaded(self, loaded: return_flow.OrderLoaded) -> None:
+        self._opening = False
         if self.draft is not None and self.draft.lines:
             return  # a return started meanwhile; never replace it silently
         self.order = loaded.order
@@ -791,6 +809,9 @@ class MainWindow(QMainWindow):
         self.render_all()
         self.order_shown.emit(loaded.order.number)
         self.scan_input.setFocus()
+        queued, self._queued_scans = self._queued_scans, []
+        for code in queued:
+            self.handle_scan(code)
 
     def _item_scanned(self, st: return_flow.DraftState) -> None:
         self.scan_input.clear()

@@ -154,6 +154,10 @@
         <translation>正在验证…</translation>
     </message>
     <message>
+        <source>Too many wrong PINs. This user is locked for a few minutes; try again later or ask an administrator.</source>
+        <translation>密码错误次数过多。该用户已被锁定几分钟;请稍后再试或联系管理员。</translation>
+    </message>
+    <message>
         <source>Counter locked</source>
         <translation>柜台已锁定</translation>
     </message>
@@ -180,10 +184,6 @@
     <message>
         <source>{name} is signed in. Enter the PIN to continue where you left off.</source>
         <translation>{name} 已登录。输入密码即可从中断处继续。</translation>
-    </message>
-    <message>
-        <source>Too many wrong PINs. This user is locked for a few minutes; try again later or ask an administrator.</source>
-        <translation>密码错误次数过多。该用户已被锁定几分钟;请稍后再试或联系管理员。</translation>
     </message>
 </context>
 <context>
@@ -435,6 +435,10 @@
     <message>
         <source>Clear the screen for the next customer (Ctrl+N)</source>
         <translation>为下一位顾客清空屏幕(Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Something unexpected went wrong on this screen. The return in progress is kept; try again, and if it keeps happening call support.</source>
+        <translation>此界面出现意外错误。正在处理的退货已保留;请重试,如果问题持续,请联系技术支持。</translation>
     </message>
     <message>
         <source>Settings saved.</source>

@@ -399,3 +399,14 @@ def test_override_and_confirm_by_keyboard_alone(
         key(qtbot, Qt.Key.Key_F9)
     rows = committed_rows(gui_store.engine)
     assert [(r.sku, r.outcome, r.tender_choice) for r in rows] == [("FIN-1", "override", "cash")]
+
+
+def test_item_scanned_while_the_order_still_loads_is_kept(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        win.handle_scan("O-1001")
+        win.handle_scan(SCARF)  # before the order is on screen
+    assert win.order.number == "O-1001"
+    assert list(win.draft.lines) == [1] and win.draft.lines[1].verified
+    assert not win.banner.isVisible()
