@@ -51,7 +51,7 @@ from ui import i18n, return_flow
 from ui.context import CounterContext
 from ui.login import LoginPage
 from ui.scanner import WedgeFilter
-from ui.widgets import Badge, Banner, BusyBar, icon, panel
+from ui.widgets import Banner, BusyBar, badge_item, icon, panel
 
 _CTX = "MainWindow"
 
@@ -903,13 +903,7 @@ class MainWindow(QMainWindow):
                     self.lines.setItem(row, col, item)
                 text, kind = badge_for(line, decision, overridden)
                 why = self._why(line, decision, dl)
-                badge = Badge(text, kind, why)
-                badge.setObjectName(f"badge_{line.line_no}")
-                holder = QWidget()
-                hl = QHBoxLayout(holder)
-                hl.setContentsMargins(4, 2, 4, 2)
-                hl.addWidget(badge)
-                self.lines.setCellWidget(row, COL_STATUS, holder)
+                self.lines.setItem(row, COL_STATUS, badge_item(text, kind, why, line.line_no))
                 why_item = QTableWidgetItem(why)
                 why_item.setToolTip(why)
                 why_item.setData(Qt.ItemDataRole.UserRole, line.line_no)

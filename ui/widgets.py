@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -112,13 +113,32 @@ class Banner(QFrame):
         self.dismissed.emit()
 
 
-class Badge(QLabel):
-    def __init__(self, text: str, kind: str, tooltip: str = "") -> None:
-        super().__init__(text)
-        self.setProperty("badge", kind)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        if tooltip:
-            self.setToolTip(tooltip)
+BADGE_COLOURS = {  # kind -> (background, text): calm, high contrast
+    "ok": ("#d8f0de", "#0b5d1e"),
+    "fee": ("#fff1cc", "#6b4600"),
+    "manager": ("#ffe0b8", "#7a3d00"),
+    "approved": ("#d6e6fb", "#0d3c78"),
+    "denied": ("#f9d6d3", "#8a1c1c"),
+    "final": ("#e6dcf2", "#4a2377"),
+    "done": ("#e2e7ec", "#4a5866"),
+}
+BADGE_KIND_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+def badge_item(text: str, kind: str, tooltip: str, line_no: int) -> QTableWidgetItem:
+    """An eligibility badge as a table cell (cheaper than a widget per row)."""
+    item = QTableWidgetItem(text)
+    background, foreground = BADGE_COLOURS.get(kind, BADGE_COLOURS["done"])
+    item.setBackground(QColor(background))
+    item.setForeground(QColor(foreground))
+    font = item.font()
+    font.setBold(True)
+    item.setFont(font)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+    item.setToolTip(tooltip)
+    item.setData(Qt.ItemDataRole.UserRole, line_no)
+    item.setData(BADGE_KIND_ROLE, kind)
+    return item
 
 
 class BusyBar(QWidget):

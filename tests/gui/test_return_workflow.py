@@ -29,10 +29,7 @@ def wedge_scan(qtbot: Any, text: str) -> None:
 
 
 def badge(win: Any, row: int) -> str:
-    from ui.widgets import Badge
-
-    found = win.lines.cellWidget(row, COL_STATUS).findChild(Badge)
-    return str(found.text())
+    return str(win.lines.item(row, COL_STATUS).text())
 
 
 def open_order(qtbot: Any, win: Any, number: str) -> None:
