@@ -1,9 +1,9 @@
 """Child-process entry points for the reliability tests (a real counter = a real process).
 
-python -m tests.reliability.worker race DB_URL ORDER LINE QTY USER PIN COUNTER START_FILE
-    Signs in, prepares a return of QTY units of LINE, prints "READY", waits until
-    START_FILE exists, commits, and prints one JSON line: {"ok": ref} or
-    {"error": ExceptionName, "message": text}.
+python -m tests.reliability.worker race DB_URL ORDER LINE QTY USER PIN COUNTER START_FILE [COND]
+    Signs in, prepares a return of QTY units of LINE (condition COND, default new), prints
+    "READY", waits until START_FILE exists, commits, and prints one JSON line:
+    {"ok": ref} or {"error": ExceptionName, "message": text}.
 
 python -m tests.reliability.worker crash-loop DB_URL RUN_ID SEED
     Signs in, prints "READY", then forever: sells an order, returns some of it, and prints
@@ -79,7 +79,15 @@ def _desk(url: str, counter: str) -> tuple[ReturnDesk, FixedClock]:
 
 
 def race(
-    url: str, order: str, line_no: int, qty: int, user: str, pin: str, counter: str, start_file: str
+    url: str,
+    order: str,
+    line_no: int,
+    qty: int,
+    user: str,
+    pin: str,
+    counter: str,
+    start_file: str,
+    condition: str = "new",
 ) -> int:
     desk, clock = _desk(url, counter)
     result: dict[str, str]
@@ -87,7 +95,7 @@ def race(
         cashier = auth.authenticate(desk.engine, clock, user, pin)
         draft = desk.start_return(desk.find_order(order), cashier)
         desk.select_line(draft, line_no, qty)
-        desk.record_inspection(draft, line_no, reason_code="wrong_size", condition="new")
+        desk.record_inspection(draft, line_no, reason_code="wrong_size", condition=condition)
         desk.evaluate(draft)
         print("READY", flush=True)
         deadline = time.monotonic() + 60
@@ -143,8 +151,8 @@ def crash_loop(url: str, run_id: str, seed: int) -> int:
 def main(argv: list[str]) -> int:
     mode, *args = argv
     if mode == "race":
-        url, order, line_no, qty, user, pin, counter, start_file = args
-        return race(url, order, int(line_no), int(qty), user, pin, counter, start_file)
+        url, order, line_no, qty, user, pin, counter, start_file, *condition = args
+        return race(url, order, int(line_no), int(qty), user, pin, counter, start_file, *condition)
     if mode == "crash-loop":
         url, run_id, seed = args
         return crash_loop(url, run_id, int(seed))
