@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self._discard_armed = False
         self._last_code = ""
         self._opening = False  # an order is being looked up
+        self._draft_jobs = 0  # changes of the draft still running on the worker
         self._queued_scans: list[str] = []
         self._open_dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
@@ -775,7 +776,7 @@ class MainWindow(QMainWindow):
             )
         else:
             desk, draft, user = self.ctx.desk, self.draft, self.ctx.user
-            self.tasks.run(
+            self._run_draft(
                 lambda: return_flow.scan(desk, draft, code, user),
                 self._scanned,
                 lambda exc: self._scan_failed(exc, code),
@@ -1054,7 +1055,7 @@ class MainWindow(QMainWindow):
             self._focus_next_step(self.current_line)
             return
         desk, draft, n = self.ctx.desk, self.draft, self.current_line
-        self.tasks.run(
+        self._run_draft(
             lambda: return_flow.pick_line(desk, draft, n, 1),
             self._line_added,
             self.show_error,
@@ -1070,8 +1071,7 @@ class MainWindow(QMainWindow):
             return
         desk, draft, n = self.ctx.desk, self.draft, self.current_line
         assert draft is not None and n is not None
-        self.tasks.run(lambda: return_flow.remove_line(desk, draft, n), self._apply_state,
-                       self.show_error)
+        self._run_draft(lambda: return_flow.remove_line(desk, draft, n), self._apply_state)
 
     def _quantity_changed(self, value: int) -> None:
         dl = self._current_draft_line()
@@ -1079,8 +1079,7 @@ class MainWindow(QMainWindow):
             return
         desk, draft, n = self.ctx.desk, self.draft, self.current_line
         assert draft is not None and n is not None
-        self.tasks.run(lambda: return_flow.pick_line(desk, draft, n, value), self._apply_state,
-                       self.show_error)
+        self._run_draft(lambda: return_flow.pick_line(desk, draft, n, value), self._apply_state)
 
     def _serial_entered(self) -> None:
         dl = self._current_draft_line()
@@ -1089,7 +1088,7 @@ class MainWindow(QMainWindow):
             return
         desk, draft, n = self.ctx.desk, self.draft, self.current_line
         assert draft is not None and n is not None
-        self.tasks.run(
+        self._run_draft(
             lambda: return_flow.set_serial(desk, draft, n, text),
             lambda st: self._serial_done(st, n),
             self.show_error,
@@ -1118,7 +1117,7 @@ class MainWindow(QMainWindow):
             return
         desk, draft, n = self.ctx.desk, self.draft, self.current_line
         assert draft is not None and n is not None
-        self.tasks.run(
+        self._run_draft(
             lambda: return_flow.inspect(
                 desk, draft, n, reason_code=reason, condition=condition, notes=notes,
                 feedback=feedback, serial=serial or None,
@@ -1127,14 +1126,39 @@ class MainWindow(QMainWindow):
             self.show_error,
         )
 
-    def _apply_state(self, st: return_flow.DraftState) -> None:
-        self.summary = st.summary
-        if self.tasks.pending:
-            return  # more changes are queued; render once they are all done
+    def _run_draft(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run a change of the draft on the worker; the screen is redrawn once the last
+        queued change is back (changes run one after another, in order)."""
+        self._draft_jobs += 1
+
+        def done(result: Any) -> None:
+            self._draft_jobs -= 1
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._draft_jobs -= 1
+            (on_error or self.show_error)(exc)
+            if not self._draft_jobs and self.draft is not None:
+                self._redraw_draft()
+
+        self.tasks.run(fn, done, failed)
+
+    def _redraw_draft(self) -> None:
         self._render_lines()
         self._render_inspection()
         self._render_refund()
         self.draft_changed.emit()
+
+    def _apply_state(self, st: return_flow.DraftState) -> None:
+        self.summary = st.summary
+        if self._draft_jobs:
+            return  # more changes are queued; render once they are all done
+        self._redraw_draft()
 
     # ------------------------------------------------------------------ 4. override
     def open_override(self) -> None:
@@ -1159,7 +1183,7 @@ class MainWindow(QMainWindow):
         )
         draft, desk = self.draft, self.ctx.desk
         assert draft is not None
-        self.tasks.run(lambda: return_flow.state(desk, draft), self._apply_state, self.show_error)
+        self._run_draft(lambda: return_flow.state(desk, draft), self._apply_state)
 
     # ------------------------------------------------------------------ 5. refund
     def _render_refund(self) -> None:
