@@ -467,7 +467,7 @@ def z_report_for(summary: DaySummary, store: StoreInfo, closed_by: str = "") -> 
     """The Z-report document. Tenders the shared builder has no label for (exchange) are
     added after the others, so every refunded cent is on the paper."""
     doc = build_z_report(z_report_data(summary, store))
-    extra = [
+    tenders = [
         Columns(
             "  " + TENDER_NAMES.get(k, k.replace("_", " ").capitalize()),
             str(Money(v, summary.currency)),
@@ -475,15 +475,25 @@ def z_report_for(summary: DaySummary, store: StoreInfo, closed_by: str = "") -> 
         for k, v in summary.refunds_by_tender.items()
         if k not in ("card", "cash", "store_credit", "gift_card")
     ]
-    extra.append(Columns("Refund total", str(Money(summary.refund_total_minor, summary.currency))))
-    if closed_by:
-        extra.append(Columns("Closed by", closed_by))
+    total = Columns(
+        "Refund total", str(Money(summary.refund_total_minor, summary.currency)), bold=True
+    )
     blocks = list(doc.blocks)
     at = next(
         (i for i, b in enumerate(blocks) if isinstance(b, Columns) and b.left == "Cash paid out"),
         len(blocks),
     )
-    blocks[at:at] = extra
+    blocks[at:at] = [*tenders, total]
+    if closed_by:
+        end = next(
+            (
+                i
+                for i, b in enumerate(blocks)
+                if isinstance(b, Columns) and b.left == "Failed print jobs"
+            ),
+            len(blocks) - 1,
+        )
+        blocks.insert(end + 1, Columns("Closed by", closed_by))
     return Document(kind=doc.kind, title=doc.title, blocks=tuple(blocks))
 
 

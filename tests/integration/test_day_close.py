@@ -122,3 +122,106 @@ def test_closing_a_future_day_or_a_bad_subject_is_refused(store: Store) -> None:
         )
     with pytest.raises(BadInput):
         get_day_close(store.engine, "nonsense")
+
+
+def test_manager_cli(
+    sqlite_db_url: str,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`report`, `day`, `stock` and `notify` through counter_app.cli.main on the fixture."""
+    import json
+
+    from counter_app.adapters.db.engine import make_engine
+    from counter_app.cli import main
+
+    engine = make_engine(sqlite_db_url)
+    build_fixture(engine)
+    engine.dispose()
+    monkeypatch.setenv("COUNTER_APP_HOME", str(tmp_path / "home"))
+    base = ["--db", sqlite_db_url]
+    csv_file = tmp_path / "reasons.csv"
+    assert (
+        main(
+            [
+                *base,
+                "report",
+                "by_reason",
+                "--from",
+                "2026-11-15",
+                "--to",
+                "2026-11-20",
+                "--csv",
+                str(csv_file),
+            ]
+        )
+        == 0
+    )
+    text = csv_file.read_text(encoding="utf-8-sig")
+    assert "changed_mind,Changed mind,3,3,185.48,19.50,1,too itchy" in text
+    assert (
+        main(
+            [*base, "report", "by_cashier", "--from", "2026-11-15", "--to", "2026-11-20", "--json"]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"]
+    assert {r["key"]: r["returns"] for r in rows} == {"alice": 3, "bob": 3}
+    assert main([*base, "day", "show", "--date", "2026-11-19", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["refunds_by_tender"] == {"card": 7499, "cash": 7998}
+    assert (
+        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "alice", "--pin", "1234"])
+        == 1
+    )
+    assert "not a manager" in capsys.readouterr().err
+    assert (
+        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "9876"])
+        == 0
+    )
+    assert "closed by Maria Rossi" in capsys.readouterr().out
+    assert (
+        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "9876"])
+        == 1
+    )
+    assert "already closed" in capsys.readouterr().err
+    assert main([*base, "day", "report", "--date", "2026-11-19"]) == 0
+    assert "154.97 USD" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                *base,
+                "stock",
+                "move",
+                "HOM-1",
+                "--from",
+                "vendor",
+                "--to",
+                "scrap",
+                "--qty",
+                "1",
+                "--reason",
+                "shattered",
+                "--manager",
+                "maria",
+                "--pin",
+                "9876",
+            ]
+        )
+        == 0
+    )
+    assert main([*base, "stock", "list", "--location", "scrap", "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(out) == [
+        {
+            "sku": "HOM-1",
+            "name": "Desk Lamp",
+            "location": "scrap",
+            "on_hand": 1,
+            "vendor": "Acme",
+            "open_box_of": None,
+        }
+    ]
+    assert main([*base, "notify", "run"]) == 1
+    assert "not configured" in capsys.readouterr().err
