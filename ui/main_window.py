@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.policy import Decision
+from counter_app.services import auth
 from counter_app.services.errors import (
     AlreadyReturned,
     BadInput,
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
     return_committed = Signal(str)  # reference
     lock_changed = Signal(bool)
     signed_in = Signal(object)
+    reprint_requested = Signal(str)  # a return reference; printing connects here or to ctx
 
     def __init__(self, ctx: CounterContext) -> None:
         super().__init__()
@@ -667,6 +669,15 @@ class MainWindow(QMainWindow):
         self.login.check = None
         self.login.prepare(None)
         self.stack.setCurrentWidget(self.login)
+        engine = self.ctx.app.engine
+        self.tasks.run(lambda: auth.list_users(engine), self._staff_checked, lambda _e: None)
+
+    def _staff_checked(self, users: list[User]) -> None:
+        if not any(u.active for u in users) and not self.login.message.text():
+            self.login.message.setText(
+                tr("This store has no staff accounts yet. An administrator creates the first "
+                   "one with: counter-app users add NAME --role admin")
+            )
 
     def _on_signed_in(self, user: User) -> None:
         self.ctx.user = user
@@ -1322,6 +1333,7 @@ class MainWindow(QMainWindow):
     def _reprint_current(self) -> None:
         if self.committed is not None:
             self.ctx.request_reprint(self.committed.ref)
+            self.reprint_requested.emit(self.committed.ref)
             self.show_info(tr("Receipt {ref} sent to the printer.").format(ref=self.committed.ref))
 
     def new_return(self) -> None:
@@ -1403,6 +1415,7 @@ class MainWindow(QMainWindow):
         from ui.history_dialog import HistoryDialog
 
         dialog = HistoryDialog(self.ctx, self)
+        dialog.reprint_requested.connect(self.reprint_requested)
         self._track(dialog)
         dialog.open()
 

@@ -501,6 +501,10 @@
         <translation>原因说明</translation>
     </message>
     <message>
+        <source>This store has no staff accounts yet. An administrator creates the first one with: counter-app users add NAME --role admin</source>
+        <translation>本店还没有员工账户。请管理员用以下命令创建第一个账户:counter-app users add NAME --role admin</translation>
+    </message>
+    <message>
         <source>Nothing was scanned. Scan the barcode or type the number.</source>
         <translation>没有扫描到内容。请扫描条码或输入号码。</translation>
     </message>

@@ -407,3 +407,36 @@ def test_item_scanned_while_the_order_still_loads_is_kept(qtbot: Any, window: An
     assert win.order.number == "O-1001"
     assert list(win.draft.lines) == [1] and win.draft.lines[1].verified
     assert not win.banner.isVisible()
+
+
+def test_item_scan_works_with_the_focus_anywhere(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")
+    scan_item(qtbot, win, SCARF)
+    assert win.reason.hasFocus()
+    scan_item(qtbot, win, LAMP)  # the burst lands on the reason list, not in it
+    assert sorted(win.draft.lines) == [1, 2]
+    assert win.draft.lines[1].inspection is None and win.reason.currentIndex() == -1
+    win.notes.setFocus()
+    scan_item(qtbot, win, SCARF)  # the scarf again: only 1 was sold, nothing to add
+    assert win.notes.text() == ""
+    assert win.draft.lines[1].quantity == 1
+
+
+def test_empty_store_tells_how_to_create_staff(
+    qtbot: Any, sqlite_db_url: str, tmp_path: Any
+) -> None:
+    from counter_app.bootstrap import bootstrap
+    from counter_app.config import Settings
+    from ui.app import make_window
+
+    core = bootstrap(Settings(home=tmp_path, db_url=sqlite_db_url))
+    win = make_window(core)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: "no staff accounts" in win.login.message.text(), timeout=10_000)
+    finally:
+        win.close()
+        core.close()
