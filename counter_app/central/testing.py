@@ -108,7 +108,7 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         if self.started:
             try:
-                self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+                self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
             finally:
                 self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
