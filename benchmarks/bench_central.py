@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from typing import Any
-
-import httpx
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
@@ -33,8 +30,8 @@ from counter_app.central.testing import (
     ThrowawayPostgres,
     create_database,
     find_pg_bin,
-    free_port,
     return_message,
+    serve_in_subprocess,
     stock_message,
 )
 
@@ -76,36 +73,6 @@ def messages_for(store: str, count: int, returns: int) -> list[dict[str, Any]]:
     return out
 
 
-def start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "counter_app.central.cli",
-            "central",
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-        ],
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("central server did not start")
-
-
 def push_all(client: SignedClient, messages: list[dict[str, Any]], latencies: list[float]) -> int:
     accepted = 0
     for start in range(0, len(messages), BATCH):
@@ -124,7 +91,7 @@ def pct(values: list[float], q: float) -> float:
 
 def run(db_url: str, stores: int, per_store: int, return_share: float) -> None:
     engine = make_engine(db_url)
-    proc, base = start_server(db_url)  # `serve` runs the migrations first
+    proc, base = serve_in_subprocess(db_url)  # `serve` runs the migrations first
     try:
         # --- 1. one store, 10,000 messages ---------------------------------------------------
         key = service.add_store(engine, "B000", "Bench single")

@@ -7,8 +7,6 @@ SQLite; what is timed is `push_outbox` (read batch, POST, mark sent) until the o
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -24,7 +22,11 @@ def main() -> None:
     from counter_app.adapters.db.migrate import upgrade
     from counter_app.central import db as central_db
     from counter_app.central import service as central
-    from counter_app.central.testing import ThrowawayPostgres, create_database, free_port
+    from counter_app.central.testing import (
+        ThrowawayPostgres,
+        create_database,
+        serve_in_subprocess,
+    )
     from counter_app.services.clock import SystemClock
     from counter_app.services.sync import push_outbox, sync_status
     from counter_app.services.unit_of_work import UnitOfWork
@@ -33,24 +35,8 @@ def main() -> None:
         db_url = create_database(pg.url)
         central_db.upgrade(db_url)
         key = central.add_store(central_db.make_engine(db_url), "S001", "Bench")
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "counter_app.central.cli",
-                "central",
-                "serve",
-                "--db",
-                db_url,
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-        )
+        server, base_url = serve_in_subprocess(db_url)
         try:
-            _wait_for(port)
             store = make_engine(f"sqlite:///{Path(tmp) / 'store.db'}")
             upgrade(store)
             now = datetime.now(UTC)
@@ -70,7 +56,7 @@ def main() -> None:
                     )
                 uow.commit()
             started = time.perf_counter()
-            with HttpCentralClient(f"http://127.0.0.1:{port}", "S001", key) as client:
+            with HttpCentralClient(base_url, "S001", key) as client:
                 report = push_outbox(store, client, SystemClock())
             seconds = time.perf_counter() - started
             left = sync_status(store).waiting
@@ -82,19 +68,6 @@ def main() -> None:
         f"{seconds:.2f} s ({MESSAGES / seconds:,.0f} msg/s); accepted {report.pushed}, "
         f"left waiting {left}"
     )
-
-
-def _wait_for(port: int) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("head office did not start")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -108,7 +109,9 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         if self.started:
             try:
-                self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+                self._run(
+                    str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"
+                )
             finally:
                 self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
@@ -302,3 +305,34 @@ def stock_message(store: str, sku: str = "SKU-1", quantity: int = 1) -> dict[str
     return message(
         "stock.movement", store, {"sku": sku, "quantity": quantity, "cause": "return", "ref": None}
     )
+
+
+def serve_in_subprocess(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`counter-app central serve` in its own process on a free port; (process, base URL)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "counter_app.central.cli",
+            "central",
+            "serve",
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+        ],
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("central server did not start")
