@@ -771,6 +771,11 @@ class MainWindow(QMainWindow):
             return
         if self.locked or self.ctx.user is None:
             return
+        dl = self._current_draft_line()
+        if self.serial.hasFocus() and dl is not None and dl.line.serialised:
+            self.serial.setText(code)  # the serial number's barcode, scanned into its field
+            self._serial_entered()
+            return
         self._last_code = code
         if self.committed is not None:
             self.new_return()

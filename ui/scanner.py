@@ -37,7 +37,6 @@ class WedgeFilter(QObject):
         self._replaying = False
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(int(self.detector.max_gap * 1000) + 15)
         self._flush.timeout.connect(self._on_flush)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -67,7 +66,7 @@ class WedgeFilter(QObject):
         decision = self.detector.feed(text, now)
         self._replay(decision.release)
         if decision.hold:
-            self._flush.start()
+            self._flush.start(self._quiet_ms())
             return True
         return False
 
@@ -75,7 +74,10 @@ class WedgeFilter(QObject):
         decision = self.detector.flush(time.monotonic())
         self._replay(decision.release)
         if self.detector.holding:
-            self._flush.start()
+            self._flush.start(self._quiet_ms())
+
+    def _quiet_ms(self) -> int:
+        return int(self.detector.max_gap * 1000) + 15
 
     def _replay(self, keys: tuple[str, ...]) -> None:
         if not keys:

@@ -169,12 +169,17 @@ def test_item_scan_selects_matching_line_and_serial(qtbot: Any, window: Any) -> 
     open_order(qtbot, win, "O-1003")
     scan_item(qtbot, win, EARBUDS)
     assert win.serial.isVisible() and win.serial.hasFocus()
-    QTest.keyClicks(win.serial, "SN999")  # wrong serial typed slowly
-    qtbot.wait(120)
+    QTest.keyClicks(win.serial, "SN999", Qt.KeyboardModifier.NoModifier, 220)  # typed slowly
+    qtbot.wait(300)
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         QTest.keyClick(win.serial, Qt.Key.Key_Return)
     assert win.draft.lines[1].serial_presented == "SN999"
     assert win.reason.hasFocus()
+    # the serial's own barcode scanned into the serial field is the serial, not an item
+    win.serial.setFocus()
+    scan_item(qtbot, win, "SN123456")
+    assert win.draft.lines[1].serial_presented == "SN123456"
+    assert not win.banner.isVisible()
 
 
 def test_manager_override_self_approval_and_hard_deny(

@@ -184,8 +184,8 @@ def test_slow_typing_is_not_swallowed_by_the_scanner_filter(qtbot: Any, window: 
     win.notes.setFocus()
     scans: list[str] = []
     win.wedge.scanned.connect(scans.append)
-    QTest.keyClicks(win.notes, "box torn", Qt.KeyboardModifier.NoModifier, 90)
-    qtbot.wait(150)
+    QTest.keyClicks(win.notes, "box torn", Qt.KeyboardModifier.NoModifier, 220)
+    qtbot.wait(300)
     assert win.notes.text() == "box torn"
     QTest.keyClick(win.notes, Qt.Key.Key_Return)
     assert scans == []
