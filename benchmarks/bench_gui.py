@@ -34,9 +34,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-BIN = Path(sys.executable).parent
-COUNTER_APP = [str(BIN / "counter-app")] if (BIN / "counter-app").exists() else [
-    sys.executable, "-m", "counter_app.cli"]
+# what the `counter-app` script runs (pyproject: counter-app = "ui.entry:main")
+COUNTER_APP = [sys.executable, "-m", "ui.entry"]
 
 
 def build_demo(home: Path, orders: int) -> None:
@@ -44,7 +43,7 @@ def build_demo(home: Path, orders: int) -> None:
     env.pop("COUNTER_APP_DB", None)
     subprocess.run(
         [*COUNTER_APP, "demo", "--orders", str(orders)],
-        env=env, check=True, stdout=subprocess.DEVNULL,
+        env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
     )
 
 
@@ -62,7 +61,8 @@ def cold_start(home: Path, runs: int = 5) -> list[tuple[float, float]]:
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen(
-            COUNTER_APP, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            COUNTER_APP, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            cwd=ROOT,
         )
         assert proc.stdout is not None
         inner = float("nan")
