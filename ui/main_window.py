@@ -680,6 +680,10 @@ class MainWindow(QMainWindow):
             )
 
     def _on_signed_in(self, user: User) -> None:
+        if self.draft is not None and self.draft.cashier.id != user.id:
+            # another cashier takes the counter: an untouched order view is not theirs
+            self._discard_armed = True
+            self.new_return()
         self.ctx.user = user
         self.stack.setCurrentWidget(self.work)
         self.settings_button.setEnabled(user.can_approve)

@@ -277,3 +277,14 @@ def test_policy_labels_translate() -> None:
         assert QCoreApplication.translate("MainWindow", "Confirm return") == "确认退货"
     finally:
         i18n.set_language("en")
+
+
+def test_another_cashier_after_lock_gets_a_clean_screen(qtbot: Any, window: Any) -> None:
+    win = window
+    sign_in(qtbot, win)
+    open_order(qtbot, win, "O-1001")  # looked at, nothing picked
+    win.lock()
+    sign_in(qtbot, win, "bob", "2345")
+    assert win.ctx.user.username == "bob"
+    assert win.order is None and win.draft is None
+    assert "Bob Ortiz" in win.user_badge.text()
