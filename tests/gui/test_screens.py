@@ -104,8 +104,14 @@ def test_language_switch_to_chinese_without_restart(
     scan_item(qtbot, win, SCARF)
     win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
     assert win.reason.currentText() == "尺码或版型不合适"
+    win.condition.setCurrentIndex(win.condition.findData("new"))
     settle(win)
     shot(win, "main_zh_CN")
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        win.confirm()
+    assert win.done_title.text() == "5  退货已确认"
+    assert "退款总额" in win.receipt_view.text()
+    shot(win, "confirmed_zh_CN")
     saved = (gui_store.core.settings.home / "config.toml").read_text()
     assert 'language = "zh_CN"' in saved and "idle_lock_minutes = 7" in saved
     # and back
