@@ -10,7 +10,6 @@ from sqlalchemy import Engine, select
 
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
-from counter_app.adapters.db.migrate import upgrade
 from counter_app.config import Settings, load_settings
 from counter_app.domain.model import Order
 from counter_app.domain.policy import (
@@ -50,7 +49,10 @@ def bootstrap(
     settings = settings or load_settings()
     engine = engine or make_engine(settings.db_url)
     if migrate:
-        upgrade(engine)
+        from counter_app.adapters.db.migrate import is_current, upgrade
+
+        if not is_current(engine):  # alembic is only loaded when there is work for it
+            upgrade(engine)
     clock = clock or SystemClock()
     policy, warning = load_active_policy(engine, settings)
     policies = PolicyHolder(policy)

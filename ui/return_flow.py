@@ -33,39 +33,10 @@ class DraftState:
     line_no: int | None = None  # the line the action was about (for focus)
 
 
-PREVIEW_REASON = "changed_mind"
-PREVIEW_CONDITION = "new"
-
-
 def open_order(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
     order = desk.find_order(code)
     draft = desk.start_return(order, cashier)
-    return OrderLoaded(order, draft, preview_eligibility(desk, draft))
-
-
-def preview_eligibility(desk: ReturnDesk, draft: ReturnDraft) -> dict[int, Decision]:
-    """What the policy says about each line as it stands (one unit, unopened, changed mind).
-
-    Uses a throw-away draft so nothing of the real return is touched.
-    """
-    policy = desk.policies.current
-    reasons = [code for code, _ in policy.reason_codes]
-    conditions = [code for code, _ in policy.conditions]
-    if not reasons or not conditions:
-        return {}
-    reason = PREVIEW_REASON if PREVIEW_REASON in reasons else reasons[0]
-    condition = PREVIEW_CONDITION if PREVIEW_CONDITION in conditions else conditions[0]
-    scratch = ReturnDraft(
-        order=draft.order, cashier=draft.cashier, customer_history=draft.customer_history
-    )
-    for line in draft.order.lines:
-        if line.returnable_quantity <= 0:
-            continue
-        desk.select_line(scratch, line.line_no, 1)
-        if line.serialised and line.serial:
-            scratch.lines[line.line_no].serial_presented = line.serial
-        desk.record_inspection(scratch, line.line_no, reason_code=reason, condition=condition)
-    return desk.evaluate(scratch)
+    return OrderLoaded(order, draft, desk.eligibility(draft))
 
 
 def state(desk: ReturnDesk, draft: ReturnDraft, line_no: int | None = None) -> DraftState:
@@ -99,8 +70,7 @@ def pick_line(desk: ReturnDesk, draft: ReturnDraft, line_no: int, quantity: int)
 
 
 def remove_line(desk: ReturnDesk, draft: ReturnDraft, line_no: int) -> DraftState:
-    # The core has no "deselect" action: a line leaves the draft by dropping it.
-    draft.lines.pop(line_no, None)
+    desk.remove_line(draft, line_no)
     return state(desk, draft, line_no)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -50,7 +51,7 @@ def authenticate(engine: Engine, clock: Clock, username: str, pin: str) -> User:
     with UnitOfWork(engine, write=True) as uow:
         row = repo.user_row(uow.conn, username)
         if row is None or not row["active"]:
-            verify_pin(_DUMMY_HASH, pin)  # same time as a real check
+            verify_pin(_dummy_hash(), pin)  # same time as a real check
             raise wrong
         if row["locked_until"] is not None and row["locked_until"] > now:
             minutes = max(1, int((row["locked_until"] - now).total_seconds() // 60) + 1)
@@ -90,7 +91,10 @@ def authenticate(engine: Engine, clock: Clock, username: str, pin: str) -> User:
         return repo.to_user(row)
 
 
-_DUMMY_HASH = _hasher.hash("000000")
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: hashing costs start-up time."""
+    return _hasher.hash("000000")
 
 
 def add_user(

@@ -280,6 +280,35 @@ class ReturnDesk:
         draft_line.decision = None
         return draft_line
 
+    def remove_line(self, draft: ReturnDraft, line_no: int) -> None:
+        """Take a line out of the return in progress (nothing is written)."""
+        draft.lines.pop(line_no, None)
+
+    def eligibility(self, draft: ReturnDraft) -> dict[int, Decision]:
+        """What the policy says of each open line as it stands — one unit, unopened, the
+        customer changed their mind — so the cashier sees badges before inspecting anything.
+
+        Evaluated on a scratch draft: the return in progress is not touched.
+        """
+        policy = self.policies.current
+        reasons = [code for code, _ in policy.reason_codes]
+        conditions = [code for code, _ in policy.conditions]
+        if not reasons or not conditions:
+            return {}
+        reason = "changed_mind" if "changed_mind" in reasons else reasons[0]
+        condition = "new" if "new" in conditions else conditions[0]
+        scratch = ReturnDraft(
+            order=draft.order, cashier=draft.cashier, customer_history=draft.customer_history
+        )
+        for line in draft.order.lines:
+            if line.returnable_quantity <= 0:
+                continue
+            self.select_line(scratch, line.line_no, 1)
+            if line.serialised and line.serial:
+                scratch.lines[line.line_no].serial_presented = line.serial
+            self.record_inspection(scratch, line.line_no, reason_code=reason, condition=condition)
+        return self.evaluate(scratch)
+
     def set_serial(self, draft: ReturnDraft, line_no: int, serial: str) -> None:
         draft_line = self._draft_line(draft, line_no)
         draft_line.serial_presented = clean_code(serial, "serial number")
