@@ -1,0 +1,376 @@
+"""Reports: pick one, pick the days, see the chart and the table, export the table to CSV."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDate, QMargins, QPointF, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.services.reports import REPORTS, Period, Report, run_report, write_csv
+from ui.context import CounterContext
+from ui.manager.common import cell_text, item, make_table, store_timezone, to_date, to_qdate, tr
+from ui.tasks import TaskManager
+from ui.widgets import Banner
+
+BAR_COLOR = QColor("#1565c0")
+LIMIT_COLOR = QColor("#b3261e")
+
+
+class ReportsWindow(QDialog):
+    """Non-modal: the manager keeps it open next to the counter."""
+
+    loaded = Signal(str)  # report name, once its table and chart are shown
+    failed = Signal(str)
+
+    def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportsWindow")
+        self.setWindowTitle(tr("Reports"))
+        self.setModal(False)
+        self.resize(1200, 760)
+        self.ctx = ctx
+        # Its own worker (the counter's TaskManager class, another pool): a long report on a
+        # big store must never hold up the cashier's scans and commits queued on ctx.tasks.
+        self.tasks = TaskManager(self)
+        self.report: Report | None = None
+        self._request = 0
+        self._warmed = False
+        zone = store_timezone(ctx)
+        today = Period.last_days(1, ctx.app.clock.now(), zone).last
+
+        layout = QHBoxLayout(self)
+        self.list = QListWidget()
+        self.list.setObjectName("reportList")
+        self.list.setMaximumWidth(260)
+        for definition in REPORTS.values():
+            entry = QListWidgetItem(tr(definition.title))
+            entry.setData(Qt.ItemDataRole.UserRole, definition.name)
+            entry.setToolTip(definition.description)
+            self.list.addItem(entry)
+        self.list.currentRowChanged.connect(lambda _row: self.refresh())
+        layout.addWidget(self.list)
+
+        right = QVBoxLayout()
+        filters = QHBoxLayout()
+        self.preset = QComboBox()
+        self.preset.setObjectName("reportPreset")
+        for days, label in (
+            (0, tr("Chosen days")),
+            (7, tr("Last 7 days")),
+            (30, tr("Last 30 days")),
+            (90, tr("Last 90 days")),
+            (365, tr("Last 12 months")),
+        ):
+            self.preset.addItem(label, days)
+        self.preset.setCurrentIndex(2)
+        self._presetting = False
+        self.preset.activated.connect(self._apply_preset)
+        self.first = QDateEdit()
+        self.last = QDateEdit()
+        for edit in (self.first, self.last):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.first.setObjectName("reportFrom")
+        self.last.setObjectName("reportTo")
+        self.last.setDate(to_qdate(today))
+        self.first.setDate(to_qdate(today - timedelta(days=29)))
+        for edit in (self.first, self.last):
+            edit.dateChanged.connect(self._dates_edited)
+        self.show_button = QPushButton(tr("Show"))
+        self.show_button.setObjectName("reportShow")
+        self.show_button.setAutoDefault(False)
+        self.show_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton(tr("Export CSV…"))
+        self.export_button.setObjectName("reportExport")
+        self.export_button.setAutoDefault(False)
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._ask_export)
+        filters.addWidget(QLabel(tr("Period")))
+        filters.addWidget(self.preset)
+        filters.addWidget(QLabel(tr("from")))
+        filters.addWidget(self.first)
+        filters.addWidget(QLabel(tr("to")))
+        filters.addWidget(self.last)
+        filters.addWidget(self.show_button)
+        filters.addStretch(1)
+        filters.addWidget(self.export_button)
+        right.addLayout(filters)
+
+        self.banner = Banner()
+        right.addWidget(self.banner)
+        self.heading = QLabel()
+        self.heading.setObjectName("title")
+        right.addWidget(self.heading)
+        self.notes = QLabel()
+        self.notes.setObjectName("reportNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setMinimumHeight(self.notes.fontMetrics().lineSpacing() * 2 + 4)
+        right.addWidget(self.notes)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.chart = _new_chart()
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setObjectName("reportChart")
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(260)
+        self.table = make_table("reportTable")
+        split.addWidget(self.chart_view)
+        split.addWidget(self.table)
+        split.setSizes([330, 330])
+        right.addWidget(split, 1)
+        layout.addLayout(right, 1)
+        self.list.setCurrentRow(0)
+
+    # ------------------------------------------------------------------ loading
+
+    @property
+    def name(self) -> str:
+        entry = self.list.currentItem()
+        return str(entry.data(Qt.ItemDataRole.UserRole)) if entry else "by_reason"
+
+    def select(self, name: str) -> None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                if row == self.list.currentRow():
+                    self.refresh()
+                else:
+                    self.list.setCurrentRow(row)
+                return
+
+    def set_period(self, first: QDate, last: QDate) -> None:
+        self.first.setDate(first)
+        self.last.setDate(last)
+        self.refresh()
+
+    def _dates_edited(self) -> None:
+        if not self._presetting:
+            self.preset.setCurrentIndex(0)
+
+    def _apply_preset(self) -> None:
+        days = int(self.preset.currentData())
+        if days <= 0:
+            return
+        self._presetting = True
+        try:
+            self.first.setDate(self.last.date().addDays(-(days - 1)))
+        finally:
+            self._presetting = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Run the report off the UI thread; only the latest request is shown."""
+        try:
+            period = Period(
+                to_date(self.first.date()), to_date(self.last.date()), store_timezone(self.ctx)
+            )
+        except Exception as exc:
+            self.banner.show_message(str(exc), "warning")
+            return
+        self._request += 1
+        request, name = self._request, self.name
+        app = self.ctx.app
+        policy, now = app.policies.current, app.clock.now()
+        self.heading.setText(tr("Loading…"))
+        self.tasks.run(
+            lambda: run_report(app.engine, name, period, policy, now),
+            on_done=lambda report: self._show(request, report),
+            on_error=lambda exc: self._failed(request, exc),
+        )
+
+    def _failed(self, request: int, exc: BaseException) -> None:
+        if request != self._request:
+            return
+        self.heading.setText("")
+        self.banner.show_message(
+            tr("The report could not be made: {error}").format(error=str(exc) or type(exc).__name__)
+        )
+        self.failed.emit(str(exc))
+
+    def _show(self, request: int, report: Report) -> None:
+        if request != self._request:
+            return
+        self.banner.clear()
+        self.report = report
+        self.heading.setText(
+            f"{tr(report.title)} · {report.period.first.isoformat()} – "
+            f"{report.period.last.isoformat()}"
+        )
+        self._fill_table(report)
+        self._draw_chart(report)
+        self.notes.setText("\n".join(report.notes))
+        self.export_button.setEnabled(True)
+        self.loaded.emit(report.name)
+        if not self._warmed:
+            self._warm(report.period)
+
+    def _warm(self, period: Period) -> None:
+        """Sum the period's sales once in the background: the return-rate reports read
+        every order line of the period, seconds on a 1,000,000-order store the first time,
+        a fraction of a second once those days are known (`reports.SOLD_CACHE`)."""
+        self._warmed = True
+        app = self.ctx.app
+        policy, now = app.policies.current, app.clock.now()
+        self.tasks.run(
+            lambda: run_report(app.engine, "rate_by_category", period, policy, now),
+            on_error=lambda _exc: None,
+        )
+
+    def _fill_table(self, report: Report) -> None:
+        table = self.table
+        table.setSortingEnabled(False)
+        table.clear()
+        table.setColumnCount(len(report.columns))
+        table.setHorizontalHeaderLabels([tr(c.title) for c in report.columns])
+        table.setRowCount(len(report.rows))
+        for r, row in enumerate(report.rows):
+            for c, column in enumerate(report.columns):
+                value = row.get(column.key)
+                text = cell_text(column.kind, value, report.currency)
+                cell = item(text, number=column.kind in ("int", "money", "percent"))
+                if column.key == "feedback" and value:
+                    cell.setToolTip(str(value))
+                table.setItem(r, c, cell)
+        if not report.rows:
+            self.heading.setText(self.heading.text() + " · " + tr("nothing in this period"))
+
+    def _draw_chart(self, report: Report) -> None:
+        # A new chart each time: reusing one keeps stale axes of the previous report around.
+        old = self.chart
+        chart = self.chart = _new_chart()
+        self.chart_view.setChart(chart)
+        old.deleteLater()
+        spec = report.chart
+        rows = report.rows[: spec.max_points]
+        key = spec.series[0]
+        kind = report.column(key).kind
+
+        def value(row: dict[str, object]) -> float:
+            raw = row.get(key)
+            number = float(raw) if isinstance(raw, int | float) else 0.0
+            if kind == "money":
+                return number / 100
+            if kind == "percent":
+                return number * 100
+            return number
+
+        labels = [str(r.get(spec.label_key) or r.get("key"))[:26] for r in rows]
+        values = [value(r) for r in rows]
+        title = tr(report.column(key).title)
+        if kind == "money":
+            title += f" ({report.currency})"
+        if kind == "percent":
+            title += " (%)"
+        axis_x = QBarCategoryAxis(chart)
+        axis_x.append(labels or [""])
+        if spec.kind == "line" and len(labels) > 14:
+            axis_x.setLabelsAngle(-60)
+        axis_y = QValueAxis(chart)
+        axis_y.setTitleText(title)
+        top = max([*values, spec.limit or 0.0, 1.0])
+        axis_y.setRange(0, top * 1.15)
+        axis_y.applyNiceNumbers()
+        if kind == "int":
+            axis_y.setLabelFormat("%d")
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        if spec.kind == "line":
+            line = QLineSeries(chart)
+            line.setName(title)
+            for i, v in enumerate(values):
+                line.append(QPointF(i, v))
+            line.setPen(QPen(BAR_COLOR, 2.5))
+            chart.addSeries(line)
+            line.attachAxis(axis_x)
+            line.attachAxis(axis_y)
+        else:
+            bars = QBarSeries(chart)
+            bar_set = QBarSet(title, bars)
+            bar_set.setColor(BAR_COLOR)
+            bar_set.append(values)
+            bar_set.setSelectedColor(LIMIT_COLOR)  # rows to look at (e.g. reason mismatches)
+            for i, row in enumerate(rows):
+                if row.get("mismatch") or row.get("over_limit"):
+                    bar_set.selectBar(i)
+            bars.append(bar_set)
+            bars.setLabelsVisible(len(values) <= 12)
+            chart.addSeries(bars)
+            bars.attachAxis(axis_x)
+            bars.attachAxis(axis_y)
+        if spec.limit is not None and labels:
+            limit = QLineSeries(chart)
+            limit.setName(spec.limit_label)
+            limit.append(QPointF(-0.5, spec.limit))
+            limit.append(QPointF(len(labels) - 0.5, spec.limit))
+            pen = QPen(LIMIT_COLOR, 2)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            limit.setPen(pen)
+            chart.addSeries(limit)
+            limit.attachAxis(axis_x)
+            limit.attachAxis(axis_y)
+            chart.legend().setVisible(True)
+            chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+            for marker in chart.legend().markers():
+                marker.setVisible(marker.series() is limit)
+
+    def done(self, result: int) -> None:
+        self.tasks.shutdown()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.tasks.shutdown()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ export
+
+    def _ask_export(self) -> None:
+        if self.report is None:
+            return
+        default = f"{self.report.name}-{self.report.period.first}-{self.report.period.last}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export CSV"), default, "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> bool:
+        if self.report is None:
+            return False
+        try:
+            write_csv(self.report, path)
+        except OSError as exc:
+            self.banner.show_message(
+                tr("The file could not be written: {error}").format(error=exc.strerror or exc)
+            )
+            return False
+        self.banner.show_message(tr("Exported to {path}").format(path=path), "info", 6000)
+        return True
+
+
+def _new_chart() -> QChart:
+    chart = QChart()
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.legend().setVisible(False)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    return chart

@@ -1,0 +1,388 @@
+"""Returned stock by disposition: one tab per place, what is on hand and what came in.
+
+Open box shows each received item with its new SKU and a "Reprint label" button; Return to
+vendor groups by vendor and exports the list; any tab can move the selected units to another
+place with a reason (a manager's action, recorded as stock movements).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.money import Money
+from counter_app.services.stock import (
+    LOCATIONS,
+    ReceivedItem,
+    StockLine,
+    VendorLine,
+    move_stock,
+    received_items,
+    reprint_label,
+    stock_on_hand,
+    vendor_csv,
+    vendor_returns,
+)
+from ui import i18n
+from ui.context import CounterContext
+from ui.manager.common import item, location_name, make_table, tr
+from ui.widgets import Banner
+
+
+class StockTab(QWidget):
+    """On hand (top) and received from returns (bottom) for one place."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__()
+        self.location = location
+        layout = QVBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.on_hand = make_table(f"stockOnHand_{location}")
+        self.received = make_table(f"stockReceived_{location}")
+        top, bottom = QWidget(), QWidget()
+        tl, bl = QVBoxLayout(top), QVBoxLayout(bottom)
+        for lay in (tl, bl):
+            lay.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(QLabel(tr("On hand")))
+        tl.addWidget(self.on_hand)
+        bl.addWidget(QLabel(tr("Received from returns")))
+        bl.addWidget(self.received)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        layout.addWidget(split)
+        self.lines: list[StockLine] = []
+        self.items: list[ReceivedItem] = []
+
+
+class StockWindow(QDialog):
+    loaded = Signal()
+    moved = Signal(object)
+    label_queued = Signal(int)
+
+    def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stockWindow")
+        self.setWindowTitle(tr("Returned stock"))
+        self.setModal(False)
+        self.resize(1100, 720)
+        self.ctx = ctx
+        self.vendor_lines: list[VendorLine] = []
+        layout = QVBoxLayout(self)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("stockTabs")
+        self.pages: dict[str, StockTab] = {}
+        for location in LOCATIONS:
+            page = StockTab(location)
+            self.pages[location] = page
+            self.tabs.addTab(page, location_name(location))
+        layout.addWidget(self.tabs, 1)
+
+        # open box: reprint the selected item's label
+        self.label_button = QPushButton(tr("Reprint label"))
+        self.label_button.setObjectName("stockReprintLabel")
+        self.label_button.setAutoDefault(False)
+        self.label_button.clicked.connect(self.reprint_selected_label)
+        open_box_layout = self.pages["open_box"].layout()
+        assert isinstance(open_box_layout, QVBoxLayout)
+        open_box_layout.addWidget(self.label_button)
+        # vendor: filter and export
+        vendor_bar = QHBoxLayout()
+        self.vendor = QComboBox()
+        self.vendor.setObjectName("stockVendor")
+        self.vendor.activated.connect(lambda _i: self._fill_vendor_table())
+        self.export_button = QPushButton(tr("Export vendor list…"))
+        self.export_button.setObjectName("stockExport")
+        self.export_button.setAutoDefault(False)
+        self.export_button.clicked.connect(self._ask_export)
+        vendor_bar.addWidget(QLabel(tr("Vendor")))
+        vendor_bar.addWidget(self.vendor, 1)
+        vendor_bar.addWidget(self.export_button)
+        vendor_layout = self.pages["vendor"].layout()
+        assert isinstance(vendor_layout, QVBoxLayout)
+        vendor_layout.insertLayout(0, vendor_bar)
+
+        # moving the selected on-hand line
+        move = QHBoxLayout()
+        self.move_to = QComboBox()
+        self.move_to.setObjectName("stockMoveTo")
+        for location in LOCATIONS:
+            self.move_to.addItem(location_name(location), location)
+        self.move_qty = QSpinBox()
+        self.move_qty.setObjectName("stockMoveQty")
+        self.move_qty.setRange(1, 100_000)
+        self.move_reason = QLineEdit()
+        self.move_reason.setObjectName("stockMoveReason")
+        self.move_reason.setPlaceholderText(tr("Reason (required)"))
+        self.move_button = QPushButton(tr("Move"))
+        self.move_button.setObjectName("stockMove")
+        self.move_button.setAutoDefault(False)
+        self.move_button.clicked.connect(self.move_selected)
+        move.addWidget(QLabel(tr("Move selected to")))
+        move.addWidget(self.move_to)
+        move.addWidget(self.move_qty)
+        move.addWidget(self.move_reason, 1)
+        move.addWidget(self.move_button)
+        layout.addLayout(move)
+        self.refresh()
+
+    # ------------------------------------------------------------------ loading
+
+    def refresh(self) -> None:
+        engine = self.ctx.app.engine
+
+        def load() -> tuple[list[StockLine], list[ReceivedItem], list[VendorLine]]:
+            return stock_on_hand(engine), received_items(engine, limit=1000), vendor_returns(engine)
+
+        self.ctx.tasks.run(
+            load, on_done=self._show, on_error=lambda exc: self.banner.show_message(str(exc))
+        )
+
+    def _show(self, data: tuple[list[StockLine], list[ReceivedItem], list[VendorLine]]) -> None:
+        lines, items, vendors = data
+        for location, page in self.pages.items():
+            page.lines = [s for s in lines if s.location == location]
+            page.items = [i for i in items if i.location == location]
+            self._fill_on_hand(page)
+            self._fill_received(page)
+            self.tabs.setTabText(
+                LOCATIONS.index(location),
+                f"{location_name(location)} ({sum(s.on_hand for s in page.lines)})",
+            )
+        self.vendor_lines = vendors
+        current = self.vendor.currentData()
+        self.vendor.clear()
+        self.vendor.addItem(tr("All vendors"), None)
+        for name in sorted({v.vendor for v in vendors}):
+            self.vendor.addItem(name or tr("(no vendor)"), name)
+        index = self.vendor.findData(current)
+        self.vendor.setCurrentIndex(max(0, index))
+        self._fill_vendor_table()
+        self.loaded.emit()
+
+    def _fill_on_hand(self, page: StockTab) -> None:
+        if page.location == "vendor":
+            return  # the vendor tab shows the grouped list instead
+        table = page.on_hand
+        headers = [
+            tr("SKU"),
+            tr("Product"),
+            tr("Category"),
+            tr("Vendor"),
+            tr("On hand"),
+            tr("Value"),
+        ]
+        self._set(
+            table,
+            headers,
+            [
+                [
+                    item(s.sku, data=s.sku),
+                    item(s.name),
+                    item(s.category),
+                    item(s.vendor),
+                    item(str(s.on_hand), number=True),
+                    item(i18n.money(Money(s.value_minor, s.currency)), number=True),
+                ]
+                for s in page.lines
+            ],
+        )
+
+    def _fill_received(self, page: StockTab) -> None:
+        headers = [
+            tr("Received"),
+            tr("Return"),
+            tr("SKU"),
+            tr("Product"),
+            tr("Qty"),
+            tr("Condition"),
+            tr("Reason"),
+        ]
+        if page.location == "open_box":
+            headers[2] = tr("New SKU")
+            headers.append(tr("Was"))
+        rows = []
+        for it in page.items:
+            row = [
+                item(i18n.when(it.received_at), data=it.label_subject),
+                item(it.ref),
+                item(it.sku),
+                item(it.name),
+                item(str(it.quantity), number=True),
+                item(it.condition),
+                item(it.reason_code),
+            ]
+            if page.location == "open_box":
+                row.append(item(it.original_sku))
+            rows.append(row)
+        self._set(page.received, headers, rows)
+
+    def _fill_vendor_table(self) -> None:
+        vendor = self.vendor.currentData()
+        page = self.pages["vendor"]
+        headers = [tr("Vendor"), tr("SKU"), tr("Product"), tr("Units"), tr("Value")]
+        self._set(
+            page.on_hand,
+            headers,
+            [
+                [
+                    item(v.vendor),
+                    item(v.sku, data=v.sku),
+                    item(v.name),
+                    item(str(v.units), number=True),
+                    item(i18n.money(Money(v.value_minor, v.currency)), number=True),
+                ]
+                for v in self.vendor_lines
+                if vendor is None or v.vendor == vendor
+            ],
+        )
+
+    @staticmethod
+    def _set(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
+            for c, cell in enumerate(cells):
+                table.setItem(r, c, cell)
+
+    # ------------------------------------------------------------------ actions
+
+    @property
+    def current_page(self) -> StockTab:
+        page = self.tabs.currentWidget()
+        assert isinstance(page, StockTab)
+        return page
+
+    def _manager(self) -> Any:
+        user = self.ctx.user
+        if user is None or not user.can_approve:
+            self.banner.show_message(tr("Only a manager can do this."), "warning")
+            return None
+        return user
+
+    def move_selected(self) -> None:
+        page = self.current_page
+        row = page.on_hand.currentRow()
+        sku_col = 1 if page.location == "vendor" else 0
+        cell = page.on_hand.item(row, sku_col) if row >= 0 else None
+        if cell is None:
+            self.banner.show_message(tr("Select a line to move first."), "warning")
+            return
+        manager = self._manager()
+        if manager is None:
+            return
+        sku = str(cell.data(Qt.ItemDataRole.UserRole))
+        target, qty, reason = (
+            self.move_to.currentData(),
+            self.move_qty.value(),
+            self.move_reason.text(),
+        )
+        app = self.ctx.app
+        source = page.location
+        label = None
+        if target == "open_box":  # label it after the latest return these units came with
+            label = next(
+                (
+                    f"{i.ref}#{i.line_no}"
+                    for i in page.items
+                    if sku in (i.sku, i.original_sku) and i.line_no is not None
+                ),
+                None,
+            )
+
+        def work() -> Any:
+            return move_stock(
+                app.engine,
+                app.clock,
+                manager=manager,
+                sku=sku,
+                from_location=source,
+                to_location=target,
+                quantity=qty,
+                reason=reason,
+                store_code=app.settings.store_code,
+                counter_code=app.settings.counter_code,
+                label_subject=label,
+            )
+
+        self.ctx.tasks.run(
+            work, on_done=self._moved, on_error=lambda exc: self.banner.show_message(str(exc))
+        )
+
+    def _moved(self, move: Any) -> None:
+        self.move_reason.clear()
+        self.banner.show_message(
+            tr("Moved {qty} × {sku} from {source} to {target}.").format(
+                qty=move.quantity,
+                sku=move.to_sku,
+                source=location_name(move.from_location),
+                target=location_name(move.to_location),
+            ),
+            "info",
+            6000,
+        )
+        self.moved.emit(move)
+        self.refresh()
+
+    def reprint_selected_label(self) -> None:
+        page = self.pages["open_box"]
+        row = page.received.currentRow()
+        cell = page.received.item(row, 0) if row >= 0 else None
+        subject = cell.data(Qt.ItemDataRole.UserRole) if cell else None
+        if not subject:
+            self.banner.show_message(tr("Select an open-box item first."), "warning")
+            return
+        app = self.ctx.app
+        actor = self.ctx.user.username if self.ctx.user else "manager"
+        self.ctx.tasks.run(
+            lambda: reprint_label(
+                app.engine,
+                app.clock,
+                subject=str(subject),
+                counter_code=app.settings.counter_code,
+                actor=actor,
+            ),
+            on_done=self._label_queued,
+            on_error=lambda exc: self.banner.show_message(str(exc)),
+        )
+
+    def _label_queued(self, job_id: int) -> None:
+        self.banner.show_message(tr("The shelf label is in the print queue."), "info", 5000)
+        self.label_queued.emit(job_id)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export vendor list"), "return-to-vendor.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_vendor_csv(path)
+
+    def export_vendor_csv(self, path: str) -> bool:
+        vendor = self.vendor.currentData()
+        try:
+            with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+                fh.write(vendor_csv(self.vendor_lines, vendor))
+        except OSError as exc:
+            self.banner.show_message(str(exc.strerror or exc))
+            return False
+        self.banner.show_message(tr("Exported to {path}").format(path=path), "info", 6000)
+        return True
