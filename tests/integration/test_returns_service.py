@@ -297,3 +297,22 @@ def test_store_credit_gets_its_bonus_and_a_voucher_code(store: Store) -> None:
     assert view.store_credit_code == committed.store_credit_code
     assert view.store_credit_amount == Money(3999 + 400)  # 10 % bonus, rounded half-up
     assert check_invariants(store.engine) == []
+
+
+def test_eligibility_badges_before_inspection_leave_the_draft_alone(store: Store) -> None:
+    add_order(
+        store.engine,
+        "O-12",
+        days_before(NOW, 3),
+        [("APP-1", 1, 2500), ("GFT-1", 1, 5000), ("FIN-1", 1, 4999)],
+    )
+    draft = store.desk.start_return(store.desk.find_order("O-12"), store.user("alice"))
+    badges = store.desk.eligibility(draft)
+    assert badges[1].outcome == "approve"
+    assert badges[2].outcome == "deny" and not badges[2].overridable
+    assert badges[3].outcome == "deny" and badges[3].overridable
+    assert draft.lines == {}
+    store.desk.verify_item(draft, "APP-1")
+    store.desk.remove_line(draft, 1)
+    assert draft.lines == {}
+    assert store.desk.refund_summary(draft).blocked
