@@ -1,0 +1,54 @@
+"""Returned-stock window: places, open-box label reprint, moving units, vendor export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from counter_app.services.stock import stock_on_hand
+from tests.gui.test_manager_reports import manager_ctx, shot  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # noqa: F811
+    from ui.manager.stock_window import StockWindow
+
+    window = StockWindow(manager_ctx)
+    qtbot.addWidget(window)
+    window.resize(1200, 760)
+    with qtbot.waitSignal(window.loaded, timeout=20_000):
+        window.show()
+    assert window.tabs.tabText(1) == "Open box (2)"
+    window.tabs.setCurrentIndex(1)
+    page = window.pages["open_box"]
+    assert page.received.rowCount() == 2 and page.on_hand.rowCount() == 2
+    shot(window, "stock_open_box")
+    page.received.selectRow(0)
+    with qtbot.waitSignal(window.label_queued, timeout=20_000):
+        window.reprint_selected_label()
+    # vendor tab: the two defective lamps; export them
+    window.tabs.setCurrentIndex(2)
+    vendor = window.pages["vendor"]
+    assert vendor.on_hand.rowCount() == 1
+    shot(window, "stock_vendor")
+    target = tmp_path / "rtv.csv"
+    assert window.export_vendor_csv(str(target))
+    assert "Acme,HOM-1,Desk Lamp,2,79.98,USD" in target.read_text(encoding="utf-8-sig")
+    # move one lamp from the vendor pile to scrap, with a reason
+    vendor.on_hand.selectRow(0)
+    window.move_to.setCurrentIndex(window.move_to.findData("scrap"))
+    window.move_reason.setText("glass shattered")
+    with qtbot.waitSignal(window.moved, timeout=20_000):
+        window.move_selected()
+    qtbot.waitUntil(lambda: window.tabs.tabText(3) == "Scrap (1)", timeout=20_000)
+    levels = {(s.sku, s.location): s.on_hand for s in stock_on_hand(manager_ctx.app.engine)}
+    assert levels[("HOM-1", "vendor")] == 1 and levels[("HOM-1", "scrap")] == 1
+    # without a reason nothing moves
+    vendor.on_hand.selectRow(0)
+    window.move_selected()
+    qtbot.waitUntil(lambda: "reason" in window.banner.text(), timeout=20_000)
+    window.close()
+    assert manager_ctx.tasks.wait(5_000)
