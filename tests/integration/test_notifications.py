@@ -4,6 +4,7 @@ loopback (aiosmtpd), retried while the server is down, never in the way of the c
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -247,3 +248,24 @@ def test_smtp_url_parsing() -> None:
     assert parse_smtp_url("smtps://mail.example.com").port == 465
     with pytest.raises(MailConfigError):
         parse_smtp_url("http://mail.example.com")
+
+
+def test_worker_sends_in_the_background_and_stops(store: Store) -> None:
+    from counter_app.services.notifications import NotificationWorker, SendResult
+
+    sender = FakeSender()
+    notifier = Notifier(store.engine, store.clock, sender, from_address="r@shop.example")
+    results: list[SendResult] = []
+    worker = NotificationWorker(notifier, idle_interval=0.05, on_result=results.append)
+    worker.start()
+    try:
+        scarf_and_lamp(store)  # committed while the worker runs
+        worker.wake()
+        deadline = time.monotonic() + 10
+        while not sender.sent and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+        worker.join(5)
+    assert not worker.is_alive()
+    assert len(sender.sent) == 1 and [r.status for r in results] == ["sent"]
