@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
     print(
         f"kills: {report.kills}  acknowledged returns: {len(report.acknowledged)}  "
         f"returns in database: {report.returns_in_db}  integrity_check: {report.integrity}  "
-        f"invariant problems: {len(report.problems)}  ({report.seconds:.0f} s)"
+        f"problems: {len(report.problems)}  ({report.seconds:.0f} s)"
     )
     for problem in report.problems[:20]:
         print("  " + problem)
