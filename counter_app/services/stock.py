@@ -22,9 +22,9 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.model import User
 from counter_app.services.clock import Clock
+from counter_app.services.commit import OPEN_BOX_PRICE_PERCENT
 from counter_app.services.errors import BadInput, NotFound, OverrideRefused
 from counter_app.services.receipts import parse_label_subject
-from counter_app.services.returns import OPEN_BOX_PRICE_PERCENT
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_text, printable
 
