@@ -219,6 +219,9 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.wedge)
             app.installEventFilter(self.idle)
         self.set_idle_minutes(ctx.app.settings.idle_lock_minutes)
+        from ui.camera_widget import install_camera
+
+        install_camera(self)  # preview, camera scans -> handle_scan, "Take photo" (F7)
         self.retranslate()
         self.resize(1366, 768)
         self.show_login()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -66,6 +67,10 @@ class SettingsDialog(QDialog):
         ):
             form_row(form, label, field)
         layout.addLayout(form)
+        self.camera_test_button = QPushButton(icon("camera"), "")
+        self.camera_test_button.setObjectName("cameraTestButton")
+        self.camera_test_button.clicked.connect(self.open_camera_test)
+        layout.addWidget(self.camera_test_button, 0, Qt.AlignmentFlag.AlignRight)
         self.hint = QLabel()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
@@ -102,6 +107,10 @@ class SettingsDialog(QDialog):
         self.idle.setSpecialValueText(tr("never"))
         self.printer.setPlaceholderText("usb://VID:PID, tcp://HOST:9100, preview://")
         self.camera.setPlaceholderText(tr("device number, video file or stream URL"))
+        self.camera_test_button.setText(tr("Test camera…"))
+        self.camera_test_button.setToolTip(
+            tr("Live picture and decoded codes from the camera typed above")
+        )
         self.hint.setText(
             tr("Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, "
                "serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://. "
@@ -144,6 +153,7 @@ class SettingsDialog(QDialog):
             "camera_source": self.camera.text().strip() or "0",
         }
         app = self.ctx.app
+        camera_before = app.settings.camera_source
         try:
             app.settings = save_settings(app.settings, **changes)
         except OSError as exc:
@@ -153,5 +163,17 @@ class SettingsDialog(QDialog):
         app.desk.counter_code = counter
         if language != i18n.current_language():
             i18n.set_language(language)
+        if app.settings.camera_source != camera_before:
+            from ui.camera import hub
+
+            hub().source_changed.emit(app.settings.camera_source)
         self.saved.emit()
         self.accept()
+
+    def open_camera_test(self) -> None:
+        from ui.camera_test_dialog import CameraTestDialog
+
+        dialog = CameraTestDialog(self.camera.text().strip() or "0", self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.camera_test = dialog
+        dialog.open()

@@ -1,0 +1,273 @@
+"""The live camera preview and how the camera plugs into the main window.
+
+`CameraWidget` paints the newest preview frame (already scaled on the camera's thread, so
+painting is a plain blit), a status band over it when there is no picture ("Camera lost —
+retrying…"), and a green flash with a beep when the camera accepts a code.
+
+`install_camera(window)` puts a preview into the window's `cameraPreview` frame and wires
+the lifecycle: the camera starts once someone has signed in (after the window is shown, so
+it adds nothing to start-up), stops on lock and on close, follows the settings' camera
+source, steps aside while the camera test holds the device, and sends every accepted code
+to `window.handle_scan` — the same method the handheld scanner and typed entry use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+
+from counter_app.domain.scanning import ScanEvent
+from ui.camera import CameraController, hub
+
+_CTX = "CameraWidget"
+FLASH_MS = 350
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+class CameraWidget(QWidget):
+    """Preview + status overlay + acceptance flash for one `CameraController`."""
+
+    def __init__(
+        self, controller: CameraController | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("cameraView")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(140, 76)
+        self.controller: CameraController | None = None
+        self.image: QImage | None = None
+        self.overlay = ""
+        self.frames_painted = 0
+        self._paint_times: deque[float] = deque(maxlen=120)
+        self._flash = QTimer(self)
+        self._flash.setSingleShot(True)
+        self._flash.timeout.connect(self.update)
+        if controller is not None:
+            self.set_controller(controller)
+
+    # ------------------------------------------------------------------ wiring
+    def set_controller(self, controller: CameraController) -> None:
+        self.controller = controller
+        controller.frame.connect(self.show_frame)
+        controller.state_changed.connect(self._refresh_overlay)
+        controller.status.connect(self._refresh_overlay)
+        self._push_size()
+        self._refresh_overlay()
+
+    @Slot(QImage)
+    def show_frame(self, image: QImage) -> None:
+        self.image = image
+        if self.overlay and self.controller is not None and self.controller.state == "live":
+            self.overlay = ""
+        self.update()
+
+    def flash(self, beep: bool = True) -> None:
+        """Green flash (and a beep): a code was accepted."""
+        self._flash.start(FLASH_MS)
+        if beep:
+            QApplication.beep()
+        self.update()
+
+    @property
+    def flashing(self) -> bool:
+        return self._flash.isActive()
+
+    def fps(self) -> float:
+        """Frames painted per second over the last second or so."""
+        times = self._paint_times
+        if len(times) < 2:
+            return 0.0
+        now = time.perf_counter()
+        recent = [t for t in times if now - t <= 1.0]
+        if len(recent) < 2:
+            return 0.0
+        span = recent[-1] - recent[0]
+        return (len(recent) - 1) / span if span > 0 else 0.0
+
+    def retranslate(self) -> None:
+        self._refresh_overlay()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _refresh_overlay(self, *_: Any) -> None:
+        c = self.controller
+        state = c.state if c is not None else "off"
+        last = c.last_status if c is not None else ""
+        if state == "off":
+            text = tr("No camera set up. Type the number or use the handheld scanner.")
+        elif state == "stopped":
+            text = tr("Camera off")
+            self.image = None
+        elif state == "starting":
+            text = tr("Starting the camera…")
+        elif state == "lost":
+            if "giving up" in last:
+                text = tr("No camera picture. Type the number or use the handheld scanner.")
+            else:
+                text = tr(
+                    "Camera lost — retrying… Type the number or use the handheld scanner meanwhile."
+                )
+        else:
+            text = ""
+        self.overlay = text
+        self.setToolTip(text or tr("Hold the barcode in front of the camera"))
+        self.update()
+
+    # ------------------------------------------------------------------ painting
+    def sizeHint(self) -> QSize:
+        return QSize(200, 112)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._push_size()
+
+    def _push_size(self) -> None:
+        if self.controller is not None:
+            ratio = self.devicePixelRatioF()
+            self.controller.set_preview_size(
+                QSize(int(self.width() * ratio), int(self.height() * ratio))
+            )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        rect = self.rect()
+        p.fillRect(rect, QColor("#1d2630"))
+        image = self.image
+        if image is not None and not image.isNull():
+            size = image.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(rect.center())
+            p.drawImage(target, image)
+            self.frames_painted += 1
+            self._paint_times.append(time.perf_counter())
+        if self.overlay:
+            font = QFont(self.font())
+            font.setPointSizeF(max(8.0, font.pointSizeF() * 0.9))
+            font.setBold(True)
+            p.setFont(font)
+            band = rect.adjusted(4, 4, -4, -4)
+            flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+            needed = p.boundingRect(band, flags, self.overlay)
+            band.setTop(max(band.top(), rect.center().y() - needed.height() // 2 - 4))
+            band.setHeight(min(rect.height() - 8, needed.height() + 8))
+            p.fillRect(band, QColor(0, 0, 0, 170))
+            p.setPen(QColor("#ffd27a") if self._lost() else QColor("#ffffff"))
+            p.drawText(band, flags, self.overlay)
+        if self.flashing:
+            p.fillRect(rect, QColor(40, 200, 90, 70))
+            pen = QPen(QColor("#1fbf5a"))
+            pen.setWidth(6)
+            p.setPen(pen)
+            p.drawRect(rect.adjusted(3, 3, -3, -3))
+        p.end()
+
+    def _lost(self) -> bool:
+        return self.controller is not None and self.controller.state in ("lost", "off")
+
+
+class _WindowCamera(QObject):
+    """The glue between one main window and its camera (lives on the UI thread)."""
+
+    def __init__(self, win: Any, controller: CameraController, view: CameraWidget) -> None:
+        super().__init__(win)
+        self.win = win
+        self.controller = controller
+        self.view = view
+        controller.scanned.connect(self.on_scan)
+        win.signed_in.connect(self.on_signed_in)
+        win.lock_changed.connect(self.on_lock_changed)
+        win.installEventFilter(self)
+        h = hub()
+        h.source_changed.connect(self.on_source_changed)
+        h.exclusive.connect(self.on_exclusive)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def may_run(self) -> bool:
+        win = self.win
+        return (
+            win.isVisible()
+            and not win.locked
+            and win.ctx.user is not None
+            and not hub().test_running
+        )
+
+    @Slot(object)
+    def on_signed_in(self, _user: object) -> None:
+        # after this event: the window is shown and drawn first, then the camera starts
+        QTimer.singleShot(0, self.start_if_allowed)
+
+    def start_if_allowed(self) -> None:
+        if self.may_run():
+            self.controller.start()
+
+    @Slot(bool)
+    def on_lock_changed(self, locked: bool) -> None:
+        if locked:
+            self.controller.stop()
+        else:
+            QTimer.singleShot(0, self.start_if_allowed)
+
+    @Slot(str)
+    def on_source_changed(self, text: str) -> None:
+        self.controller.set_source(text)
+        self.start_if_allowed()
+
+    @Slot(bool)
+    def on_exclusive(self, held: bool) -> None:
+        if held:
+            self.controller.stop()
+        else:
+            self.start_if_allowed()
+
+    @Slot(object)
+    def on_scan(self, event: ScanEvent) -> None:
+        win = self.win
+        if win.locked or win.ctx.user is None:
+            return
+        if QApplication.activeModalWidget() is not None:
+            return  # a dialog (override PIN, settings) has the counter's attention
+        self.view.flash()
+        win.handle_scan(event.text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.win and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    @Slot()
+    def shutdown(self) -> None:
+        self.controller.stop()
+
+
+def install_camera(win: Any) -> CameraController:
+    """Put the live preview into `win.camera_preview` and wire the camera to the window.
+
+    Sets `win.camera_controller` and `win.camera_view`; adds the "Take photo" button of
+    the inspection panel (ui.photo). Nothing is opened until someone signs in.
+    """
+    controller = CameraController(win.ctx.app.settings.camera_source, win)
+    view = CameraWidget(controller)
+    layout = win.camera_preview.layout()
+    win.camera_placeholder.hide()
+    layout.addWidget(view)
+    win.camera_controller = controller
+    win.camera_view = view
+    win._camera_glue = _WindowCamera(win, controller, view)
+    from ui.photo import install_photo
+
+    install_photo(win, controller)
+    return controller
