@@ -398,43 +398,38 @@ SOLD_CACHE = _SoldCache()
 
 
 def _sold_by_sku(x: _Ctx) -> dict[str, int]:
-    """Units sold per SKU in the period (orders placed in it, every channel)."""
+    """Units sold per SKU in the period (orders placed in it, every channel), day by day."""
     o, ol = t.orders.c, t.order_lines.c
-    conn, period, zone = x.conn, x.period, x.period.zone
-    bucket = _hour_bucket(conn, o.placed_at).label("bucket")
-    signature: dict[date, list[int]] = {}
-    for hour, count, top in conn.execute(
-        select(bucket, func.count(), func.max(o.id))
-        .where(o.placed_at >= period.start, o.placed_at < period.end)
-        .group_by(bucket)
-    ).all():
-        day = _local_day(hour, zone)
-        entry = signature.setdefault(day, [0, 0])
-        entry[0] += int(count)
-        entry[1] = max(entry[1], int(top))
+    conn, period = x.conn, x.period
     url = conn.engine.url.render_as_string(hide_password=True)
     total: dict[str, int] = {}
-    for day, (count, top) in sorted(signature.items()):
+    day = period.first
+    while day <= period.last:
+        one = Period(day, day, period.timezone)
+        in_day = and_(o.placed_at >= one.start, o.placed_at < one.end)
+        # One index range per day (count and highest id): cheap, and tells whether the
+        # day's orders changed since its sums were cached.
+        count, top = conn.execute(select(func.count(), func.max(o.id)).where(in_day)).one()
+        signature = (int(count), int(top or 0))
         key = (url, period.timezone, day)
         cached = SOLD_CACHE.get(key)
-        if cached is None or cached[:2] != (count, top):
-            start, end = (
-                Period(day, day, period.timezone).start,
-                Period(day, day, period.timezone).end,
-            )
-            sold = {
-                str(sku): int(units or 0)
-                for sku, units in conn.execute(
-                    select(ol.sku, func.sum(ol.quantity))
-                    .select_from(t.orders.join(t.order_lines, ol.order_id == o.id))
-                    .where(o.placed_at >= start, o.placed_at < end)
-                    .group_by(ol.sku)
-                ).all()
-            }
-            cached = (count, top, sold)
+        if cached is None or cached[:2] != signature:
+            sold: dict[str, int] = {}
+            if signature[0]:
+                sold = {
+                    str(sku): int(units or 0)
+                    for sku, units in conn.execute(
+                        select(ol.sku, func.sum(ol.quantity))
+                        .select_from(t.orders.join(t.order_lines, ol.order_id == o.id))
+                        .where(in_day)
+                        .group_by(ol.sku)
+                    ).all()
+                }
+            cached = (*signature, sold)
             SOLD_CACHE.put(key, cached)
         for sku, units in cached[2].items():
             total[sku] = total.get(sku, 0) + units
+        day += timedelta(days=1)
     return total
 
 
