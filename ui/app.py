@@ -35,14 +35,26 @@ def apply_style(app: QApplication) -> None:
         app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8").replace("@ICONS@", icons))
 
 
-def make_window(app: App, *, tasks: TaskManager | None = None) -> MainWindow:
-    """The main window on a wired core (tests build theirs with this)."""
+def make_window(
+    app: App, *, tasks: TaskManager | None = None, services: bool = True
+) -> MainWindow:
+    """The main window on a wired core (tests build theirs with this).
+
+    `services`: the print queue worker and head-office sync (header indicators, receipt
+    preview, reprint, nightly sync); tests of those wire them with their own options."""
     i18n.set_time_zone(app.policies.current.timezone)
     i18n.set_language(app.settings.language)
     ctx = CounterContext(app=app, tasks=tasks or TaskManager())
     currency = app.policies.current.currency
     ctx.tasks.run(lambda: i18n.warm_up(currency))
-    return MainWindow(ctx)
+    window = MainWindow(ctx)
+    if services:
+        from ui.print_panel import install_printing
+        from ui.sync_panel import install_sync
+
+        install_printing(window)
+        install_sync(window)
+    return window
 
 
 def run_gui(settings: Settings) -> int:

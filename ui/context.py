@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from counter_app.bootstrap import App
 from counter_app.domain.model import User
@@ -23,6 +24,9 @@ class CounterContext:
     # called with a return reference when someone asks for a reprint (printing wires this).
     reprint: Callable[[str], None] | None = None
     reprint_requests: list[str] = field(default_factory=list)
+    # the print queue and head-office sync controllers (ui.printing, ui.sync), once wired.
+    printing: Any = None
+    sync: Any = None
 
     @property
     def desk(self):  # type: ignore[no-untyped-def]

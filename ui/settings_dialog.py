@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -85,6 +87,14 @@ class SettingsDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.test_page_button = QPushButton(icon("print"), "")  # printing: ui/printing.py
+        self.test_page_button.setObjectName("settingsTestPage")
+        self.test_page_button.setAutoDefault(False)
+        self.buttons.addButton(self.test_page_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.test_page_button.clicked.connect(self.print_test_page)
+        self.test_page_button.setEnabled(ctx.printing is not None)
+        if ctx.printing is not None:
+            ctx.printing.test_page_done.connect(self._test_page_done)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(620)
         self.retranslate()
@@ -118,6 +128,8 @@ class SettingsDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        self.test_page_button.setText(tr("Print test page"))
+        self.test_page_button.setToolTip(tr("Print a test page on the printer typed above"))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -128,6 +140,26 @@ class SettingsDialog(QDialog):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+    def print_test_page(self) -> None:
+        """On the printer as typed (saved or not); the printer is never waited on here."""
+        from dataclasses import replace
+
+        printer = self.printer.text().strip() or "preview://"
+        if self.ctx.printing is None:
+            return
+        self.test_page_button.setEnabled(False)
+        self.message.setText(tr("Printing the test page…"))
+        self.ctx.printing.test_page(replace(self.ctx.app.settings, printer_url=printer))
+
+    def _test_page_done(self, result: Any) -> None:
+        self.test_page_button.setEnabled(True)
+        if result.printed:
+            self.message.setText(tr("Test page printed."))
+        else:
+            self.message.setText(
+                tr("The test page did not print: {reason}").format(reason=result.reason)
+            )
 
     def save(self) -> None:
         from counter_app.services.errors import BadInput

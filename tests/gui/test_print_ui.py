@@ -1,0 +1,310 @@
+"""Printing in the window: receipt preview, a loopback TCP printer, waiting jobs in the header,
+Retry and Reprint, the settings' test page — and a UI thread that never waits on a printer."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from sqlalchemy import select
+
+from counter_app.adapters.db import tables as t
+from counter_app.adapters.printing import render_escpos_bytes
+from counter_app.services.receipts import ensure_voucher_secret, print_profile, receipt_document
+from counter_app.services.unit_of_work import UnitOfWork
+from tests.gui.conftest import GuiStore, shot, sign_in
+from tests.gui.test_screens import start_return
+from tests.integration.test_printing_connections import (
+    NeverReads,
+    Recording,
+    _serve,
+    _Server,
+    _url,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+FAST = {  # seconds: a test cannot wait for a real counter's patience
+    "timeout": 1.0,
+    "idle_interval": 0.2,
+    "min_backoff": 0.2,
+    "max_backoff": 0.5,
+    "backoff_base": 30.0,  # a refused job is not retried on its own during a test
+    "backoff_max": 30.0,
+}
+
+
+class _PortServer(_Server):
+    """A loopback printer on a chosen port (the printer that "comes back")."""
+
+    def __init__(self, handler: type[socketserver.BaseRequestHandler], port: int) -> None:
+        self.received = bytearray()
+        self.done = threading.Event()
+        self.release = threading.Event()
+        socketserver.ThreadingTCPServer.__init__(self, ("127.0.0.1", port), handler)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def recording() -> Iterator[_Server]:
+    yield from _serve(Recording)
+
+
+@pytest.fixture
+def never_reads() -> Iterator[_Server]:
+    yield from _serve(NeverReads, rcvbuf=4096)
+
+
+def _print_threads() -> list[threading.Thread]:
+    return [th for th in threading.enumerate() if th.name == "print-worker" and th.is_alive()]
+
+
+@pytest.fixture
+def make_printing_window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
+    from ui import i18n
+    from ui.app import apply_style, make_window
+    from ui.print_panel import install_printing
+
+    windows: list[Any] = []
+
+    def make(printer_url: str, **options: Any) -> Any:
+        core = gui_store.core
+        core.settings = replace(core.settings, printer_url=printer_url)
+        from tests.gui.conftest import qtbot_app
+
+        apply_style(qtbot_app())
+        win = make_window(core, services=False)
+        win.wedge.detector.max_gap = 0.15
+        install_printing(win, **{**FAST, **options})
+        qtbot.addWidget(win)
+        win.resize(1366, 768)
+        win.show()
+        qtbot.waitUntil(lambda: win.ctx.printing.running, timeout=10_000)
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.close()
+        assert not win.ctx.printing.running
+        assert win.ctx.tasks._pool.activeThreadCount() == 0
+    assert _print_threads() == []
+    i18n.set_language("en")
+
+
+def _confirm(qtbot: Any, win: Any) -> str:
+    sign_in(qtbot, win)
+    start_return(qtbot, win)
+    with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
+        win.confirm()
+    return str(done.args[0])
+
+
+def _jobs(engine: Any, ref: str) -> list[Any]:
+    c = t.print_jobs.c
+    with UnitOfWork(engine) as uow:
+        return list(
+            uow.conn.execute(
+                select(c.id, c.status, c.attempts, c.last_error).where(c.subject == ref)
+                .order_by(c.id)
+            ).all()
+        )
+
+
+def _one_receipt(gui_store: GuiStore, ref: str) -> bytes:
+    core = gui_store.core
+    settings = ensure_voucher_secret(core.settings)
+    doc = receipt_document(gui_store.engine, settings, core.policies.current, ref)
+    return bytes(render_escpos_bytes(doc, print_profile(settings)))
+
+
+def _decode(pixmap: Any) -> set[str]:
+    from PIL import Image
+    from pyzbar import pyzbar
+
+    image = pixmap.toImage().convertToFormat(pixmap.toImage().Format.Format_Grayscale8)
+    width, height = image.width(), image.height()
+    data = bytes(image.constBits())[: image.bytesPerLine() * height]
+    img = Image.frombytes("L", (width, height), data, "raw", "L", image.bytesPerLine())
+    return {r.data.decode() for r in pyzbar.decode(img)}
+
+
+def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
+    qtbot: Any, make_printing_window: Any, recording: _Server, gui_store: GuiStore
+) -> None:
+    win = make_printing_window(_url(recording))
+    assert win.ctx.printing.indicator.text() == "Printer: ready"
+    ref = _confirm(qtbot, win)
+    qtbot.waitUntil(lambda: not win.receipt_view.pixmap().isNull(), timeout=10_000)
+    pixmap = win.receipt_view.pixmap()
+    assert pixmap.width() > 300 and pixmap.height() > pixmap.width()
+    assert ref in _decode(pixmap), "the preview is the receipt PNG with the return's barcode"
+    qtbot.waitUntil(lambda: [j.status for j in _jobs(gui_store.engine, ref)] == ["printed"],
+                    timeout=15_000)
+    qtbot.waitUntil(lambda: recording.done.is_set(), timeout=5_000)
+    one = _one_receipt(gui_store, ref)
+    assert ref.encode() in one
+    assert recording.received.count(ref.encode()) == one.count(ref.encode())
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "Printer: ready",
+                    timeout=5_000)
+    shot(win, "print_preview_after_confirm")
+
+
+def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
+    qtbot: Any, make_printing_window: Any, gui_store: GuiStore
+) -> None:
+    from ui.print_panel import PrintQueueDialog
+
+    port = _free_port()  # nothing listens there: the printer is off
+    win = make_printing_window(f"tcp://127.0.0.1:{port}")
+    printing = win.ctx.printing
+    ref = _confirm(qtbot, win)
+    assert win.done_ref.text() == ref, "the return completes without the printer"
+    qtbot.waitUntil(lambda: printing.indicator.state == "waiting", timeout=15_000)
+    assert printing.indicator.text() == "Printer: 1 waiting"
+    tip = printing.indicator.toolTip()
+    assert tip.split("\n")[0], "the reason is shown"
+    assert any(w in tip.lower() for w in ("refused", "cannot", "not reach", "off")), tip
+    [job] = _jobs(gui_store.engine, ref)
+    assert job.status == "pending" and job.last_error
+    dialog = printing.indicator.open_queue()
+    assert isinstance(dialog, PrintQueueDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5_000)
+    assert dialog.table.item(0, 3).text() == "waiting"
+    assert dialog.table.item(0, 5).text() == job.last_error
+    shot(win, "print_waiting_header")
+    shot(dialog, "print_queue_waiting")
+
+    server = _PortServer(Recording, port)  # the printer comes back
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        assert server.received == b"", "no automatic retry inside the backoff"
+        dialog.select_job(job.id)
+        assert dialog.retry_button.isEnabled()
+        with qtbot.waitSignal(printing.job_done, timeout=15_000) as result:
+            dialog.retry_button.click()
+        assert result.args[0].printed
+        qtbot.waitUntil(lambda: server.done.is_set(), timeout=5_000)
+        qtbot.waitUntil(lambda: printing.indicator.state == "ready", timeout=5_000)
+        qtbot.waitUntil(lambda: dialog.table.item(0, 3).text() == "printed", timeout=5_000)
+        time.sleep(0.5)  # nothing else arrives
+        one = _one_receipt(gui_store, ref)
+        assert server.received.count(ref.encode()) == one.count(ref.encode())
+        [job] = _jobs(gui_store.engine, ref)
+        assert job.status == "printed" and job.attempts == 2
+        shot(dialog, "print_queue_printed")
+        # Reprint from the queue dialog: a new job, printed too
+        dialog.select_job(job.id)
+        assert dialog.reprint_button.isEnabled() and not dialog.retry_button.isEnabled()
+        with qtbot.waitSignal(printing.job_done, timeout=15_000):
+            dialog.reprint_button.click()
+        assert [j.status for j in _jobs(gui_store.engine, ref)] == ["printed", "printed"]
+        dialog.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_reprint_from_history_queues_a_new_job(
+    qtbot: Any, make_printing_window: Any, recording: _Server, gui_store: GuiStore
+) -> None:
+    from ui.history_dialog import HistoryDialog
+
+    win = make_printing_window(_url(recording))
+    printing = win.ctx.printing
+    ref = _confirm(qtbot, win)
+    qtbot.waitUntil(lambda: [j.status for j in _jobs(gui_store.engine, ref)] == ["printed"],
+                    timeout=15_000)
+    win.open_history()
+    dialog = win.findChild(HistoryDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10_000)
+    with qtbot.waitSignal(dialog.opened, timeout=10_000):
+        dialog.table.setCurrentCell(0, 0)
+    with qtbot.waitSignal(printing.job_done, timeout=15_000) as result:
+        dialog.reprint()
+    assert result.args[0].printed and result.args[0].subject == ref
+    jobs = _jobs(gui_store.engine, ref)
+    assert [j.status for j in jobs] == ["printed", "printed"]
+    with UnitOfWork(gui_store.engine) as uow:
+        audit = uow.conn.execute(
+            select(t.audit_entries.c.actor).where(t.audit_entries.c.action == "receipt.reprinted")
+        ).all()
+    assert [a.actor for a in audit] == ["alice"]
+    dialog.close()
+
+
+def test_ui_thread_never_waits_for_a_jammed_printer(
+    qtbot: Any, make_printing_window: Any, never_reads: _Server, gui_store: GuiStore
+) -> None:
+    win = make_printing_window(_url(never_reads))
+    printing = win.ctx.printing
+    gaps: list[float] = []
+    last = [time.monotonic()]
+
+    def beat() -> None:
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(20)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    try:
+        ref = _confirm(qtbot, win)
+        with qtbot.waitSignal(printing.job_done, timeout=20_000) as result:
+            pass
+        last[0] = time.monotonic()
+        gaps.clear()  # measure the printer's time-out, not the sign-in and the order lookup
+        deadline = time.monotonic() + 2.5  # more than the 1 s time-out and a retry
+        while time.monotonic() < deadline:
+            qtbot.wait(50)
+    finally:
+        heartbeat.stop()
+    assert not result.args[0].printed
+    assert max(gaps) < 0.2, f"the UI thread stalled {max(gaps):.3f} s"
+    [job] = _jobs(gui_store.engine, ref)[:1]
+    assert job.status in ("pending", "failed") and job.last_error
+    qtbot.waitUntil(lambda: printing.indicator.state in ("waiting", "failed"), timeout=5_000)
+    shot(win, "print_jammed_printer")
+
+
+def test_settings_test_page(
+    qtbot: Any, make_printing_window: Any, recording: _Server
+) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    win = make_printing_window("tcp://127.0.0.1:1")
+    sign_in(qtbot, win, "maria", "9876")
+    win.open_settings()
+    dialog = win.findChild(SettingsDialog)
+    assert dialog is not None
+    dialog.printer.setText(_url(recording))  # not saved yet: the test page uses what is typed
+    with qtbot.waitSignal(win.ctx.printing.test_page_done, timeout=15_000) as done:
+        dialog.test_page_button.click()
+    assert done.args[0].printed, done.args[0].reason
+    qtbot.waitUntil(lambda: recording.done.is_set(), timeout=5_000)
+    assert len(recording.received) > 100
+    assert "printed" in dialog.message.text().lower()
+    shot(dialog, "print_settings_test_page")
+    dialog.printer.setText(f"tcp://127.0.0.1:{_free_port()}")
+    with qtbot.waitSignal(win.ctx.printing.test_page_done, timeout=15_000) as done:
+        dialog.test_page_button.click()
+    assert not done.args[0].printed
+    assert done.args[0].reason in dialog.message.text()
+    dialog.close()

@@ -1,0 +1,423 @@
+"""Sync in the header ("3 waiting · last sync 02:00") and the sync dialog: "Sync now" with a
+progress bar, the status, and the messages head office rejected, which a manager resolves
+with their user name, PIN and a note."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFound, SignInFailed
+from counter_app.services.sync import SyncException, SyncReport, SyncStatus
+from ui import i18n
+from ui.sync import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
+from ui.widgets import form_row, panel
+
+_CTX = "SyncPanel"
+
+STATE_COLOURS = {
+    "ok": ("#d8f0de", "#0b5d1e"),
+    "waiting": ("#e2e7ec", "#24323f"),
+    "busy": ("#d6e6fb", "#0d3c78"),
+    "problem": ("#fff1cc", "#6b4600"),
+    "error": ("#f9d6d3", "#8a1c1c"),
+}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(_CTX, text)
+
+
+def short_time(moment: datetime | None) -> str:
+    """02:00 today, else the date and time, in the store's time zone."""
+    if moment is None:
+        return tr("never")
+    text = i18n.when(moment)
+    zone = i18n._state.get("zone")
+    local = moment.astimezone(zone) if zone is not None else moment  # type: ignore[arg-type]
+    today = datetime.now(local.tzinfo).date() if local.tzinfo else datetime.now().date()
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    return text
+
+
+def error_text(error: str | None) -> str:
+    if not error:
+        return ""
+    if error == NOT_CONFIGURED:
+        return tr("Head office is not configured for this store. Ask support to set it up.")
+    return error
+
+
+def indicator_text(status: SyncStatus | None, running: bool) -> tuple[str, str]:
+    if status is None:
+        return tr("Sync: …"), "waiting"
+    text = tr("{n} waiting · last sync {when}").format(
+        n=status.waiting, when=short_time(status.last_success)
+    )
+    if running:
+        return tr("Syncing… {n} waiting").format(n=status.waiting), "busy"
+    if status.last_error:
+        return tr("Sync failed · {n} waiting").format(n=status.waiting), "error"
+    if status.open_exceptions:
+        return text + " · " + tr("{n} to resolve").format(n=status.open_exceptions), "problem"
+    return text, "ok" if status.waiting == 0 else "waiting"
+
+
+class SyncIndicator(QPushButton):
+    """A compact, clickable sync state for the window's header."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setObjectName("syncStatus")
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.controller = controller
+        self.state = "waiting"
+        self.dialog: SyncDialog | None = None
+        controller.status_changed.connect(self.update_text)
+        controller.started.connect(self.update_text)
+        controller.finished.connect(self.update_text)
+        self.clicked.connect(self.open_dialog)
+        self.update_text()
+
+    def update_text(self, *_: Any) -> None:
+        c = self.controller
+        text, state = indicator_text(c.status, c.running)
+        self.state = state
+        self.setText(text)
+        tips = [tr("Head office sync: click for details, Sync now and problems to resolve.")]
+        if c.status is not None and c.status.last_error:
+            tips.insert(0, tr("Last sync failed: {error}").format(
+                error=error_text(c.status.last_error)))
+        if c.next_run is not None:
+            tips.append(tr("Next automatic sync: {when}").format(when=i18n.when(c.next_run)))
+        self.setToolTip("\n".join(tips))
+        background, colour = STATE_COLOURS[state]
+        self.setStyleSheet(
+            f"QPushButton#syncStatus {{ background: {background}; color: {colour}; "
+            "border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.update_text()
+        super().changeEvent(event)
+
+    def open_dialog(self) -> SyncDialog:
+        if self.dialog is not None:
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return self.dialog
+        dialog = SyncDialog(self.controller, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(self._dialog_gone)
+        self.dialog = dialog
+        dialog.open()
+        self.controller.refresh()
+        return dialog
+
+    def _dialog_gone(self, *_: Any) -> None:
+        self.dialog = None
+
+
+class SyncDialog(QDialog):
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncDialog")
+        self.controller = controller
+        self.problems: list[SyncException] = []
+        layout = QVBoxLayout(self)
+
+        self.status_title = QLabel()
+        status_box, sl = panel(self.status_title)
+        form = QFormLayout()
+        self.labels = [QLabel() for _ in range(5)]
+        self.waiting = QLabel()
+        self.waiting.setObjectName("syncWaiting")
+        self.last_success = QLabel()
+        self.last_success.setObjectName("syncLastSuccess")
+        self.last_error = QLabel()
+        self.last_error.setObjectName("syncLastError")
+        self.last_error.setWordWrap(True)
+        self.last_error.setStyleSheet("color: #8a1c1c;")
+        self.open_count = QLabel()
+        self.open_count.setObjectName("syncOpen")
+        self.next_run = QLabel()
+        self.next_run.setObjectName("syncNextRun")
+        for label, field in zip(
+            self.labels,
+            (self.waiting, self.last_success, self.last_error, self.open_count, self.next_run),
+            strict=True,
+        ):
+            form_row(form, label, field)
+        sl.addLayout(form)
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.sync_button = QPushButton()
+        self.sync_button.setObjectName("syncNow")
+        self.sync_button.setAutoDefault(False)
+        self.sync_button.clicked.connect(self.sync_now)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.sync_button)
+        sl.addLayout(row)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("syncResult")
+        self.result_label.setWordWrap(True)
+        sl.addWidget(self.result_label)
+        layout.addWidget(status_box)
+
+        self.problems_title = QLabel()
+        problems_box, pl = panel(self.problems_title)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("syncExceptions")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        for c in range(3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        pl.addWidget(self.table, 1)
+        resolve_form = QFormLayout()
+        self.resolve_labels = [QLabel() for _ in range(3)]
+        self.manager = QLineEdit()
+        self.manager.setObjectName("resolveManager")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("resolvePin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(12)
+        self.note = QLineEdit()
+        self.note.setObjectName("resolveNote")
+        self.note.setMaxLength(500)
+        self.note.returnPressed.connect(self.resolve)
+        for label, edit in zip(
+            self.resolve_labels, (self.manager, self.pin, self.note), strict=True
+        ):
+            form_row(resolve_form, label, edit)
+        pl.addLayout(resolve_form)
+        self.resolve_button = QPushButton()
+        self.resolve_button.setObjectName("resolveButton")
+        self.resolve_button.setAutoDefault(False)
+        self.resolve_button.clicked.connect(self.resolve)
+        self.resolve_message = QLabel()
+        self.resolve_message.setObjectName("resolveMessage")
+        self.resolve_message.setWordWrap(True)
+        rrow = QHBoxLayout()
+        rrow.addWidget(self.resolve_message, 1)
+        rrow.addWidget(self.resolve_button)
+        pl.addLayout(rrow)
+        layout.addWidget(problems_box, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.close_button = QPushButton()
+        self.close_button.setObjectName("syncClose")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.setMinimumSize(820, 600)
+
+        controller.status_changed.connect(self.show_status)
+        controller.exceptions_changed.connect(self.show_exceptions)
+        controller.progress.connect(self.progress.setValue)
+        controller.started.connect(self._started)
+        controller.finished.connect(self._finished)
+        controller.nightly_scheduled.connect(lambda *_: self.show_status(controller.status))
+        self.retranslate()
+        self.show_status(controller.status)
+        self.show_exceptions(controller.exceptions)
+        if controller.running:
+            self._started("manual")
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("Head office sync"))
+        self.status_title.setText(tr("Sync status"))
+        for label, text in zip(
+            self.labels,
+            (tr("Messages waiting"), tr("Last successful sync"), tr("Last error"),
+             tr("Problems to resolve"), tr("Next automatic sync")),
+            strict=True,
+        ):
+            label.setText(text)
+        self.sync_button.setText(tr("Sync now"))
+        self.sync_button.setToolTip(tr("Send the waiting messages and fetch head office's updates"))
+        self.problems_title.setText(tr("Messages head office rejected"))
+        self.table.setHorizontalHeaderLabels([tr("No."), tr("When"), tr("Message"), tr("Reason")])
+        for label, text in zip(
+            self.resolve_labels, (tr("&Manager"), tr("&PIN"), tr("N&ote")), strict=True
+        ):
+            label.setText(text)
+        self.note.setPlaceholderText(tr("How it was resolved, e.g. refunded online, customer "
+                                        "called"))
+        self.resolve_button.setText(tr("Resolve"))
+        self.resolve_button.setToolTip(tr("A manager closes the selected problem with a note"))
+        self.close_button.setText(tr("Close"))
+        self.show_status(self.controller.status)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.activateWindow()
+        self.sync_button.setFocus()
+
+    # ------------------------------------------------------------------ status
+    def show_status(self, status: SyncStatus | None) -> None:
+        c = self.controller
+        if status is None:
+            for w in (self.waiting, self.last_success, self.last_error, self.open_count):
+                w.setText("…")
+        else:
+            self.waiting.setText(str(status.waiting))
+            self.last_success.setText(
+                i18n.when(status.last_success) if status.last_success else tr("never")
+            )
+            self.last_error.setText(error_text(status.last_error) or tr("none"))
+            self.open_count.setText(str(status.open_exceptions))
+        if c.next_run is not None:
+            self.next_run.setText(i18n.when(c.next_run))
+        elif not c.is_configured:
+            self.next_run.setText(tr("not configured"))
+        else:
+            self.next_run.setText(tr("not scheduled"))
+        self.sync_button.setEnabled(not c.running)
+
+    def sync_now(self) -> None:
+        self.result_label.clear()
+        self.controller.sync_now()
+
+    def _started(self, _kind: str) -> None:
+        self.sync_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.result_label.setText(tr("Syncing with head office…"))
+
+    def _finished(self, report: SyncReport) -> None:
+        self.sync_button.setEnabled(True)
+        if report.ok:
+            self.progress.setValue(100)
+            text = tr("Sync done: {sent} sent, {rejected} rejected, {pulled} received.").format(
+                sent=report.pushed + report.duplicates,
+                rejected=report.rejected,
+                pulled=sum(report.pulled.values()),
+            )
+            if report.rejected:
+                text += " " + tr("Rejected messages are listed below: a manager resolves them.")
+            self.result_label.setStyleSheet("")
+        else:
+            text = tr("Sync failed: {error} The messages stay waiting and are sent next "
+                      "time.").format(error=error_text(report.error))
+            self.result_label.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        self.result_label.setText(text)
+
+    # ------------------------------------------------------------------ exceptions
+    def show_exceptions(self, problems: list[SyncException]) -> None:
+        keep = self.selected()
+        self.problems = list(problems)
+        self.table.setRowCount(len(self.problems))
+        for row, p in enumerate(self.problems):
+            for col, value in enumerate(
+                (str(p.id), i18n.when(p.created_at), p.kind, p.reason)
+            ):
+                item = QTableWidgetItem(value)
+                if col == 3:
+                    item.setToolTip(value)
+                self.table.setItem(row, col, item)
+            if keep is not None and p.id == keep.id:
+                self.table.selectRow(row)
+        if self.selected() is None and self.problems:
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def selected(self) -> SyncException | None:
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        if not rows:
+            return None
+        row = rows[0].row()
+        return self.problems[row] if 0 <= row < len(self.problems) else None
+
+    def _selection_changed(self) -> None:
+        self.resolve_button.setEnabled(self.selected() is not None)
+
+    def resolve(self) -> None:
+        problem = self.selected()
+        if problem is None:
+            self.resolve_message.setText(tr("Choose the problem to resolve."))
+            return
+        username, pin, note = self.manager.text().strip(), self.pin.text(), self.note.text()
+        if not username or not pin:
+            self.resolve_message.setText(tr("A manager enters their user name and PIN."))
+            return
+        if not note.strip():
+            self.resolve_message.setText(tr("Write a note: how was it resolved?"))
+            self.note.setFocus()
+            return
+        self.resolve_button.setEnabled(False)
+        self.resolve_message.setStyleSheet("")
+        self.resolve_message.setText(tr("Checking…"))
+        self.controller.resolve(problem.id, username, pin, note, self._resolved, self._refused)
+
+    def _resolved(self, exception_id: int) -> None:
+        self.pin.clear()
+        self.note.clear()
+        self.resolve_message.setStyleSheet("color: #0b5d1e; font-weight: 600;")
+        self.resolve_message.setText(tr("Problem {id} resolved.").format(id=exception_id))
+        self._selection_changed()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.pin.clear()
+        self._selection_changed()
+        if isinstance(exc, LockedOut):
+            text = str(exc)
+        elif isinstance(exc, SignInFailed):
+            text = tr("Wrong user name or PIN. Try again.")
+        elif isinstance(exc, BadInput) and str(exc) == ONLY_MANAGERS:
+            text = tr("Only a manager can resolve a sync problem.")
+        elif isinstance(exc, NotFound):
+            text = tr("This problem was already resolved.")
+            self.controller.refresh()
+        elif isinstance(exc, CounterError):
+            text = str(exc)
+        else:
+            text = tr("The database cannot be reached. Nothing was resolved; try again.")
+        self.resolve_message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        self.resolve_message.setText(text)
+
+
+def install_sync(window: Any, **options: Any) -> SyncController:
+    """Wire head-office sync into a main window: controller, nightly timer, header."""
+    from ui.print_panel import add_to_header
+
+    controller = SyncController(window.ctx, window, **options)
+    window.ctx.sync = controller
+    indicator = SyncIndicator(controller, window.work)
+    add_to_header(window, indicator)
+    controller.indicator = indicator
+    return controller
