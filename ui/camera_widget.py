@@ -47,6 +47,7 @@ class CameraWidget(QWidget):
         self.image: QImage | None = None
         self.overlay = ""
         self.frames_painted = 0
+        self._fresh = False
         self._paint_times: deque[float] = deque(maxlen=120)
         self._flash = QTimer(self)
         self._flash.setSingleShot(True)
@@ -66,6 +67,7 @@ class CameraWidget(QWidget):
     @Slot(QImage)
     def show_frame(self, image: QImage) -> None:
         self.image = image
+        self._fresh = True
         if self.overlay and self.controller is not None and self.controller.state == "live":
             self.overlay = ""
         self.update()
@@ -150,8 +152,10 @@ class CameraWidget(QWidget):
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(rect.center())
             p.drawImage(target, image)
-            self.frames_painted += 1
-            self._paint_times.append(time.perf_counter())
+            if self._fresh:  # a new camera frame reached the screen (not a mere repaint)
+                self._fresh = False
+                self.frames_painted += 1
+                self._paint_times.append(time.perf_counter())
         if self.overlay:
             font = QFont(self.font())
             font.setPointSizeF(max(8.0, font.pointSizeF() * 0.9))
