@@ -433,6 +433,12 @@ def _sold_by_sku(x: _Ctx) -> dict[str, int]:
     return total
 
 
+def warm_sales(engine: Engine, period: Period, policy: Policy, now: datetime) -> int:
+    """Fill the sales cache for `period` (background warm-up); returns units sold."""
+    with UnitOfWork(engine) as uow:
+        return sum(_sold_by_sku(_Ctx(uow.conn, period, policy, now)).values())
+
+
 def _sold_and_returned(x: _Ctx, by_category: bool) -> list[dict[str, Any]]:
     sold_by_sku = _sold_by_sku(x)
     if by_category:
