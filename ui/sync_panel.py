@@ -157,7 +157,6 @@ class SyncDialog(QDialog):
         self.last_error = QLabel()
         self.last_error.setObjectName("syncLastError")
         self.last_error.setWordWrap(True)
-        self.last_error.setStyleSheet("color: #8a1c1c;")
         self.open_count = QLabel()
         self.open_count.setObjectName("syncOpen")
         self.next_run = QLabel()
@@ -174,6 +173,8 @@ class SyncDialog(QDialog):
         self.progress.setObjectName("syncProgress")
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(14)
         self.sync_button = QPushButton()
         self.sync_button.setObjectName("syncNow")
         self.sync_button.setAutoDefault(False)
@@ -200,6 +201,7 @@ class SyncDialog(QDialog):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.setMinimumHeight(150)
         pl.addWidget(self.table, 1)
         resolve_form = QFormLayout()
         self.resolve_labels = [QLabel() for _ in range(3)]
@@ -239,7 +241,7 @@ class SyncDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
-        self.setMinimumSize(820, 600)
+        self.setMinimumSize(860, 720)
 
         controller.status_changed.connect(self.show_status)
         controller.exceptions_changed.connect(self.show_exceptions)
@@ -300,6 +302,9 @@ class SyncDialog(QDialog):
                 i18n.when(status.last_success) if status.last_success else tr("never")
             )
             self.last_error.setText(error_text(status.last_error) or tr("none"))
+            self.last_error.setStyleSheet(
+                "color: #8a1c1c; font-weight: 600;" if status.last_error else ""
+            )
             self.open_count.setText(str(status.open_exceptions))
         if c.next_run is not None:
             self.next_run.setText(i18n.when(c.next_run))
