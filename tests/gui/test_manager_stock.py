@@ -52,3 +52,44 @@ def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # 
     qtbot.waitUntil(lambda: "reason" in window.banner.text(), timeout=20_000)
     window.close()
     assert manager_ctx.tasks.wait(5_000)
+
+
+def test_mail_dialog_shows_failures_and_retries(qtbot: Any, manager_ctx: Any) -> None:  # noqa: F811
+    from sqlalchemy import select
+
+    from counter_app.adapters.db import repository as repo
+    from counter_app.adapters.db import tables as t
+    from counter_app.services.notifications import list_notifications
+    from counter_app.services.unit_of_work import UnitOfWork
+    from ui.manager.mail_dialog import MailDialog
+
+    engine = manager_ctx.app.engine
+    with UnitOfWork(engine, write=True) as uow:
+        rid = uow.conn.execute(select(t.returns.c.id).order_by(t.returns.c.id)).scalars().first()
+        repo.insert_row(
+            uow.conn,
+            t.notifications,
+            {
+                "return_id": rid,
+                "channel": "email",
+                "recipient": "ann@example.com",
+                "language": "en",
+                "status": "failed",
+                "attempts": 8,
+                "last_error": "The mail server refused the address: 550",
+                "created_at": manager_ctx.app.clock.now(),
+            },
+        )
+        uow.commit()
+    dialog = MailDialog(manager_ctx)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        dialog.show()
+    assert dialog.table.rowCount() == 1 and "could not be sent" in dialog.banner.text()
+    shot(dialog, "customer_emails")
+    dialog.table.selectRow(0)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        dialog.retry_selected()
+    assert [n.status for n in list_notifications(engine)] == ["pending"]
+    dialog.close()
+    assert manager_ctx.tasks.wait(5_000)

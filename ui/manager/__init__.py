@@ -1,7 +1,8 @@
-"""Manager tools: reports with charts, day close (Z-report) and returned stock.
+"""Manager tools: reports with charts, day close (Z-report), returned stock, customer e-mails.
 
-The main window opens them with `open_reports(ctx, parent)`, `open_day_close(ctx, parent)`
-and `open_stock(ctx, parent)`; each does its database work through `ctx.tasks`.
+The main window opens them with `open_reports(ctx, parent)`, `open_day_close(ctx, parent)`,
+`open_stock(ctx, parent)` and `open_mail(ctx, parent)`; each does its database work through
+the task manager.
 """
 
 from __future__ import annotations
@@ -33,3 +34,11 @@ def open_stock(ctx: CounterContext, parent: QWidget | None = None) -> QWidget:
     window = StockWindow(ctx, parent)
     window.show()
     return window
+
+
+def open_mail(ctx: CounterContext, parent: QWidget | None = None) -> QWidget:
+    from ui.manager.mail_dialog import MailDialog
+
+    dialog = MailDialog(ctx, parent)
+    dialog.open()
+    return dialog
