@@ -34,9 +34,10 @@ def register(sub: Any) -> None:
     rep.add_argument("--json", action="store_true")
     rep.set_defaults(handler=cmd_report)
 
-    day = sub.add_parser("day", help="end of day: summary and Z-report").add_subparsers(
-        metavar="ACTION"
-    )
+    # A group without an action does its most common one (never falls through to the GUI).
+    day_parser = sub.add_parser("day", help="end of day: summary and Z-report")
+    day_parser.set_defaults(handler=cmd_day_show, date=None, json=False)
+    day = day_parser.add_subparsers(metavar="ACTION")
     show = day.add_parser("show", help="the day so far (nothing is stored)")
     show.add_argument("--date", help="local business day (default: today)")
     show.add_argument("--json", action="store_true")
@@ -53,9 +54,9 @@ def register(sub: Any) -> None:
     zr.add_argument("--print", dest="print_", action="store_true")
     zr.set_defaults(handler=cmd_day_report)
 
-    stock = sub.add_parser("stock", help="returned stock by disposition").add_subparsers(
-        metavar="ACTION"
-    )
+    stock_parser = sub.add_parser("stock", help="returned stock by disposition")
+    stock_parser.set_defaults(handler=cmd_stock_list, location=None, json=False)
+    stock = stock_parser.add_subparsers(metavar="ACTION")
     sl = stock.add_parser("list", help="units on hand per SKU and place")
     sl.add_argument("--location", choices=LOCATION_CHOICES)
     sl.add_argument("--json", action="store_true")
@@ -83,7 +84,9 @@ def register(sub: Any) -> None:
     lb.add_argument("--by", default="cli")
     lb.set_defaults(handler=cmd_stock_label)
 
-    notify = sub.add_parser("notify", help="customer e-mails").add_subparsers(metavar="ACTION")
+    notify_parser = sub.add_parser("notify", help="customer e-mails")
+    notify_parser.set_defaults(handler=cmd_notify_list, status=None)
+    notify = notify_parser.add_subparsers(metavar="ACTION")
     nr = notify.add_parser("run", help="send every waiting e-mail once and exit (for cron)")
     nr.set_defaults(handler=cmd_notify_run)
     nl = notify.add_parser("list", help="customer e-mails, newest first")
