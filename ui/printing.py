@@ -61,19 +61,27 @@ class TestPageResult:
 def _status(queue: PrintQueue) -> PrintStatus:
     counts = queue.counts()
     jobs = queue.list_jobs(limit=200)
+    # a failed job whose receipt printed later (a reprint) needs nobody's attention any more
+    printed_after: dict[tuple[str, str, str], int] = {}
+    for j in jobs:
+        if j.status == "printed":
+            key = (j.kind, j.subject, j.copy)
+            printed_after[key] = max(j.id, printed_after.get(key, 0))
+    open_failed = [
+        j
+        for j in jobs
+        if j.status == "failed" and printed_after.get((j.kind, j.subject, j.copy), 0) < j.id
+    ]
     reason = None
     for job in reversed(jobs):  # oldest first: the one holding the line
         if job.status == "pending" and job.last_error:
             reason = job.last_error
             break
-    if reason is None:
-        for job in jobs:
-            if job.status == "failed" and job.last_error:
-                reason = job.last_error
-                break
+    if reason is None and open_failed:
+        reason = open_failed[0].last_error
     return PrintStatus(
         pending=counts.get("pending", 0),
-        failed=counts.get("failed", 0),
+        failed=len(open_failed),
         printing=counts.get("printing", 0),
         printed=counts.get("printed", 0),
         reason=reason,

@@ -95,6 +95,7 @@ class SyncIndicator(QPushButton):
         controller.status_changed.connect(self.update_text)
         controller.started.connect(self.update_text)
         controller.finished.connect(self.update_text)
+        controller.nightly_scheduled.connect(self.update_text)
         self.clicked.connect(self.open_dialog)
         self.update_text()
 

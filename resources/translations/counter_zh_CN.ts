@@ -1039,12 +1039,342 @@
         <source>The settings could not be saved: {error}</source>
         <translation>设置无法保存:{error}</translation>
     </message>
+    <message>
+        <source>Print test page</source>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <source>Print a test page on the printer typed above</source>
+        <translation>在上面填写的打印机上打印测试页</translation>
+    </message>
+    <message>
+        <source>Printing the test page…</source>
+        <translation>正在打印测试页…</translation>
+    </message>
+    <message>
+        <source>Test page printed.</source>
+        <translation>测试页已打印。</translation>
+    </message>
+    <message>
+        <source>The test page did not print: {reason}</source>
+        <translation>测试页未能打印:{reason}</translation>
+    </message>
 </context>
 <context>
     <name>Widgets</name>
     <message>
         <source>Dismiss (Esc)</source>
         <translation>关闭(Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>PrintPanel</name>
+    <message>
+        <source>Shelf label</source>
+        <translation>货架标签</translation>
+    </message>
+    <message>
+        <source>Printer: ready</source>
+        <translation>打印机:就绪</translation>
+    </message>
+    <message>
+        <source>Print queue: click to see the jobs, retry or reprint.</source>
+        <translation>打印队列:点击查看任务、重试或重新打印。</translation>
+    </message>
+    <message>
+        <source>Receipt (store copy)</source>
+        <translation>收据(门店联)</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>收据</translation>
+    </message>
+    <message>
+        <source>Printer: printing…</source>
+        <translation>打印机:正在打印…</translation>
+    </message>
+    <message>
+        <source>Print queue</source>
+        <translation>打印队列</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Send this waiting or failed job to the printer now</source>
+        <translation>立即将此等待中或失败的任务发送到打印机</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Print this receipt again as a new job</source>
+        <translation>作为新任务再次打印此收据</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>The print queue cannot be reached. Try again.</source>
+        <translation>无法访问打印队列。请重试。</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>printing</source>
+        <translation>打印中</translation>
+    </message>
+    <message>
+        <source>printed</source>
+        <translation>已打印</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Return / item</source>
+        <translation>退货单 / 商品</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Printer: {n} failed — click to see</source>
+        <translation>打印机:{n} 个失败 — 点击查看</translation>
+    </message>
+    <message>
+        <source>Printer: {n} waiting</source>
+        <translation>打印机:{n} 个等待中</translation>
+    </message>
+    <message>
+        <source>Job {id} is back in line.</source>
+        <translation>任务 {id} 已重新排队。</translation>
+    </message>
+    <message>
+        <source>Receipt {ref} queued again.</source>
+        <translation>收据 {ref} 已再次排队。</translation>
+    </message>
+    <message>
+        <source>Printed {when}</source>
+        <translation>已于 {when} 打印</translation>
+    </message>
+    <message>
+        <source>Job {id} printed.</source>
+        <translation>任务 {id} 已打印。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPanel</name>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Head office is not configured for this store. Ask support to set it up.</source>
+        <translation>本店尚未配置总部连接。请联系技术支持设置。</translation>
+    </message>
+    <message>
+        <source>Sync: …</source>
+        <translation>同步:…</translation>
+    </message>
+    <message>
+        <source>{n} waiting · last sync {when}</source>
+        <translation>{n} 条待同步 · 上次同步 {when}</translation>
+    </message>
+    <message>
+        <source>Head office sync: click for details, Sync now and problems to resolve.</source>
+        <translation>总部同步:点击查看详情、立即同步和待处理问题。</translation>
+    </message>
+    <message>
+        <source>Head office sync</source>
+        <translation>总部同步</translation>
+    </message>
+    <message>
+        <source>Sync status</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Send the waiting messages and fetch head office's updates</source>
+        <translation>发送待同步消息并获取总部的更新</translation>
+    </message>
+    <message>
+        <source>Messages head office rejected</source>
+        <translation>总部拒绝的消息</translation>
+    </message>
+    <message>
+        <source>How it was resolved, e.g. refunded online, customer called</source>
+        <translation>如何处理的,例如:已在线退款、已联系顾客</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <source>A manager closes the selected problem with a note</source>
+        <translation>由经理填写备注并关闭所选问题</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Syncing with head office…</source>
+        <translation>正在与总部同步…</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>Messages waiting</source>
+        <translation>待同步消息</translation>
+    </message>
+    <message>
+        <source>Last successful sync</source>
+        <translation>上次成功同步</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>上次错误</translation>
+    </message>
+    <message>
+        <source>Problems to resolve</source>
+        <translation>待处理问题</translation>
+    </message>
+    <message>
+        <source>Next automatic sync</source>
+        <translation>下次自动同步</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>&amp;Manager</source>
+        <translation>经理(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>PIN(&amp;P)</translation>
+    </message>
+    <message>
+        <source>N&amp;ote</source>
+        <translation>备注(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Choose the problem to resolve.</source>
+        <translation>请选择要处理的问题。</translation>
+    </message>
+    <message>
+        <source>A manager enters their user name and PIN.</source>
+        <translation>请经理输入用户名和 PIN。</translation>
+    </message>
+    <message>
+        <source>Write a note: how was it resolved?</source>
+        <translation>请填写备注:问题是如何处理的?</translation>
+    </message>
+    <message>
+        <source>Wrong user name or PIN. Try again.</source>
+        <translation>用户名或 PIN 错误。请重试。</translation>
+    </message>
+    <message>
+        <source>Syncing… {n} waiting</source>
+        <translation>正在同步… {n} 条待同步</translation>
+    </message>
+    <message>
+        <source>Sync failed · {n} waiting</source>
+        <translation>同步失败 · {n} 条待同步</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>not configured</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <source>not scheduled</source>
+        <translation>未安排</translation>
+    </message>
+    <message>
+        <source>Sync done: {sent} sent, {rejected} rejected, {pulled} received.</source>
+        <translation>同步完成:已发送 {sent} 条,被拒绝 {rejected} 条,已接收 {pulled} 条。</translation>
+    </message>
+    <message>
+        <source>Rejected messages are listed below: a manager resolves them.</source>
+        <translation>被拒绝的消息列在下方,由经理处理。</translation>
+    </message>
+    <message>
+        <source>Sync failed: {error} The messages stay waiting and are sent next time.</source>
+        <translation>同步失败:{error} 消息将继续等待,下次同步时发送。</translation>
+    </message>
+    <message>
+        <source>Problem {id} resolved.</source>
+        <translation>问题 {id} 已处理。</translation>
+    </message>
+    <message>
+        <source>Only a manager can resolve a sync problem.</source>
+        <translation>只有经理可以处理同步问题。</translation>
+    </message>
+    <message>
+        <source>{n} to resolve</source>
+        <translation>{n} 个待处理</translation>
+    </message>
+    <message>
+        <source>Last sync failed: {error}</source>
+        <translation>上次同步失败:{error}</translation>
+    </message>
+    <message>
+        <source>Next automatic sync: {when}</source>
+        <translation>下次自动同步:{when}</translation>
+    </message>
+    <message>
+        <source>This problem was already resolved.</source>
+        <translation>此问题已被处理。</translation>
+    </message>
+    <message>
+        <source>The database cannot be reached. Nothing was resolved; try again.</source>
+        <translation>无法连接数据库。未处理任何问题,请重试。</translation>
     </message>
 </context>
 </TS>

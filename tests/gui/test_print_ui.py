@@ -308,3 +308,19 @@ def test_settings_test_page(
     assert not done.args[0].printed
     assert done.args[0].reason in dialog.message.text()
     dialog.close()
+
+
+def test_printer_status_in_chinese(
+    qtbot: Any, make_printing_window: Any, recording: _Server
+) -> None:
+    from ui import i18n
+
+    win = make_printing_window(_url(recording))
+    sign_in(qtbot, win)
+    assert i18n.set_language("zh_CN")
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "打印机:就绪", timeout=5_000)
+    dialog = win.ctx.printing.indicator.open_queue()
+    assert dialog.windowTitle() == "打印队列"
+    assert dialog.retry_button.text() == "重试"
+    shot(win, "print_header_zh")
+    dialog.close()

@@ -264,3 +264,23 @@ def test_nightly_slot_with_a_fixed_clock(
         sync.run_nightly()
     assert done.args[0].ok
     assert sync.next_run is not None and sync.next_run > gui_store.core.clock.now()
+
+
+def test_sync_panel_in_chinese(
+    qtbot: Any, make_sync_window: Any, head_office: Central, gui_store: GuiStore
+) -> None:
+    from ui import i18n
+
+    commit_return(gui_store)
+    waiting = sync_status(gui_store.engine).waiting
+    win = make_sync_window(head_office.url, head_office.key)
+    sign_in(qtbot, win)
+    assert i18n.set_language("zh_CN")
+    qtbot.waitUntil(
+        lambda: win.ctx.sync.indicator.text() == f"{waiting} 条待同步 · 上次同步 从未",
+        timeout=5_000,
+    )
+    dialog = win.ctx.sync.indicator.open_dialog()
+    assert dialog.sync_button.text() == "立即同步"
+    shot(dialog, "sync_dialog_zh")
+    dialog.close()
