@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Message ids are UUIDs; their all-digit groups joined by hyphens can pass Luhn by chance.
+_UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 REDACTED = "[card number removed]"
 
 
@@ -25,7 +27,8 @@ def redact_card_numbers(text: str) -> str:
         digits = re.sub(r"[ -]", "", match.group(0))
         return REDACTED if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
 
-    return _CANDIDATE.sub(_sub, text)
+    parts = _UUID.split(text)  # odd indexes are the UUIDs themselves, kept as they are
+    return "".join(p if i % 2 else _CANDIDATE.sub(_sub, p) for i, p in enumerate(parts))
 
 
 def contains_card_number(text: str) -> bool:

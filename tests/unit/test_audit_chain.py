@@ -57,3 +57,7 @@ def test_card_numbers_are_found_and_redacted() -> None:
     assert not contains_card_number("order O-0000123, phone 5550001234")
     assert redact_card_numbers("x 4111111111111111 y") == "x [card number removed] y"
     assert last4("4111111111111111") == "1111"
+    # A message id whose digit groups happen to pass Luhn is not a card number.
+    uuid_like = "a1b2c3d4-4227-9367-0001-93f0e1d2c3b4"  # 4227936700019 passes Luhn
+    assert not contains_card_number(f'{{"id": "{uuid_like}"}}')
+    assert contains_card_number(f"{uuid_like} 4111 1111 1111 1111")
