@@ -89,6 +89,9 @@ def run_gui(settings: Settings) -> int:
     try:
         return qt_app.exec()
     finally:
+        for service in (window.ctx.printing, window.ctx.sync):  # no-ops after the window closed
+            if service is not None:
+                service.stop()
         window.ctx.tasks.shutdown()
         core.close()
 

@@ -1,4 +1,4 @@
-"""The printer in the header ("Printer: ready", "2 waiting", "1 failed — click to see") and the
+"""The printer in the header (printer icon + "Ready", "2 waiting", "1 failed") and the
 print queue dialog: every job with its state and reason, Retry and Reprint."""
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ def indicator_text(status: PrintStatus) -> tuple[str, str]:
     """(text, state) for the header."""
     if status.failed:
         return (
-            tr("Printer: {n} failed — click to see").format(n=status.failed),
+            tr("{n} failed").format(n=status.failed),
             "failed",
         )
     if status.pending:
-        return tr("Printer: {n} waiting").format(n=status.pending), "waiting"
+        return tr("{n} waiting").format(n=status.pending), "waiting"
     if status.printing:
-        return tr("Printer: printing…"), "busy"
-    return tr("Printer: ready"), "ready"
+        return tr("Printing…"), "busy"
+    return tr("Ready"), "ready"
 
 
 class PrinterIndicator(QPushButton):
@@ -77,6 +77,7 @@ class PrinterIndicator(QPushButton):
     def __init__(self, controller: PrintController, parent: QWidget | None = None) -> None:
         super().__init__(icon("print"), "", parent)
         self.setObjectName("printerStatus")
+        self.setAccessibleName(tr("Printer"))
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.controller = controller
         self.state = "ready"
@@ -89,14 +90,17 @@ class PrinterIndicator(QPushButton):
         text, state = indicator_text(status)
         self.state = state
         self.setText(text)
-        tip = tr("Print queue: click to see the jobs, retry or reprint.")
+        tips = [tr("Printer: {state}").format(state=text)]
         if status.reason and state in ("waiting", "failed"):
-            tip = status.reason + "\n" + tip
-        self.setToolTip(tip)
+            tips.insert(0, status.reason)
+        if state == "failed":
+            tips.append(tr("A job failed and may be incomplete: click to see it and reprint."))
+        tips.append(tr("Print queue: click to see the jobs, retry or reprint."))
+        self.setToolTip("\n".join(tips))
         background, colour = STATE_COLOURS[state]
         self.setStyleSheet(
             f"QPushButton#printerStatus {{ background: {background}; color: {colour}; "
-            "border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
+            "border-radius: 6px; padding: 4px 8px; }"
         )
 
     def changeEvent(self, event: QEvent) -> None:
@@ -200,7 +204,7 @@ class PrintQueueDialog(QDialog):
         selected = self.selected_job()
         keep = selected.id if selected is not None else None
         self.jobs = list(status.jobs)
-        text, _state = indicator_text(status)
+        text = tr("Printer: {state}").format(state=indicator_text(status)[0])
         if status.reason and (status.pending or status.failed):
             text += "\n" + status.reason
         self.summary.setText(text)

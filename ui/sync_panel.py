@@ -56,7 +56,7 @@ def short_time(moment: datetime | None) -> str:
     today = datetime.now(local.tzinfo).date() if local.tzinfo else datetime.now().date()
     if local.date() == today:
         return f"{local:%H:%M}"
-    return text
+    return f"{local:%m-%d %H:%M}" if text else ""
 
 
 def error_text(error: str | None) -> str:
@@ -114,7 +114,7 @@ class SyncIndicator(QPushButton):
         background, colour = STATE_COLOURS[state]
         self.setStyleSheet(
             f"QPushButton#syncStatus {{ background: {background}; color: {colour}; "
-            "border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
+            "border-radius: 6px; padding: 4px 8px; }"
         )
 
     def changeEvent(self, event: QEvent) -> None:

@@ -1074,8 +1074,16 @@
         <translation>货架标签</translation>
     </message>
     <message>
-        <source>Printer: ready</source>
-        <translation>打印机:就绪</translation>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Printer: {state}</source>
+        <translation>打印机:{state}</translation>
     </message>
     <message>
         <source>Print queue: click to see the jobs, retry or reprint.</source>
@@ -1090,8 +1098,8 @@
         <translation>收据</translation>
     </message>
     <message>
-        <source>Printer: printing…</source>
-        <translation>打印机:正在打印…</translation>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
     </message>
     <message>
         <source>Print queue</source>
@@ -1162,12 +1170,16 @@
         <translation>原因</translation>
     </message>
     <message>
-        <source>Printer: {n} failed — click to see</source>
-        <translation>打印机:{n} 个失败 — 点击查看</translation>
+        <source>{n} failed</source>
+        <translation>{n} 个失败</translation>
     </message>
     <message>
-        <source>Printer: {n} waiting</source>
-        <translation>打印机:{n} 个等待中</translation>
+        <source>A job failed and may be incomplete: click to see it and reprint.</source>
+        <translation>有打印任务失败,可能不完整:点击查看并重新打印。</translation>
+    </message>
+    <message>
+        <source>{n} waiting</source>
+        <translation>{n} 个待打印</translation>
     </message>
     <message>
         <source>Job {id} is back in line.</source>

@@ -145,7 +145,7 @@ def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
     qtbot: Any, make_printing_window: Any, recording: _Server, gui_store: GuiStore
 ) -> None:
     win = make_printing_window(_url(recording))
-    assert win.ctx.printing.indicator.text() == "Printer: ready"
+    assert win.ctx.printing.indicator.text() == "Ready"
     ref = _confirm(qtbot, win)
     qtbot.waitUntil(lambda: not win.receipt_view.pixmap().isNull(), timeout=10_000)
     pixmap = win.receipt_view.pixmap()
@@ -157,7 +157,7 @@ def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
     one = _one_receipt(gui_store, ref)
     assert ref.encode() in one
     assert recording.received.count(ref.encode()) == one.count(ref.encode())
-    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "Printer: ready",
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "Ready",
                     timeout=5_000)
     shot(win, "print_preview_after_confirm")
 
@@ -173,7 +173,7 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     ref = _confirm(qtbot, win)
     assert win.done_ref.text() == ref, "the return completes without the printer"
     qtbot.waitUntil(lambda: printing.indicator.state == "waiting", timeout=15_000)
-    assert printing.indicator.text() == "Printer: 1 waiting"
+    assert printing.indicator.text() == "1 waiting"
     tip = printing.indicator.toolTip()
     assert tip.split("\n")[0], "the reason is shown"
     assert any(w in tip.lower() for w in ("refused", "cannot", "not reach", "off")), tip
@@ -318,9 +318,35 @@ def test_printer_status_in_chinese(
     win = make_printing_window(_url(recording))
     sign_in(qtbot, win)
     assert i18n.set_language("zh_CN")
-    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "打印机:就绪", timeout=5_000)
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "就绪", timeout=5_000)
     dialog = win.ctx.printing.indicator.open_queue()
     assert dialog.windowTitle() == "打印队列"
     assert dialog.retry_button.text() == "重试"
+    qtbot.wait(100)  # the header's layout follows the longer texts
     shot(win, "print_header_zh")
     dialog.close()
+
+
+def test_the_window_comes_with_printing_and_sync_in_the_header(
+    qtbot: Any, window: Any
+) -> None:
+    """make_window wires both by default (the app's own start-up path)."""
+    from ui.print_panel import header_layout
+
+    win = window
+    printing, sync = win.ctx.printing, win.ctx.sync
+    assert printing is not None and sync is not None
+    assert win.ctx.receipt_preview_provider == printing.receipt_png
+    assert win.ctx.reprint == printing.reprint
+    header = header_layout(win)
+    assert header.indexOf(printing.indicator) >= 0 and header.indexOf(sync.indicator) >= 0
+    qtbot.waitUntil(lambda: printing.running, timeout=10_000)
+    qtbot.waitUntil(lambda: sync.status is not None, timeout=10_000)
+    assert sync.indicator.text().endswith("waiting · last sync never")
+    assert sync.next_run is None  # head office not configured in this store
+    sign_in(qtbot, win)
+    qtbot.wait(100)  # the header's layout follows the signed-in badge
+    shot(win, "print_sync_header")
+    win.close()
+    assert not printing.running and _print_threads() == []
+    assert sync.io._pool.activeThreadCount() == 0
