@@ -20,7 +20,9 @@ so every slot runs there (queued connections); no widget is ever touched from a 
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,40 @@ from PySide6.QtGui import QImage
 from counter_app.domain.scanning import ScanEvent
 
 log = logging.getLogger(__name__)
+
+
+# PySide6 6.12.0 returns a *borrowed* True from SignalInstance.emit(): every emit() called
+# from Python drops one reference to True, and after some thousand emits Python aborts
+# ("bool_dealloc: deallocating True or False"). The camera emits ~60 times a second, so
+# it would bring the app down within minutes. `emit()` below gives the reference back
+# when (and only when) the installed PySide6 has the bug, detected once by a probe.
+class _Probe(QObject):
+    sig = Signal()
+
+
+def _emit_drops_true() -> bool:
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    sig: Any = probe.sig
+    results = [sig.emit() for _ in range(64)]
+    held = sys.getrefcount(True) - before  # a correct binding: +64 (the list holds them)
+    drops = held < 32 and all(r is True for r in results)
+    if drops:
+        for _ in results:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    results.clear()
+    return drops
+
+
+EMIT_DROPS_TRUE = _emit_drops_true()
+
+
+def emit(signal: Any, *args: Any) -> None:
+    """``signal.emit(*args)``, safe from the PySide6 6.12.0 reference bug (see above)."""
+    result = signal.emit(*args)
+    if EMIT_DROPS_TRUE and result is True:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+
 
 OFF_WORDS = frozenset({"", "off", "none", "no", "disabled"})
 VIDEO_FPS = 30.0  # a video file is played like a 30 fps camera
@@ -158,7 +194,7 @@ class CameraController(QObject):
         self._starter: threading.Thread | None = None
         self._preview_size: tuple[int, int] | None = None
         self._frame_in_flight = False
-        self._last_preview = 0.0
+        self._next_preview = 0.0
         self._deliver_frame.connect(self._on_frame)
         self._deliver_scan.connect(self._on_scan)
         self._deliver_status.connect(self._on_status)
@@ -255,14 +291,14 @@ class CameraController(QObject):
             scanner = CameraScanner(
                 camera,
                 decoder,
-                lambda event: self._deliver_scan.emit(gen, event),
+                lambda event: emit(self._deliver_scan, gen, event),
                 lambda frame: self._frame_from_worker(gen, frame),
-                lambda text: self._deliver_status.emit(gen, text),
+                lambda text: emit(self._deliver_status, gen, text),
                 **options,
             )
         except Exception as exc:  # no OpenCV / no decoder: say so, keep the counter working
             log.warning("camera cannot start: %s", exc)
-            self._deliver_status.emit(gen, f"camera lost: {exc}")
+            emit(self._deliver_status, gen, f"camera lost: {exc}")
             return
         with self._lock:
             if gen != self._generation:
@@ -274,21 +310,24 @@ class CameraController(QObject):
         """Reader thread: scale, convert, hand over (or drop when the UI is behind)."""
         self.frames_received += 1
         now = time.monotonic()
-        if self.max_preview_fps > 0 and now - self._last_preview < 0.8 / self.max_preview_fps:
-            return
+        if self.max_preview_fps > 0:
+            # at most max_preview_fps on average; a frame a little early (read jitter) passes
+            interval = 1.0 / self.max_preview_fps
+            if now < self._next_preview - 0.3 * interval:
+                return
+            self._next_preview = max(self._next_preview, now - interval) + interval
         with self._lock:
             if self._frame_in_flight or gen != self._generation:
                 self.frames_dropped += 1
                 return
             self._frame_in_flight = True
-        self._last_preview = now
         try:
             image = frame_to_qimage(frame, self._preview_size)
         except Exception:  # a broken frame must not stop the camera
             with self._lock:
                 self._frame_in_flight = False
             return
-        self._deliver_frame.emit(gen, image)
+        emit(self._deliver_frame, gen, image)
 
     # ------------------------------------------------------------------ UI thread
     @Slot(int, QImage)
@@ -301,14 +340,14 @@ class CameraController(QObject):
         self.frames_shown += 1
         if self.state != "live":
             self._set_state("live")
-        self.frame.emit(image)
+        emit(self.frame, image)
 
     @Slot(int, object)
     def _on_scan(self, gen: int, event: object) -> None:
         if gen != self._generation or not isinstance(event, ScanEvent):
             return
         self.scans.append(event)
-        self.scanned.emit(event)
+        emit(self.scanned, event)
 
     @Slot(int, str)
     def _on_status(self, gen: int, text: str) -> None:
@@ -317,9 +356,9 @@ class CameraController(QObject):
         self.last_status = text
         if text.startswith("camera lost"):
             self._set_state("lost")
-        self.status.emit(text)
+        emit(self.status, text)
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self.state_changed.emit(state)
+            emit(self.state_changed, state)

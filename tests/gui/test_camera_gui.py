@@ -400,3 +400,33 @@ def test_settings_test_camera_pauses_the_counter_camera(
     qtbot.waitUntil(lambda: win.camera_controller.source_text == str(order_video), timeout=5_000)
     assert gui_store.core.settings.camera_source == str(order_video)
     qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
+
+
+def test_camera_signals_do_not_drain_the_reference_count_of_true(
+    qtbot: Any, plain_video: Path
+) -> None:
+    """PySide6 6.12.0's emit() drops a reference to True per call; 60 emits a second from
+    the camera would abort Python within minutes. ui.camera.emit gives it back."""
+    import sys
+
+    from ui.camera import CameraController, emit
+    from ui.camera_widget import CameraWidget
+
+    controller = CameraController(str(plain_video))
+    view = CameraWidget(controller)
+    qtbot.addWidget(view)
+    view.show()
+    before = sys.getrefcount(True)
+    for _ in range(500):
+        emit(controller.status, "probe")
+    assert abs(sys.getrefcount(True) - before) < 50
+    controller.start()
+    try:
+        qtbot.waitUntil(lambda: controller.frames_shown > 5, timeout=10_000)
+        start_refs, start_frames = sys.getrefcount(True), controller.frames_shown
+        qtbot.wait(1000)
+        frames = controller.frames_shown - start_frames
+        assert frames >= 20
+        assert sys.getrefcount(True) - start_refs > -frames  # was -2 per frame
+    finally:
+        assert controller.stop()
