@@ -980,6 +980,14 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>Test camera…</source>
+        <translation>测试摄像头…</translation>
+    </message>
+    <message>
+        <source>Live picture and decoded codes from the camera typed above</source>
+        <translation>显示上面所填摄像头的实时画面和读到的条码</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -1387,6 +1395,115 @@
     <message>
         <source>The database cannot be reached. Nothing was resolved; try again.</source>
         <translation>无法连接数据库。未处理任何问题,请重试。</translation>
+    </message>
+</context>
+<context>
+    <name>CameraTestDialog</name>
+    <message>
+        <source>Camera test</source>
+        <translation>摄像头测试</translation>
+    </message>
+    <message>
+        <source>Camera: {source}. Hold a barcode in front of it; the code it reads appears below.</source>
+        <translation>摄像头:{source}。把条码放在摄像头前,读到的号码显示在下方。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Last code</source>
+        <translation>最近读到</translation>
+    </message>
+    <message>
+        <source>No camera set (type 0 for the first webcam).</source>
+        <translation>未设置摄像头(第一个摄像头请填 0)。</translation>
+    </message>
+    <message>
+        <source>No picture — retrying. Check the cable or the camera number.</source>
+        <translation>没有画面,正在重试。请检查连接线或摄像头编号。</translation>
+    </message>
+    <message>
+        <source>Picture OK</source>
+        <translation>画面正常</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>{fps:.1f} frames per second</source>
+        <translation>每秒 {fps:.1f} 帧</translation>
+    </message>
+</context>
+<context>
+    <name>CameraWidget</name>
+    <message>
+        <source>Camera lost — retrying… Type the number or use the handheld scanner meanwhile.</source>
+        <translation>摄像头断开,正在重试… 请暂时手动输入号码或使用手持扫描枪。</translation>
+    </message>
+    <message>
+        <source>Camera off</source>
+        <translation>摄像头已关闭</translation>
+    </message>
+    <message>
+        <source>Hold the barcode in front of the camera</source>
+        <translation>把条码放在摄像头前</translation>
+    </message>
+    <message>
+        <source>No camera picture. Type the number or use the handheld scanner.</source>
+        <translation>摄像头没有画面。请手动输入号码或使用手持扫描枪。</translation>
+    </message>
+    <message>
+        <source>No camera set up. Type the number or use the handheld scanner.</source>
+        <translation>未设置摄像头。请手动输入号码或使用手持扫描枪。</translation>
+    </message>
+    <message>
+        <source>Starting the camera…</source>
+        <translation>正在启动摄像头…</translation>
+    </message>
+</context>
+<context>
+    <name>Photo</name>
+    <message>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <source>Photo saved for line {n}.</source>
+        <translation>第 {n} 行的照片已保存。</translation>
+    </message>
+    <message>
+        <source>Photograph the item's condition with the counter camera ({key})</source>
+        <translation>用柜台摄像头拍下商品状况({key})</translation>
+    </message>
+    <message>
+        <source>Pick a line of the return first, then take its photo.</source>
+        <translation>请先选择退货中的一行,再拍照。</translation>
+    </message>
+    <message>
+        <source>Take photo</source>
+        <translation>拍照</translation>
+    </message>
+    <message>
+        <source>The camera has no picture yet. Check the camera (Settings → Test camera), then press Take photo again.</source>
+        <translation>摄像头还没有画面。请检查摄像头(设置 → 测试摄像头),然后再按“拍照”。</translation>
+    </message>
+    <message>
+        <source>The photo could not be saved: {error}</source>
+        <translation>照片无法保存:{error}</translation>
     </message>
 </context>
 </TS>
