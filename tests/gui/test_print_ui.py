@@ -172,7 +172,9 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     printing = win.ctx.printing
     ref = _confirm(qtbot, win)
     assert win.done_ref.text() == ref, "the return completes without the printer"
-    qtbot.waitUntil(lambda: printing.indicator.state == "waiting", timeout=15_000)
+    # waiting from the commit on; the reason once the first attempt was refused
+    qtbot.waitUntil(lambda: printing.indicator.state == "waiting"
+                    and printing.status.reason is not None, timeout=15_000)
     assert printing.indicator.text() == "1 waiting"
     tip = printing.indicator.toolTip()
     assert tip.split("\n")[0], "the reason is shown"
