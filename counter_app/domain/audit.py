@@ -74,7 +74,8 @@ def verify_chain(records: Iterable[AuditRecord], head: tuple[int, str] | None) -
         last = record
     if head is not None:
         if last is None:
-            problems.append(f"the trail is empty but its head says entry {head[0]}")
+            if head[0] != 0:  # seq 0 is the head of an empty chain
+                problems.append(f"the trail is empty but its head says entry {head[0]}")
         elif (last.seq, last.hash) != head:
             problems.append(
                 f"the trail ends at entry {last.seq} but its head says entry {head[0]}: "

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 _CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-# Message ids are UUIDs; their all-digit groups joined by hyphens can pass Luhn by chance.
-_UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
+# Message ids (UUIDs) and hashes (hex): their digit runs can pass Luhn by chance.
+_UUID = re.compile(
+    r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z]))"
+)
 REDACTED = "[card number removed]"
 
 

@@ -20,7 +20,7 @@ from counter_app.domain.money import Money
 
 Align = Literal["left", "center", "right"]
 TextSize = Literal["normal", "double"]
-TenderKind = Literal["card", "cash", "store_credit", "gift_card"]
+TenderKind = Literal["card", "cash", "store_credit", "gift_card", "exchange"]
 Copy = Literal["customer", "store"]
 
 
@@ -249,6 +249,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "tender.cash": "Cash",
     "tender.store_credit": "Store credit",
     "tender.gift_card": "Gift card",
+    "tender.exchange": "Exchange",
 }
 
 
@@ -313,6 +314,7 @@ class ZReportData:
     messages_waiting: int = 0
     failed_print_jobs: int = 0
     last_sync_at: datetime | None = None
+    closed_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,8 +499,11 @@ def build_z_report(data: ZReportData) -> Document:
         Columns("Returns", str(data.returns_count), bold=True),
         Text("Refunds by tender:", bold=True),
     ]
+    total = Money.zero(data.cash_paid_out.currency)
     for kind, amount in data.refunds_by_tender:
         b.append(Columns("  " + DEFAULT_LABELS[f"tender.{kind}"], str(amount)))
+        total = total + amount
+    b.append(Columns("Refund total", str(total), bold=True))
     b.append(Columns("Cash paid out", str(data.cash_paid_out), bold=True))
     b.append(Rule())
     b.append(Columns("Manager overrides", str(len(data.overrides))))
@@ -508,6 +513,8 @@ def build_z_report(data: ZReportData) -> Document:
     last = _local(data.last_sync_at, data.timezone) if data.last_sync_at else "never"
     b.append(Columns("Last sync", last))
     b.append(Columns("Failed print jobs", str(data.failed_print_jobs)))
+    if data.closed_by:
+        b.append(Columns("Closed by", _clean(data.closed_by)))
     b += [Feed(2), Signature("Manager signature"), Feed(1), Cut()]
     title = f"z-report-{data.business_date.isoformat()}-{data.counter}"
     return Document(kind="z_report", title=title, blocks=tuple(b))

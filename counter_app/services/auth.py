@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
@@ -48,47 +48,72 @@ def authenticate(engine: Engine, clock: Clock, username: str, pin: str) -> User:
     if len(username) > 64 or len(pin) > 64:
         raise wrong
     now = clock.now()
-    with UnitOfWork(engine, write=True) as uow:
+    with UnitOfWork(engine) as uow:
         row = repo.user_row(uow.conn, username)
-        if row is None or not row["active"]:
-            verify_pin(_dummy_hash(), pin)  # same time as a real check
-            raise wrong
-        if row["locked_until"] is not None and row["locked_until"] > now:
-            minutes = max(1, int((row["locked_until"] - now).total_seconds() // 60) + 1)
-            raise LockedOut(
-                f"Too many wrong PINs for {row['display_name']}. Try again in {minutes} min "
-                "or ask an administrator."
-            )
-        users = t.users.c
-        if not verify_pin(row["pin_hash"], pin):
-            failed = row["failed_attempts"] + 1
-            values: dict[str, object] = {"failed_attempts": failed}
-            if failed >= MAX_FAILED_ATTEMPTS:
-                values = {"failed_attempts": 0, "locked_until": now + LOCKOUT}
-            uow.conn.execute(update(t.users).where(users.id == row["id"]).values(**values))
-            repo.append_audit(
-                uow.conn,
-                at=now,
-                actor=username,
-                action="sign_in.failed",
-                subject=username,
-                data={"locked": failed >= MAX_FAILED_ATTEMPTS},
-            )
-            uow.commit()
-            if failed >= MAX_FAILED_ATTEMPTS:
-                raise LockedOut(
-                    f"Too many wrong PINs. {row['display_name']} is locked for "
-                    f"{int(LOCKOUT.total_seconds() // 60)} minutes."
-                )
-            raise wrong
+    # The PIN is checked outside any write transaction: argon2 takes a quarter of a second,
+    # and on SQLite a write transaction would hold every other counter's commit that long.
+    if row is None or not row["active"]:
+        verify_pin(_dummy_hash(), pin)  # same time as a real check
+        raise wrong
+    if row["locked_until"] is not None and row["locked_until"] > now:
+        raise _locked(row["display_name"], row["locked_until"] - now)
+    if verify_pin(row["pin_hash"], pin):
         if row["failed_attempts"] or row["locked_until"] is not None:
+            with UnitOfWork(engine, write=True) as uow:
+                uow.conn.execute(
+                    update(t.users)
+                    .where(t.users.c.id == row["id"])
+                    .values(failed_attempts=0, locked_until=None)
+                )
+                uow.commit()
+        return repo.to_user(row)
+    locked = _count_failure(engine, row["id"], username, now)
+    if locked:
+        raise LockedOut(
+            f"Too many wrong PINs. {row['display_name']} is locked for "
+            f"{int(LOCKOUT.total_seconds() // 60)} minutes."
+        )
+    raise wrong
+
+
+def _count_failure(engine: Engine, user_id: int, username: str, now: datetime) -> bool:
+    """Count one wrong PIN atomically (two counters guessing at once both count); True when
+    this one locks the account."""
+    users = t.users.c
+    with UnitOfWork(engine, write=True) as uow:
+        uow.conn.execute(
+            update(t.users)
+            .where(users.id == user_id)
+            .values(failed_attempts=users.failed_attempts + 1)
+        )
+        failed = uow.conn.execute(
+            select(users.failed_attempts).where(users.id == user_id)
+        ).scalar_one()
+        locked = failed >= MAX_FAILED_ATTEMPTS
+        if locked:
             uow.conn.execute(
                 update(t.users)
-                .where(users.id == row["id"])
-                .values(failed_attempts=0, locked_until=None)
+                .where(users.id == user_id)
+                .values(failed_attempts=0, locked_until=now + LOCKOUT)
             )
-            uow.commit()
-        return repo.to_user(row)
+        repo.append_audit(
+            uow.conn,
+            at=now,
+            actor=username,
+            action="sign_in.failed",
+            subject=username,
+            data={"locked": locked},
+        )
+        uow.commit()
+    return bool(locked)
+
+
+def _locked(display_name: str, remaining: timedelta) -> LockedOut:
+    minutes = max(1, int(remaining.total_seconds() // 60) + 1)
+    return LockedOut(
+        f"Too many wrong PINs for {display_name}. Try again in {minutes} min "
+        "or ask an administrator."
+    )
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.documents import (
-    Columns,
     Document,
     OverrideNote,
     StoreInfo,
@@ -440,7 +439,6 @@ def _store_info(engine: Engine, store_code: str) -> StoreInfo:
 
 def z_report_data(summary: DaySummary, store: StoreInfo) -> ZReportData:
     money = summary.currency
-    known = ("card", "cash", "store_credit", "gift_card")
     return ZReportData(
         store=store,
         business_date=summary.business_date,
@@ -449,9 +447,7 @@ def z_report_data(summary: DaySummary, store: StoreInfo) -> ZReportData:
         counter=summary.counter_code,
         returns_count=summary.returns_count,
         refunds_by_tender=tuple(
-            (cast(TenderKind, k), Money(v, money))
-            for k, v in summary.refunds_by_tender.items()
-            if k in known
+            (cast(TenderKind, k), Money(v, money)) for k, v in summary.refunds_by_tender.items()
         ),
         cash_paid_out=Money(summary.cash_paid_out_minor, money),
         overrides=tuple(
@@ -464,37 +460,8 @@ def z_report_data(summary: DaySummary, store: StoreInfo) -> ZReportData:
 
 
 def z_report_for(summary: DaySummary, store: StoreInfo, closed_by: str = "") -> Document:
-    """The Z-report document. Tenders the shared builder has no label for (exchange) are
-    added after the others, so every refunded cent is on the paper."""
-    doc = build_z_report(z_report_data(summary, store))
-    tenders = [
-        Columns(
-            "  " + TENDER_NAMES.get(k, k.replace("_", " ").capitalize()),
-            str(Money(v, summary.currency)),
-        )
-        for k, v in summary.refunds_by_tender.items()
-        if k not in ("card", "cash", "store_credit", "gift_card")
-    ]
-    total = Columns(
-        "Refund total", str(Money(summary.refund_total_minor, summary.currency)), bold=True
-    )
-    blocks = list(doc.blocks)
-    at = next(
-        (i for i, b in enumerate(blocks) if isinstance(b, Columns) and b.left == "Cash paid out"),
-        len(blocks),
-    )
-    blocks[at:at] = [*tenders, total]
-    if closed_by:
-        end = next(
-            (
-                i
-                for i, b in enumerate(blocks)
-                if isinstance(b, Columns) and b.left == "Failed print jobs"
-            ),
-            len(blocks) - 1,
-        )
-        blocks.insert(end + 1, Columns("Closed by", closed_by))
-    return Document(kind=doc.kind, title=doc.title, blocks=tuple(blocks))
+    """The Z-report document of a day's summary."""
+    return build_z_report(replace(z_report_data(summary, store), closed_by=closed_by))
 
 
 def z_report_document(engine: Engine, subject: str) -> Document:

@@ -316,6 +316,10 @@ class PrintQueue:
             return doc
         if kind == "shelf_label":
             return shelf_label_document(self.engine, subject, policy)
+        if kind == "z_report":
+            from counter_app.services.day_close import z_report_document
+
+            return z_report_document(self.engine, subject)
         raise BadInput(f"unknown print job kind '{kind}'")
 
     def _record(

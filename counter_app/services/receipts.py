@@ -58,7 +58,6 @@ ARRIVAL_TEXT: dict[str, str] = {
     "gift_card": "now",
     "exchange": "now",
 }
-EXTRA_LABELS: dict[str, str] = {"tender.exchange": "Exchange"}
 DEFAULT_TERMS = "Keep this receipt: it is your proof of return."
 CARD_TERMS = "Card refunds are sent today; your bank shows them within the days stated above."
 
@@ -234,7 +233,6 @@ def receipt_data_from_view(
         arrival_text=dict(ARRIVAL_TEXT),
         voucher_code=voucher,
         copy=copy,
-        labels=dict(EXTRA_LABELS),
     )
 
 

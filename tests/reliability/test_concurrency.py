@@ -18,7 +18,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import add_order, days_before, make_store, snapshot
-from tests.reliability.worker import invariant_problems
+from tests.invariants import check_invariants
 
 ROOT = Path(__file__).resolve().parents[2]
 RACERS = 5
@@ -105,7 +105,7 @@ def test_only_one_counter_gets_the_last_unit(
     assert returned == 3
     assert refunded == 7500
     assert snapshot(store_engine)["returns"] == 2
-    assert invariant_problems(store_engine) == []
+    assert check_invariants(store_engine) == []
 
 
 def test_racing_for_the_same_unit_repeatedly_never_double_refunds(
@@ -124,7 +124,7 @@ def test_racing_for_the_same_unit_repeatedly_never_double_refunds(
         results = race(engine_url, tmp_path, [(number, 1, 1, f"C{i}") for i in range(4)])
         assert sum("ok" in r for r in results) == 1, results
         assert all(r.get("error") in (None, "AlreadyReturned") for r in results), results
-    assert invariant_problems(store_engine) == []
+    assert check_invariants(store_engine) == []
 
 
 def test_different_lines_of_one_order_both_succeed(
@@ -145,7 +145,7 @@ def test_different_lines_of_one_order_both_succeed(
     with UnitOfWork(store_engine) as uow:
         refunded = sum(uow.conn.execute(select(t.payments.c.refunded_minor)).scalars())
     assert refunded == 2500 + 3999 + 3998
-    assert invariant_problems(store_engine) == []
+    assert check_invariants(store_engine) == []
 
 
 def test_first_returns_of_one_sku_at_several_counters(
@@ -167,4 +167,4 @@ def test_first_returns_of_one_sku_at_several_counters(
         jobs = [(f"O-{sku}-{i}", 1, 1, f"C{i}") for i in range(4)]
         results += race(engine_url, tmp_path, jobs, condition)
     assert all("ok" in r for r in results), results
-    assert invariant_problems(store_engine) == []
+    assert check_invariants(store_engine) == []

@@ -32,7 +32,7 @@ from counter_app.adapters.db.migrate import upgrade
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import make_store
-from tests.reliability.worker import invariant_problems
+from tests.invariants import check_invariants
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_KILLS = 12
@@ -121,7 +121,7 @@ def _verify(engine: Engine, report: CrashReport) -> None:
             report.problems.append(
                 f"return {ref}: stored (lines, total) {stored[ref]}, acknowledged {expected}"
             )
-    report.problems += invariant_problems(engine)
+    report.problems += check_invariants(engine)
 
 
 def run_crash_campaign(url: str, kills: int, *, seed: int = 1, check_every: int = 0) -> CrashReport:

@@ -40,7 +40,7 @@ from counter_app.services.returns import ReturnDesk, ReturnDraft
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import PRODUCTS, add_order, make_store, snapshot
-from tests.reliability.worker import invariant_problems
+from tests.invariants import check_invariants
 
 PRICES = {sku: price for sku, _n, _c, _s, price, _b in PRODUCTS}
 SKUS = sorted(PRICES)
@@ -270,7 +270,7 @@ class ReturnsMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------ invariants
     @invariant()
     def database_invariants_hold(self) -> None:
-        assert invariant_problems(self.engine) == []
+        assert check_invariants(self.engine) == []
 
     @invariant()
     def money_per_order_and_payment(self) -> None:

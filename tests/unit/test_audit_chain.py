@@ -61,3 +61,5 @@ def test_card_numbers_are_found_and_redacted() -> None:
     uuid_like = "a1b2c3d4-4227-9367-0001-93f0e1d2c3b4"  # 4227936700019 passes Luhn
     assert not contains_card_number(f'{{"id": "{uuid_like}"}}')
     assert contains_card_number(f"{uuid_like} 4111 1111 1111 1111")
+    sha = "ab" + "4227936700019" + "c" * 49  # a SHA-256 with a Luhn-valid digit run
+    assert not contains_card_number(f'{{"hash": "{sha}"}}')

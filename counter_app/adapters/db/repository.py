@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from counter_app.adapters.db import tables as t
-from counter_app.domain.audit import AuditRecord, next_record
+from counter_app.domain.audit import GENESIS, AuditRecord, next_record
 from counter_app.domain.model import Customer, Order, OrderLine, Payment, User
 from counter_app.domain.money import Money
 
@@ -212,14 +212,13 @@ def charge_payment(conn: Connection, payment_id: int, amount_minor: int) -> bool
 
 
 def next_sequence(conn: Connection, key: str) -> int:
+    """The next number of a counter's sequence: one atomic upsert, safe on a shared database."""
     c = t.counter_sequences.c
-    result = conn.execute(
-        update(t.counter_sequences).where(c.counter_key == key).values(value=c.value + 1)
-    )
-    if result.rowcount == 0:
-        conn.execute(insert(t.counter_sequences).values(counter_key=key, value=1))
-        return 1
-    return int(conn.execute(select(c.value).where(c.counter_key == key)).scalar_one())
+    statement = _dialect_insert(conn)(t.counter_sequences).values(counter_key=key, value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["counter_key"], set_={"value": c.value + 1}
+    ).returning(c.value)
+    return int(conn.execute(statement).scalar_one())
 
 
 # ---------------------------------------------------------------- stock
@@ -297,12 +296,21 @@ def _dialect_insert(conn: Connection) -> Any:
 # ---------------------------------------------------------------- audit and outbox
 
 
-def _lock_audit_head(conn: Connection) -> tuple[int, str] | None:
+def _lock_audit_head(conn: Connection) -> tuple[int, str]:
+    """The chain head, locked until commit so entries are appended one writer at a time.
+
+    The head row is created on first use by an insert that cannot race (seq 0 = empty chain).
+    """
+    conn.execute(
+        _dialect_insert(conn)(t.audit_head)
+        .values(id=1, seq=0, hash=GENESIS)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
     query = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    row = conn.execute(query).first()
-    return (row[0], row[1]) if row else None
+    row = conn.execute(query).one()
+    return (row[0], row[1])
 
 
 def append_audit(
@@ -310,7 +318,7 @@ def append_audit(
 ) -> AuditRecord:
     """Add one entry to the hash chain and move the chain head, in the caller's transaction."""
     head = _lock_audit_head(conn)
-    record = next_record(head, at, actor, action, subject, data)
+    record = next_record(head if head[0] else None, at, actor, action, subject, data)
     conn.execute(
         insert(t.audit_entries).values(
             seq=record.seq,
@@ -323,14 +331,9 @@ def append_audit(
             hash=record.hash,
         )
     )
-    if head is None:
-        conn.execute(insert(t.audit_head).values(id=1, seq=record.seq, hash=record.hash))
-    else:
-        conn.execute(
-            update(t.audit_head)
-            .where(t.audit_head.c.id == 1)
-            .values(seq=record.seq, hash=record.hash)
-        )
+    conn.execute(
+        update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=record.seq, hash=record.hash)
+    )
     return record
 
 

@@ -146,6 +146,8 @@ order_lines = Table(
     Column("final_sale", Boolean, nullable=False, default=False),
     Column("returned_quantity", Integer, nullable=False, default=0),
     UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line"),
+    # Covers the sold-units side of the return-rate reports without touching the table.
+    Index("ix_order_lines_order_sku_qty", "order_id", "sku", "quantity"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint(
         "returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within_sold"

@@ -222,6 +222,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_lines")),
         sa.UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line"),
     )
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_order_lines_order_sku_qty", ["order_id", "sku", "quantity"], unique=False
+        )
+
     op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -546,6 +551,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_card_last4"))
 
     op.drop_table("payments")
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_order_lines_order_sku_qty")
+
     op.drop_table("order_lines")
     op.drop_table("stock_levels")
     with op.batch_alter_table("product_barcodes", schema=None) as batch_op:
