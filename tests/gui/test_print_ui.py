@@ -130,6 +130,11 @@ def _one_receipt(gui_store: GuiStore, ref: str) -> bytes:
     return bytes(render_escpos_bytes(doc, print_profile(settings)))
 
 
+def _cell(dialog: Any, row: int, col: int) -> str:
+    item = dialog.table.item(row, col)
+    return "" if item is None else str(item.text())
+
+
 def _decode(pixmap: Any) -> set[str]:
     from PIL import Image
     from pyzbar import pyzbar
@@ -184,8 +189,8 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     dialog = printing.indicator.open_queue()
     assert isinstance(dialog, PrintQueueDialog)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5_000)
-    assert dialog.table.item(0, 3).text() == "waiting"
-    assert dialog.table.item(0, 5).text() == job.last_error
+    assert _cell(dialog, 0, 3) == "waiting"
+    assert _cell(dialog, 0, 5) == job.last_error
     shot(win, "print_waiting_header")
     shot(dialog, "print_queue_waiting")
 
@@ -203,7 +208,7 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
         assert result.args[0].printed
         qtbot.waitUntil(lambda: server.done.is_set(), timeout=5_000)
         qtbot.waitUntil(lambda: printing.indicator.state == "ready", timeout=5_000)
-        qtbot.waitUntil(lambda: dialog.table.item(0, 3).text() == "printed", timeout=5_000)
+        qtbot.waitUntil(lambda: _cell(dialog, 0, 3) == "printed", timeout=5_000)
         time.sleep(0.5)  # nothing else arrives
         one = _one_receipt(gui_store, ref)
         assert server.received.count(ref.encode()) == one.count(ref.encode())
