@@ -255,15 +255,29 @@ def cmd_day_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_z(app: Any, subject: str) -> int:
-    from counter_app.services.day_close import print_z_report
-    from counter_app.services.receipts import profile_spec
+def _print_z(app: Any, subject: str, *, queued: bool = False) -> int:
+    """Print the Z-report through the counter's print queue (so it is never lost when the
+    printer is off: the job waits, `counter-app printer run` prints it later)."""
+    from counter_app.adapters.db import repository as repo
+    from counter_app.services.print_queue import PrintQueue
+    from counter_app.services.unit_of_work import UnitOfWork
 
-    ok, reason = print_z_report(
-        app.engine, subject, app.settings.printer_url, profile_spec(app.settings)
-    )
-    if not ok:
-        print(f"counter-app: the Z-report did not print: {reason}", file=sys.stderr)
+    if not queued:
+        with UnitOfWork(app.engine, write=True) as uow:
+            repo.add_print_job(
+                uow.conn,
+                kind="z_report",
+                subject=subject,
+                at=app.clock.now(),
+                counter=app.settings.counter_code,
+                copy="store",
+            )
+            uow.commit()
+    queue = PrintQueue(app.engine, app.clock, app.settings, app.policies)
+    results = [r for r in queue.run_pending() if r.kind == "z_report" and r.subject == subject]
+    if not results or results[-1].status != "printed":
+        reason = results[-1].reason if results else "the printer queue did not take it"
+        print(f"counter-app: the Z-report waits in the print queue: {reason}", file=sys.stderr)
         return 1
     print(f"Z-report {subject} printed")
     return 0
@@ -276,14 +290,19 @@ def cmd_day_close(args: argparse.Namespace) -> int:
     app = _app(args)
     manager = auth.authenticate(app.engine, app.clock, args.manager, _pin(args.pin))
     closed = close_day(
-        app.engine, app.clock, manager=manager, business_date=_day(args.date), **_day_args(app)
+        app.engine,
+        app.clock,
+        manager=manager,
+        business_date=_day(args.date),
+        queue_print=args.print_,
+        **_day_args(app),
     )
     if args.json:
         print(closed.summary.to_json())
     else:
         _print_summary(closed.summary)
         print(f"closed by {closed.closed_by_name}: {closed.subject}")
-    return _print_z(app, closed.subject) if args.print_ else 0
+    return _print_z(app, closed.subject, queued=True) if args.print_ else 0
 
 
 def cmd_day_report(args: argparse.Namespace) -> int:

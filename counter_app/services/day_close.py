@@ -11,10 +11,9 @@ reprint next week shows exactly what the manager signed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, select
@@ -470,24 +469,3 @@ def z_report_document(engine: Engine, subject: str) -> Document:
     return z_report_for(
         closed.summary, _store_info(engine, closed.summary.store_code), closed.closed_by_name
     )
-
-
-def print_z_report(
-    engine: Engine,
-    subject: str,
-    printer_url: str,
-    profile: str | None,
-    connect: Callable[..., Any] | None = None,
-) -> tuple[bool, str]:
-    """Send the Z-report straight to the printer (until the print queue builds ``z_report``
-    jobs itself): (printed, reason). Never raises for printer trouble."""
-    from counter_app.adapters.printing import PrintingError, PrintSender
-    from counter_app.adapters.printing import connect as default_connect
-
-    document = z_report_document(engine, subject)
-    try:
-        printer = (connect or default_connect)(printer_url, profile, 10.0)
-    except PrintingError as exc:
-        return False, str(exc)
-    result = PrintSender().send_job(document, printer)
-    return result.printed, result.reason

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.printing import FakePrinter, render_text
+from counter_app.config import Settings
 from counter_app.services.day_close import (
     DayAlreadyClosed,
     DaySummary,
@@ -17,10 +20,10 @@ from counter_app.services.day_close import (
     day_summary,
     get_day_close,
     list_day_closes,
-    print_z_report,
     z_report_document,
 )
 from counter_app.services.errors import BadInput, OverrideRefused
+from counter_app.services.print_queue import PrintQueue
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.factories import Store
 from tests.integration.test_reports import TZ, build_fixture
@@ -72,7 +75,9 @@ def test_totals_per_tender_equal_the_days_returns(store: Store) -> None:
     assert other_day.returns_count == 1 and other_day.refunds_by_tender == {"card": 11049}
 
 
-def test_close_stores_once_warns_and_prints_the_stored_summary(store: Store) -> None:
+def test_close_stores_once_warns_and_prints_the_stored_summary(
+    store: Store, tmp_path: Path
+) -> None:
     summary = day_summary(store.engine, store.clock, **_args(store))
     assert summary.messages_waiting > 0 and summary.print_jobs_pending > 0
     assert any("head office" in w for w in summary.warnings)
@@ -102,10 +107,23 @@ def test_close_stores_once_warns_and_prints_the_stored_summary(store: Store) -> 
     ):
         assert expected in text, expected
     printer = FakePrinter()
-    ok, reason = print_z_report(
-        store.engine, closed.subject, "fake://", None, connect=lambda *a: printer
+    settings = Settings(home=tmp_path, db_url=str(store.engine.url), counter_code="C1")
+    with UnitOfWork(store.engine, write=True) as uow:
+        repo.add_print_job(
+            uow.conn,
+            kind="z_report",
+            subject=closed.subject,
+            at=store.clock.now(),
+            counter="C1",
+            copy="store",
+        )
+        uow.commit()
+    queue = PrintQueue(
+        store.engine, store.clock, settings, store.policies, printer_factory=lambda *a, **k: printer
     )
-    assert ok and reason == "" and printer.documents[0].kind == "z_report"
+    [result] = [r for r in queue.run_pending() if r.kind == "z_report"]
+    assert result.status == "printed"
+    assert [d for d in printer.documents if d.kind == "z_report"]
     with UnitOfWork(store.engine) as uow:
         actions = list(uow.conn.execute(select(t.audit_entries.c.action)).scalars())
     assert actions.count("day.closed") == 1

@@ -34,7 +34,6 @@ from counter_app.services.day_close import (
     close_day,
     day_summary,
     local_today,
-    print_z_report,
 )
 from ui import i18n
 from ui.context import CounterContext
@@ -45,7 +44,7 @@ from ui.widgets import Banner
 @dataclass(frozen=True)
 class CloseOutcome:
     closed: DayClose
-    printed: bool | None  # None: not asked to print
+    printed: bool | None  # True: queued for the printer; None: not asked to print
     print_error: str = ""
 
     @property
@@ -167,15 +166,16 @@ class DayCloseDialog(QDialog):
 
         def work() -> CloseOutcome:
             manager = auth.authenticate(app.engine, app.clock, username, pin)
-            closed = close_day(app.engine, app.clock, manager=manager, business_date=day, **args)
-            if not want_print:
-                return CloseOutcome(closed, None)
-            from counter_app.services.receipts import profile_spec
-
-            ok, reason = print_z_report(
-                app.engine, closed.subject, app.settings.printer_url, profile_spec(app.settings)
+            closed = close_day(
+                app.engine,
+                app.clock,
+                manager=manager,
+                business_date=day,
+                queue_print=want_print,
+                **args,
             )
-            return CloseOutcome(closed, ok, reason)
+            # Printing goes through the counter's print queue: never lost if the printer is off.
+            return CloseOutcome(closed, want_print or None)
 
         self.ctx.tasks.run(work, on_done=self._closed, on_error=self._close_failed)
 
