@@ -188,7 +188,19 @@ def main() -> None:
         db_url = f"sqlite:///{home / 'counter.db'}"
         video = Path(tmp) / "camera_30fps.avi"
         t0 = time.perf_counter()
-        write_video(video, VIDEO_SECONDS, first_order(db_url))
+        # in a child process, so OpenCV is first loaded here when the camera starts
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--write-video",
+                str(video),
+                str(VIDEO_SECONDS),
+                first_order(db_url),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         print(
             f"bench_camera_gui: {VIDEO_SECONDS} s 1280x720 MJPG video at 30 fps written in "
             f"{time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs"
@@ -204,6 +216,8 @@ def main() -> None:
         rss_before = rss_mb()
         win.login.username.setText("alice")
         win.login.pin.setText("1234")
+        start_beat = Heartbeat()
+        start_beat.start()
         t_sign = time.perf_counter()
         win.login.submit()
         pump(10, lambda: win.ctx.user is not None)
@@ -215,10 +229,13 @@ def main() -> None:
         try:
             t_live = time.perf_counter()
             pump(15, lambda: ctrl.state == "live")
+            live_ms = (time.perf_counter() - t_live) * 1000
+            pump(1.0)
             print(
-                f"camera start to first frame on screen: "
-                f"{(time.perf_counter() - t_live) * 1000:.0f} ms (first start imports OpenCV "
-                f"and the decoders, off the UI thread)"
+                f"camera start to first frame on screen: {live_ms:.0f} ms (OpenCV, zxing-cpp "
+                f"and zbar first loaded now, on the camera's starter thread); UI thread longest "
+                f"block from sign-in to 1 s after the first frame "
+                f"{start_beat.stop() * 1000:.1f} ms"
             )
             measure(ctrl, view, SECONDS, "main window, decode <= 8/s")
             rss_running = rss_mb()
@@ -251,4 +268,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--write-video"]:
+        write_video(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    else:
+        main()

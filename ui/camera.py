@@ -133,6 +133,15 @@ def frame_to_qimage(frame: Any, target: tuple[int, int] | None) -> QImage:
     return image.copy()  # detach from the numpy buffer
 
 
+def _quiet_opencv() -> None:
+    try:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except Exception:  # an OpenCV without the logging API: the warnings stay, that is all
+        pass
+
+
 CameraFactory = Callable[[int | str], Any]
 DecoderFactory = Callable[[], Any]
 
@@ -282,6 +291,8 @@ class CameraController(QObject):
         """Starter thread: heavy imports, decoder, camera object, then the scanner."""
         try:
             from counter_app.adapters.scanning.camera import CameraScanner
+
+            _quiet_opencv()  # a missing webcam is our status message, not a log line per retry
 
             camera = self.camera_factory(source)
             decoder = self.decoder_factory()
