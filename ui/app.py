@@ -49,12 +49,29 @@ def make_window(
     ctx.tasks.run(lambda: i18n.warm_up(currency))
     window = MainWindow(ctx)
     if services:
+        _install_services(window)
+    return window
+
+
+def _install_services(window: MainWindow) -> None:
+    """Printing and head-office sync. Their modules (escpos, PIL, httpx: about half a second)
+    load on the task manager while the sign-in screen shows; then the controllers and the
+    header indicators are wired on the UI thread. Hooks set before that are kept."""
+
+    def load() -> None:
+        import ui.print_panel
+        import ui.sync_panel  # noqa: F401
+
+    def install(_: object) -> None:
         from ui.print_panel import install_printing
         from ui.sync_panel import install_sync
 
         install_printing(window)
         install_sync(window)
-    return window
+
+    window.ctx.tasks.run(
+        load, install, lambda exc: log.error("printing and sync are not available: %s", exc)
+    )
 
 
 def run_gui(settings: Settings) -> int:

@@ -166,10 +166,14 @@ class PrintController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
-        ctx.receipt_preview_provider = self.receipt_png
-        ctx.reprint = self.reprint
+        if ctx.receipt_preview_provider is None:  # keep a hook someone already set
+            ctx.receipt_preview_provider = self.receipt_png
+        if ctx.reprint is None:
+            ctx.reprint = self.reprint
         if window is not None:
             window.installEventFilter(self)
+            if window.isVisible():  # installed after the window was shown
+                QTimer.singleShot(0, self.start)
             committed = getattr(window, "return_committed", None)
             if committed is not None:
                 committed.connect(self.after_commit)

@@ -115,6 +115,8 @@ class SyncController(QObject):
         self._nightly_final = False
         if window is not None:
             window.installEventFilter(self)
+            if window.isVisible():  # installed after the window was shown
+                QTimer.singleShot(0, self.start)
             committed = getattr(window, "return_committed", None)
             if committed is not None:
                 committed.connect(lambda _ref: self.refresh())

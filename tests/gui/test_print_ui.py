@@ -349,6 +349,7 @@ def test_the_window_comes_with_printing_and_sync_in_the_header(
     from ui.print_panel import header_layout
 
     win = window
+    qtbot.waitUntil(lambda: win.ctx.sync is not None, timeout=10_000)  # loaded in background
     printing, sync = win.ctx.printing, win.ctx.sync
     assert printing is not None and sync is not None
     assert win.ctx.receipt_preview_provider == printing.receipt_png
