@@ -54,6 +54,8 @@ def kind_name(kind: str, copy: str) -> str:
         return tr("Receipt (store copy)") if copy == "store" else tr("Receipt")
     if kind == "shelf_label":
         return tr("Shelf label")
+    if kind == "z_report":
+        return tr("Day summary (Z-report)")
     return kind
 
 

@@ -1082,6 +1082,10 @@
         <translation>货架标签</translation>
     </message>
     <message>
+        <source>Day summary (Z-report)</source>
+        <translation>日结汇总(Z 报表)</translation>
+    </message>
+    <message>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
