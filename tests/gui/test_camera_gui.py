@@ -430,3 +430,23 @@ def test_camera_signals_do_not_drain_the_reference_count_of_true(
         assert sys.getrefcount(True) - start_refs > -frames  # was -2 per frame
     finally:
         assert controller.stop()
+
+
+def test_camera_lost_in_chinese(
+    qtbot: Any, gui_store: GuiStore, tmp_path: Path, close_after: list[Any]
+) -> None:
+    from ui import i18n
+
+    win = make_camera_window(qtbot, gui_store, str(tmp_path / "none.avi"), retry_initial=0.05)
+    close_after.append(win)
+    assert i18n.set_language("zh_CN")
+    sign_in(qtbot, win)
+    with qtbot.waitSignal(win.order_shown, timeout=10_000):
+        win.handle_scan(ORDER)
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        win.handle_scan(SCARF)
+    qtbot.waitUntil(lambda: win.camera_controller.state == "lost", timeout=10_000)
+    QCoreApplication.processEvents()
+    assert "摄像头断开" in win.camera_view.overlay
+    assert win.photo_panel.button.text() == "拍照"
+    shot(win, "camera_lost_zh")
