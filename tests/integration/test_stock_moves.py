@@ -20,7 +20,8 @@ from counter_app.services.stock import (
 )
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.factories import Store
-from tests.integration.test_reports import build_fixture, invariant_problems
+from tests.integration.test_reports import build_fixture
+from tests.invariants import check_invariants
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ def test_moves_between_dispositions_are_recorded(store: Store) -> None:
     moved = [m for m in messages if m["cause"] == "disposition_change"]
     assert sum(m["quantity"] for m in moved) == 0 and len(moved) == 6
     assert tuple(jobs) == ("shelf_label", "R-S001-C1-000005#1")
-    assert invariant_problems(store.engine) == []
+    assert check_invariants(store.engine) == []
 
 
 def test_bad_moves_change_nothing(store: Store) -> None:
