@@ -1510,4 +1510,515 @@
         <translation>照片无法保存:{error}</translation>
     </message>
 </context>
+<context>
+    <name>Manager</name>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Restocked</source>
+        <translation>重新上架</translation>
+    </message>
+    <message>
+        <source>Open box</source>
+        <translation>开箱品</translation>
+    </message>
+    <message>
+        <source>Return to vendor</source>
+        <translation>退回供应商</translation>
+    </message>
+    <message>
+        <source>Scrap</source>
+        <translation>报废</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <source>Chosen days</source>
+        <translation>自选日期</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>Last 90 days</source>
+        <translation>最近 90 天</translation>
+    </message>
+    <message>
+        <source>Last 12 months</source>
+        <translation>最近 12 个月</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>The report could not be made: {error}</source>
+        <translation>无法生成报表：{error}</translation>
+    </message>
+    <message>
+        <source>nothing in this period</source>
+        <translation>此期间没有数据</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <source>The file could not be written: {error}</source>
+        <translation>文件无法写入：{error}</translation>
+    </message>
+    <message>
+        <source>Exported to {path}</source>
+        <translation>已导出到 {path}</translation>
+    </message>
+    <message>
+        <source>Returns by reason</source>
+        <translation>按原因统计退货</translation>
+    </message>
+    <message>
+        <source>Returns by category</source>
+        <translation>按品类统计退货</translation>
+    </message>
+    <message>
+        <source>Returns by product</source>
+        <translation>按商品统计退货</translation>
+    </message>
+    <message>
+        <source>Returns by cashier</source>
+        <translation>按收银员统计退货</translation>
+    </message>
+    <message>
+        <source>Returns by day</source>
+        <translation>按日统计退货</translation>
+    </message>
+    <message>
+        <source>Return rate by product</source>
+        <translation>按商品统计退货率</translation>
+    </message>
+    <message>
+        <source>Return rate by category</source>
+        <translation>按品类统计退货率</translation>
+    </message>
+    <message>
+        <source>Reason vs condition</source>
+        <translation>退货原因与商品状况对比</translation>
+    </message>
+    <message>
+        <source>Overrides by manager</source>
+        <translation>按经理统计特批</translation>
+    </message>
+    <message>
+        <source>Overrides by rule</source>
+        <translation>按规则统计特批</translation>
+    </message>
+    <message>
+        <source>Frequent returners</source>
+        <translation>频繁退货顾客</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>品类</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>状况</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Feedback given</source>
+        <translation>反馈条数</translation>
+    </message>
+    <message>
+        <source>Fees</source>
+        <translation>手续费</translation>
+    </message>
+    <message>
+        <source>Its units</source>
+        <translation>该商品件数</translation>
+    </message>
+    <message>
+        <source>Latest feedback</source>
+        <translation>最新反馈</translation>
+    </message>
+    <message>
+        <source>Leading product</source>
+        <translation>退货最多的商品</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>经理</translation>
+    </message>
+    <message>
+        <source>Mismatch</source>
+        <translation>不符</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Over the limit</source>
+        <translation>超出上限</translation>
+    </message>
+    <message>
+        <source>Overrides</source>
+        <translation>特批次数</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Reason / condition</source>
+        <translation>原因 / 状况</translation>
+    </message>
+    <message>
+        <source>Reason code</source>
+        <translation>原因代码</translation>
+    </message>
+    <message>
+        <source>Refund value</source>
+        <translation>退款金额</translation>
+    </message>
+    <message>
+        <source>Return rate</source>
+        <translation>退货率</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>已退</translation>
+    </message>
+    <message>
+        <source>Returns</source>
+        <translation>退货笔数</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <source>SKU</source>
+        <translation>货号</translation>
+    </message>
+    <message>
+        <source>Sold</source>
+        <translation>售出</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>件数</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Close the day</source>
+        <translation>日结</translation>
+    </message>
+    <message>
+        <source>Counter {counter} · business day</source>
+        <translation>柜台 {counter} · 营业日</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Print the Z-report</source>
+        <translation>打印 Z 报表</translation>
+    </message>
+    <message>
+        <source>Close day</source>
+        <translation>确认日结</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>A manager must enter their name and PIN to close.</source>
+        <translation>日结须由经理输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Day closed by {name}.</source>
+        <translation>已由 {name} 完成日结。</translation>
+    </message>
+    <message>
+        <source>The Z-report did not print: {reason}</source>
+        <translation>Z 报表未能打印：{reason}</translation>
+    </message>
+    <message>
+        <source>Mind the warnings below.</source>
+        <translation>请留意下方的提醒。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>{n} units</source>
+        <translation>{n} 件</translation>
+    </message>
+    <message>
+        <source>Refunds</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>Cash paid out</source>
+        <translation>现金付出</translation>
+    </message>
+    <message>
+        <source>Restocking fees kept</source>
+        <translation>已收重新上架手续费</translation>
+    </message>
+    <message>
+        <source>Store credit issued</source>
+        <translation>已发放店内余额</translation>
+    </message>
+    <message>
+        <source>Manager overrides</source>
+        <translation>经理特批</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Messages waiting to sync</source>
+        <translation>待同步消息</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>上次同步</translation>
+    </message>
+    <message>
+        <source>Print jobs failed / waiting</source>
+        <translation>打印任务：失败 / 等待中</translation>
+    </message>
+    <message>
+        <source>Customer e-mails failed / waiting</source>
+        <translation>顾客邮件：失败 / 等待中</translation>
+    </message>
+    <message>
+        <source>Closed by</source>
+        <translation>日结人</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>银行卡</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>Store credit</source>
+        <translation>店内余额</translation>
+    </message>
+    <message>
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
+    </message>
+    <message>
+        <source>Exchange</source>
+        <translation>换货</translation>
+    </message>
+    <message>
+        <source>Customer e-mails</source>
+        <translation>顾客电子邮件</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>排队时间</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>退货单</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Next try</source>
+        <translation>下次尝试</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>{n} e-mail(s) could not be sent. Check the mail settings, then send them again.</source>
+        <translation>{n} 封邮件无法发送。请检查邮件设置，然后重新发送。</translation>
+    </message>
+    <message>
+        <source>Select an e-mail first.</source>
+        <translation>请先选择一封邮件。</translation>
+    </message>
+    <message>
+        <source>Returned stock</source>
+        <translation>退货库存</translation>
+    </message>
+    <message>
+        <source>On hand</source>
+        <translation>现有库存</translation>
+    </message>
+    <message>
+        <source>Received from returns</source>
+        <translation>退货入库记录</translation>
+    </message>
+    <message>
+        <source>Reprint label</source>
+        <translation>重新打印标签</translation>
+    </message>
+    <message>
+        <source>Export vendor list…</source>
+        <translation>导出供应商清单…</translation>
+    </message>
+    <message>
+        <source>Vendor</source>
+        <translation>供应商</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation>转移</translation>
+    </message>
+    <message>
+        <source>Move selected to</source>
+        <translation>将所选转移到</translation>
+    </message>
+    <message>
+        <source>All vendors</source>
+        <translation>全部供应商</translation>
+    </message>
+    <message>
+        <source>(no vendor)</source>
+        <translation>（无供应商）</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>入库时间</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>New SKU</source>
+        <translation>新货号</translation>
+    </message>
+    <message>
+        <source>Was</source>
+        <translation>原货号</translation>
+    </message>
+    <message>
+        <source>Only a manager can do this.</source>
+        <translation>只有经理可以执行此操作。</translation>
+    </message>
+    <message>
+        <source>Select a line to move first.</source>
+        <translation>请先选择要转移的行。</translation>
+    </message>
+    <message>
+        <source>Moved {qty} × {sku} from {source} to {target}.</source>
+        <translation>已将 {qty} × {sku} 从{source}转移到{target}。</translation>
+    </message>
+    <message>
+        <source>Select an open-box item first.</source>
+        <translation>请先选择一件开箱品。</translation>
+    </message>
+    <message>
+        <source>The shelf label is in the print queue.</source>
+        <translation>货架标签已加入打印队列。</translation>
+    </message>
+    <message>
+        <source>Export vendor list</source>
+        <translation>导出供应商清单</translation>
+    </message>
+</context>
 </TS>
