@@ -20,9 +20,7 @@ so every slot runs there (queued connections); no widget is ever touched from a 
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,39 +32,6 @@ from PySide6.QtGui import QImage
 from counter_app.domain.scanning import ScanEvent
 
 log = logging.getLogger(__name__)
-
-
-# PySide6 6.12.0 returns a *borrowed* True from SignalInstance.emit(): every emit() called
-# from Python drops one reference to True, and after some thousand emits Python aborts
-# ("bool_dealloc: deallocating True or False"). The camera emits ~60 times a second, so
-# it would bring the app down within minutes. `emit()` below gives the reference back
-# when (and only when) the installed PySide6 has the bug, detected once by a probe.
-class _Probe(QObject):
-    sig = Signal()
-
-
-def _emit_drops_true() -> bool:
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    sig: Any = probe.sig
-    results = [sig.emit() for _ in range(64)]
-    held = sys.getrefcount(True) - before  # a correct binding: +64 (the list holds them)
-    drops = held < 32 and all(r is True for r in results)
-    if drops:
-        for _ in results:
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    results.clear()
-    return drops
-
-
-EMIT_DROPS_TRUE = _emit_drops_true()
-
-
-def emit(signal: Any, *args: Any) -> None:
-    """``signal.emit(*args)``, safe from the PySide6 6.12.0 reference bug (see above)."""
-    result = signal.emit(*args)
-    if EMIT_DROPS_TRUE and result is True:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
 
 
 OFF_WORDS = frozenset({"", "off", "none", "no", "disabled"})
@@ -302,14 +267,14 @@ class CameraController(QObject):
             scanner = CameraScanner(
                 camera,
                 decoder,
-                lambda event: emit(self._deliver_scan, gen, event),
+                lambda event: self._deliver_scan.emit(gen, event),
                 lambda frame: self._frame_from_worker(gen, frame),
-                lambda text: emit(self._deliver_status, gen, text),
+                lambda text: self._deliver_status.emit(gen, text),
                 **options,
             )
         except Exception as exc:  # no OpenCV / no decoder: say so, keep the counter working
             log.warning("camera cannot start: %s", exc)
-            emit(self._deliver_status, gen, f"camera lost: {exc}")
+            self._deliver_status.emit(gen, f"camera lost: {exc}")
             return
         with self._lock:
             if gen != self._generation:
@@ -338,7 +303,7 @@ class CameraController(QObject):
             with self._lock:
                 self._frame_in_flight = False
             return
-        emit(self._deliver_frame, gen, image)
+        self._deliver_frame.emit(gen, image)
 
     # ------------------------------------------------------------------ UI thread
     @Slot(int, QImage)
@@ -351,14 +316,14 @@ class CameraController(QObject):
         self.frames_shown += 1
         if self.state != "live":
             self._set_state("live")
-        emit(self.frame, image)
+        self.frame.emit(image)
 
     @Slot(int, object)
     def _on_scan(self, gen: int, event: object) -> None:
         if gen != self._generation or not isinstance(event, ScanEvent):
             return
         self.scans.append(event)
-        emit(self.scanned, event)
+        self.scanned.emit(event)
 
     @Slot(int, str)
     def _on_status(self, gen: int, text: str) -> None:
@@ -367,9 +332,9 @@ class CameraController(QObject):
         self.last_status = text
         if text.startswith("camera lost"):
             self._set_state("lost")
-        emit(self.status, text)
+        self.status.emit(text)
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            emit(self.state_changed, state)
+            self.state_changed.emit(state)

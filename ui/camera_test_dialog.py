@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.scanning import ScanEvent
-from ui.camera import CameraController, emit, hub
+from ui.camera import CameraController, hub
 from ui.camera_widget import CameraWidget
 from ui.widgets import icon
 
@@ -110,7 +110,7 @@ class CameraTestDialog(QDialog):
             self._holding = True
             h = hub()
             h.test_running += 1
-            emit(h.exclusive, True)  # the counter's camera lets go of the device
+            h.exclusive.emit(True)  # the counter's camera lets go of the device
         self.controller.start()
         self._tick.start()
 
@@ -126,13 +126,13 @@ class CameraTestDialog(QDialog):
             h = hub()
             h.test_running = max(0, h.test_running - 1)
             if not h.test_running:
-                emit(h.exclusive, False)
+                h.exclusive.emit(False)
 
     def _scanned(self, event: ScanEvent) -> None:
         self.codes.append(event)
         self.code.setText(f"{event.text}  ({event.symbology})")
         self.view.flash()
-        emit(self.code_read, event.text)
+        self.code_read.emit(event.text)
 
     def _status(self, *_: Any) -> None:
         c = self.controller

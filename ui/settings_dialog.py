@@ -196,9 +196,9 @@ class SettingsDialog(QDialog):
         if language != i18n.current_language():
             i18n.set_language(language)
         if app.settings.camera_source != camera_before:
-            from ui.camera import emit, hub
+            from ui.camera import hub
 
-            emit(hub().source_changed, app.settings.camera_source)
+            hub().source_changed.emit(app.settings.camera_source)
         self.saved.emit()
         self.accept()
 
