@@ -10,11 +10,12 @@ Every database call runs on the task manager's worker; the UI thread only render
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -243,13 +245,28 @@ class MainWindow(QMainWindow):
         self.settings_button = QPushButton(icon("settings"), "")
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.clicked.connect(self.open_settings)
+        self.manager_button = QPushButton(icon("override"), "")
+        self.manager_button.setObjectName("managerButton")
+        self.manager_menu = QMenu(self.manager_button)
+        self.manager_actions: dict[str, QAction] = {}
+        for tool in ("reports", "day_close", "stock", "mail"):
+            action = QAction(self.manager_menu)
+            action.triggered.connect(functools.partial(self.open_manager_tool, tool))
+            self.manager_menu.addAction(action)
+            self.manager_actions[tool] = action
+        self.manager_button.setMenu(self.manager_menu)
         self.lock_button = QPushButton(icon("lock"), "")
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
         top.addWidget(self.title)
         top.addStretch(1)
         top.addWidget(self.user_badge)
-        for b in (self.history_button, self.settings_button, self.lock_button):
+        for b in (
+            self.history_button,
+            self.manager_button,
+            self.settings_button,
+            self.lock_button,
+        ):
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             top.addWidget(b)
         outer.addLayout(top)
@@ -566,16 +583,28 @@ class MainWindow(QMainWindow):
         s = self.ctx.app.settings
         self.setWindowTitle(tr("Returns Counter"))
         self.title.setText(
-            tr("Returns · store {store} · counter {counter}").format(
+            tr("Store {store} · counter {counter}").format(
                 store=s.store_code, counter=s.counter_code
             )
         )
         user = self.ctx.user
-        self.user_badge.setText(
+        self.user_badge.setText(user.display_name if user else "")
+        self.user_badge.setToolTip(
             tr("Signed in: {name}").format(name=user.display_name) if user else ""
         )
+        # The name never gets squeezed away by the header's indicators.
+        self.user_badge.setMinimumWidth(self.user_badge.sizeHint().width())
         self.history_button.setText(tr("History"))
         self.history_button.setToolTip(tr("Past returns, search and reprint (F6)"))
+        self.manager_button.setText(tr("Manager"))
+        self.manager_button.setToolTip(tr("Reports, day close, returned stock, customer e-mails"))
+        for tool, label in (
+            ("reports", tr("Reports")),
+            ("day_close", tr("Close the day (Z-report)")),
+            ("stock", tr("Returned stock")),
+            ("mail", tr("Customer e-mails")),
+        ):
+            self.manager_actions[tool].setText(label)
         self.settings_button.setText(tr("Settings"))
         self.settings_button.setToolTip(tr("Store, counter, language, printer (Ctrl+,)"))
         self.lock_button.setText(tr("Lock"))
@@ -678,8 +707,10 @@ class MainWindow(QMainWindow):
     def _staff_checked(self, users: list[User]) -> None:
         if not any(u.active for u in users) and not self.login.message.text():
             self.login.message.setText(
-                tr("This store has no staff accounts yet. An administrator creates the first "
-                   "one with: counter-app users add NAME --role admin")
+                tr(
+                    "This store has no staff accounts yet. An administrator creates the first "
+                    "one with: counter-app users add NAME --role admin"
+                )
             )
 
     def _on_signed_in(self, user: User) -> None:
@@ -690,6 +721,7 @@ class MainWindow(QMainWindow):
         self.ctx.user = user
         self.stack.setCurrentWidget(self.work)
         self.settings_button.setEnabled(user.can_approve)
+        self.manager_button.setVisible(user.can_approve)
         self.retranslate()
         self.idle.restart()
         self.lock_changed.emit(False)
@@ -1004,7 +1036,9 @@ class MainWindow(QMainWindow):
                 w.setEnabled(editable)
             self.remove_button.setEnabled(editable)
             can_add = (
-                line is not None and not in_return and line.returnable_quantity > 0
+                line is not None
+                and not in_return
+                and line.returnable_quantity > 0
                 and self.committed is None
             )
             self.add_button.setEnabled(can_add)
@@ -1044,9 +1078,7 @@ class MainWindow(QMainWindow):
             self.serial.setText(dl.serial_presented or "" if dl else "")
             insp = dl.inspection if dl else None
             self.reason.setCurrentIndex(self.reason.findData(insp.reason_code) if insp else -1)
-            self.condition.setCurrentIndex(
-                self.condition.findData(insp.condition) if insp else -1
-            )
+            self.condition.setCurrentIndex(self.condition.findData(insp.condition) if insp else -1)
             self.notes.setText(insp.notes if insp else "")
             self.feedback.setText(dl.feedback if dl else "")
             decision = self.decision_for(line.line_no)
@@ -1142,8 +1174,14 @@ class MainWindow(QMainWindow):
         assert draft is not None and n is not None
         self._run_draft(
             lambda: return_flow.inspect(
-                desk, draft, n, reason_code=reason, condition=condition, notes=notes,
-                feedback=feedback, serial=serial or None,
+                desk,
+                draft,
+                n,
+                reason_code=reason,
+                condition=condition,
+                notes=notes,
+                feedback=feedback,
+                serial=serial or None,
             ),
             self._apply_state,
             self.show_error,
@@ -1201,9 +1239,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _override_granted(self, grant: Any) -> None:
-        self.show_info(
-            tr("Approved by {manager}.").format(manager=grant.manager.display_name)
-        )
+        self.show_info(tr("Approved by {manager}.").format(manager=grant.manager.display_name))
         draft, desk = self.draft, self.ctx.desk
         assert draft is not None
         self._run_draft(lambda: return_flow.state(desk, draft), self._apply_state)
@@ -1216,9 +1252,7 @@ class MainWindow(QMainWindow):
         if summary is not None and draft is not None:
             for line_no, refund, fee in summary.lines:
                 name = draft.lines[line_no].line.name
-                fee_text = (
-                    " " + tr("(fee {fee})").format(fee=i18n.money(fee)) if fee else ""
-                )
+                fee_text = " " + tr("(fee {fee})").format(fee=i18n.money(fee)) if fee else ""
                 rows.append(
                     f"<tr><td>{line_no}. {_escape(name)} × {draft.lines[line_no].quantity}"
                     f"{fee_text}</td><td align='right'>&nbsp;{i18n.money(refund)}</td></tr>"
@@ -1413,8 +1447,7 @@ class MainWindow(QMainWindow):
     def _search_chosen(self, number: str) -> None:
         if self.draft is not None and self.draft.lines and self.committed is None:
             self.banner.show_message(
-                tr("Finish or clear the return in progress (Ctrl+N) before opening another "
-                   "order."),
+                tr("Finish or clear the return in progress (Ctrl+N) before opening another order."),
                 "warning",
             )
             return
@@ -1431,13 +1464,29 @@ class MainWindow(QMainWindow):
         self._track(dialog)
         dialog.open()
 
+    def open_manager_tool(self, name: str) -> None:
+        """Reports, day close, returned stock or customer e-mails — managers only."""
+        user = self.ctx.user
+        if self.locked or user is None or not user.can_approve:
+            return
+        import ui.manager as manager
+
+        opener = {
+            "reports": manager.open_reports,
+            "day_close": manager.open_day_close,
+            "stock": manager.open_stock,
+            "mail": manager.open_mail,
+        }[name]
+        self._track(opener(self.ctx, self))
+
     def open_settings(self) -> None:
         user = self.ctx.user
         if self.locked or user is None:
             return
         if not user.can_approve:
             self.banner.show_message(
-                tr("Only a manager or an administrator can change the settings."), "warning",
+                tr("Only a manager or an administrator can change the settings."),
+                "warning",
                 5000,
             )
             return

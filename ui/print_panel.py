@@ -277,26 +277,10 @@ class PrintQueueDialog(QDialog):
             self.message.setText(tr("Job {id} printed.").format(id=result.job_id))
 
 
-def header_layout(window: Any) -> Any:
-    """The main window's header row (the layout holding the user badge), or None."""
-    badge = getattr(window, "user_badge", None)
-    work = getattr(window, "work", None)
-    if badge is None or work is None or work.layout() is None:
-        return None
-    outer = work.layout()
-    for i in range(outer.count()):
-        layout = outer.itemAt(i).layout()
-        if layout is not None and layout.indexOf(badge) >= 0:
-            return layout
-    return None
-
-
-def add_to_header(window: Any, widget: QWidget) -> None:
-    """Put `widget` in the header, just before the signed-in user's badge."""
-    layout = header_layout(window)
-    if layout is None:
-        return
-    layout.insertWidget(layout.indexOf(window.user_badge), widget)
+def add_to_status_bar(window: Any, widget: QWidget) -> None:
+    """Put `widget` in the window's status bar (right side), where device and sync states
+    stay visible without crowding the header at 1366 px."""
+    window.statusBar().addPermanentWidget(widget)
 
 
 def install_printing(window: Any, **options: Any) -> PrintController:
@@ -304,6 +288,6 @@ def install_printing(window: Any, **options: Any) -> PrintController:
     controller = PrintController(window.ctx, window, **options)
     window.ctx.printing = controller
     indicator = PrinterIndicator(controller, window.work)
-    add_to_header(window, indicator)
+    add_to_status_bar(window, indicator)
     controller.indicator = indicator
     return controller

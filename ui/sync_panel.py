@@ -419,11 +419,11 @@ class SyncDialog(QDialog):
 
 def install_sync(window: Any, **options: Any) -> SyncController:
     """Wire head-office sync into a main window: controller, nightly timer, header."""
-    from ui.print_panel import add_to_header
+    from ui.print_panel import add_to_status_bar
 
     controller = SyncController(window.ctx, window, **options)
     window.ctx.sync = controller
     indicator = SyncIndicator(controller, window.work)
-    add_to_header(window, indicator)
+    add_to_status_bar(window, indicator)
     controller.indicator = indicator
     return controller

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ def _is_expected(exc: BaseException) -> bool:
     from counter_app.services.errors import CounterError
 
     return isinstance(exc, CounterError)
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False when the callback belongs to a widget already closed and deleted: a result that
+    arrives after its dialog was closed is dropped, not delivered to a dead object."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class TaskManager(QObject):
@@ -112,10 +120,11 @@ class TaskManager(QObject):
         if self._closed:
             return
         if ok:
-            if on_done is not None:
+            if on_done is not None and _receiver_alive(on_done):
                 on_done(payload)
         elif on_error is not None:
-            on_error(payload)  # type: ignore[arg-type]
+            if _receiver_alive(on_error):
+                on_error(payload)  # type: ignore[arg-type]
         else:
             self.error.emit(payload)
 

@@ -189,6 +189,30 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Store {store} · counter {counter}</source>
+        <translation>门店 {store} · 柜台 {counter}</translation>
+    </message>
+    <message>
+        <source>Reports, day close, returned stock, customer e-mails</source>
+        <translation>报表、日结、退货库存、顾客电子邮件</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <source>Close the day (Z-report)</source>
+        <translation>日结(Z 报表)</translation>
+    </message>
+    <message>
+        <source>Returned stock</source>
+        <translation>退货库存</translation>
+    </message>
+    <message>
+        <source>Customer e-mails</source>
+        <translation>顾客电子邮件</translation>
+    </message>
+    <message>
         <source>Something went wrong talking to the database. Nothing was changed. Try again; if it keeps happening, call support.</source>
         <translation>与数据库通信时出错,没有做任何更改。请重试;如果问题持续,请联系技术支持。</translation>
     </message>

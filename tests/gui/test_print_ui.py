@@ -342,20 +342,18 @@ def test_printer_status_in_chinese(
     dialog.close()
 
 
-def test_the_window_comes_with_printing_and_sync_in_the_header(
+def test_the_window_comes_with_printing_and_sync_in_the_status_bar(
     qtbot: Any, window: Any
 ) -> None:
     """make_window wires both by default (the app's own start-up path)."""
-    from ui.print_panel import header_layout
-
     win = window
     qtbot.waitUntil(lambda: win.ctx.sync is not None, timeout=10_000)  # loaded in background
     printing, sync = win.ctx.printing, win.ctx.sync
     assert printing is not None and sync is not None
     assert win.ctx.receipt_preview_provider == printing.receipt_png
     assert win.ctx.reprint == printing.reprint
-    header = header_layout(win)
-    assert header.indexOf(printing.indicator) >= 0 and header.indexOf(sync.indicator) >= 0
+    bar = win.statusBar()
+    assert printing.indicator.parent() is bar and sync.indicator.parent() is bar
     qtbot.waitUntil(lambda: printing.running, timeout=10_000)
     qtbot.waitUntil(lambda: sync.status is not None, timeout=10_000)
     assert sync.indicator.text().endswith("waiting · last sync never")
