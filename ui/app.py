@@ -63,11 +63,13 @@ def _install_services(window: MainWindow) -> None:
         import ui.sync_panel  # noqa: F401
 
     def install(_: object) -> None:
+        from ui.mail import MailController
         from ui.print_panel import install_printing
         from ui.sync_panel import install_sync
 
         install_printing(window)
         install_sync(window)
+        window.ctx.mail = MailController(window)
 
     window.ctx.tasks.run(
         load, install, lambda exc: log.error("printing and sync are not available: %s", exc)
@@ -106,7 +108,8 @@ def run_gui(settings: Settings) -> int:
     try:
         return qt_app.exec()
     finally:
-        for service in (window.ctx.printing, window.ctx.sync):  # no-ops after the window closed
+        services = (window.ctx.printing, window.ctx.sync, window.ctx.mail)
+        for service in services:  # no-ops after the window closed
             if service is not None:
                 service.stop()
         window.ctx.tasks.shutdown()

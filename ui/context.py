@@ -27,6 +27,7 @@ class CounterContext:
     # the print queue and head-office sync controllers (ui.printing, ui.sync), once wired.
     printing: Any = None
     sync: Any = None
+    mail: Any = None  # customer e-mail sender (ui.mail), when SMTP is configured
 
     @property
     def desk(self):  # type: ignore[no-untyped-def]
