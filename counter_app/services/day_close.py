@@ -85,26 +85,40 @@ class DaySummary:
     notifications_failed: int = 0
 
     @property
-    def warnings(self) -> list[str]:
-        """What the manager should act on before walking away."""
-        out = []
+    def warning_templates(self) -> list[tuple[str, dict[str, int]]]:
+        """What the manager should act on before walking away, as (English template, numbers)
+        so the screen can translate the template before filling the numbers in."""
+        out: list[tuple[str, dict[str, int]]] = []
         if self.messages_waiting:
             out.append(
-                f"{self.messages_waiting} message(s) have not reached head office yet: "
-                "run a sync (Sync now) before closing, or make sure tonight's sync runs."
+                (
+                    "{count} message(s) have not reached head office yet: run a sync (Sync now) "
+                    "before closing, or make sure tonight's sync runs.",
+                    {"count": self.messages_waiting},
+                )
             )
         unprinted = self.print_jobs_failed + self.print_jobs_pending
         if unprinted:
             out.append(
-                f"{unprinted} print job(s) are not printed ({self.print_jobs_failed} failed): "
-                "check the printer and reprint what is missing."
+                (
+                    "{count} print job(s) are not printed ({failed} failed): check the printer "
+                    "and reprint what is missing.",
+                    {"count": unprinted, "failed": self.print_jobs_failed},
+                )
             )
         if self.notifications_failed:
             out.append(
-                f"{self.notifications_failed} customer e-mail(s) could not be sent: check "
-                "the mail settings and retry them."
+                (
+                    "{count} customer e-mail(s) could not be sent: check the mail settings and "
+                    "retry them.",
+                    {"count": self.notifications_failed},
+                )
             )
         return out
+
+    @property
+    def warnings(self) -> list[str]:
+        return [template.format(**numbers) for template, numbers in self.warning_templates]
 
     def to_json(self) -> str:
         data = asdict(self)

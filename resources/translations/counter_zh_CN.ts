@@ -1537,6 +1537,18 @@
 <context>
     <name>Manager</name>
     <message>
+        <source>{count} message(s) have not reached head office yet: run a sync (Sync now) before closing, or make sure tonight&apos;s sync runs.</source>
+        <translation>还有 {count} 条消息尚未送达总部:请在日结前同步(立即同步),或确保今晚的同步能够运行。</translation>
+    </message>
+    <message>
+        <source>{count} print job(s) are not printed ({failed} failed): check the printer and reprint what is missing.</source>
+        <translation>有 {count} 个打印任务尚未打印(其中 {failed} 个失败):请检查打印机并补打缺少的单据。</translation>
+    </message>
+    <message>
+        <source>{count} customer e-mail(s) could not be sent: check the mail settings and retry them.</source>
+        <translation>有 {count} 封顾客邮件未能发送:请检查邮件设置后重试。</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>是</translation>
     </message>

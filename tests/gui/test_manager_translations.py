@@ -115,7 +115,7 @@ def _manager_strings() -> _Found:
 def _dynamic_strings() -> set[str]:
     """What the manager windows pass to tr() from variables: report and column titles
     (reports.py), refund tenders (day_close.TENDER_NAMES), e-mail states (mail_dialog)."""
-    from counter_app.services.day_close import TENDER_NAMES
+    from counter_app.services.day_close import TENDER_NAMES, DaySummary
     from counter_app.services.reports import REPORTS
     from ui.manager.mail_dialog import STATUS
 
@@ -130,7 +130,21 @@ def _dynamic_strings() -> set[str]:
         | columns
         | set(TENDER_NAMES.values())
         | set(STATUS.values())
+        | {text for text, _ in _every_warning(DaySummary)}
     )
+
+
+def _every_warning(summary_type: Any) -> list[tuple[str, dict[str, int]]]:
+    """The day-close warning templates, with every count set so each one appears."""
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(summary_type)}
+    counts = {"messages_waiting", "print_jobs_failed", "print_jobs_pending", "notifications_failed"}
+    assert counts <= fields
+    summary = object.__new__(summary_type)
+    for name in counts:
+        object.__setattr__(summary, name, 1)
+    return list(summary.warning_templates)
 
 
 def _catalogue() -> dict[tuple[str, str], str]:

@@ -146,9 +146,9 @@ class DayCloseDialog(QDialog):
     def _show(self, summary: DaySummary) -> None:
         self.summary = summary
         self.view.setHtml(summary_html(summary))
-        warnings = summary.warnings
+        warnings = [tr(text).format(**numbers) for text, numbers in summary.warning_templates]
         if warnings:
-            self.banner.show_message("\n".join(tr(w) for w in warnings), "warning")
+            self.banner.show_message("\n".join(warnings), "warning")
         else:
             self.banner.clear()
         self.loaded.emit()
