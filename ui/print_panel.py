@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +24,7 @@ from counter_app.services.errors import CounterError
 from counter_app.services.print_queue import PrintJobView, ProcessResult
 from ui import i18n
 from ui.printing import PrintController, PrintStatus
-from ui.widgets import icon
+from ui.widgets import StatusButton, icon
 
 _CTX = "PrintPanel"
 
@@ -73,58 +73,37 @@ def indicator_text(status: PrintStatus) -> tuple[str, str]:
     return tr("Ready"), "ready"
 
 
-class PrinterIndicator(QPushButton):
-    """A compact, clickable printer state for the window's header."""
+class PrinterIndicator(StatusButton):
+    """A compact, clickable printer state for the status bar."""
 
     def __init__(self, controller: PrintController, parent: QWidget | None = None) -> None:
-        super().__init__(icon("print"), "", parent)
-        self.setObjectName("printerStatus")
+        super().__init__("printerStatus", STATE_COLOURS, parent)
+        self.setIcon(icon("print"))
         self.setAccessibleName(tr("Printer"))
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.controller = controller
-        self.state = "ready"
-        self.dialog: PrintQueueDialog | None = None
         controller.changed.connect(self.show_status)
         self.clicked.connect(self.open_queue)
         self.show_status(controller.status)
 
     def show_status(self, status: PrintStatus) -> None:
         text, state = indicator_text(status)
-        self.state = state
-        self.setText(text)
         tips = [tr("Printer: {state}").format(state=text)]
         if status.reason and state in ("waiting", "failed"):
             tips.insert(0, status.reason)
         if state == "failed":
             tips.append(tr("A job failed and may be incomplete: click to see it and reprint."))
         tips.append(tr("Print queue: click to see the jobs, retry or reprint."))
-        self.setToolTip("\n".join(tips))
-        background, colour = STATE_COLOURS[state]
-        self.setStyleSheet(
-            f"QPushButton#printerStatus {{ background: {background}; color: {colour}; "
-            "border-radius: 6px; padding: 4px 8px; }"
-        )
+        self.show_state(text, state, tips)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.show_status(self.controller.status)
         super().changeEvent(event)
 
-    def open_queue(self) -> PrintQueueDialog:
-        if self.dialog is not None:
-            self.dialog.raise_()
-            self.dialog.activateWindow()
-            return self.dialog
-        dialog = PrintQueueDialog(self.controller, self.window())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.destroyed.connect(self._dialog_gone)
-        self.dialog = dialog
-        dialog.open()
+    def open_queue(self) -> QDialog:
+        dialog = self.open_single(lambda: PrintQueueDialog(self.controller, self.window()))
         self.controller.refresh()
         return dialog
-
-    def _dialog_gone(self, *_: Any) -> None:
-        self.dialog = None
 
 
 class PrintQueueDialog(QDialog):
@@ -182,8 +161,7 @@ class PrintQueueDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Print queue"))
         self.table.setHorizontalHeaderLabels(
-            [tr("Job"), tr("What"), tr("Return / item"), tr("State"), tr("Tries"),
-             tr("Reason")]
+            [tr("Job"), tr("What"), tr("Return / item"), tr("State"), tr("Tries"), tr("Reason")]
         )
         self.retry_button.setText(tr("Retry"))
         self.retry_button.setToolTip(tr("Send this waiting or failed job to the printer now"))
@@ -267,8 +245,10 @@ class PrintQueueDialog(QDialog):
         self.controller.reprint(job.subject, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        text = str(exc) if isinstance(exc, CounterError) else tr(
-            "The print queue cannot be reached. Try again."
+        text = (
+            str(exc)
+            if isinstance(exc, CounterError)
+            else tr("The print queue cannot be reached. Try again.")
         )
         self.message.setText(text)
 

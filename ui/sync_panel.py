@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +29,7 @@ from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFo
 from counter_app.services.sync import SyncException, SyncReport, SyncStatus
 from ui import i18n
 from ui.sync import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
-from ui.widgets import form_row, panel
+from ui.widgets import StatusButton, form_row, panel
 
 _CTX = "SyncPanel"
 
@@ -82,16 +82,12 @@ def indicator_text(status: SyncStatus | None, running: bool) -> tuple[str, str]:
     return text, "ok" if status.waiting == 0 else "waiting"
 
 
-class SyncIndicator(QPushButton):
-    """A compact, clickable sync state for the window's header."""
+class SyncIndicator(StatusButton):
+    """A compact, clickable sync state for the status bar."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
-        super().__init__("", parent)
-        self.setObjectName("syncStatus")
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        super().__init__("syncStatus", STATE_COLOURS, parent)
         self.controller = controller
-        self.state = "waiting"
-        self.dialog: SyncDialog | None = None
         controller.status_changed.connect(self.update_text)
         controller.started.connect(self.update_text)
         controller.finished.connect(self.update_text)
@@ -102,41 +98,24 @@ class SyncIndicator(QPushButton):
     def update_text(self, *_: Any) -> None:
         c = self.controller
         text, state = indicator_text(c.status, c.running)
-        self.state = state
-        self.setText(text)
         tips = [tr("Head office sync: click for details, Sync now and problems to resolve.")]
         if c.status is not None and c.status.last_error:
-            tips.insert(0, tr("Last sync failed: {error}").format(
-                error=error_text(c.status.last_error)))
+            tips.insert(
+                0, tr("Last sync failed: {error}").format(error=error_text(c.status.last_error))
+            )
         if c.next_run is not None:
             tips.append(tr("Next automatic sync: {when}").format(when=i18n.when(c.next_run)))
-        self.setToolTip("\n".join(tips))
-        background, colour = STATE_COLOURS[state]
-        self.setStyleSheet(
-            f"QPushButton#syncStatus {{ background: {background}; color: {colour}; "
-            "border-radius: 6px; padding: 4px 8px; }"
-        )
+        self.show_state(text, state, tips)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.update_text()
         super().changeEvent(event)
 
-    def open_dialog(self) -> SyncDialog:
-        if self.dialog is not None:
-            self.dialog.raise_()
-            self.dialog.activateWindow()
-            return self.dialog
-        dialog = SyncDialog(self.controller, self.window())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.destroyed.connect(self._dialog_gone)
-        self.dialog = dialog
-        dialog.open()
+    def open_dialog(self) -> QDialog:
+        dialog = self.open_single(lambda: SyncDialog(self.controller, self.window()))
         self.controller.refresh()
         return dialog
-
-    def _dialog_gone(self, *_: Any) -> None:
-        self.dialog = None
 
 
 class SyncDialog(QDialog):
@@ -261,8 +240,13 @@ class SyncDialog(QDialog):
         self.status_title.setText(tr("Sync status"))
         for label, text in zip(
             self.labels,
-            (tr("Messages waiting"), tr("Last successful sync"), tr("Last error"),
-             tr("Problems to resolve"), tr("Next automatic sync")),
+            (
+                tr("Messages waiting"),
+                tr("Last successful sync"),
+                tr("Last error"),
+                tr("Problems to resolve"),
+                tr("Next automatic sync"),
+            ),
             strict=True,
         ):
             label.setText(text)
@@ -274,8 +258,9 @@ class SyncDialog(QDialog):
             self.resolve_labels, (tr("&Manager"), tr("&PIN"), tr("N&ote")), strict=True
         ):
             label.setText(text)
-        self.note.setPlaceholderText(tr("How it was resolved, e.g. refunded online, customer "
-                                        "called"))
+        self.note.setPlaceholderText(
+            tr("How it was resolved, e.g. refunded online, customer called")
+        )
         self.resolve_button.setText(tr("Resolve"))
         self.resolve_button.setToolTip(tr("A manager closes the selected problem with a note"))
         self.close_button.setText(tr("Close"))
@@ -337,8 +322,9 @@ class SyncDialog(QDialog):
                 text += " " + tr("Rejected messages are listed below: a manager resolves them.")
             self.result_label.setStyleSheet("")
         else:
-            text = tr("Sync failed: {error} The messages stay waiting and are sent next "
-                      "time.").format(error=error_text(report.error))
+            text = tr(
+                "Sync failed: {error} The messages stay waiting and are sent next time."
+            ).format(error=error_text(report.error))
             self.result_label.setStyleSheet("color: #8a1c1c; font-weight: 600;")
         self.result_label.setText(text)
 
@@ -348,9 +334,7 @@ class SyncDialog(QDialog):
         self.problems = list(problems)
         self.table.setRowCount(len(self.problems))
         for row, p in enumerate(self.problems):
-            for col, value in enumerate(
-                (str(p.id), i18n.when(p.created_at), p.kind, p.reason)
-            ):
+            for col, value in enumerate((str(p.id), i18n.when(p.created_at), p.kind, p.reason)):
                 item = QTableWidgetItem(value)
                 if col == 3:
                     item.setToolTip(value)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
@@ -156,3 +159,44 @@ class BusyBar(QWidget):
         self.bar.setObjectName("busy")
         layout.addWidget(self.bar)
         self.setVisible(False)
+
+
+class StatusButton(QPushButton):
+    """A compact, coloured state in the status bar that opens its one detail dialog on click
+    (the printer queue, head-office sync)."""
+
+    def __init__(
+        self, object_name: str, colours: dict[str, tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.colours = colours
+        self.state = ""
+        self.dialog: QDialog | None = None
+
+    def show_state(self, text: str, state: str, tips: list[str]) -> None:
+        self.state = state
+        self.setText(text)
+        self.setToolTip("\n".join(tips))
+        background, colour = self.colours[state]
+        self.setStyleSheet(
+            f"QPushButton#{self.objectName()} {{ background: {background}; color: {colour}; "
+            "border-radius: 6px; padding: 4px 8px; }"
+        )
+
+    def open_single(self, make_dialog: Callable[[], QDialog]) -> QDialog:
+        """The detail dialog: raised if already open, else made and opened (not modal)."""
+        if self.dialog is not None:
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return self.dialog
+        dialog = make_dialog()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(self._dialog_gone)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_gone(self, *_: object) -> None:
+        self.dialog = None
