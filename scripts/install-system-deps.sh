@@ -9,6 +9,8 @@ packages=(
   fonts-wqy-zenhei    # CJK glyphs for receipts printed as raster lines
   fonts-dejavu-core   # Latin/Cyrillic receipt font
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3   # Qt's runtime needs
+  libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1   # Qt on X11
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   chromium            # headless browser for the head-office page test
 )
 
