@@ -35,9 +35,7 @@ def apply_style(app: QApplication) -> None:
         app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8").replace("@ICONS@", icons))
 
 
-def make_window(
-    app: App, *, tasks: TaskManager | None = None, services: bool = True
-) -> MainWindow:
+def make_window(app: App, *, tasks: TaskManager | None = None, services: bool = True) -> MainWindow:
     """The main window on a wired core (tests build theirs with this).
 
     `services`: the print queue worker and head-office sync (header indicators, receipt
@@ -94,15 +92,16 @@ def run_gui(settings: Settings) -> int:
             None,
             QCoreApplication.translate("App", "Returns Counter"),
             QCoreApplication.translate(
-                "App", "The store database cannot be opened. Check the settings or call "
-                "support.\n\n{error}"
+                "App",
+                "The store database cannot be opened. Check the settings or call "
+                "support.\n\n{error}",
             ).format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
         )
         return 1
     window = make_window(core)
     if core.policy_warning:
         window.banner.show_message(core.policy_warning, "warning")
-    window.show()
+    window.showMaximized()  # the counter's one window; a 1366x768 screen is used in full
     _install_excepthook(window)
     _autologin(window, started)
     try:

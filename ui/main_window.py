@@ -200,7 +200,18 @@ class MainWindow(QMainWindow):
         self._open_dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        # A 1366x768 screen less its taskbar and title bar leaves under 730 px: on a screen
+        # that small the page scrolls instead of being cut off; on larger ones it just fits.
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.stack)
+        self.setCentralWidget(scroller)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else None
+        self.resize(
+            min(1366, room.width()) if room else 1366, min(768, room.height()) if room else 768
+        )
         self.login = LoginPage(ctx)
         self.login.signed_in.connect(self._on_signed_in)
         self.work = QWidget()
