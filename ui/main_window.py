@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -1352,7 +1352,14 @@ class MainWindow(QMainWindow):
         provider = self.ctx.receipt_preview_provider
         if provider is not None:
             ref = result.ref
-            self.tasks.run(lambda: provider(ref), self._show_receipt_png, lambda _e: None)
+            width = max(240, self.receipt_scroll.viewport().width() - 24)
+            # Rendered, decoded and fitted to the panel off the UI thread; the UI thread only
+            # puts the finished image on screen.
+            self.tasks.run(
+                lambda: _fit_receipt(provider(ref), width),
+                self._show_receipt_image,
+                lambda _e: None,
+            )
         self.new_button.setFocus()
         self.return_committed.emit(result.ref)
 
@@ -1382,10 +1389,9 @@ class MainWindow(QMainWindow):
             self.receipt_view.setTextFormat(Qt.TextFormat.RichText)
             self.receipt_view.setText("".join(lines))
 
-    def _show_receipt_png(self, data: bytes) -> None:
-        pixmap = QPixmap()
-        if data and pixmap.loadFromData(data, "PNG"):
-            self.receipt_view.setPixmap(pixmap)
+    def _show_receipt_image(self, image: QImage) -> None:
+        if not image.isNull():
+            self.receipt_view.setPixmap(QPixmap.fromImage(image))
 
     def _reprint_current(self) -> None:
         if self.committed is not None:
@@ -1524,6 +1530,14 @@ class MainWindow(QMainWindow):
         self.idle.timer.stop()
         self.tasks.shutdown()
         super().closeEvent(event)
+
+
+def _fit_receipt(png: bytes, width: int) -> QImage:
+    """The receipt PNG as an image no wider than the preview panel, ready to paint."""
+    image = QImage.fromData(png)
+    if not image.isNull() and image.width() > width:
+        image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def _escape(text: str) -> str:
