@@ -6,6 +6,7 @@ Run: .venv/bin/python benchmarks/bench_receipt.py
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -29,7 +30,8 @@ def _measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def main(runs: int = 50) -> None:
+def main() -> None:
+    runs = int(os.environ.get("COUNTER_APP_BENCH_RECEIPT_RUNS", "50"))
     data = sample_receipt_data(lines=10, tenders=("card", "cash"))
     for spec in ("TM-T88V", "default+58mm", "ZJ-5870+cjk"):
         prof = load_profile(spec)
