@@ -26,6 +26,7 @@ from counter_app.services.print_queue import (
     ProcessResult,
 )
 from ui.context import CounterContext
+from ui.render_process import ReceiptRenderer
 from ui.tasks import TaskManager
 
 if TYPE_CHECKING:
@@ -145,8 +146,11 @@ class PrintController(QObject):
             "backoff_base": backoff_base,
             "backoff_max": backoff_max,
         }
+        self.renderer = ReceiptRenderer()  # receipts are drawn and sent from a helper process
         if printer_factory is not None:
-            options["printer_factory"] = printer_factory
+            options["printer_factory"] = printer_factory  # an in-process printer (tests)
+        else:
+            options["send"] = self.renderer.send_document
         self.queue = PrintQueue(app.engine, app.clock, app.settings, app.policies, **options)
         self._worker_options = {
             "idle_interval": idle_interval,
@@ -193,6 +197,7 @@ class PrintController(QObject):
             return
         self._started = True
         self._timer.start()
+        self.io.run(self.renderer.warm_up, None, lambda _e: None)
         self.ctx.tasks.run(
             self.queue.recover_interrupted, lambda _n: self._start_worker(), self._start_failed
         )
@@ -221,6 +226,7 @@ class PrintController(QObject):
             worker.stop()
             worker.join(timeout=self.queue.timeout * 3 + 5)
         self.io.shutdown()
+        self.renderer.close()
 
     @property
     def running(self) -> bool:
@@ -275,11 +281,10 @@ class PrintController(QObject):
     # ------------------------------------------------------------------ hooks and actions
     def receipt_png(self, ref: str) -> bytes:
         """The receipt as the PNG the screen shows (runs on a task manager thread)."""
-        from counter_app.services.receipts import ensure_voucher_secret, receipt_png
+        from counter_app.services.receipts import ensure_voucher_secret
 
-        app = self.ctx.app
         settings = ensure_voucher_secret(self._settings())
-        return receipt_png(app.engine, settings, app.policies.current, ref)
+        return self.renderer.receipt_png(settings, ref)
 
     def _actor(self) -> str:
         user = self.ctx.user

@@ -26,6 +26,7 @@ the customer receipt is first claimed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -39,6 +40,7 @@ from sqlalchemy import Engine, and_, func, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.printing import (
+    JobResult,
     PrinterConfigError,
     PrinterUnavailable,
     PrintSender,
@@ -107,6 +109,27 @@ def _default_factory(url: str, profile: str | None, timeout: float) -> Printer:
     return connect(url, profile, timeout)
 
 
+def send_document(
+    document: Document,
+    url: str,
+    profile: str | None,
+    timeout: float,
+    factory: PrinterFactory = _default_factory,
+) -> JobResult:
+    """Open the printer and send one document; never raises (a printer that cannot be
+    opened is a failure with nothing on paper)."""
+    try:
+        printer = factory(url, profile, timeout)
+    except (PrinterConfigError, PrinterUnavailable) as exc:
+        return JobResult("failed", str(exc))
+    except Exception as exc:
+        return JobResult("failed", f"The printer cannot be opened: {exc}")
+    return PrintSender().send_job(document, printer)
+
+
+SendDocument = Callable[[Document, str, str | None, float], JobResult]
+
+
 class PrintQueue:
     """Claims, prints and records print jobs; safe to share between threads."""
 
@@ -122,7 +145,10 @@ class PrintQueue:
         backoff_base: float = 2.0,
         backoff_max: float = 300.0,
         monotonic: Callable[[], float] = time.monotonic,
+        send: SendDocument | None = None,
     ) -> None:
+        """`send` replaces how a document reaches the printer (the app sends from a helper
+        process so drawing never competes with its window for the GIL)."""
         self.engine = engine
         self.clock = clock
         self.settings = settings
@@ -134,7 +160,7 @@ class PrintQueue:
         self._monotonic = monotonic
         self._not_before: dict[int, float] = {}  # job id -> monotonic time of next auto try
         self._lock = threading.Lock()
-        self._sender = PrintSender()
+        self._send: SendDocument = send or functools.partial(send_document, factory=printer_factory)
 
     @property
     def _mine(self) -> Any:
@@ -213,17 +239,9 @@ class PrintQueue:
             return self._record(
                 job_id, kind, subject, "failed", f"This job cannot be printed: {exc}", False
             )
-        try:
-            printer = self.printer_factory(
-                self.settings.printer_url, profile_spec(self.settings), self.timeout
-            )
-        except (PrinterConfigError, PrinterUnavailable) as exc:
-            return self._record(job_id, kind, subject, "pending", str(exc), False)
-        except Exception as exc:
-            return self._record(
-                job_id, kind, subject, "pending", f"The printer cannot be opened: {exc}", False
-            )
-        result = self._sender.send_job(document, printer)
+        result = self._send(
+            document, self.settings.printer_url, profile_spec(self.settings), self.timeout
+        )
         if result.printed:
             return self._record(job_id, kind, subject, "printed", "", False)
         if result.possibly_printed:
