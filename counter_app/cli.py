@@ -18,7 +18,7 @@ from typing import Any
 
 from counter_app.config import ConfigError, Settings, load_settings, save_settings
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 1
 
 
 class CommandError(Exception):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -380,12 +379,3 @@ class StoreStatus(BaseModel):
     open_exceptions: int
     audit_head: AuditHead | None
     exceptions: list[OpenException] = Field(default_factory=list)
-
-
-def headers_get(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup for plain dicts (HTTP frameworks lowercase names)."""
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None

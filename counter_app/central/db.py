@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -80,7 +80,3 @@ def next_seq(session: Session, count: int = 1) -> int:
     if value is None:  # pragma: no cover - the migration inserts the row
         raise RuntimeError("change_counter row missing: run the central migrations")
     return int(value) - count + 1
-
-
-def current_seq(session: Session) -> int:
-    return int(session.execute(select(ChangeCounter.value)).scalar_one_or_none() or 0)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from counter_app.domain.money import Money
@@ -555,8 +555,3 @@ def build_test_page(data: TestPageData) -> Document:
         Cut(),
     ]
     return Document(kind="test_page", title=f"test-{data.profile_name}", blocks=tuple(b))
-
-
-def document_summary(doc: Document) -> dict[str, Any]:
-    """A small dict for logs: kind, title and block count (never the content)."""
-    return {"kind": doc.kind, "title": doc.title, "blocks": len(doc.blocks)}

@@ -8,7 +8,6 @@ from datetime import datetime
 from counter_app.domain.money import Money, allocate
 
 ROLES = ("cashier", "manager", "admin")
-TENDERS = ("card", "cash", "gift_card", "store_credit")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,6 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT_MS = 15_000
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The configured database cannot be opened; the message says what to check."""
-
-
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

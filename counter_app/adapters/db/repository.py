@@ -170,11 +170,6 @@ def user_row(conn: Connection, username: str) -> Any:
     return conn.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
 
 
-def user_by_id(conn: Connection, user_id: int) -> User | None:
-    row = conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
-    return _user(row) if row else None
-
-
 def to_user(row: Any) -> User:
     return _user(row)
 

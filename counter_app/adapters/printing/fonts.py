@@ -148,12 +148,6 @@ def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
     return any(bitmap) and bitmap != _notdef(font)
 
 
-def has_all_glyphs(text: str, cell_px: int = 12) -> bool:
-    """Whether every character of `text` has a real glyph in the installed fonts."""
-    chain = font_chain(cell_px, False)
-    return all(any(_has_glyph(f, c) for f in chain.fonts) for c in text)
-
-
 def _pick(chain: FontChain, ch: str) -> ImageFont.FreeTypeFont | None:
     order = list(chain.fonts)
     if char_width(ch) == 2 and chain.wide_index:
