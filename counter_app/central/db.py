@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, update
+from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from counter_app.adapters.db.engine import make_engine as store_engine
 from counter_app.central.models import ChangeCounter
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -24,26 +25,10 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned for the service: pooled on PostgreSQL, WAL + immediate on SQLite."""
+    """An engine tuned for the service: pooled on PostgreSQL; on SQLite the store's own set-up
+    (WAL, foreign keys, busy timeout) with every transaction taking the write lock up front."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take over
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
+        return store_engine(url, sqlite_begin="IMMEDIATE", **kwargs)
     options: dict[str, Any] = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
     options.update(kwargs)
     return create_engine(url, **options)

@@ -15,8 +15,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`, configured so a return cannot fail half-way on a busy database."""
+def make_engine(url: str, *, sqlite_begin: str = "DEFERRED", **kwargs: Any) -> Engine:
+    """An engine for `url`, configured so a return cannot fail half-way on a busy database.
+
+    `sqlite_begin` is how SQLite transactions begin unless a unit of work says otherwise
+    ("IMMEDIATE" for a server whose every request may write)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -24,14 +27,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # Pooled: a connection per transaction would re-run the PRAGMAs and, on closing the
         # last one, checkpoint and delete the WAL file every time.
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, default_begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so BEGIN IMMEDIATE below is honoured.
@@ -48,5 +51,5 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock before their first read: a return can then never
         # fail half-way with "database is locked" when another counter commits first.
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        mode = conn.get_execution_options().get("sqlite_begin", default_begin)
         conn.exec_driver_sql(f"BEGIN {mode}")
