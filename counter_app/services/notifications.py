@@ -20,7 +20,6 @@ the e-mail again after the lease, which is better than never.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.mail import MailError, MailSender
 from counter_app.domain.money import Money
+from counter_app.services.background import WakeableWorker
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
 from counter_app.services.history import ReturnView, get_return
@@ -406,7 +406,7 @@ def notifier_from_settings(engine: Engine, clock: Clock, settings: Any) -> Notif
     return Notifier(engine, clock, SmtpSender(settings.smtp_url), from_address=settings.smtp_from)
 
 
-class NotificationWorker(threading.Thread):
+class NotificationWorker(WakeableWorker):
     """Sends due e-mails in the background; sleeps `idle_interval` between looks, wakes at
     once on `wake()` (a return was just committed); `stop()` + `join()`."""
 
@@ -417,23 +417,12 @@ class NotificationWorker(threading.Thread):
         idle_interval: float = 30.0,
         on_result: Callable[[SendResult], None] | None = None,
     ) -> None:
-        super().__init__(name="notification-worker", daemon=True)
+        super().__init__("notification-worker", on_result)
         self.notifier = notifier
         self.idle_interval = idle_interval
-        self.on_result = on_result
-        self._stop_event = threading.Event()
-        self._wake_event = threading.Event()
-        self.last_error: str | None = None
-
-    def wake(self) -> None:
-        self._wake_event.set()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self._wake_event.set()
 
     def run(self) -> None:
-        while not self._stop_event.is_set():
+        while not self.stopping:
             try:
                 result = self.notifier.process_once()
             except Exception as exc:  # database busy or gone: keep trying, never die
@@ -442,12 +431,7 @@ class NotificationWorker(threading.Thread):
                 result = None
             if result is not None:
                 self.last_error = result.error or None
-                if self.on_result is not None:
-                    try:
-                        self.on_result(result)
-                    except Exception:
-                        log.exception("notification result callback failed")
+                self._report(result)
                 if result.status == "sent":
                     continue  # more may be due
-            self._wake_event.wait(self.idle_interval)
-            self._wake_event.clear()
+            self._pause(self.idle_interval)

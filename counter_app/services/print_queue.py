@@ -50,6 +50,7 @@ from counter_app.adapters.printing.connections import Printer
 from counter_app.config import Settings
 from counter_app.domain.documents import CashDrawer, Copy, Document
 from counter_app.domain.policy import PolicyHolder
+from counter_app.services.background import WakeableWorker
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
 from counter_app.services.history import get_return
@@ -455,7 +456,7 @@ class PrintQueue:
         return int(count or 0)
 
 
-class PrintWorker(threading.Thread):
+class PrintWorker(WakeableWorker):
     """Runs the queue in the background (the GUI starts one): prints what is due, waits with
     a growing pause while the printer is down, wakes at once on `wake()`; `stop()` + `join()`."""
 
@@ -468,35 +469,15 @@ class PrintWorker(threading.Thread):
         max_backoff: float = 60.0,
         on_result: Callable[[ProcessResult], None] | None = None,
     ) -> None:
-        super().__init__(name="print-worker", daemon=True)
+        super().__init__("print-worker", on_result)
         self.queue = queue
         self.idle_interval = idle_interval
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
-        self.on_result = on_result
-        self._stop_event = threading.Event()
-        self._wake_event = threading.Event()
-        self.last_error: str | None = None
-
-    def wake(self) -> None:
-        """A new job was committed: look at the queue now."""
-        self._wake_event.set()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self._wake_event.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop_event.is_set()
-
-    def _pause(self, seconds: float) -> None:
-        self._wake_event.wait(seconds)
-        self._wake_event.clear()
 
     def run(self) -> None:
         backoff = self.min_backoff
-        while not self._stop_event.is_set():
+        while not self.stopping:
             try:
                 result = self.queue.process_once()
             except Exception as exc:  # database busy or gone: keep trying, never die
@@ -508,11 +489,7 @@ class PrintWorker(threading.Thread):
             if result is None:
                 self._pause(self.idle_interval)
                 continue
-            if self.on_result is not None:
-                try:
-                    self.on_result(result)
-                except Exception:
-                    log.exception("print result callback failed")
+            self._report(result)
             if result.printed or result.status == "failed":
                 self.last_error = None if result.printed else result.reason
                 backoff = self.min_backoff
