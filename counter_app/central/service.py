@@ -472,18 +472,20 @@ def get_order(engine: Engine, number: str) -> proto.Order | None:
         return _orders_with_lines(session, [order])[0]
 
 
+def _rows_after(
+    session: Session, model: Any, cursor: int, limit: int, *conditions: Any
+) -> list[Any]:
+    """One page of a pull: rows changed after `cursor`, in change order, plus one more to
+    tell whether another page follows."""
+    query = select(model).where(model.seq > cursor, *conditions)
+    return list(session.execute(query.order_by(model.seq).limit(limit + 1)).scalars())
+
+
 def pull_catalog(
     engine: Engine, store: str, cursor: int, limit: int
 ) -> proto.Page[proto.CatalogItem]:
     with Session(engine) as session:
-        rows = list(
-            session.execute(
-                select(CatalogProduct)
-                .where(CatalogProduct.seq > cursor)
-                .order_by(CatalogProduct.seq)
-                .limit(limit + 1)
-            ).scalars()
-        )
+        rows = _rows_after(session, CatalogProduct, cursor, limit)
         items = [
             proto.CatalogItem(
                 sku=r.sku,
@@ -504,11 +506,7 @@ def pull_policies(
     engine: Engine, store: str, cursor: int, limit: int
 ) -> proto.Page[proto.PolicyVersion]:
     with Session(engine) as session:
-        rows = list(
-            session.execute(
-                select(Policy).where(Policy.seq > cursor).order_by(Policy.seq).limit(limit + 1)
-            ).scalars()
-        )
+        rows = _rows_after(session, Policy, cursor, limit)
         items = [
             proto.PolicyVersion(
                 version=r.version,
@@ -524,16 +522,12 @@ def pull_staff(
     engine: Engine, store: str, cursor: int, limit: int
 ) -> proto.Page[proto.StaffMember]:
     with Session(engine) as session:
-        rows = list(
-            session.execute(
-                select(StaffAccount)
-                .where(
-                    StaffAccount.seq > cursor,
-                    or_(StaffAccount.store.is_(None), StaffAccount.store == store),
-                )
-                .order_by(StaffAccount.seq)
-                .limit(limit + 1)
-            ).scalars()
+        rows = _rows_after(
+            session,
+            StaffAccount,
+            cursor,
+            limit,
+            or_(StaffAccount.store.is_(None), StaffAccount.store == store),
         )
         items = [
             proto.StaffMember(
@@ -552,13 +546,8 @@ def pull_settlements(
     engine: Engine, store: str, cursor: int, limit: int
 ) -> proto.Page[proto.Settlement]:
     with Session(engine) as session:
-        rows = list(
-            session.execute(
-                select(SettlementRecord)
-                .where(SettlementRecord.seq > cursor, SettlementRecord.store == store)
-                .order_by(SettlementRecord.seq)
-                .limit(limit + 1)
-            ).scalars()
+        rows = _rows_after(
+            session, SettlementRecord, cursor, limit, SettlementRecord.store == store
         )
         items = [
             proto.Settlement(
