@@ -445,19 +445,24 @@ def _orders_with_lines(session: Session, orders: list[CentralOrder]) -> list[pro
     return [_order_out(o, by_order[o.number]) for o in orders]
 
 
+def _rows_after(
+    session: Session, model: Any, cursor: int, limit: int, *conditions: Any
+) -> list[Any]:
+    """One page of a pull: rows changed after `cursor`, in change order, plus one more to
+    tell whether another page follows."""
+    query = select(model).where(model.seq > cursor, *conditions)
+    return list(session.execute(query.order_by(model.seq).limit(limit + 1)).scalars())
+
+
 def pull_orders(engine: Engine, store: str, cursor: int, limit: int) -> proto.Page[proto.Order]:
     """Online orders (returnable anywhere) and this store's own orders, by change number."""
     with Session(engine) as session:
-        orders = list(
-            session.execute(
-                select(CentralOrder)
-                .where(
-                    CentralOrder.seq > cursor,
-                    or_(CentralOrder.store.is_(None), CentralOrder.store == store),
-                )
-                .order_by(CentralOrder.seq)
-                .limit(limit + 1)
-            ).scalars()
+        orders = _rows_after(
+            session,
+            CentralOrder,
+            cursor,
+            limit,
+            or_(CentralOrder.store.is_(None), CentralOrder.store == store),
         )
         items = _orders_with_lines(session, orders)
         return _page(items, [o.seq for o in orders], cursor, limit)
@@ -470,15 +475,6 @@ def get_order(engine: Engine, number: str) -> proto.Order | None:
         if order is None:
             return None
         return _orders_with_lines(session, [order])[0]
-
-
-def _rows_after(
-    session: Session, model: Any, cursor: int, limit: int, *conditions: Any
-) -> list[Any]:
-    """One page of a pull: rows changed after `cursor`, in change order, plus one more to
-    tell whether another page follows."""
-    query = select(model).where(model.seq > cursor, *conditions)
-    return list(session.execute(query.order_by(model.seq).limit(limit + 1)).scalars())
 
 
 def pull_catalog(
