@@ -97,31 +97,17 @@ def cmd_receipt(args: argparse.Namespace) -> int:
 
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
-    from counter_app.adapters.printing import PrintSender, connect
     from counter_app.cli import CommandError, settings_from
-    from counter_app.domain.documents import TestPageData, build_test_page
-    from counter_app.services.receipts import print_profile, profile_spec
+    from counter_app.services.print_queue import send_document
+    from counter_app.services.receipts import printer_test_page, profile_spec
 
     settings = settings_from(args)
     url = args.url or settings.printer_url
-    spec = profile_spec(settings, args.profile)
-    profile = print_profile(settings, args.profile)
-    page = build_test_page(
-        TestPageData(
-            profile_name=spec,
-            paper_mm=profile.paper_mm,
-            columns=profile.columns,
-            connection=url.split("?")[0],
-            code_pages=tuple(enc for _, enc in profile.code_pages),
-            cjk=profile.cjk,
-        )
-    )
-    printer = connect(url, spec, timeout=max(0.1, args.timeout))
-    result = PrintSender().send_job(page, printer)
+    page = printer_test_page(settings, url, args.profile)
+    result = send_document(page, url, profile_spec(settings, args.profile), max(0.1, args.timeout))
     if not result.printed:
         raise CommandError(f"the test page did not print: {result.reason}")
-    where = getattr(printer, "last_path", None)
-    print(f"test page printed on {url.split('?')[0]}" + (f" ({where})" if where else ""))
+    print(f"test page printed on {url.split('?')[0]}")
     return 0
 
 

@@ -91,29 +91,16 @@ def _status(queue: PrintQueue) -> PrintStatus:
 
 
 def print_test_page(settings: Settings, timeout: float = 5.0) -> TestPageResult:
-    """The same steps as `counter-app printer test`: build the test page, send it once."""
-    from counter_app.adapters.printing import PrintSender, connect
-    from counter_app.domain.documents import TestPageData, build_test_page
-    from counter_app.services.receipts import print_profile, profile_spec
+    """What `counter-app printer test` does: build the test page, send it once."""
+    from counter_app.services.print_queue import send_document
+    from counter_app.services.receipts import printer_test_page, profile_spec
 
     url = settings.printer_url
     try:
-        spec = profile_spec(settings)
-        profile = print_profile(settings)
-        page = build_test_page(
-            TestPageData(
-                profile_name=spec,
-                paper_mm=profile.paper_mm,
-                columns=profile.columns,
-                connection=url.split("?")[0],
-                code_pages=tuple(enc for _, enc in profile.code_pages),
-                cjk=profile.cjk,
-            )
-        )
-        printer = connect(url, spec, timeout=max(0.1, timeout))
-    except Exception as exc:  # bad connection string, unknown profile, device missing
+        page = printer_test_page(settings, url)
+        result = send_document(page, url, profile_spec(settings), max(0.1, timeout))
+    except Exception as exc:  # unknown profile, no font: say it, never crash the dialog
         return TestPageResult(False, str(exc))
-    result = PrintSender().send_job(page, printer)
     return TestPageResult(bool(result.printed), "" if result.printed else result.reason)
 
 

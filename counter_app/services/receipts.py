@@ -314,3 +314,21 @@ def shelf_label_document(engine: Engine, subject: str, policy: Policy | None = N
             original_sku=line["sku"] if product["sku"] != line["sku"] else "",
         )
     )
+
+
+def printer_test_page(settings: Settings, url: str, profile: str | None = None) -> Document:
+    """The printer test page for `url` with the configured (or given) profile: what
+    `counter-app printer test` and the settings' "Print test page" button send."""
+    from counter_app.domain.documents import TestPageData, build_test_page
+
+    printed = print_profile(settings, profile)
+    return build_test_page(
+        TestPageData(
+            profile_name=profile_spec(settings, profile),
+            paper_mm=printed.paper_mm,
+            columns=printed.columns,
+            connection=url.split("?")[0],
+            code_pages=tuple(enc for _, enc in printed.code_pages),
+            cjk=printed.cjk,
+        )
+    )
