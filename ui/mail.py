@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject
 
 from counter_app.services.notifications import NotificationWorker, notifier_from_settings
+from ui.widgets import follow_window
 
 
 class MailController(QObject):
@@ -22,12 +23,7 @@ class MailController(QObject):
         if self.worker is not None:
             self.worker.start()
             window.return_committed.connect(lambda _ref: self.wake())
-            window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.stop()
-        return False
+            follow_window(window, lambda: None, self.stop)
 
     def wake(self) -> None:
         if self.worker is not None:

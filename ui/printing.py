@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from counter_app.config import Settings
 from counter_app.services.print_queue import (
@@ -28,6 +28,7 @@ from counter_app.services.print_queue import (
 from ui.context import CounterContext
 from ui.render_process import ReceiptRenderer
 from ui.tasks import TaskManager
+from ui.widgets import follow_window
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -162,22 +163,12 @@ class PrintController(QObject):
         if ctx.reprint is None:
             ctx.reprint = self.reprint
         if window is not None:
-            window.installEventFilter(self)
-            if window.isVisible():  # installed after the window was shown
-                QTimer.singleShot(0, self.start)
+            follow_window(window, self.start, self.stop)
             committed = getattr(window, "return_committed", None)
             if committed is not None:
                 committed.connect(self.after_commit)
 
     # ------------------------------------------------------------------ lifecycle
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window:
-            if event.type() == QEvent.Type.Show and not self._started:
-                QTimer.singleShot(0, self.start)
-            elif event.type() == QEvent.Type.Close:
-                self.stop()
-        return False
-
     def start(self) -> None:
         """Recover jobs a crash left half-sent, then start the worker (once)."""
         if self._started or self._stopped:

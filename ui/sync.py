@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from counter_app.config import Settings
 from counter_app.services.clock import Clock
@@ -39,6 +39,7 @@ from counter_app.services.sync import (
 )
 from ui.context import CounterContext
 from ui.tasks import TaskManager
+from ui.widgets import follow_window
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -114,22 +115,12 @@ class SyncController(QObject):
         self._nightly.timeout.connect(self._nightly_tick)
         self._nightly_final = False
         if window is not None:
-            window.installEventFilter(self)
-            if window.isVisible():  # installed after the window was shown
-                QTimer.singleShot(0, self.start)
+            follow_window(window, self.start, self.stop)
             committed = getattr(window, "return_committed", None)
             if committed is not None:
                 committed.connect(lambda _ref: self.refresh())
 
     # ------------------------------------------------------------------ lifecycle
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window:
-            if event.type() == QEvent.Type.Show and not self._started:
-                QTimer.singleShot(0, self.start)
-            elif event.type() == QEvent.Type.Close:
-                self.stop()
-        return False
-
     def start(self) -> None:
         if self._started or self._stopped:
             return
@@ -308,8 +299,7 @@ class SyncController(QObject):
             manager = auth.authenticate(engine, clock, username, pin)
             if not manager.can_approve:
                 raise BadInput(ONLY_MANAGERS)
-            resolve_exception(engine, clock, exception_id, manager.username, note,
-                              store_code=store)
+            resolve_exception(engine, clock, exception_id, manager.username, note, store_code=store)
             return exception_id
 
         def done(result: Any) -> None:

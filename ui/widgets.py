@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -200,3 +200,29 @@ class StatusButton(QPushButton):
 
     def _dialog_gone(self, *_: object) -> None:
         self.dialog = None
+
+
+class _WindowWatcher(QObject):
+    def __init__(
+        self, window: QWidget, on_show: Callable[[], None], on_close: Callable[[], None]
+    ) -> None:
+        super().__init__(window)
+        self._on_show, self._on_close = on_show, on_close
+        window.installEventFilter(self)
+        if window.isVisible():  # installed after the window was shown
+            QTimer.singleShot(0, on_show)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, self._on_show)
+        elif event.type() == QEvent.Type.Close:
+            self._on_close()
+        return False
+
+
+def follow_window(
+    window: QWidget, on_show: Callable[[], None], on_close: Callable[[], None]
+) -> None:
+    """Run `on_show` once the window is on screen (now, if it already is) and `on_close` when
+    it closes: background services live exactly as long as the counter's window."""
+    _WindowWatcher(window, on_show, on_close)
