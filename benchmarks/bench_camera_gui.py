@@ -249,7 +249,7 @@ def main() -> None:
         finally:
             win.close()
 
-        from ui.camera_test_dialog import CameraTestDialog
+        from ui.devices.camera_test_dialog import CameraTestDialog
 
         dialog = CameraTestDialog(str(video))
         dialog.resize(1000, 700)

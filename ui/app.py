@@ -21,7 +21,7 @@ from counter_app.bootstrap import App, bootstrap
 from counter_app.config import Settings
 from ui import i18n
 from ui.context import CounterContext
-from ui.main_window import MainWindow
+from ui.counter.window import MainWindow
 from ui.tasks import TaskManager
 from ui.widgets import icon
 
@@ -57,13 +57,13 @@ def _install_services(window: MainWindow) -> None:
     header indicators are wired on the UI thread. Hooks set before that are kept."""
 
     def load() -> None:
-        import ui.print_panel
-        import ui.sync_panel  # noqa: F401
+        import ui.devices.print_panel
+        import ui.sync.panel  # noqa: F401
 
     def install(_: object) -> None:
-        from ui.mail import MailController
-        from ui.print_panel import install_printing
-        from ui.sync_panel import install_sync
+        from ui.devices.print_panel import install_printing
+        from ui.sync.mail import MailController
+        from ui.sync.panel import install_sync
 
         install_printing(window)
         install_sync(window)

@@ -24,10 +24,10 @@ class CounterContext:
     # called with a return reference when someone asks for a reprint (printing wires this).
     reprint: Callable[[str], None] | None = None
     reprint_requests: list[str] = field(default_factory=list)
-    # the print queue and head-office sync controllers (ui.printing, ui.sync), once wired.
+    # the print queue and sync controllers (ui.devices.printing, ui.sync.controller), once wired.
     printing: Any = None
     sync: Any = None
-    mail: Any = None  # customer e-mail sender (ui.mail), when SMTP is configured
+    mail: Any = None  # customer e-mail sender (ui.sync.mail), when SMTP is configured
 
     @property
     def desk(self):  # type: ignore[no-untyped-def]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtGui import QColor, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -226,3 +227,35 @@ def follow_window(
     """Run `on_show` once the window is on screen (now, if it already is) and `on_close` when
     it closes: background services live exactly as long as the counter's window."""
     _WindowWatcher(window, on_show, on_close)
+
+
+if TYPE_CHECKING:
+    _WidgetBase = QWidget
+else:
+    _WidgetBase = object
+
+
+class LiveScreen(_WidgetBase):
+    """Mixin for every screen and dialog: re-reads its texts when the language changes, and
+    puts the cursor in its first field whenever it is shown (the cashier types at once).
+
+    Put it first: `class HistoryDialog(LiveScreen, QDialog)`; override `retranslate()` and,
+    where a field should take the keyboard, `first_field()`."""
+
+    def retranslate(self) -> None:
+        """Set every visible text again in the current language."""
+
+    def first_field(self) -> QWidget | None:
+        return None
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        target = self.first_field()
+        if target is not None:
+            self.activateWindow()
+            target.setFocus()

@@ -166,7 +166,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `central` and its commands to an argparse subparsers object."""
-    central = subparsers.add_parser("central", help="the reference head-office service")
+    central: argparse.ArgumentParser = subparsers.add_parser(
+        "central", help="the reference head-office service"
+    )
     commands = central.add_subparsers(dest="central_command", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> Any:

@@ -6,6 +6,8 @@ A `ReturnDraft` holds the return in progress in memory; nothing is written until
 
 from __future__ import annotations
 
+import dataclasses
+
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,6 +112,12 @@ class ReturnDraft:
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
+
+    def clone(self) -> ReturnDraft:
+        """A copy whose lines can be changed without touching this one: a background action
+        works on a clone and hands it back, so the screen never reads a draft being changed."""
+        lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
+        return dataclasses.replace(self, lines=lines)
 
 
 @dataclass(frozen=True)

@@ -352,7 +352,7 @@ def test_take_photo_without_a_picture_says_so(
 
 
 def test_camera_test_dialog_shows_frames_code_and_fps(qtbot: Any, order_video: Path) -> None:
-    from ui.camera_test_dialog import CameraTestDialog
+    from ui.devices.camera_test_dialog import CameraTestDialog
 
     dialog = CameraTestDialog(str(order_video))
     qtbot.addWidget(dialog)
@@ -382,7 +382,7 @@ def test_settings_test_camera_pauses_the_counter_camera(
     sign_in(qtbot, win, "maria", "9876")
     qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
     win.open_settings()
-    from ui.settings_dialog import SettingsDialog
+    from ui.manager.settings_dialog import SettingsDialog
 
     dialogs = [d for d in win._open_dialogs if isinstance(d, SettingsDialog)]
     assert dialogs
@@ -409,8 +409,8 @@ def test_camera_signals_do_not_drain_the_reference_count_of_true(
     the camera would abort Python within minutes (pyproject keeps PySide6 below 6.12)."""
     import sys
 
-    from ui.camera import CameraController
-    from ui.camera_widget import CameraWidget
+    from ui.devices.camera import CameraController
+    from ui.devices.camera_widget import CameraWidget
 
     controller = CameraController(str(plain_video))
     view = CameraWidget(controller)

@@ -75,7 +75,7 @@ def _print_threads() -> list[threading.Thread]:
 def make_printing_window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
     from ui import i18n
     from ui.app import apply_style, make_window
-    from ui.print_panel import install_printing
+    from ui.devices.print_panel import install_printing
 
     windows: list[Any] = []
 
@@ -170,7 +170,7 @@ def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
 def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     qtbot: Any, make_printing_window: Any, gui_store: GuiStore
 ) -> None:
-    from ui.print_panel import PrintQueueDialog
+    from ui.devices.print_panel import PrintQueueDialog
 
     port = _free_port()  # nothing listens there: the printer is off
     win = make_printing_window(f"tcp://127.0.0.1:{port}")
@@ -230,7 +230,7 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
 def test_reprint_from_history_queues_a_new_job(
     qtbot: Any, make_printing_window: Any, recording: _Server, gui_store: GuiStore
 ) -> None:
-    from ui.history_dialog import HistoryDialog
+    from ui.counter.history_dialog import HistoryDialog
 
     win = make_printing_window(_url(recording))
     printing = win.ctx.printing
@@ -302,7 +302,7 @@ def test_ui_thread_never_waits_for_a_jammed_printer(
 def test_settings_test_page(
     qtbot: Any, make_printing_window: Any, recording: _Server
 ) -> None:
-    from ui.settings_dialog import SettingsDialog
+    from ui.manager.settings_dialog import SettingsDialog
 
     win = make_printing_window("tcp://127.0.0.1:1")
     sign_in(qtbot, win, "maria", "9876")

@@ -13,7 +13,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.factories import snapshot
 from tests.gui.conftest import EARBUDS, GIFT, JACKET, LAMP, SCARF, GuiStore, shot, sign_in
-from ui.main_window import COL_STATUS, COL_WHY
+from ui.counter.window import COL_STATUS, COL_WHY
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -185,7 +185,7 @@ def test_item_scan_selects_matching_line_and_serial(qtbot: Any, window: Any) -> 
 def test_manager_override_self_approval_and_hard_deny(
     qtbot: Any, window: Any, gui_store: GuiStore
 ) -> None:
-    from ui.override_dialog import OverrideDialog
+    from ui.counter.override_dialog import OverrideDialog
 
     win = window
     sign_in(qtbot, win, "maria", "9876")  # a manager working the counter
@@ -257,7 +257,7 @@ def test_manager_override_self_approval_and_hard_deny(
 
 
 def test_manager_lockout_message(qtbot: Any, window: Any) -> None:
-    from ui.override_dialog import OverrideDialog
+    from ui.counter.override_dialog import OverrideDialog
 
     win = window
     sign_in(qtbot, win)
@@ -365,7 +365,7 @@ def test_override_and_confirm_by_keyboard_alone(
 ) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from ui.override_dialog import OverrideDialog
+    from ui.counter.override_dialog import OverrideDialog
 
     win = window
     win.activateWindow()

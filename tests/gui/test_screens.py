@@ -82,7 +82,7 @@ def test_lock_on_demand_with_ctrl_l(qtbot: Any, window: Any) -> None:
 def test_language_switch_to_chinese_without_restart(
     qtbot: Any, window: Any, gui_store: GuiStore
 ) -> None:
-    from ui.settings_dialog import SettingsDialog
+    from ui.manager.settings_dialog import SettingsDialog
 
     win = window
     sign_in(qtbot, win, "maria", "9876")
@@ -130,7 +130,7 @@ def test_cashier_cannot_open_settings(qtbot: Any, window: Any) -> None:
 
 
 def test_history_search_open_and_reprint(qtbot: Any, window: Any) -> None:
-    from ui.history_dialog import HistoryDialog
+    from ui.counter.history_dialog import HistoryDialog
 
     win = window
     printed: list[str] = []
@@ -163,7 +163,7 @@ def test_history_search_open_and_reprint(qtbot: Any, window: Any) -> None:
 
 
 def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
-    from ui.search_dialog import SearchDialog
+    from ui.counter.search_dialog import SearchDialog
 
     win = window
     sign_in(qtbot, win)
@@ -233,7 +233,7 @@ def test_task_manager_delivers_on_ui_thread_and_waits_on_shutdown(qtbot: Any) ->
 
 def _ui_strings() -> set[tuple[str, str]]:
     found = set()
-    for f in sorted((ROOT / "ui").glob("*.py")):
+    for f in sorted((ROOT / "ui").rglob("*.py")):
         tree = ast.parse(f.read_text(encoding="utf-8"))
         ctx = None
         for node in tree.body:
@@ -249,7 +249,7 @@ def _ui_strings() -> set[tuple[str, str]]:
             args = node.args
             if name == "tr" and ctx and args and isinstance(args[0], ast.Constant):
                 found.add((ctx, args[0].value))
-            if name == "translate" and len(args) >= 2 and all(
+            if name in ("translate", "_tr") and len(args) >= 2 and all(
                 isinstance(a, ast.Constant) for a in args[:2]
             ):
                 found.add((args[0].value, args[1].value))  # type: ignore[attr-defined]

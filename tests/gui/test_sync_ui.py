@@ -62,7 +62,7 @@ def _free_port() -> int:
 def make_sync_window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
     from ui import i18n
     from ui.app import apply_style, make_window
-    from ui.sync_panel import install_sync
+    from ui.sync.panel import install_sync
 
     windows: list[Any] = []
     before = {th.ident for th in threading.enumerate()}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from counter_app.domain.money import Money
@@ -54,23 +53,8 @@ def item(text: str, *, number: bool = False, data: Any = None) -> QTableWidgetIt
     return cell
 
 
-def to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def to_qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
 def store_timezone(ctx: CounterContext) -> str:
     """The store's zone for local business days (the policy's, which the store row mirrors)."""
     return ctx.app.policies.current.timezone
 
 
-def location_name(code: str) -> str:
-    return {
-        "sellable": tr("Restocked"),
-        "open_box": tr("Open box"),
-        "vendor": tr("Return to vendor"),
-        "scrap": tr("Scrap"),
-    }.get(code, code)

@@ -37,7 +37,8 @@ from counter_app.services.day_close import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.manager.common import store_timezone, to_date, to_qdate, tr
+from ui.labels import to_date, to_qdate
+from ui.manager.common import store_timezone, tr
 from ui.widgets import Banner
 
 

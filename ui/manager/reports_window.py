@@ -39,7 +39,8 @@ from counter_app.services.reports import (
     write_csv,
 )
 from ui.context import CounterContext
-from ui.manager.common import cell_text, item, make_table, store_timezone, to_date, to_qdate, tr
+from ui.labels import to_date, to_qdate
+from ui.manager.common import cell_text, item, make_table, store_timezone, tr
 from ui.tasks import TaskManager
 from ui.widgets import Banner
 

@@ -41,7 +41,8 @@ from counter_app.services.stock import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.manager.common import item, location_name, make_table, tr
+from ui.labels import location_name
+from ui.manager.common import item, make_table, tr
 from ui.widgets import Banner
 
 

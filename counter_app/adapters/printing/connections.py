@@ -124,7 +124,7 @@ def _require_extra(scheme: str) -> None:
             )
 
 
-class PreviewDevice(Dummy):
+class PreviewDevice(Dummy):  # type: ignore[misc]
     """A python-escpos 'printer' for preview://: keeps the bytes, writes them on close."""
 
     def __init__(self, directory: Path, *args: Any, **kwargs: Any) -> None:

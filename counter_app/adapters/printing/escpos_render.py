@@ -186,4 +186,4 @@ def render_escpos_bytes(doc: Document, profile: PrintProfile | str | None = None
     prof = profile if isinstance(profile, PrintProfile) else load_profile(profile)
     dummy = Dummy(profile=prof.name)
     render_escpos(doc, dummy, prof)
-    return dummy.output
+    return bytes(dummy.output)

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLa
 
 from counter_app.services.errors import BadInput
 from counter_app.services.returns import ReturnDesk, ReturnDraft
-from ui import return_flow
-from ui.camera import CameraController
+from ui.counter import return_flow
+from ui.devices.camera import CameraController
 from ui.widgets import icon
 
 _CTX = "Photo"

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QR
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from counter_app.domain.scanning import ScanEvent
-from ui.camera import CameraController, hub
+from ui.devices.camera import CameraController, hub
 
 _CTX = "CameraWidget"
 FLASH_MS = 350
@@ -261,7 +261,7 @@ def install_camera(win: Any) -> CameraController:
     """Put the live preview into `win.camera_preview` and wire the camera to the window.
 
     Sets `win.camera_controller` and `win.camera_view`; adds the "Take photo" button of
-    the inspection panel (ui.photo). Nothing is opened until someone signs in.
+    the inspection panel (ui.devices.photo). Nothing is opened until someone signs in.
     """
     controller = CameraController(win.ctx.app.settings.camera_source, win)
     view = CameraWidget(controller)
@@ -271,7 +271,7 @@ def install_camera(win: Any) -> CameraController:
     win.camera_controller = controller
     win.camera_view = view
     win._camera_glue = _WindowCamera(win, controller, view)
-    from ui.photo import install_photo
+    from ui.devices.photo import install_photo
 
     install_photo(win, controller)
     return controller

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
+from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import BadInput, ItemNotOnOrder, OrderNotFound
 from counter_app.services.returns import (
-    CommittedReturn,
     RefundSummary,
     ReturnDesk,
     ReturnDraft,

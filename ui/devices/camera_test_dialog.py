@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.scanning import ScanEvent
-from ui.camera import CameraController, hub
-from ui.camera_widget import CameraWidget
+from ui.devices.camera import CameraController, hub
+from ui.devices.camera_widget import CameraWidget
 from ui.widgets import icon
 
 _CTX = "CameraTestDialog"

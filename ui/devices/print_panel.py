@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from counter_app.services.errors import CounterError
 from counter_app.services.print_queue import PrintJobView, ProcessResult
 from ui import i18n
-from ui.printing import PrintController, PrintStatus
+from ui.devices.printing import PrintController, PrintStatus
 from ui.widgets import StatusButton, icon
 
 _CTX = "PrintPanel"

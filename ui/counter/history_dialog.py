@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -28,6 +28,9 @@ from counter_app.services import history
 from counter_app.services.history import ReturnSummaryRow, ReturnView
 from ui import i18n
 from ui.context import CounterContext
+from ui.errors import friendly_error
+from ui.labels import disposition_name, escape, tender_name
+from ui.labels import to_date as qdate
 from ui.widgets import icon
 
 _CTX = "HistoryDialog"
@@ -35,19 +38,6 @@ _CTX = "HistoryDialog"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
-
-
-def qdate(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def disposition_name(code: str) -> str:
-    return {
-        "restock_new": tr("back on the shelf"),
-        "restock_open_box": tr("open-box shelf"),
-        "return_to_vendor": tr("back to the vendor"),
-        "scrap": tr("scrap"),
-    }.get(code, code)
 
 
 class HistoryDialog(QDialog):
@@ -175,7 +165,6 @@ class HistoryDialog(QDialog):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from ui.main_window import friendly_error
 
         self.message.setText(friendly_error(exc))
 
@@ -214,14 +203,13 @@ class HistoryDialog(QDialog):
         self.opened.emit(view.ref)
 
     def _render_view(self, v: ReturnView) -> None:
-        from ui.main_window import _escape, tender_name
 
         parts = [
             f"<h2>{v.ref}</h2>",
             f"<p>{tr('Date')}: {i18n.when(v.created_at)}<br>",
             f"{tr('Order')}: {v.order_number or '—'}<br>",
-            f"{tr('Customer')}: {_escape(v.customer_name or '—')}<br>",
-            f"{tr('Cashier')}: {_escape(v.cashier_name)}<br>",
+            f"{tr('Customer')}: {escape(v.customer_name or '—')}<br>",
+            f"{tr('Cashier')}: {escape(v.cashier_name)}<br>",
             f"{tr('Refund to')}: {tender_name(v.tender)}</p><table width='100%'>",
         ]
         policy = self.ctx.app.policies.current
@@ -230,10 +218,10 @@ class HistoryDialog(QDialog):
         for ln in v.lines:
             fee = f" ({tr('fee')} {i18n.money(ln.fee)})" if ln.fee else ""
             parts.append(
-                f"<tr><td>{ln.line_no}. {_escape(ln.name)} × {ln.quantity}{fee}<br>"
-                f"<small>{_escape(labels.get(ln.reason_code, ln.reason_code))} · "
-                f"{_escape(conditions.get(ln.condition, ln.condition))} · "
-                f"{_escape(disposition_name(ln.disposition))}</small></td>"
+                f"<tr><td>{ln.line_no}. {escape(ln.name)} × {ln.quantity}{fee}<br>"
+                f"<small>{escape(labels.get(ln.reason_code, ln.reason_code))} · "
+                f"{escape(conditions.get(ln.condition, ln.condition))} · "
+                f"{escape(disposition_name(ln.disposition))}</small></td>"
                 f"<td align='right'>{i18n.money(ln.refund)}</td></tr>"
             )
         parts.append(f"</table><p><b>{tr('Total')}: {i18n.money(v.total)}</b></p>")
@@ -244,7 +232,7 @@ class HistoryDialog(QDialog):
             parts.append(
                 "<p>"
                 + tr("Line {n} approved by {manager}: {reason}").format(
-                    n=o.line_no, manager=_escape(o.manager_name), reason=_escape(o.reason)
+                    n=o.line_no, manager=escape(o.manager_name), reason=escape(o.reason)
                 )
                 + "</p>"
             )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,8 +25,10 @@ from PySide6.QtWidgets import (
 from counter_app.domain.model import Order
 from ui import i18n
 from ui.context import CounterContext
-from ui.history_dialog import qdate
-from ui.widgets import form_row, icon
+from ui.errors import friendly_error
+from ui.labels import payment_label
+from ui.labels import to_date as qdate
+from ui.widgets import LiveScreen, form_row, icon
 
 _CTX = "SearchDialog"
 
@@ -36,7 +37,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class SearchDialog(QDialog):
+class SearchDialog(LiveScreen, QDialog):
     chosen = Signal(str)  # order number
 
     def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
@@ -114,15 +115,8 @@ class SearchDialog(QDialog):
         )
         self.results.setToolTip(tr("Enter opens the order"))
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.phone.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget:
+        return self.phone
 
     def search(self) -> None:
         phone = self.phone.text().strip() or None
@@ -141,7 +135,6 @@ class SearchDialog(QDialog):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from ui.main_window import friendly_error
 
         self.message.setText(friendly_error(exc))
 
@@ -149,7 +142,6 @@ class SearchDialog(QDialog):
         self.orders = orders
         self.results.setRowCount(len(orders))
         for row, o in enumerate(orders):
-            from ui.main_window import payment_label
 
             cells = [
                 o.number,

@@ -42,18 +42,15 @@ from PySide6.QtWidgets import (
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.policy import Decision
 from counter_app.services import auth
-from counter_app.services.errors import (
-    AlreadyReturned,
-    BadInput,
-    CounterError,
-    ItemNotOnOrder,
-    OrderNotFound,
-)
-from counter_app.services.returns import CommittedReturn, RefundSummary, ReturnDraft
-from ui import i18n, return_flow
+from counter_app.services.commit import CommittedReturn
+from counter_app.services.returns import RefundSummary, ReturnDraft
+from ui import i18n
 from ui.context import CounterContext
-from ui.login import LoginPage
-from ui.scanner import WedgeFilter
+from ui.counter import return_flow
+from ui.counter.login import LoginPage
+from ui.devices.scanner import WedgeFilter
+from ui.errors import friendly_error
+from ui.labels import channel_name, escape, payment_label, tender_name
 from ui.widgets import Banner, BusyBar, badge_item, icon, panel
 
 _CTX = "MainWindow"
@@ -65,27 +62,6 @@ def tr(text: str) -> str:
 
 COLUMNS = 6
 COL_NO, COL_ITEM, COL_QTY, COL_PAID, COL_STATUS, COL_WHY = range(COLUMNS)
-
-
-def tender_name(code: str) -> str:
-    return {
-        "original": tr("Original payment"),
-        "cash": tr("Cash"),
-        "store_credit": tr("Store credit"),
-        "exchange": tr("Exchange"),
-        "card": tr("Card"),
-        "gift_card": tr("Gift card"),
-    }.get(code, code)
-
-
-def channel_name(code: str) -> str:
-    return {"online": tr("Online"), "store": tr("In store")}.get(code, code)
-
-
-def payment_label(payment: Any) -> str:
-    if payment.tender == "card":
-        return str(payment.label())  # brand + last 4 only
-    return tender_name(payment.tender)
 
 
 def badge_for(line: OrderLine, decision: Decision | None, overridden: bool) -> tuple[str, str]:
@@ -109,36 +85,9 @@ def badge_for(line: OrderLine, decision: Decision | None, overridden: bool) -> t
 
 
 def override_reason_label(code: str) -> str:
-    from ui.override_dialog import reason_label
+    from ui.counter.override_dialog import reason_label
 
     return reason_label(code)
-
-
-def friendly_error(exc: BaseException, code: str = "") -> str:
-    """The banner text for a failed action: what happened and what to do next."""
-    english = i18n.current_language() == "en"
-    if isinstance(exc, CounterError):
-        if english:
-            return str(exc)
-        if isinstance(exc, OrderNotFound):
-            return tr(
-                "No order {code} in this store's records. Check the number, or search by "
-                "phone, e-mail or card (F2)."
-            ).format(code=code)
-        if isinstance(exc, ItemNotOnOrder):
-            return tr(
-                "The item {code} is not on this order. Check you scanned the right item or "
-                "the right order."
-            ).format(code=code)
-        if isinstance(exc, AlreadyReturned):
-            return tr("This item was already returned.") + " " + str(exc)
-        if isinstance(exc, BadInput):
-            return tr("That input was not accepted:") + " " + str(exc)
-        return str(exc)
-    return tr(
-        "Something went wrong talking to the database. Nothing was changed. Try again; if it "
-        "keeps happening, call support."
-    )
 
 
 class IdleWatcher(QObject):
@@ -232,7 +181,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.wedge)
             app.installEventFilter(self.idle)
         self.set_idle_minutes(ctx.app.settings.idle_lock_minutes)
-        from ui.camera_widget import install_camera
+        from ui.devices.camera_widget import install_camera
 
         install_camera(self)  # preview, camera scans -> handle_scan, "Take photo" (F7)
         self.retranslate()
@@ -1242,7 +1191,7 @@ class MainWindow(QMainWindow):
                 tr("This line does not need a manager: nothing to override."), "warning", 5000
             )
             return
-        from ui.override_dialog import OverrideDialog
+        from ui.counter.override_dialog import OverrideDialog
 
         dialog = OverrideDialog(self.ctx, self.draft, dl.line.line_no, self)
         dialog.granted.connect(self._override_granted)
@@ -1265,7 +1214,7 @@ class MainWindow(QMainWindow):
                 name = draft.lines[line_no].line.name
                 fee_text = " " + tr("(fee {fee})").format(fee=i18n.money(fee)) if fee else ""
                 rows.append(
-                    f"<tr><td>{line_no}. {_escape(name)} × {draft.lines[line_no].quantity}"
+                    f"<tr><td>{line_no}. {escape(name)} × {draft.lines[line_no].quantity}"
                     f"{fee_text}</td><td align='right'>&nbsp;{i18n.money(refund)}</td></tr>"
                 )
         self.refund_lines.setText(
@@ -1376,7 +1325,7 @@ class MainWindow(QMainWindow):
             ]
             for dl in self.draft.selected():
                 lines.append(
-                    f"<tr><td>{_escape(dl.line.name)} × {dl.quantity}</td>"
+                    f"<tr><td>{escape(dl.line.name)} × {dl.quantity}</td>"
                     f"<td align='right'>{i18n.money(dl.refund)}</td></tr>"
                 )
             lines.append(
@@ -1454,7 +1403,7 @@ class MainWindow(QMainWindow):
     def open_search(self) -> None:
         if self.locked:
             return
-        from ui.search_dialog import SearchDialog
+        from ui.counter.search_dialog import SearchDialog
 
         dialog = SearchDialog(self.ctx, self)
         dialog.chosen.connect(self._search_chosen)
@@ -1474,7 +1423,7 @@ class MainWindow(QMainWindow):
     def open_history(self) -> None:
         if self.locked:
             return
-        from ui.history_dialog import HistoryDialog
+        from ui.counter.history_dialog import HistoryDialog
 
         dialog = HistoryDialog(self.ctx, self)
         dialog.reprint_requested.connect(self.reprint_requested)
@@ -1507,7 +1456,7 @@ class MainWindow(QMainWindow):
                 5000,
             )
             return
-        from ui.settings_dialog import SettingsDialog
+        from ui.manager.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self)
         dialog.saved.connect(self._settings_saved)
@@ -1540,5 +1489,3 @@ def _fit_receipt(png: bytes, width: int) -> QImage:
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -26,7 +26,7 @@ from counter_app.services.print_queue import (
     ProcessResult,
 )
 from ui.context import CounterContext
-from ui.render_process import ReceiptRenderer
+from ui.devices.render_process import ReceiptRenderer
 from ui.tasks import TaskManager
 from ui.widgets import follow_window
 

@@ -196,14 +196,14 @@ class SettingsDialog(QDialog):
         if language != i18n.current_language():
             i18n.set_language(language)
         if app.settings.camera_source != camera_before:
-            from ui.camera import hub
+            from ui.devices.camera import hub
 
             hub().source_changed.emit(app.settings.camera_source)
         self.saved.emit()
         self.accept()
 
     def open_camera_test(self) -> None:
-        from ui.camera_test_dialog import CameraTestDialog
+        from ui.devices.camera_test_dialog import CameraTestDialog
 
         dialog = CameraTestDialog(self.camera.text().strip() or "0", self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFound, SignInFailed
 from counter_app.services.sync import SyncException, SyncReport, SyncStatus
 from ui import i18n
-from ui.sync import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
+from ui.sync.controller import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
 from ui.widgets import StatusButton, form_row, panel
 
 _CTX = "SyncPanel"
@@ -403,7 +403,7 @@ class SyncDialog(QDialog):
 
 def install_sync(window: Any, **options: Any) -> SyncController:
     """Wire head-office sync into a main window: controller, nightly timer, header."""
-    from ui.print_panel import add_to_status_bar
+    from ui.devices.print_panel import add_to_status_bar
 
     controller = SyncController(window.ctx, window, **options)
     window.ctx.sync = controller

@@ -1,0 +1,76 @@
+"""Words for the codes the core uses (tenders, channels, dispositions, locations) and the
+small conversions every screen needs (Qt dates, plain-text escaping). One place for each, so
+a screen never spells a code its own way.
+
+Each table keeps the translation context it was first written in, so the shipped .ts file
+still finds every string."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDate
+
+
+def _tr(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+def tender_name(code: str) -> str:
+    return {
+        "original": _tr("MainWindow", "Original payment"),
+        "cash": _tr("MainWindow", "Cash"),
+        "store_credit": _tr("MainWindow", "Store credit"),
+        "exchange": _tr("MainWindow", "Exchange"),
+        "card": _tr("MainWindow", "Card"),
+        "gift_card": _tr("MainWindow", "Gift card"),
+    }.get(code, code)
+
+
+def channel_name(code: str) -> str:
+    return {
+        "online": _tr("MainWindow", "Online"),
+        "store": _tr("MainWindow", "In store"),
+    }.get(code, code)
+
+
+def payment_label(payment: Any) -> str:
+    """A payment as the customer knows it: card brand + last 4 only, else the tender."""
+    if payment.tender == "card":
+        return str(payment.label())
+    return tender_name(payment.tender)
+
+
+def disposition_name(code: str) -> str:
+    """Where a returned item went, in the words of the history screen."""
+    return {
+        "restock_new": _tr("HistoryDialog", "back on the shelf"),
+        "restock_open_box": _tr("HistoryDialog", "open-box shelf"),
+        "return_to_vendor": _tr("HistoryDialog", "back to the vendor"),
+        "scrap": _tr("HistoryDialog", "scrap"),
+    }.get(code, code)
+
+
+def location_name(code: str) -> str:
+    """A stock location, in the words of the manager's stock screen."""
+    return {
+        "sellable": _tr("Manager", "Restocked"),
+        "open_box": _tr("Manager", "Open box"),
+        "vendor": _tr("Manager", "Return to vendor"),
+        "scrap": _tr("Manager", "Scrap"),
+    }.get(code, code)
+
+
+def to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def to_qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def escape(text: str) -> str:
+    """Data put inside rich text is shown as the characters it is, never as markup."""
+    return html.escape(text, quote=False)
