@@ -7,7 +7,6 @@ A `ReturnDraft` holds the return in progress in memory; nothing is written until
 from __future__ import annotations
 
 import dataclasses
-
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
