@@ -1,0 +1,58 @@
+"""POST /v1/stores/{store}/messages: a store pushes a batch of outbox messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from counter_app import sync_protocol as proto
+from counter_app.central import service
+from counter_app.central.api.gate import Gate, refuse
+
+log = logging.getLogger("counter_app.central")
+
+
+def push_router(gate: Gate) -> APIRouter:
+    router = APIRouter()
+    settings = gate.settings
+    push_slots = asyncio.Semaphore(settings.max_concurrent_pushes)
+
+    @router.post("/v1/stores/{store}/messages")
+    async def push(request: Request, store: str) -> JSONResponse:
+        _, body = await gate.authenticate(request, store)
+        try:
+            raw = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise refuse(request, 422, "malformed JSON", store) from None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("messages"), list)
+            and len(raw["messages"]) > settings.max_batch
+        ):
+            raise refuse(request, 413, f"more than {settings.max_batch} messages", store)
+        try:
+            batch = proto.PushRequest.model_validate(raw)
+        except ValidationError as exc:
+            log.warning(
+                "refused push from %s: schema violation (%d errors)", store, exc.error_count()
+            )
+            errors = exc.errors(include_input=False, include_url=False, include_context=False)
+            return JSONResponse(
+                status_code=422, content={"detail": "schema violation", "errors": errors}
+            )
+        foreign = [m.id for m in batch.messages if m.store != store]
+        if foreign:
+            raise refuse(request, 403, "message for another store in batch", store)
+        async with push_slots:
+            results = await run_in_threadpool(
+                service.push_messages, gate.engine, store, batch.messages, gate.now()
+            )
+        return JSONResponse(proto.PushResponse(results=results).model_dump(mode="json"))
+
+    return router

@@ -1,0 +1,67 @@
+"""What the central service does, independent of HTTP: receive pushes, serve pulls, publish.
+
+Every function takes an Engine and runs its own transaction(s), so the HTTP layer, the CLI
+and tests all share one implementation. One module per concern:
+
+- `ingest`: messages pushed by stores (returns, stock, audit heads, resolutions);
+- `pulls`: the pages stores pull (orders, catalog, policies, staff, settlements);
+- `publish`: what head office publishes (orders, online refunds, catalog, policy, staff);
+- `settlements`: card refunds settled by the (stand-in) payment gateway;
+- `stores`: registering stores, their keys and their sync status.
+"""
+
+from __future__ import annotations
+
+from counter_app.central.db import is_sqlite
+from counter_app.central.service.ingest import push_messages
+from counter_app.central.service.publish import (
+    publish_catalog,
+    publish_orders,
+    publish_policy,
+    publish_staff,
+    record_online_refund,
+    staff_from_record,
+)
+from counter_app.central.service.pulls import (
+    get_order,
+    parse_cursor,
+    pull_catalog,
+    pull_orders,
+    pull_policies,
+    pull_settlements,
+    pull_staff,
+)
+from counter_app.central.service.settlements import settle
+from counter_app.central.service.stores import (
+    add_store,
+    message_counts,
+    store_key,
+    store_statuses,
+    touch_store,
+)
+from counter_app.central.service.tx import utcnow
+
+__all__ = [
+    "add_store",
+    "get_order",
+    "is_sqlite",
+    "message_counts",
+    "parse_cursor",
+    "publish_catalog",
+    "publish_orders",
+    "publish_policy",
+    "publish_staff",
+    "pull_catalog",
+    "pull_orders",
+    "pull_policies",
+    "pull_settlements",
+    "pull_staff",
+    "push_messages",
+    "record_online_refund",
+    "settle",
+    "staff_from_record",
+    "store_key",
+    "store_statuses",
+    "touch_store",
+    "utcnow",
+]
