@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +64,7 @@ class ManagerSignIn:
     itself (the desk's override, which is the authority on who may approve)."""
 
     user: User
-    pin: str
+    pin: str = field(repr=False)  # never in a traceback or a log line
 
 
 def authenticate_manager(

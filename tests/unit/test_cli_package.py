@@ -80,3 +80,10 @@ def test_omitted_without_a_terminal_names_the_option(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
     with pytest.raises(common.CommandError, match="--manager-pin - to read it from stdin"):
         common.read_secret(None, "manager PIN: ", option="--manager-pin")
+
+
+def test_a_signed_in_manager_never_shows_the_pin() -> None:
+    from counter_app.domain.model import User
+
+    signed_in = common.ManagerSignIn(User(1, "maria", "Maria Rossi", "manager"), "9876")
+    assert "9876" not in repr(signed_in) and "maria" in repr(signed_in)
