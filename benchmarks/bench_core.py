@@ -89,7 +89,7 @@ def demo_store(orders: int) -> tuple[str, dict[str, Any]]:
             [
                 sys.executable,
                 "-c",
-                "import sys; from counter_app.cli import main; sys.exit(main(sys.argv[1:]))",
+                "import sys; from counter_app.cli.main import main; sys.exit(main(sys.argv[1:]))",
                 "--home",
                 home,
                 "--db",

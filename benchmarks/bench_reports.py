@@ -57,7 +57,7 @@ def _machine() -> str:
 def small_store(orders: int) -> str:
     folder = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     url = f"sqlite:///{folder / 'store.db'}"
-    from counter_app.cli import main as cli_main
+    from counter_app.cli.main import main as cli_main
 
     os.environ.setdefault("COUNTER_APP_HOME", str(folder))
     code = cli_main(["--db", url, "demo", "--orders", str(orders), "--returns", "200"])

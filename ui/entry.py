@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from counter_app.cli import main as cli_main
+from counter_app.cli.main import main as cli_main
 from counter_app.config import Settings
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from counter_app.adapters.db.engine import make_engine
-from counter_app.cli import main
+from counter_app.cli.main import main
 from tests.factories import snapshot
 
 

@@ -152,7 +152,7 @@ def test_manager_cli(
     import json
 
     from counter_app.adapters.db.engine import make_engine
-    from counter_app.cli import main
+    from counter_app.cli.main import main
 
     engine = make_engine(sqlite_db_url)
     build_fixture(engine)

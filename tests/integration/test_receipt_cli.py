@@ -14,7 +14,7 @@ from PIL import Image
 from pyzbar import pyzbar
 from sqlalchemy import Engine
 
-from counter_app.cli import main
+from counter_app.cli.main import main
 from counter_app.domain.voucher import verify_voucher_code
 from tests.conftest import NOW
 from tests.factories import Store, make_store

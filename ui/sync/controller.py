@@ -57,7 +57,7 @@ class SyncCancelled(Exception):
 
 
 def default_client(settings: Settings) -> Any:
-    from counter_app.cli_sync import make_client
+    from counter_app.cli.sync import make_client
 
     return make_client(settings)
 

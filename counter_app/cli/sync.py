@@ -7,33 +7,32 @@ import json
 import sys
 from typing import Any
 
+from counter_app.cli.common import EXIT_ERROR, EXIT_OK, CommandError, app_from, authenticate_manager
 from counter_app.config import Settings
 
 
 def register(sub: Any) -> None:
     sync = sub.add_parser("sync", help="send returns to head office and fetch its updates")
     sync.add_argument("--attempts", type=int, default=5, help="tries when head office is down")
-    sync.set_defaults(handler=cmd_sync)
+    sync.set_defaults(func=cmd_sync)
     actions = sync.add_subparsers(metavar="ACTION")
     status = actions.add_parser("status", help="messages waiting, last success, problems")
     status.add_argument("--json", action="store_true")
-    status.set_defaults(handler=cmd_sync_status)
+    status.set_defaults(func=cmd_sync_status)
     problems = actions.add_parser("exceptions", help="messages head office rejected")
-    problems.set_defaults(handler=cmd_sync_exceptions)
+    problems.set_defaults(func=cmd_sync_exceptions)
     resolve = actions.add_parser("resolve", help="a manager resolves a rejected message")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--manager", required=True)
     resolve.add_argument("--pin", required=True)
     resolve.add_argument("--note", required=True)
-    resolve.set_defaults(handler=cmd_sync_resolve)
+    resolve.set_defaults(func=cmd_sync_resolve)
 
 
 def make_client(settings: Settings) -> Any:
     from counter_app.adapters.central_client import HttpCentralClient
 
     if not settings.central_url or not settings.central_key:
-        from counter_app.cli import CommandError
-
         raise CommandError(
             "head office is not configured: set central_url and central_key in "
             f"{settings.config_file}"
@@ -42,7 +41,6 @@ def make_client(settings: Settings) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from counter_app.cli import app_from
     from counter_app.services.sync import run_sync
 
     app = app_from(args)
@@ -52,7 +50,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
     if not report.ok:
         print(f"counter-app: sync failed: {report.error}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     pulled = ", ".join(f"{k} {v}" for k, v in report.pulled.items())
     print(
         f"sync done: sent {report.pushed} (already there {report.duplicates}), "
@@ -60,11 +58,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     if report.policy_warning:
         print(f"warning: {report.policy_warning}", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
-    from counter_app.cli import app_from
     from counter_app.services.sync import sync_status
 
     status = sync_status(app_from(args).engine)
@@ -89,11 +86,10 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         )
         if status.last_error:
             print(f"last error: {status.last_error}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_sync_exceptions(args: argparse.Namespace) -> int:
-    from counter_app.cli import app_from
     from counter_app.services.sync import list_exceptions
 
     for problem in list_exceptions(app_from(args).engine):
@@ -101,23 +97,21 @@ def cmd_sync_exceptions(args: argparse.Namespace) -> int:
             f"{problem.id:>4}  {problem.created_at:%Y-%m-%d %H:%M}  {problem.kind:<18} "
             f"{problem.reason}"
         )
-    return 0
+    return EXIT_OK
 
 
 def cmd_sync_resolve(args: argparse.Namespace) -> int:
-    from counter_app.cli import app_from
-    from counter_app.services import auth
     from counter_app.services.sync import resolve_exception
 
     app = app_from(args)
-    manager = auth.authenticate(app.engine, app.clock, args.manager, args.pin)
+    manager = authenticate_manager(app, args.manager, args.pin)
     resolve_exception(
         app.engine,
         app.clock,
         args.id,
-        manager.username,
+        manager.user.username,
         args.note,
         store_code=app.settings.store_code,
     )
     print(f"problem {args.id} resolved")
-    return 0
+    return EXIT_OK

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from counter_app.cli.common import EXIT_ERROR, EXIT_OK, CommandError, app_from, settings_from
+
 FORMATS = ("escpos", "png", "text")
 
 
@@ -19,32 +21,32 @@ def register(sub: Any) -> None:
     rc.add_argument("--out", default="-", help="file to write, or '-' for stdout (default)")
     rc.add_argument("--profile", help="printer profile (default: the configured one)")
     rc.add_argument("--copy", choices=["customer", "store"], default="customer")
-    rc.set_defaults(handler=cmd_receipt)
+    rc.set_defaults(func=cmd_receipt)
 
     printer = sub.add_parser("printer", help="receipt printer: test page and print queue")
-    printer.set_defaults(handler=cmd_printer_queue, status=None, json=False)
+    printer.set_defaults(func=cmd_printer_queue, status=None, json=False)
     actions = printer.add_subparsers(metavar="ACTION")
     test = actions.add_parser("test", help="print the test page")
     test.add_argument("--url", help="printer connection string (default: the configured one)")
     test.add_argument("--profile", help="printer profile (default: the configured one)")
     test.add_argument("--timeout", type=float, default=5.0)
-    test.set_defaults(handler=cmd_printer_test)
+    test.set_defaults(func=cmd_printer_test)
     queue = actions.add_parser("queue", help="list print jobs, newest first")
     queue.add_argument("--status", choices=["pending", "printing", "printed", "failed"])
     queue.add_argument("--json", action="store_true")
-    queue.set_defaults(handler=cmd_printer_queue)
+    queue.set_defaults(func=cmd_printer_queue)
     retry = actions.add_parser("retry", help="put a waiting or failed job back in line now")
     retry.add_argument("id", type=int)
     retry.add_argument("--by", default="", help="who asks (for the audit trail)")
-    retry.set_defaults(handler=cmd_printer_retry)
+    retry.set_defaults(func=cmd_printer_retry)
     reprint = actions.add_parser("reprint", help="print a return's receipt again")
     reprint.add_argument("ref", metavar="RETURN_REF")
     reprint.add_argument("--copy", choices=["customer", "store"], default="customer")
     reprint.add_argument("--by", default="", help="who asks (for the audit trail)")
     reprint.add_argument("--no-print", action="store_true", help="only queue it")
-    reprint.set_defaults(handler=cmd_printer_reprint)
+    reprint.set_defaults(func=cmd_printer_reprint)
     run = actions.add_parser("run", help="print every waiting job once and exit (for cron)")
-    run.set_defaults(handler=cmd_printer_run)
+    run.set_defaults(func=cmd_printer_run)
 
 
 def _actor(given: str) -> str:
@@ -57,8 +59,6 @@ def _actor(given: str) -> str:
 
 
 def _write(out: str, data: bytes, binary: bool) -> None:
-    from counter_app.cli import CommandError
-
     if out == "-":
         if binary and sys.stdout.isatty():
             raise CommandError("that format is binary: give --out FILE")
@@ -76,7 +76,6 @@ def _write(out: str, data: bytes, binary: bool) -> None:
 
 def cmd_receipt(args: argparse.Namespace) -> int:
     from counter_app.adapters.printing import render_escpos_bytes, render_png, render_text
-    from counter_app.cli import app_from
     from counter_app.services.receipts import print_profile, receipt_document
 
     app = app_from(args)
@@ -93,11 +92,10 @@ def cmd_receipt(args: argparse.Namespace) -> int:
         _write(args.out, (render_text(doc, profile) + "\n").encode("utf-8"), False)
     if args.out != "-":
         print(f"receipt {doc.title} written to {args.out} ({args.format})", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
-    from counter_app.cli import CommandError, settings_from
     from counter_app.services.print_queue import send_document
     from counter_app.services.receipts import printer_test_page, profile_spec
 
@@ -108,11 +106,10 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if not result.printed:
         raise CommandError(f"the test page did not print: {result.reason}")
     print(f"test page printed on {url.split('?')[0]}")
-    return 0
+    return EXIT_OK
 
 
 def _queue(args: argparse.Namespace) -> Any:
-    from counter_app.cli import app_from
     from counter_app.services.print_queue import PrintQueue
 
     app = app_from(args)
@@ -151,7 +148,7 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
             )
     if not jobs and not args.json:
         print("no print jobs" + (f" with status {args.status}" if args.status else ""))
-    return 0
+    return EXIT_OK
 
 
 def cmd_printer_retry(args: argparse.Namespace) -> int:
@@ -161,7 +158,7 @@ def cmd_printer_retry(args: argparse.Namespace) -> int:
     finally:
         app.close()
     print(f"print job {job.id} ({job.subject}) is back in line")
-    return 0
+    return EXIT_OK
 
 
 def cmd_printer_reprint(args: argparse.Namespace) -> int:
@@ -170,16 +167,16 @@ def cmd_printer_reprint(args: argparse.Namespace) -> int:
         job_id = queue.reprint(args.ref, _actor(args.by), args.copy)
         if args.no_print:
             print(f"reprint of {args.ref} queued as job {job_id}")
-            return 0
+            return EXIT_OK
         results = [r for r in queue.run_pending() if r.job_id == job_id]
     finally:
         app.close()
     if results and results[0].printed:
         print(f"receipt {args.ref} reprinted (job {job_id})")
-        return 0
+        return EXIT_OK
     reason = results[0].reason if results else "it is waiting in the queue"
     print(f"counter-app: reprint of {args.ref} queued as job {job_id}: {reason}", file=sys.stderr)
-    return 1
+    return EXIT_ERROR
 
 
 def cmd_printer_run(args: argparse.Namespace) -> int:
@@ -194,4 +191,4 @@ def cmd_printer_run(args: argparse.Namespace) -> int:
     print(f"printed {printed}, still waiting {len(waiting)}, failed {len(failed)}")
     for r in waiting + failed:
         print(f"  job {r.job_id} {r.subject}: {r.reason}", file=sys.stderr)
-    return 0 if not waiting and not failed else 1
+    return EXIT_OK if not waiting and not failed else EXIT_ERROR

@@ -1,0 +1,108 @@
+"""`counter-app report NAME`: manager reports as a table on stdout, JSON or CSV (for cron).
+
+counter-app report by_reason --from 2026-11-01 --to 2026-11-30 --csv reasons.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from counter_app.cli.common import EXIT_OK, CommandError, app_from, write_csv
+from counter_app.domain.money import Money
+
+
+def register(sub: Any) -> None:
+    from counter_app.services.reports import REPORTS
+
+    rep = sub.add_parser("report", help="manager reports (table on stdout, or CSV)")
+    rep.add_argument("name", choices=[*REPORTS, "list"], help="which report ('list' names them)")
+    rep.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
+    rep.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
+    rep.add_argument("--days", type=int, default=30, help="without --from: the last N days")
+    rep.add_argument("--csv", help="write CSV to this file ('-' for stdout)")
+    rep.add_argument("--json", action="store_true")
+    rep.set_defaults(func=cmd_report)
+
+
+def store_zone(app: Any) -> str:
+    """The store's time zone: local days (reports, day close) are counted in it."""
+    from counter_app.services.day_close import store_zone as zone_of
+
+    return zone_of(app.engine, app.settings.store_code, app.policies.current.timezone)
+
+
+def day_arg(text: str | None) -> date | None:
+    """A YYYY-MM-DD option, or None when it was not given."""
+    from counter_app.services.reports import parse_day
+
+    return parse_day(text) if text else None
+
+
+def _cell(kind: str, value: Any, currency: str) -> str:
+    if value is None:
+        return "-"
+    if kind == "money":
+        return str(Money(int(value), currency))
+    if kind == "percent":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "bool":
+        return "yes" if value else ""
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from counter_app.services.reports import REPORTS, Period, run_report, to_csv
+
+    if args.name == "list":
+        for definition in REPORTS.values():
+            print(f"{definition.name:<22} {definition.title} — {definition.description}")
+        return EXIT_OK
+    app = app_from(args)
+    zone = store_zone(app)
+    now = app.clock.now()
+    last = day_arg(args.last) or Period.last_days(1, now, zone).last
+    if args.first:
+        period = Period(day_arg(args.first) or last, last, zone)
+    else:
+        if args.days < 1:
+            raise CommandError("--days must be at least 1")
+        period = Period(last.fromordinal(last.toordinal() - args.days + 1), last, zone)
+    report = run_report(app.engine, args.name, period, app.policies.current, now)
+    if args.csv:
+        write_csv(args.csv, to_csv(report))
+        if args.csv != "-":
+            print(f"{report.title}: {len(report.rows)} row(s) written to {args.csv}")
+        return EXIT_OK
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "report": report.name,
+                    "from": period.first.isoformat(),
+                    "to": period.last.isoformat(),
+                    "currency": report.currency,
+                    "rows": report.rows,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    _print_table(report, f"{report.title}, {period.first} to {period.last} ({zone})")
+    return EXIT_OK
+
+
+def _print_table(report: Any, heading: str) -> None:
+    print(heading)
+    cells = [[c.title for c in report.columns]] + [
+        [_cell(c.kind, row.get(c.key), report.currency) for c in report.columns]
+        for row in report.rows
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(report.columns))]
+    for line in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+    for note in report.notes:
+        print(f"note: {note}")

@@ -1,0 +1,175 @@
+"""`counter-app returns ...`: list and show returns, and run a whole return from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from counter_app.cli.common import (
+    EXIT_OK,
+    CommandError,
+    ManagerSignIn,
+    app_from,
+    authenticate_manager,
+    positive_int,
+    read_secret,
+    split_spec,
+    whole_number,
+)
+
+
+def register(sub: Any) -> None:
+    returns = sub.add_parser("returns", help="returns").add_subparsers(metavar="ACTION")
+    rl = returns.add_parser("list", help="list returns, newest first")
+    rl.add_argument("--json", action="store_true")
+    rl.add_argument("--search", help="part of a reference or order number")
+    rl.add_argument("--cashier")
+    rl.add_argument("--limit", type=positive_int, default=50)
+    rl.set_defaults(func=cmd_returns_list)
+    rs = returns.add_parser("show", help="show one return")
+    rs.add_argument("ref")
+    rs.add_argument("--json", action="store_true")
+    rs.set_defaults(func=cmd_returns_show)
+    rc = returns.add_parser("create", help="run a whole return from the command line")
+    rc.add_argument("order")
+    rc.add_argument("--cashier", required=True)
+    rc.add_argument("--pin", required=True)
+    rc.add_argument(
+        "--line",
+        action="append",
+        required=True,
+        metavar="LINE:QTY:REASON:CONDITION",
+        help="a line to return, e.g. 1:1:wrong_size:new (repeatable)",
+    )
+    rc.add_argument("--serial", action="append", default=[], metavar="LINE:SERIAL")
+    rc.add_argument(
+        "--tender", default="original", choices=["original", "cash", "store_credit", "exchange"]
+    )
+    rc.add_argument("--manager", help="manager user name, for lines that need approval")
+    rc.add_argument("--manager-pin")
+    rc.add_argument("--override-reason", default="manager_discretion")
+    rc.add_argument("--json", action="store_true")
+    rc.set_defaults(func=cmd_returns_create)
+
+
+def cmd_returns_list(args: argparse.Namespace) -> int:
+    from counter_app.services.history import list_returns
+
+    app = app_from(args)
+    rows = list_returns(app.engine, text=args.search, cashier=args.cashier, limit=args.limit)
+    for row in rows:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "ref": row.ref,
+                        "created_at": row.created_at.isoformat(),
+                        "order_number": row.order_number,
+                        "cashier": row.cashier,
+                        "total_minor": row.total.minor,
+                        "currency": row.total.currency,
+                        "tender": row.tender,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            print(
+                f"{row.ref:<22} {row.created_at:%Y-%m-%d %H:%M}  {row.order_number or '-':<10} "
+                f"{row.cashier:<10} {row.total!s:>14}  {row.tender}"
+            )
+    return EXIT_OK
+
+
+def cmd_returns_show(args: argparse.Namespace) -> int:
+    from counter_app.services.history import get_return
+
+    app = app_from(args)
+    view = get_return(app.engine, args.ref)
+    if args.json:
+        print(json.dumps(view.as_json(), ensure_ascii=False))
+        return EXIT_OK
+    print(
+        f"Return {view.ref}  {view.created_at:%Y-%m-%d %H:%M} UTC  counter {view.counter_code}"
+        f"  cashier {view.cashier_name}"
+    )
+    print(f"Order {view.order_number}   customer {view.customer_name or '-'}")
+    for ln in view.lines:
+        fee = f" (fee {ln.fee})" if ln.fee else ""
+        print(
+            f"  {ln.line_no}. {ln.name} [{ln.sku}] x{ln.quantity}  {ln.condition}, "
+            f"{ln.reason_code}  -> {ln.refund}{fee}  {ln.disposition}"
+        )
+    for o in view.overrides:
+        print(f"  override on line {o.line_no} by {o.manager_name}: {o.reason}")
+    for r in view.refunds:
+        card = f" {r.card_brand} •••• {r.card_last4}" if r.card_last4 else ""
+        print(f"  refund {r.tender}{card}: {r.amount} ({r.status})")
+    if view.store_credit_code:
+        print(f"  store credit {view.store_credit_code}: {view.store_credit_amount}")
+    print(f"Total refund {view.total} via {view.tender}")
+    return EXIT_OK
+
+
+def cmd_returns_create(args: argparse.Namespace) -> int:
+    from counter_app.services import auth
+
+    app = app_from(args)
+    desk = app.desk
+    cashier = auth.authenticate(app.engine, app.clock, args.cashier, read_secret(args.pin, "PIN: "))
+    draft = desk.start_return(desk.find_order(args.order), cashier)
+    _inspect_lines(desk, draft, args.line, args.serial)
+    _approve_lines(app, draft, args)
+    committed = desk.commit_return(draft, args.tender)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ref": committed.ref,
+                    "total_minor": committed.total.minor,
+                    "currency": committed.total.currency,
+                    "tender": committed.tender,
+                    "store_credit": committed.store_credit_code,
+                }
+            )
+        )
+    else:
+        print(f"return {committed.ref} committed: {committed.total} via {committed.tender}")
+    return EXIT_OK
+
+
+def _inspect_lines(desk: Any, draft: Any, specs: list[str], serial_specs: list[str]) -> None:
+    """Pick each LINE:QTY:REASON:CONDITION, with its serial number when one was given."""
+    serials = dict(split_spec(s, 2, "LINE:SERIAL") for s in serial_specs)
+    for spec in specs:
+        line_s, qty_s, reason, condition = split_spec(spec, 4, "LINE:QTY:REASON:CONDITION")
+        line_no, qty = whole_number(line_s, "line"), whole_number(qty_s, "quantity")
+        desk.select_line(draft, line_no, qty)
+        if line_s in serials:
+            desk.set_serial(draft, line_no, serials[line_s])
+        desk.record_inspection(draft, line_no, reason_code=reason, condition=condition)
+
+
+def _approve_lines(app: Any, draft: Any, args: argparse.Namespace) -> None:
+    """Check the lines against the policy; the manager (signed in once) approves the rest."""
+    manager: ManagerSignIn | None = None
+    for line_no, decision in app.desk.evaluate(draft).items():
+        if decision.outcome not in ("refer", "deny"):
+            continue
+        reasons = "; ".join(r.message for r in decision.reasons)
+        if not decision.overridable:
+            raise CommandError(f"line {line_no} cannot be returned: {reasons}")
+        if not args.manager:
+            raise CommandError(f"line {line_no} needs a manager (--manager): {reasons}")
+        if manager is None:
+            manager = authenticate_manager(
+                app, args.manager, args.manager_pin, prompt="manager PIN: ", option="--manager-pin"
+            )
+        app.desk.authorize_override(
+            draft,
+            line_no,
+            manager_username=args.manager,
+            pin=manager.pin,
+            reason=args.override_reason,
+        )
