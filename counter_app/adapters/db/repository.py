@@ -14,211 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from counter_app.adapters.db import orders as _orders
 from counter_app.adapters.db import tables as t
 from counter_app.domain.audit import GENESIS, AuditRecord, next_record
-from counter_app.domain.model import Customer, Order, OrderLine, Payment, User
-from counter_app.domain.money import Money
+from counter_app.domain.model import User
 
 _INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
-# ---------------------------------------------------------------- orders
-
-
-_ORDER_ID_BY_NUMBER = select(t.orders.c.id).where(t.orders.c.number == bindparam("number"))
-_CUSTOMER_COLUMNS = [
-    t.customers.c.id.label("c_id"),
-    t.customers.c.code.label("c_code"),
-    t.customers.c.name.label("c_name"),
-    t.customers.c.email.label("c_email"),
-    t.customers.c.phone.label("c_phone"),
-    t.customers.c.loyalty_tier.label("c_tier"),
-]
-_PAYMENT_COLUMNS = [
-    t.payments.c.id.label("p_id"),
-    t.payments.c.tender.label("p_tender"),
-    t.payments.c.amount_minor.label("p_amount"),
-    t.payments.c.refunded_minor.label("p_refunded"),
-    t.payments.c.card_brand.label("p_brand"),
-    t.payments.c.card_last4.label("p_last4"),
-]
-# One query for the order, its customer and its payments (one row per payment) ...
-_ORDER_HEAD = (
-    select(t.orders, *_CUSTOMER_COLUMNS, *_PAYMENT_COLUMNS)
-    .select_from(
-        t.orders.outerjoin(t.customers, t.customers.c.id == t.orders.c.customer_id).outerjoin(
-            t.payments, t.payments.c.order_id == t.orders.c.id
-        )
-    )
-    .order_by(t.payments.c.id)
-)
-_ORDER_BY_ID = _ORDER_HEAD.where(t.orders.c.id == bindparam("order_id"))
-_ORDER_BY_NUMBER = _ORDER_HEAD.where(t.orders.c.number == bindparam("number"))
-# ... and one for its lines with their products and barcodes (one row per barcode).
-_ORDER_LINES = (
-    select(
-        t.order_lines,
-        t.products.c.name,
-        t.products.c.category,
-        t.products.c.serialised,
-        t.products.c.vendor,
-        t.product_barcodes.c.barcode,
-    )
-    .select_from(
-        t.order_lines.join(t.products, t.products.c.sku == t.order_lines.c.sku).outerjoin(
-            t.product_barcodes, t.product_barcodes.c.sku == t.order_lines.c.sku
-        )
-    )
-    .where(t.order_lines.c.order_id == bindparam("order_id"))
-    .order_by(t.order_lines.c.line_no, t.product_barcodes.c.barcode)
-)
-_PAYMENTS = (
-    select(t.payments)
-    .where(t.payments.c.order_id == bindparam("order_id"))
-    .order_by(t.payments.c.id)
-)
-
-
-def order_id_by_number(conn: Connection, number: str) -> int | None:
-    return conn.execute(_ORDER_ID_BY_NUMBER, {"number": number}).scalar()
-
-
-def load_order(conn: Connection, order_id: int) -> Order | None:
-    """The order with its customer, lines (with barcodes) and payments: two queries."""
-    return _order(conn, conn.execute(_ORDER_BY_ID, {"order_id": order_id}).all())
-
-
-def load_order_by_number(conn: Connection, number: str) -> Order | None:
-    return _order(conn, conn.execute(_ORDER_BY_NUMBER, {"number": number}).all())
-
-
-def load_payments(conn: Connection, order_id: int, currency: str) -> tuple[Payment, ...]:
-    """The order's payments as they are now (another counter may have refunded since)."""
-    return tuple(
-        Payment(
-            p.id,
-            p.tender,
-            Money(p.amount_minor, currency),
-            Money(p.refunded_minor, currency),
-            p.card_brand,
-            p.card_last4,
-        )
-        for p in conn.execute(_PAYMENTS, {"order_id": order_id})
-    )
-
-
-def _order(conn: Connection, rows: Sequence[Row[Any]]) -> Order | None:
-    if not rows:
-        return None
-    head = rows[0]
-    currency = head.currency
-    customer = None
-    if head.c_id is not None:
-        customer = Customer(
-            head.c_id, head.c_code, head.c_name, head.c_email, head.c_phone, head.c_tier
-        )
-    payments = tuple(
-        Payment(
-            r.p_id,
-            r.p_tender,
-            Money(r.p_amount, currency),
-            Money(r.p_refunded, currency),
-            r.p_brand,
-            r.p_last4,
-        )
-        for r in rows
-        if r.p_id is not None
-    )
-    return Order(
-        id=head.id,
-        number=head.number,
-        channel=head.channel,
-        placed_at=head.placed_at,
-        currency=currency,
-        store_code=head.store_code,
-        customer=customer,
-        lines=_order_lines(conn, head.id, currency),
-        payments=payments,
-    )
-
-
-def _order_lines(conn: Connection, order_id: int, currency: str) -> tuple[OrderLine, ...]:
-    by_line: dict[int, tuple[Any, list[str]]] = {}
-    for r in conn.execute(_ORDER_LINES, {"order_id": order_id}):
-        entry = by_line.setdefault(r.line_no, (r, []))
-        if r.barcode is not None:
-            entry[1].append(r.barcode)
-    return tuple(
-        OrderLine(
-            id=r.id,
-            line_no=r.line_no,
-            sku=r.sku,
-            name=r.name,
-            category=r.category,
-            serialised=r.serialised,
-            quantity=r.quantity,
-            returned_quantity=r.returned_quantity,
-            unit_price=Money(r.unit_price_minor, currency),
-            discount=Money(r.discount_minor, currency),
-            tax=Money(r.tax_minor, currency),
-            paid=Money(r.paid_minor, currency),
-            serial=r.serial,
-            final_sale=r.final_sale,
-            barcodes=tuple(sorted(codes)),
-            vendor=r.vendor,
-        )
-        for r, codes in by_line.values()
-    )
-
-
-def search_order_ids(
-    conn: Connection,
-    *,
-    phone: str | None = None,
-    email: str | None = None,
-    card_last4: str | None = None,
-    placed_from: datetime | None = None,
-    placed_to: datetime | None = None,
-    limit: int = 50,
-) -> list[int]:
-    query = select(t.orders.c.id).distinct()
-    conditions: list[Any] = []
-    if phone or email:
-        query = query.join(t.customers, t.customers.c.id == t.orders.c.customer_id)
-        if phone:
-            conditions.append(t.customers.c.phone == phone)
-        if email:
-            conditions.append(func.lower(t.customers.c.email) == email.lower())
-    if card_last4:
-        query = query.join(t.payments, t.payments.c.order_id == t.orders.c.id)
-        conditions.append(t.payments.c.card_last4 == card_last4)
-    if placed_from is not None:
-        conditions.append(t.orders.c.placed_at >= placed_from)
-    if placed_to is not None:
-        conditions.append(t.orders.c.placed_at < placed_to)
-    query = query.where(and_(*conditions)).order_by(t.orders.c.id.desc()).limit(limit)
-    return list(conn.execute(query).scalars())
-
-
-def sku_for_barcode(conn: Connection, barcode: str) -> str | None:
-    found = conn.execute(
-        select(t.product_barcodes.c.sku).where(t.product_barcodes.c.barcode == barcode)
-    ).scalar()
-    if found is None:
-        found = conn.execute(select(t.products.c.sku).where(t.products.c.sku == barcode)).scalar()
-    return found
-
-
-def past_returns(conn: Connection, customer_id: int, since: datetime) -> list[tuple[datetime, int]]:
-    rows = conn.execute(
-        select(t.returns.c.created_at, t.returns.c.total_refund_minor).where(
-            t.returns.c.customer_id == customer_id, t.returns.c.created_at >= since
-        )
-    )
-    return [(r[0], r[1]) for r in rows]
+# The order reads live in orders.py; callers keep asking the repository for them.
+load_order = _orders.load_order
+load_order_by_number = _orders.load_order_by_number
+load_payments = _orders.load_payments
+order_id_by_number = _orders.order_id_by_number
+past_returns = _orders.past_returns
+search_order_ids = _orders.search_order_ids
+sku_for_barcode = _orders.sku_for_barcode
 
 
 # ---------------------------------------------------------------- users
