@@ -94,69 +94,74 @@ def build_store(path: Path, orders: int) -> tuple[Any, ReturnDesk, Any]:
             [{"barcode": f"20{n:011d}", "sku": s} for n, (s, _) in enumerate(SKUS)],
         )
         for n in range(orders):
-            customer_id = repo.insert_row(
-                c,
-                t.customers,
-                {
-                    "code": f"C{n:06d}",
-                    "name": f"Customer {n}",
-                    "email": f"c{n}@example.com",
-                    "phone": f"555{n:07d}",
-                    "loyalty_tier": None,
-                },
-            )
-            order_id = repo.insert_row(
-                c,
-                t.orders,
-                {
-                    "number": f"B{n:07d}",
-                    "store_code": "S001",
-                    "channel": "store",
-                    "placed_at": NOW - timedelta(days=2),
-                    "customer_id": customer_id,
-                    "currency": "USD",
-                },
-            )
-            repo.insert_many(
-                c,
-                t.order_lines,
-                [
-                    {
-                        "order_id": order_id,
-                        "line_no": i,
-                        "sku": sku,
-                        "quantity": 1,
-                        "unit_price_minor": price,
-                        "discount_minor": 0,
-                        "tax_minor": 0,
-                        "paid_minor": price,
-                        "serial": None,
-                        "final_sale": False,
-                        "returned_quantity": 0,
-                    }
-                    for i, (sku, price) in enumerate(SKUS, 1)
-                ],
-            )
-            repo.insert_many(
-                c,
-                t.payments,
-                [
-                    {
-                        "order_id": order_id,
-                        "tender": "card",
-                        "amount_minor": sum(p for _, p in SKUS),
-                        "refunded_minor": 0,
-                        "card_brand": "VISA",
-                        "card_last4": "4242",
-                    }
-                ],
-            )
+            _add_order(c, n)
         uow.commit()
     auth.add_user(engine, clock, "alice", "Alice", "cashier", "1234")
     policies = PolicyHolder(load_policy_file(default_policy_path()))
     desk = ReturnDesk(engine, clock, policies, store_code="S001", counter_code="C1")
     cashier = auth.authenticate(engine, clock, "alice", "1234")
     return engine, desk, cashier
+
+
+def _add_order(c: Any, n: int) -> None:
+    """Order B000000n: the three SKUs, one unit each, paid by card; a customer of its own."""
+    customer_id = repo.insert_row(
+        c,
+        t.customers,
+        {
+            "code": f"C{n:06d}",
+            "name": f"Customer {n}",
+            "email": f"c{n}@example.com",
+            "phone": f"555{n:07d}",
+            "loyalty_tier": None,
+        },
+    )
+    order_id = repo.insert_row(
+        c,
+        t.orders,
+        {
+            "number": f"B{n:07d}",
+            "store_code": "S001",
+            "channel": "store",
+            "placed_at": NOW - timedelta(days=2),
+            "customer_id": customer_id,
+            "currency": "USD",
+        },
+    )
+    repo.insert_many(
+        c,
+        t.order_lines,
+        [
+            {
+                "order_id": order_id,
+                "line_no": i,
+                "sku": sku,
+                "quantity": 1,
+                "unit_price_minor": price,
+                "discount_minor": 0,
+                "tax_minor": 0,
+                "paid_minor": price,
+                "serial": None,
+                "final_sale": False,
+                "returned_quantity": 0,
+            }
+            for i, (sku, price) in enumerate(SKUS, 1)
+        ],
+    )
+    repo.insert_many(
+        c,
+        t.payments,
+        [
+            {
+                "order_id": order_id,
+                "tender": "card",
+                "amount_minor": sum(p for _, p in SKUS),
+                "refunded_minor": 0,
+                "card_brand": "VISA",
+                "card_last4": "4242",
+            }
+        ],
+    )
 
 
 def raw_connection(path: Path) -> sqlite3.Connection:
@@ -180,8 +185,22 @@ def ready_draft(desk: ReturnDesk, cashier: Any, number: str) -> Any:
 
 def raw_commit(conn: sqlite3.Connection, order_number: str, cashier_id: int) -> None:
     """The writes of a 3-line card return, as a hand-written sqlite3 program would do them."""
-    now = _stamp(NOW)
     conn.execute("BEGIN IMMEDIATE")
+    order_id, customer_id, lines, pay_id, total, seq = _raw_reserve_and_charge(conn, order_number)
+    ref = f"R-S001-RAW-{seq:06d}"
+    return_id, messages = _raw_rows(conn, ref, order_id, customer_id, cashier_id, lines, pay_id)
+    payload = {
+        "ref": ref,
+        "order_number": order_number,
+        "total_minor": total,
+        "lines": [list(r) for r in lines],
+    }
+    messages.append(("return.committed", payload))
+    _raw_audit_and_outbox(conn, ref, return_id, payload, messages)
+    conn.execute("COMMIT")
+
+
+def _raw_reserve_and_charge(conn: sqlite3.Connection, order_number: str) -> Any:
     order_id, customer_id = conn.execute(
         "SELECT id, customer_id FROM orders WHERE number = ?", (order_number,)
     ).fetchone()
@@ -212,7 +231,20 @@ def raw_commit(conn: sqlite3.Connection, order_number: str, cashier_id: int) -> 
         "ON CONFLICT (counter_key) DO UPDATE SET value = value + 1 RETURNING value",
         ("S001-RAW",),
     ).fetchone()[0]
-    ref = f"R-S001-RAW-{seq:06d}"
+    return order_id, customer_id, lines, pay_id, total, seq
+
+
+def _raw_rows(
+    conn: sqlite3.Connection,
+    ref: str,
+    order_id: int,
+    customer_id: int,
+    cashier_id: int,
+    lines: list[Any],
+    pay_id: int,
+) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+    now = _stamp(NOW)
+    total = sum(r[4] for r in lines)
     return_id = conn.execute(
         "INSERT INTO returns (ref, order_id, customer_id, store_code, counter_code, cashier_id,"
         " created_at, currency, total_refund_minor, tender_choice, policy_version, draft_id)"
@@ -250,13 +282,17 @@ def raw_commit(conn: sqlite3.Connection, order_number: str, cashier_id: int) -> 
         " VALUES (?, 'card', ?, ?, 'pending')",
         (return_id, pay_id, total),
     )
-    payload = {
-        "ref": ref,
-        "order_number": order_number,
-        "total_minor": total,
-        "lines": [list(r) for r in lines],
-    }
-    messages.append(("return.committed", payload))
+    return return_id, messages
+
+
+def _raw_audit_and_outbox(
+    conn: sqlite3.Connection,
+    ref: str,
+    return_id: int,
+    payload: dict[str, Any],
+    messages: list[tuple[str, dict[str, Any]]],
+) -> None:
+    now = _stamp(NOW)
     conn.execute(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT (id) DO NOTHING",
         (GENESIS,),
@@ -304,7 +340,6 @@ def raw_commit(conn: sqlite3.Connection, order_number: str, cashier_id: int) -> 
         " created_at) VALUES ('return_receipt', ?, 'RAW', 'customer', 'pending', 0, ?)",
         (ref, now),
     )
-    conn.execute("COMMIT")
 
 
 def raw_lookup(conn: sqlite3.Connection, number: str) -> Any:
