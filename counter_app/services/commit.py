@@ -1,9 +1,11 @@
 """Writing a confirmed return: every row of it in the caller's one transaction.
 
-Quantities are reserved first with atomic conditional updates (two counters racing for the
-same unit: one wins), then the payments are charged, then the return, its lines, refunds,
-store credit, stock movements, overrides, audit entries, outbox messages, print jobs and the
-customer e-mail are written. The caller commits; anything raised rolls all of it back.
+`write_return` is the sequence of steps below, in this order: reserve the quantities with
+atomic conditional updates (two counters racing for the same unit: one wins), charge the
+tenders, write the return and its lines, the refunds, the store credit, the stock movements
+(with their messages and shelf labels), the overrides, then the audit entry and the outbox
+messages, the receipt and the customer e-mail. The caller commits; anything raised rolls all
+of it back.
 """
 
 from __future__ import annotations
@@ -11,26 +13,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.db.repository import OutboxMessage, StockMove
+from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft
 from counter_app.domain.money import Money
-from counter_app.domain.refund import OverRefund, split_refund
+from counter_app.domain.refund import OverRefund, RefundPart, split_refund
+from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT, location_for
 from counter_app.services.errors import AlreadyReturned, NotRefundable
-
-if TYPE_CHECKING:
-    from counter_app.services.returns import RefundSummary, ReturnDraft
-
-OPEN_BOX_PRICE_PERCENT = 80
-LOCATION_BY_DISPOSITION = {
-    "restock_new": "sellable",
-    "restock_open_box": "open_box",
-    "return_to_vendor": "vendor",
-    "scrap": "scrap",
-}
 
 
 @dataclass(frozen=True)
@@ -50,6 +44,21 @@ class CounterIdentity:
     email_language: str | None  # None: customer e-mails are not configured
 
 
+@dataclass(frozen=True)
+class _Written:
+    """The return row just written: what every later step refers to."""
+
+    conn: Connection
+    counter: CounterIdentity
+    return_id: int
+    ref: str
+    seq: int
+    now: datetime
+
+    def message(self, kind: str, payload: dict[str, Any]) -> OutboxMessage:
+        return OutboxMessage(kind, payload, self.return_id)
+
+
 def write_return(
     conn: Connection,
     draft: ReturnDraft,
@@ -61,19 +70,48 @@ def write_return(
     now: datetime,
 ) -> CommittedReturn:
     """Every row of one return, in the caller's transaction: all of it or none of it."""
-    order = draft.order
-    # Reserve quantities first (in line order, so two counters lock in the same order).
+    _reserve(conn, draft)
+    parts = _charge_tenders(conn, draft, summary, tender)
+    w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
+    line_payloads = _write_lines(w, draft, summary)
+    refund_payloads = _write_refunds(w, draft, parts)
+    credit_code, credit_message = _issue_store_credit(w, draft, summary, tender)
+    _move_stock(w, draft)
+    _record_overrides(w, draft)
+    return_payload = {
+        "ref": w.ref,
+        "order_number": draft.order.number,
+        "counter": counter.counter_code,
+        "cashier": draft.cashier.username,
+        "currency": draft.order.currency,
+        "total_minor": summary.total.minor,
+        "tender": tender,
+        "lines": line_payloads,
+        "refunds": refund_payloads,
+        "policy_version": policy_version,
+    }
+    _audit_and_publish(w, draft, return_payload, credit_message)
+    _queue_receipt_and_email(w, draft)
+    return CommittedReturn(w.ref, w.return_id, summary.total, tender, credit_code, now)
+
+
+def _reserve(conn: Connection, draft: ReturnDraft) -> None:
+    """Count the units as returned (in line order, so two counters lock in the same order)."""
     for dl in draft.selected():
         if not repo.reserve_line_quantity(conn, dl.line.id, dl.quantity):
             raise AlreadyReturned(
                 f"{dl.line.name} was just returned at another counter. Start again with "
                 "the order to see what is left."
             )
-    # Charge the payments as they are now: another counter may have refunded since.
-    fresh = repo.load_order(conn, order.id)
-    assert fresh is not None
+
+
+def _charge_tenders(
+    conn: Connection, draft: ReturnDraft, summary: RefundSummary, tender: str
+) -> list[RefundPart]:
+    """Charge the payments as they are now: another counter may have refunded since."""
+    payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
     try:
-        parts = split_refund(summary.total, fresh.payments, tender)
+        parts = split_refund(summary.total, payments, tender)
     except OverRefund as exc:
         raise NotRefundable(
             "This refund is more than what is left on the order's payments."
@@ -81,6 +119,19 @@ def write_return(
     for part in parts:
         if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
             raise NotRefundable("The order's payments were refunded at another counter.")
+    return list(parts)
+
+
+def _write_return_row(
+    conn: Connection,
+    draft: ReturnDraft,
+    summary: RefundSummary,
+    tender: str,
+    counter: CounterIdentity,
+    policy_version: str,
+    now: datetime,
+) -> _Written:
+    order = draft.order
     seq = repo.next_sequence(conn, f"{counter.store_code}-{counter.counter_code}")
     ref = f"R-{counter.store_code}-{counter.counter_code}-{seq:06d}"
     return_id = repo.insert_row(
@@ -101,241 +152,233 @@ def write_return(
             "draft_id": draft.id,
         },
     )
+    return _Written(conn, counter, return_id, ref, seq, now)
+
+
+def _line_row(w: _Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str, Any]:
+    assert dl.decision is not None and dl.inspection is not None
+    reasons = [{"code": r.code, "message": r.message, "hard": r.hard} for r in dl.decision.reasons]
+    return {
+        "return_id": w.return_id,
+        "order_line_id": dl.line.id,
+        "line_no": dl.line.line_no,
+        "sku": dl.line.sku,
+        "quantity": dl.quantity,
+        "refund_minor": refund.minor,
+        "fee_minor": fee.minor,
+        "reason_code": dl.inspection.reason_code,
+        "condition": dl.inspection.condition,
+        "notes": dl.inspection.notes,
+        "feedback": dl.feedback,
+        "serial": dl.serial_presented,
+        "photo_path": dl.photo_path,
+        "photo_sha256": dl.photo_sha256,
+        "outcome": "override" if dl.override else dl.decision.outcome,
+        "disposition": dl.decision.disposition,
+        "reasons_json": json.dumps(reasons, ensure_ascii=False),
+    }
+
+
+def _write_lines(w: _Written, draft: ReturnDraft, summary: RefundSummary) -> list[dict[str, Any]]:
+    """The return lines (one insert); their payloads for the return.committed message."""
     refund_by_line = {no: (refund, fee) for no, refund, fee in summary.lines}
-    line_payloads = []
+    rows, payloads = [], []
     for dl in draft.selected():
-        assert dl.decision is not None and dl.inspection is not None
         refund, fee = refund_by_line[dl.line.line_no]
-        disposition = dl.decision.disposition
-        repo.insert_row(
-            conn,
-            t.return_lines,
+        row = _line_row(w, dl, refund, fee)
+        rows.append(row)
+        payloads.append(
             {
-                "return_id": return_id,
-                "order_line_id": dl.line.id,
-                "line_no": dl.line.line_no,
-                "sku": dl.line.sku,
-                "quantity": dl.quantity,
-                "refund_minor": refund.minor,
-                "fee_minor": fee.minor,
-                "reason_code": dl.inspection.reason_code,
-                "condition": dl.inspection.condition,
-                "notes": dl.inspection.notes,
-                "feedback": dl.feedback,
-                "serial": dl.serial_presented,
-                "photo_path": dl.photo_path,
-                "photo_sha256": dl.photo_sha256,
-                "outcome": "override" if dl.override else dl.decision.outcome,
-                "disposition": disposition,
-                "reasons_json": json.dumps(
-                    [
-                        {"code": r.code, "message": r.message, "hard": r.hard}
-                        for r in dl.decision.reasons
-                    ],
-                    ensure_ascii=False,
-                ),
-            },
-        )
-        stock_sku = dl.line.sku
-        if disposition == "restock_open_box":
-            stock_sku = repo.ensure_open_box_product(conn, dl.line.sku, OPEN_BOX_PRICE_PERCENT)
-        location = LOCATION_BY_DISPOSITION[disposition]
-        repo.move_stock(
-            conn,
-            sku=stock_sku,
-            location=location,
-            quantity=dl.quantity,
-            cause="return",
-            at=now,
-            return_id=return_id,
-            note=ref,
-        )
-        repo.add_outbox(
-            conn,
-            kind="stock.movement",
-            at=now,
-            store=counter.store_code,
-            return_id=return_id,
-            payload={
-                "sku": stock_sku,
-                "location": location,
-                "quantity": dl.quantity,
-                "cause": "return",
-                "ref": ref,
-            },
-        )
-        if disposition == "restock_open_box":
-            repo.add_print_job(
-                conn,
-                kind="shelf_label",
-                subject=f"{ref}#{dl.line.line_no}",
-                at=now,
-                counter=counter.counter_code,
-            )
-        if dl.override is not None:
-            grant = dl.override
-            repo.insert_row(
-                conn,
-                t.overrides,
-                {
-                    "grant_id": grant.grant_id,
-                    "return_id": return_id,
-                    "line_no": dl.line.line_no,
-                    "manager_id": grant.manager.id,
-                    "cashier_id": draft.cashier.id,
-                    "reason": grant.reason,
-                    "note": grant.note,
-                    "rule_codes": ",".join(grant.rule_codes),
-                    "created_at": now,
-                },
-            )
-            override_data = {
-                "ref": ref,
-                "line_no": dl.line.line_no,
-                "manager": grant.manager.username,
-                "reason": grant.reason,
-                "rule_codes": list(grant.rule_codes),
-            }
-            repo.append_audit(
-                conn,
-                at=now,
-                actor=grant.manager.username,
-                action="override.granted",
-                subject=ref,
-                data=override_data,
-            )
-            repo.add_outbox(
-                conn,
-                kind="override.granted",
-                at=now,
-                store=counter.store_code,
-                return_id=return_id,
-                payload=override_data,
-            )
-        line_payloads.append(
-            {
-                "line_no": dl.line.line_no,
-                "sku": dl.line.sku,
-                "quantity": dl.quantity,
-                "refund_minor": refund.minor,
-                "fee_minor": fee.minor,
-                "condition": dl.inspection.condition,
-                "reason": dl.inspection.reason_code,
-                "disposition": disposition,
-                "photo_sha256": dl.photo_sha256,
+                "line_no": row["line_no"],
+                "sku": row["sku"],
+                "quantity": row["quantity"],
+                "refund_minor": row["refund_minor"],
+                "fee_minor": row["fee_minor"],
+                "condition": row["condition"],
+                "reason": row["reason_code"],
+                "disposition": row["disposition"],
+                "photo_sha256": row["photo_sha256"],
             }
         )
-    credit_code: str | None = None
-    refund_payloads: list[dict[str, Any]] = []
-    payments = {p.id: p for p in order.payments}
+    repo.insert_many(w.conn, t.return_lines, rows)
+    return payloads
+
+
+def _write_refunds(
+    w: _Written, draft: ReturnDraft, parts: list[RefundPart]
+) -> list[dict[str, Any]]:
+    """One refund row per payment charged (card refunds wait for the gateway)."""
+    payments = {p.id: p for p in draft.order.payments}
+    rows, payloads = [], []
     for part in parts:
-        status = "pending" if part.paid_out_as == "card" else "paid"
-        repo.insert_row(
-            conn,
-            t.refunds,
+        card = part.paid_out_as == "card"
+        rows.append(
             {
-                "return_id": return_id,
+                "return_id": w.return_id,
                 "tender": part.paid_out_as,
                 "payment_id": part.payment_id,
                 "amount_minor": part.amount.minor,
-                "status": status,
-            },
+                "status": "pending" if card else "paid",
+            }
         )
         pay = payments[part.payment_id]
-        refund_payloads.append(
+        payloads.append(
             {
                 "tender": part.paid_out_as,
                 "amount_minor": part.amount.minor,
                 "charged_tender": part.charged_tender,
-                "card_brand": pay.card_brand if part.paid_out_as == "card" else None,
-                "card_last4": pay.card_last4 if part.paid_out_as == "card" else None,
+                "card_brand": pay.card_brand if card else None,
+                "card_last4": pay.card_last4 if card else None,
             }
         )
-    if tender == "store_credit" and summary.total:
-        bonus = summary.total.percent(_bonus_percent(draft))
-        amount = summary.total + bonus
-        credit_code = f"SC-{counter.store_code}-{counter.counter_code}-{seq:06d}"
-        repo.insert_row(
-            conn,
-            t.store_credits,
-            {
-                "code": credit_code,
-                "return_id": return_id,
-                "amount_minor": amount.minor,
-                "balance_minor": amount.minor,
-                "currency": order.currency,
-                "issued_at": now,
-            },
-        )
-        repo.add_outbox(
-            conn,
-            kind="store_credit.issued",
-            at=now,
-            store=counter.store_code,
-            return_id=return_id,
-            payload={
-                "code": credit_code,
-                "ref": ref,
-                "amount_minor": amount.minor,
-                "bonus_minor": bonus.minor,
-                "currency": order.currency,
-            },
-        )
-    return_payload = {
-        "ref": ref,
-        "order_number": order.number,
-        "counter": counter.counter_code,
-        "cashier": draft.cashier.username,
-        "currency": order.currency,
-        "total_minor": summary.total.minor,
-        "tender": tender,
-        "lines": line_payloads,
-        "refunds": refund_payloads,
-        "policy_version": policy_version,
-    }
-    repo.add_outbox(
-        conn,
-        kind="return.committed",
-        at=now,
-        store=counter.store_code,
-        return_id=return_id,
-        payload=return_payload,
+    repo.insert_many(w.conn, t.refunds, rows)
+    return payloads
+
+
+def _issue_store_credit(
+    w: _Written, draft: ReturnDraft, summary: RefundSummary, tender: str
+) -> tuple[str | None, OutboxMessage | None]:
+    """The store credit (with the policy's bonus) when that is the tender; its message."""
+    if tender != "store_credit" or not summary.total:
+        return None, None
+    bonus = summary.total.percent(_bonus_percent(draft))
+    amount = summary.total + bonus
+    code = f"SC-{w.counter.store_code}-{w.counter.counter_code}-{w.seq:06d}"
+    currency = draft.order.currency
+    repo.insert_row(
+        w.conn,
+        t.store_credits,
+        {
+            "code": code,
+            "return_id": w.return_id,
+            "amount_minor": amount.minor,
+            "balance_minor": amount.minor,
+            "currency": currency,
+            "issued_at": w.now,
+        },
     )
-    record = repo.append_audit(
-        conn,
-        at=now,
+    payload = {
+        "code": code,
+        "ref": w.ref,
+        "amount_minor": amount.minor,
+        "bonus_minor": bonus.minor,
+        "currency": currency,
+    }
+    return code, w.message("store_credit.issued", payload)
+
+
+def _move_stock(w: _Written, draft: ReturnDraft) -> None:
+    """Each line's units into the place its disposition says; open-box units get their
+    ``-OB`` SKU and a shelf label."""
+    moves, labels = [], []
+    for dl in draft.selected():
+        assert dl.decision is not None
+        disposition = dl.decision.disposition
+        sku = dl.line.sku
+        if disposition == "restock_open_box":
+            sku = repo.ensure_open_box_product(w.conn, sku, OPEN_BOX_PRICE_PERCENT)
+            labels.append(f"{w.ref}#{dl.line.line_no}")
+        moves.append(
+            StockMove(
+                sku=sku,
+                location=location_for(disposition),
+                quantity=dl.quantity,
+                cause="return",
+                message={"ref": w.ref},
+                return_id=w.return_id,
+                note=w.ref,
+            )
+        )
+    repo.record_stock_movements(w.conn, moves, at=w.now, store=w.counter.store_code)
+    for subject in labels:
+        repo.add_print_job(
+            w.conn, kind="shelf_label", subject=subject, at=w.now, counter=w.counter.counter_code
+        )
+
+
+def _record_overrides(w: _Written, draft: ReturnDraft) -> None:
+    """Each manager's approval: its row, its audit entry and its message."""
+    for dl in draft.selected():
+        grant = dl.override
+        if grant is None:
+            continue
+        repo.insert_row(
+            w.conn,
+            t.overrides,
+            {
+                "grant_id": grant.grant_id,
+                "return_id": w.return_id,
+                "line_no": dl.line.line_no,
+                "manager_id": grant.manager.id,
+                "cashier_id": draft.cashier.id,
+                "reason": grant.reason,
+                "note": grant.note,
+                "rule_codes": ",".join(grant.rule_codes),
+                "created_at": w.now,
+            },
+        )
+        data = {
+            "ref": w.ref,
+            "line_no": dl.line.line_no,
+            "manager": grant.manager.username,
+            "reason": grant.reason,
+            "rule_codes": list(grant.rule_codes),
+        }
+        repo.append_audit(
+            w.conn,
+            at=w.now,
+            actor=grant.manager.username,
+            action="override.granted",
+            subject=w.ref,
+            data=data,
+        )
+        repo.add_outbox_many(
+            w.conn, [w.message("override.granted", data)], at=w.now, store=w.counter.store_code
+        )
+
+
+def _audit_and_publish(
+    w: _Written,
+    draft: ReturnDraft,
+    payload: dict[str, Any],
+    credit_message: OutboxMessage | None,
+) -> None:
+    """The return's audit entry; then its messages (store credit, the return, the new
+    audit head) in one insert."""
+    before = [m for m in (credit_message, w.message("return.committed", payload)) if m]
+    repo.append_audit_published(
+        w.conn,
+        at=w.now,
         actor=draft.cashier.username,
         action="return.committed",
-        subject=ref,
-        data=return_payload,
+        subject=w.ref,
+        data=payload,
+        store=w.counter.store_code,
+        return_id=w.return_id,
+        before=before,
     )
-    repo.add_outbox(
-        conn,
-        kind="audit.head",
-        at=now,
-        store=counter.store_code,
-        return_id=return_id,
-        payload={"seq": record.seq, "hash": record.hash},
-    )
+
+
+def _queue_receipt_and_email(w: _Written, draft: ReturnDraft) -> None:
     repo.add_print_job(
-        conn, kind="return_receipt", subject=ref, at=now, counter=counter.counter_code
+        w.conn, kind="return_receipt", subject=w.ref, at=w.now, counter=w.counter.counter_code
     )
-    email = order.customer.email if order.customer else None
-    if email and counter.email_language:
-        repo.insert_row(
-            conn,
-            t.notifications,
-            {
-                "return_id": return_id,
-                "channel": "email",
-                "recipient": email,
-                "language": counter.email_language,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-            },
-        )
-    return CommittedReturn(ref, return_id, summary.total, tender, credit_code, now)
+    customer = draft.order.customer
+    if customer is None or not customer.email or not w.counter.email_language:
+        return
+    repo.insert_row(
+        w.conn,
+        t.notifications,
+        {
+            "return_id": w.return_id,
+            "channel": "email",
+            "recipient": customer.email,
+            "language": w.counter.email_language,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": w.now,
+        },
+    )
 
 
 def _bonus_percent(draft: ReturnDraft) -> Any:

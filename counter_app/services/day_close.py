@@ -352,7 +352,7 @@ def close_day(
                 },
             )
             subject = z_report_subject(store_code, counter_code, day)
-            record = repo.append_audit(
+            repo.append_audit_published(
                 conn,
                 at=now,
                 actor=manager.username,
@@ -364,13 +364,7 @@ def close_day(
                     "refunds_by_tender": summary.refunds_by_tender,
                     "warnings": len(summary.warnings),
                 },
-            )
-            repo.add_outbox(
-                conn,
-                kind="audit.head",
-                at=now,
                 store=store_code,
-                payload={"seq": record.seq, "hash": record.hash},
             )
             if queue_print:
                 repo.add_print_job(

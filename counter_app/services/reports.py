@@ -35,12 +35,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from counter_app.adapters.db import tables as t
 from counter_app.domain.money import parse_money
 from counter_app.domain.policy import Policy
+from counter_app.domain.stock import SELLABLE_DISPOSITIONS
 from counter_app.services.errors import BadInput
 from counter_app.services.unit_of_work import UnitOfWork
 
 ColumnKind = Literal["text", "int", "money", "percent", "bool"]
 FAULT_REASONS = frozenset({"defective", "damaged_in_transit"})
-SELLABLE_DISPOSITIONS = frozenset({"restock_new", "restock_open_box"})
 MAX_FEEDBACK_PER_REASON = 5
 MAX_PERIOD_DAYS = 3660
 

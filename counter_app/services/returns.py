@@ -1,15 +1,13 @@
 """The return desk: one method per thing the cashier or manager does, in the order of §2.
 
-A `ReturnDraft` holds the return in progress in memory; nothing is written until
-`commit_return`, which writes everything in ONE transaction.
+A `ReturnDraft` (counter_app.domain.draft) holds the return in progress in memory; nothing is
+written until `commit_return`, which writes everything in ONE transaction.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -17,7 +15,14 @@ from sqlalchemy.exc import IntegrityError
 
 from counter_app.adapters.db import repository as repo
 from counter_app.domain.cards import redact_card_numbers
-from counter_app.domain.model import Order, OrderLine, User
+from counter_app.domain.draft import (
+    DraftLine,
+    OverrideGrant,
+    RefundSummary,
+    ReturnDraft,
+    refund_summary,
+)
+from counter_app.domain.model import Order, User
 from counter_app.domain.money import Money
 from counter_app.domain.policy import (
     CustomerHistory,
@@ -44,88 +49,16 @@ from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
 
 HISTORY_DAYS = 365
-
-
-@dataclass(frozen=True)
-class OverrideGrant:
-    """A manager's approval, bound to one draft and one line, usable once."""
-
-    grant_id: str
-    draft_id: str
-    line_no: int
-    manager: User
-    reason: str
-    note: str
-    rule_codes: tuple[str, ...]
-
-
-@dataclass
-class DraftLine:
-    line: OrderLine
-    quantity: int = 1
-    verified: bool = False
-    serial_presented: str | None = None
-    inspection: Inspection | None = None
-    feedback: str = ""
-    photo_path: str | None = None
-    photo_sha256: str | None = None
-    decision: Decision | None = None
-    override: OverrideGrant | None = None
-
-    @property
-    def approved(self) -> bool:
-        d = self.decision
-        if d is None:
-            return False
-        if d.outcome in ("approve", "approve_with_fee"):
-            return True
-        return self.override is not None and d.overridable
-
-    @property
-    def fee(self) -> Money:
-        """The fee charged: an overridden denial still pays the fee the policy would charge."""
-        d = self.decision
-        zero = Money.zero(self.line.paid.currency)
-        if d is None or not self.approved:
-            return zero
-        if d.outcome in ("approve", "approve_with_fee"):
-            return d.fee
-        return d.override_fee if d.override_fee is not None else d.fee
-
-    @property
-    def refund(self) -> Money:
-        """Paid for these units, minus the fee; zero unless approved."""
-        if not self.approved:
-            return Money.zero(self.line.paid.currency)
-        gross = self.line.refund_for(self.quantity)
-        return (gross - self.fee).max(Money.zero(gross.currency))
-
-
-@dataclass
-class ReturnDraft:
-    order: Order
-    cashier: User
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    lines: dict[int, DraftLine] = field(default_factory=dict)
-    customer_history: CustomerHistory = field(default_factory=CustomerHistory)
-
-    def selected(self) -> list[DraftLine]:
-        return [self.lines[n] for n in sorted(self.lines)]
-
-    def clone(self) -> ReturnDraft:
-        """A copy whose lines can be changed without touching this one: a background action
-        works on a clone and hands it back, so the screen never reads a draft being changed."""
-        lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
-        return dataclasses.replace(self, lines=lines)
-
-
-@dataclass(frozen=True)
-class RefundSummary:
-    lines: tuple[tuple[int, Money, Money], ...]  # line_no, refund, fee
-    total: Money
-    fees: Money
-    tenders_allowed: tuple[str, ...]
-    blocked: tuple[str, ...]  # plain-words reasons the return cannot be confirmed yet
+# Transition only: the draft classes moved to counter_app.domain.draft; import them from
+# there. These names stay here until the branches written against the old home are merged.
+__all__ = [
+    "CommittedReturn",
+    "DraftLine",
+    "OverrideGrant",
+    "RefundSummary",
+    "ReturnDesk",
+    "ReturnDraft",
+]
 
 
 class ReturnDesk:
@@ -154,10 +87,9 @@ class ReturnDesk:
     def find_order(self, code: str) -> Order:
         number = clean_code(code, "order number")
         with UnitOfWork(self.engine) as uow:
-            order_id = repo.order_id_by_number(uow.conn, number)
-            if order_id is None and number.upper() != number:
-                order_id = repo.order_id_by_number(uow.conn, number.upper())
-            order = repo.load_order(uow.conn, order_id) if order_id is not None else None
+            order = repo.load_order_by_number(uow.conn, number)
+            if order is None and number.upper() != number:
+                order = repo.load_order_by_number(uow.conn, number.upper())
         if order is None and self.live_lookup is not None:
             # Bought an hour ago online: head office may know it already.
             try:
@@ -423,37 +355,8 @@ class ReturnDesk:
 
     # ------------------------------------------------------------ 6. refund
     def refund_summary(self, draft: ReturnDraft) -> RefundSummary:
-        currency = draft.order.currency
-        blocked: list[str] = []
-        if not draft.lines:
-            blocked.append("Scan or pick at least one item to return.")
-        tenders: set[str] | None = None
-        rows = []
-        for dl in draft.selected():
-            name = dl.line.name
-            if dl.inspection is None:
-                blocked.append(f"{name}: pick a reason and a condition.")
-                continue
-            if dl.decision is None:
-                blocked.append(f"{name}: not checked against the policy yet.")
-                continue
-            if not dl.approved:
-                if dl.decision.overridable:
-                    blocked.append(f"{name}: needs a manager's approval.")
-                else:
-                    blocked.append(f"{name}: cannot be returned — remove it from the return.")
-                continue
-            allowed = set(dl.decision.tenders_allowed) or {"original", "store_credit"}
-            tenders = allowed if tenders is None else tenders & allowed
-            rows.append((dl.line.line_no, dl.refund, dl.fee))
-        total = sum((r[1] for r in rows), Money.zero(currency))
-        fees = sum((r[2] for r in rows), Money.zero(currency))
-        order_tenders = tuple(
-            x for x in ("original", "cash", "store_credit", "exchange") if x in (tenders or set())
-        )
-        if rows and not order_tenders:
-            blocked.append("The items allow no common refund tender: return them separately.")
-        return RefundSummary(tuple(rows), total, fees, order_tenders, tuple(blocked))
+        """What the draft refunds and what still blocks it (pure: see domain.draft)."""
+        return refund_summary(draft)
 
     # ------------------------------------------------------------ 7. commit
     def commit_return(self, draft: ReturnDraft, tender: str) -> CommittedReturn:

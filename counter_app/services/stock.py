@@ -6,7 +6,8 @@ vendor) and ``scrap``. A manager may move units between them — a second look f
 "defective" earbuds fine, the open-box lamp goes back to the vendor. Every move is two
 stock movements (out of one place, into the other) with the manager's reason, an audit
 entry and ``stock.movement`` messages for head office, all in one transaction; on-hand stock
-stays the sum of the movements because `repository.move_stock` is the only writer.
+stays the sum of the movements because `repository.record_stock_movements` is the
+only writer.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.db.repository import StockMove
 from counter_app.domain.model import User
+from counter_app.domain.stock import LOCATIONS as LOCATIONS  # the screens list them
+from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT
 from counter_app.services.clock import Clock
-from counter_app.services.commit import OPEN_BOX_PRICE_PERCENT
 from counter_app.services.errors import BadInput, NotFound, OverrideRefused
 from counter_app.services.receipts import parse_label_subject
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_text, printable
 
-LOCATIONS = ("sellable", "open_box", "vendor", "scrap")
 LOCATION_NAMES = {
     "sellable": "Restocked",
     "open_box": "Open box",
@@ -123,16 +126,10 @@ def stock_on_hand(engine: Engine, location: str | None = None) -> list[StockLine
         return [StockLine(*row) for row in uow.conn.execute(query).all()]
 
 
-def received_items(
-    engine: Engine,
-    location: str | None = None,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 500,
-) -> list[ReceivedItem]:
-    """What returns brought in, newest first (optionally one place and a period)."""
-    m, r, p, rl = t.stock_movements.c, t.returns.c, t.products.c, t.return_lines.c
+def _received_query(
+    location: str | None, since: datetime | None, until: datetime | None, limit: int
+) -> Any:
+    m, r, p = t.stock_movements.c, t.returns.c, t.products.c
     query = (
         select(
             m.id,
@@ -159,17 +156,38 @@ def received_items(
         query = query.where(m.created_at >= since)
     if until is not None:
         query = query.where(m.created_at < until)
+    return query
+
+
+def _return_lines_of(
+    conn: Connection, return_ids: set[int]
+) -> dict[tuple[int, str], list[tuple[int, str, str]]]:
+    """(return id, sku) -> [(line no, condition, reason)] of those returns, in line order."""
+    rl = t.return_lines.c
+    lines: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
+    if return_ids:
+        for rid, sku, line_no, condition, reason in conn.execute(
+            select(rl.return_id, rl.sku, rl.line_no, rl.condition, rl.reason_code)
+            .where(rl.return_id.in_(return_ids))
+            .order_by(rl.return_id, rl.line_no)
+        ):
+            lines.setdefault((rid, sku), []).append((line_no, condition, reason))
+    return lines
+
+
+def received_items(
+    engine: Engine,
+    location: str | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+) -> list[ReceivedItem]:
+    """What returns brought in, newest first (optionally one place and a period)."""
+    query = _received_query(location, since, until, limit)
     with UnitOfWork(engine) as uow:
         rows = uow.conn.execute(query).all()
-        return_ids = {row[3] for row in rows}
-        lines: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
-        if return_ids:
-            for rid, sku, line_no, condition, reason in uow.conn.execute(
-                select(rl.return_id, rl.sku, rl.line_no, rl.condition, rl.reason_code)
-                .where(rl.return_id.in_(return_ids))
-                .order_by(rl.return_id, rl.line_no)
-            ):
-                lines.setdefault((rid, sku), []).append((line_no, condition, reason))
+        lines = _return_lines_of(uow.conn, {row[3] for row in rows})
     out = []
     for mid, at, ref, rid, sku, original, name, vendor, location_, qty in rows:
         candidates = lines.get((rid, original), [])
@@ -239,6 +257,52 @@ def vendor_csv(lines: list[VendorLine], vendor: str | None = None) -> str:
     return buffer.getvalue()
 
 
+def _check_move(
+    manager: User,
+    from_location: str,
+    to_location: str,
+    quantity: int,
+    reason: str,
+    label_subject: str | None,
+) -> str:
+    """Refuse a move that cannot be right; the cleaned reason."""
+    if not manager.can_approve:
+        raise OverrideRefused(f"{manager.display_name} is not a manager and cannot move stock.")
+    _location(from_location)
+    _location(to_location)
+    if from_location == to_location:
+        raise BadInput("Pick a different place to move the stock to.")
+    if not isinstance(quantity, int) or quantity < 1 or quantity > 1_000_000:
+        raise BadInput("The quantity to move must be at least 1.")
+    reason = clean_text(reason, "reason", 200)
+    if not reason:
+        raise BadInput("Give a reason for the move.")
+    if label_subject is not None:
+        parse_label_subject(label_subject)
+    return reason
+
+
+def _target_sku(conn: Connection, sku: str, from_location: str, to_location: str, qty: int) -> str:
+    """The SKU the units become in `to_location`, once enough are known to be on hand."""
+    s, p = t.stock_levels.c, t.products.c
+    product = conn.execute(select(p.sku, p.open_box_of).where(p.sku == sku)).first()
+    if product is None:
+        raise NotFound(f"There is no product {printable(sku[:64])}.")
+    level_q = select(s.on_hand).where(and_(s.sku == sku, s.location == from_location))
+    if conn.dialect.name == "postgresql":
+        level_q = level_q.with_for_update()  # two managers moving the same units
+    on_hand = int(conn.execute(level_q).scalar() or 0)
+    if on_hand < qty:
+        raise BadInput(
+            f"Only {on_hand} of {printable(sku)} are in {LOCATION_NAMES[from_location]}."
+        )
+    if to_location == "open_box" and product.open_box_of is None:
+        return repo.ensure_open_box_product(conn, sku, OPEN_BOX_PRICE_PERCENT)
+    if to_location == "sellable" and product.open_box_of is not None:
+        return str(product.open_box_of)
+    return sku
+
+
 def move_stock(
     engine: Engine,
     clock: Clock,
@@ -260,67 +324,17 @@ def move_stock(
     (REF#LINE of the return the units came with) queues their shelf label in the same
     transaction.
     """
-    if not manager.can_approve:
-        raise OverrideRefused(f"{manager.display_name} is not a manager and cannot move stock.")
-    _location(from_location)
-    _location(to_location)
-    if from_location == to_location:
-        raise BadInput("Pick a different place to move the stock to.")
-    if not isinstance(quantity, int) or quantity < 1 or quantity > 1_000_000:
-        raise BadInput("The quantity to move must be at least 1.")
-    reason = clean_text(reason, "reason", 200)
-    if not reason:
-        raise BadInput("Give a reason for the move.")
-    if label_subject is not None:
-        parse_label_subject(label_subject)
+    reason = _check_move(manager, from_location, to_location, quantity, reason, label_subject)
     now = clock.now()
-    s, p = t.stock_levels.c, t.products.c
     with UnitOfWork(engine, write=True) as uow:
         conn = uow.conn
-        product = conn.execute(select(p.sku, p.open_box_of).where(p.sku == sku)).first()
-        if product is None:
-            raise NotFound(f"There is no product {printable(sku[:64])}.")
-        level_q = select(s.on_hand).where(and_(s.sku == sku, s.location == from_location))
-        if conn.dialect.name == "postgresql":
-            level_q = level_q.with_for_update()  # two managers moving the same units
-        on_hand = int(conn.execute(level_q).scalar() or 0)
-        if on_hand < quantity:
-            raise BadInput(
-                f"Only {on_hand} of {printable(sku)} are in {LOCATION_NAMES[from_location]}."
-            )
-        to_sku = sku
-        if to_location == "open_box" and product.open_box_of is None:
-            to_sku = repo.ensure_open_box_product(conn, sku, OPEN_BOX_PRICE_PERCENT)
-        elif to_location == "sellable" and product.open_box_of is not None:
-            to_sku = product.open_box_of
-        for move_sku, location, qty in (
-            (sku, from_location, -quantity),
-            (to_sku, to_location, quantity),
-        ):
-            repo.move_stock(
-                conn,
-                sku=move_sku,
-                location=location,
-                quantity=qty,
-                cause=MOVE_CAUSE,
-                at=now,
-                note=reason,
-            )
-            repo.add_outbox(
-                conn,
-                kind="stock.movement",
-                at=now,
-                store=store_code,
-                payload={
-                    "sku": move_sku,
-                    "location": location,
-                    "quantity": qty,
-                    "cause": MOVE_CAUSE,
-                    "ref": None,
-                    "note": reason,
-                    "manager": manager.username,
-                },
-            )
+        to_sku = _target_sku(conn, sku, from_location, to_location, quantity)
+        message = {"ref": None, "note": reason, "manager": manager.username}
+        moves = [
+            StockMove(sku, from_location, -quantity, MOVE_CAUSE, message, note=reason),
+            StockMove(to_sku, to_location, quantity, MOVE_CAUSE, message, note=reason),
+        ]
+        repo.record_stock_movements(conn, moves, at=now, store=store_code)
         data = {
             "sku": sku,
             "to_sku": to_sku,
@@ -329,15 +343,14 @@ def move_stock(
             "quantity": quantity,
             "reason": reason,
         }
-        record = repo.append_audit(
-            conn, at=now, actor=manager.username, action="stock.moved", subject=sku, data=data
-        )
-        repo.add_outbox(
+        repo.append_audit_published(
             conn,
-            kind="audit.head",
             at=now,
+            actor=manager.username,
+            action="stock.moved",
+            subject=sku,
+            data=data,
             store=store_code,
-            payload={"seq": record.seq, "hash": record.hash},
         )
         job_id = None
         if label_subject is not None and to_location == "open_box":

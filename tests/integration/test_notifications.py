@@ -17,13 +17,13 @@ from sqlalchemy import Engine, func, select
 
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.mail import FakeSender, MailConfigError, SmtpSender, parse_smtp_url
+from counter_app.services.commit import CommittedReturn
 from counter_app.services.notifications import (
     Notifier,
     list_notifications,
     notification_counts,
     retry_notification,
 )
-from counter_app.services.returns import CommittedReturn
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store

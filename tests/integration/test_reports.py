@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select, update
 
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
+from counter_app.services.commit import CommittedReturn
 from counter_app.services.reports import REPORTS, Period, Report, from_csv, run_report, to_csv
-from counter_app.services.returns import CommittedReturn
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store

@@ -32,11 +32,12 @@ from sqlalchemy import Engine, func, select
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
+from counter_app.domain.draft import ReturnDraft
 from counter_app.domain.policy import PolicyHolder, default_policy_path, load_policy_file
 from counter_app.services import auth
 from counter_app.services.clock import FixedClock
 from counter_app.services.errors import AlreadyReturned, NotRefundable
-from counter_app.services.returns import ReturnDesk, ReturnDraft
+from counter_app.services.returns import ReturnDesk
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import PRODUCTS, add_order, make_store, snapshot

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.draft import OverrideGrant, ReturnDraft
 from counter_app.services.errors import CounterError, LockedOut, OverrideRefused, SignInFailed
-from counter_app.services.returns import OverrideGrant, ReturnDraft
 from ui import i18n
 from ui.context import CounterContext
 from ui.widgets import form_row, icon

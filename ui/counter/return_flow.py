@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counter_app.domain.draft import RefundSummary, ReturnDraft
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
 from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import BadInput, ItemNotOnOrder, OrderNotFound
-from counter_app.services.returns import (
-    RefundSummary,
-    ReturnDesk,
-    ReturnDraft,
-)
+from counter_app.services.returns import ReturnDesk
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.draft import RefundSummary, ReturnDraft
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.policy import Decision
 from counter_app.services import auth
 from counter_app.services.commit import CommittedReturn
-from counter_app.services.returns import RefundSummary, ReturnDraft
 from ui import i18n
 from ui.context import CounterContext
 from ui.counter import return_flow

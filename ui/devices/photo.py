@@ -21,8 +21,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
 
+from counter_app.domain.draft import ReturnDraft
 from counter_app.services.errors import BadInput
-from counter_app.services.returns import ReturnDesk, ReturnDraft
+from counter_app.services.returns import ReturnDesk
 from ui.counter import return_flow
 from ui.devices.camera import CameraController
 from ui.widgets import icon

@@ -1,0 +1,140 @@
+"""The return in progress, in memory: what the cashier picked, inspected and got approved.
+
+Nothing here touches the database; `refund_summary` says what the draft would refund and
+what still blocks it, so the screen and the commit agree on one answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+
+from counter_app.domain.model import Order, OrderLine, User
+from counter_app.domain.money import Money
+from counter_app.domain.policy import CustomerHistory, Decision, Inspection
+
+# Refund tenders in the order the screen offers them.
+TENDER_ORDER = ("original", "cash", "store_credit", "exchange")
+DEFAULT_TENDERS = frozenset({"original", "store_credit"})
+
+
+@dataclass(frozen=True)
+class OverrideGrant:
+    """A manager's approval, bound to one draft and one line, usable once."""
+
+    grant_id: str
+    draft_id: str
+    line_no: int
+    manager: User
+    reason: str
+    note: str
+    rule_codes: tuple[str, ...]
+
+
+@dataclass
+class DraftLine:
+    line: OrderLine
+    quantity: int = 1
+    verified: bool = False
+    serial_presented: str | None = None
+    inspection: Inspection | None = None
+    feedback: str = ""
+    photo_path: str | None = None
+    photo_sha256: str | None = None
+    decision: Decision | None = None
+    override: OverrideGrant | None = None
+
+    @property
+    def approved(self) -> bool:
+        d = self.decision
+        if d is None:
+            return False
+        if d.outcome in ("approve", "approve_with_fee"):
+            return True
+        return self.override is not None and d.overridable
+
+    @property
+    def fee(self) -> Money:
+        """The fee charged: an overridden denial still pays the fee the policy would charge."""
+        d = self.decision
+        zero = Money.zero(self.line.paid.currency)
+        if d is None or not self.approved:
+            return zero
+        if d.outcome in ("approve", "approve_with_fee"):
+            return d.fee
+        return d.override_fee if d.override_fee is not None else d.fee
+
+    @property
+    def refund(self) -> Money:
+        """Paid for these units, minus the fee; zero unless approved."""
+        if not self.approved:
+            return Money.zero(self.line.paid.currency)
+        gross = self.line.refund_for(self.quantity)
+        return (gross - self.fee).max(Money.zero(gross.currency))
+
+
+@dataclass
+class ReturnDraft:
+    order: Order
+    cashier: User
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    lines: dict[int, DraftLine] = field(default_factory=dict)
+    customer_history: CustomerHistory = field(default_factory=CustomerHistory)
+
+    def selected(self) -> list[DraftLine]:
+        return [self.lines[n] for n in sorted(self.lines)]
+
+    def clone(self) -> ReturnDraft:
+        """A copy whose lines can be changed without touching this one: a background action
+        works on a clone and hands it back, so the screen never reads a draft being changed."""
+        lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
+        return dataclasses.replace(self, lines=lines)
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    lines: tuple[tuple[int, Money, Money], ...]  # line_no, refund, fee
+    total: Money
+    fees: Money
+    tenders_allowed: tuple[str, ...]
+    blocked: tuple[str, ...]  # plain-words reasons the return cannot be confirmed yet
+
+
+def _blocker(dl: DraftLine) -> str | None:
+    """Why this line stops the return from being confirmed, or None."""
+    name = dl.line.name
+    if dl.inspection is None:
+        return f"{name}: pick a reason and a condition."
+    if dl.decision is None:
+        return f"{name}: not checked against the policy yet."
+    if not dl.approved:
+        if dl.decision.overridable:
+            return f"{name}: needs a manager's approval."
+        return f"{name}: cannot be returned — remove it from the return."
+    return None
+
+
+def refund_summary(draft: ReturnDraft) -> RefundSummary:
+    """What the draft refunds line by line, the tenders every line allows, and what blocks it."""
+    currency = draft.order.currency
+    blocked: list[str] = []
+    if not draft.lines:
+        blocked.append("Scan or pick at least one item to return.")
+    tenders: set[str] | None = None
+    rows = []
+    for dl in draft.selected():
+        reason = _blocker(dl)
+        if reason is not None:
+            blocked.append(reason)
+            continue
+        assert dl.decision is not None
+        allowed = set(dl.decision.tenders_allowed) or set(DEFAULT_TENDERS)
+        tenders = allowed if tenders is None else tenders & allowed
+        rows.append((dl.line.line_no, dl.refund, dl.fee))
+    total = sum((r[1] for r in rows), Money.zero(currency))
+    fees = sum((r[2] for r in rows), Money.zero(currency))
+    order_tenders = tuple(x for x in TENDER_ORDER if x in (tenders or set()))
+    if rows and not order_tenders:
+        blocked.append("The items allow no common refund tender: return them separately.")
+    return RefundSummary(tuple(rows), total, fees, order_tenders, tuple(blocked))
