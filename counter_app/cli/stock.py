@@ -12,8 +12,9 @@ from typing import Any
 
 from counter_app.cli.common import EXIT_OK, app_from, authenticate_manager, write_csv
 from counter_app.domain.money import Money
+from counter_app.domain.stock import LOCATIONS
 
-LOCATION_CHOICES = ["sellable", "open_box", "vendor", "scrap"]
+LOCATION_CHOICES = list(LOCATIONS)
 
 
 def register(sub: Any) -> None:
