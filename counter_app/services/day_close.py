@@ -31,7 +31,8 @@ from counter_app.domain.documents import (
 from counter_app.domain.model import User
 from counter_app.domain.money import Money
 from counter_app.services.clock import Clock
-from counter_app.services.day_figures import DaySummary, summarise_day
+from counter_app.services.day_figures import DaySummary as DaySummary  # re-exported
+from counter_app.services.day_figures import summarise_day
 from counter_app.services.errors import BadInput, CounterError, NotFound, OverrideRefused
 from counter_app.services.unit_of_work import UnitOfWork
 
