@@ -1,189 +1,76 @@
-"""Device-independent print documents and the pure builders that produce them.
+"""Device-independent print documents: the plain input dataclasses and the pure builders.
 
-A document is a flat tuple of blocks (text, label/amount columns, rules, codes, feeds, cut,
-drawer kick, signature line). Builders are pure functions of plain input dataclasses, so the
-same receipt renders identically to ESC/POS, PNG and plain text, and can be rebuilt for a
-reprint. Nothing here knows about printers, fonts or pixels.
+A document is a flat tuple of blocks (print_blocks.py: text, label/amount columns, rules,
+codes, feeds, cut, drawer kick, signature line). Builders are pure functions of plain input
+dataclasses, so the same receipt renders identically to ESC/POS, PNG and plain text, and can
+be rebuilt for a reprint. Nothing here knows about printers, fonts or pixels.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from counter_app.domain.money import Money
+from counter_app.domain.print_blocks import (
+    QR,
+    Align,
+    Barcode,
+    Block,
+    CashDrawer,
+    Columns,
+    Cut,
+    Document,
+    Feed,
+    Rule,
+    Signature,
+    Text,
+    TextSize,
+    _clean,
+    card_last4,
+    scrub_pan,
+)
 
-Align = Literal["left", "center", "right"]
-TextSize = Literal["normal", "double"]
+__all__ = [
+    "DEFAULT_LABELS",
+    "QR",
+    "Align",
+    "Barcode",
+    "Block",
+    "CashDrawer",
+    "Columns",
+    "Copy",
+    "Cut",
+    "Document",
+    "Feed",
+    "LabelData",
+    "OverrideNote",
+    "ReceiptData",
+    "ReceiptLine",
+    "Rule",
+    "Signature",
+    "StoreInfo",
+    "TenderKind",
+    "TenderLine",
+    "TestPageData",
+    "Text",
+    "TextSize",
+    "VoucherData",
+    "ZReportData",
+    "build_return_receipt",
+    "build_shelf_label",
+    "build_test_page",
+    "build_voucher",
+    "build_z_report",
+    "card_last4",
+    "scrub_pan",
+]
+
 TenderKind = Literal["card", "cash", "store_credit", "gift_card", "exchange"]
 Copy = Literal["customer", "store"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Blocks
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A paragraph; renderers wrap it to the paper width."""
-
-    text: str
-    align: Align = "left"
-    bold: bool = False
-    size: TextSize = "normal"
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """A label on the left and a value (usually an amount) flush right."""
-
-    left: str
-    right: str
-    bold: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A horizontal separator across the paper."""
-
-
-@dataclass(frozen=True, slots=True)
-class Barcode:
-    """A 1D barcode; renderers fall back to a QR code when it would not fit the paper."""
-
-    data: str
-    symbology: Literal["CODE128"] = "CODE128"
-
-
-@dataclass(frozen=True, slots=True)
-class QR:
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    lines: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Cut:
-    """Cut the paper (a no-op on printers without a cutter)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CashDrawer:
-    """Kick the cash drawer attached to the printer."""
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """A labelled line to sign on (store copies)."""
-
-    label: str
-
-
-Block = Text | Columns | Rule | Barcode | QR | Feed | Cut | CashDrawer | Signature
-
-_BLOCK_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (Text, Columns, Rule, Barcode, QR, Feed, Cut, CashDrawer, Signature)
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """What to print: an ordered tuple of blocks plus a kind and title for logs and files."""
-
-    kind: str
-    title: str
-    blocks: tuple[Block, ...]
-
-    def texts(self) -> list[str]:
-        """Every human-readable string in the document (for checks such as "no PAN")."""
-        out: list[str] = []
-        for b in self.blocks:
-            if isinstance(b, Text):
-                out.append(b.text)
-            elif isinstance(b, Columns):
-                out.extend((b.left, b.right))
-            elif isinstance(b, Barcode | QR):
-                out.append(b.data)
-            elif isinstance(b, Signature):
-                out.append(b.label)
-        return out
-
-    def to_json(self) -> str:
-        """Serialise for the persisted print queue (a reprint renders the same document)."""
-        blocks = [{"type": type(b).__name__, **asdict(b)} for b in self.blocks]
-        return json.dumps(
-            {"v": 1, "kind": self.kind, "title": self.title, "blocks": blocks},
-            ensure_ascii=False,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Document:
-        raw = json.loads(text)
-        if not isinstance(raw, dict) or raw.get("v") != 1:
-            raise ValueError("not a version-1 print document")
-        blocks: list[Block] = []
-        for item in raw["blocks"]:
-            item = dict(item)
-            kind = _BLOCK_TYPES.get(item.pop("type", ""))
-            if kind is None:
-                raise ValueError("unknown block type in print document")
-            blocks.append(kind(**item))
-        return cls(kind=str(raw["kind"]), title=str(raw["title"]), blocks=tuple(blocks))
-
-
-# ---------------------------------------------------------------------------------------------
-# Card-number hygiene
-# ---------------------------------------------------------------------------------------------
-
-_PAN_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def scrub_pan(text: str) -> str:
-    """Mask anything that looks like a full card number (13-19 digits, Luhn-valid).
-
-    Card numbers must never be printed; this is the last line of defence for free text
-    (notes, names) that a person may have typed a card number into.
-    """
-
-    def repl(m: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-            return "****" + digits[-4:]
-        return m.group(0)
-
-    return _PAN_RE.sub(repl, text)
-
-
-def card_last4(value: str | None) -> str:
-    """Only the last four digits of whatever was given (a longer string is cut down)."""
-    digits = re.sub(r"\D", "", value or "")
-    return digits[-4:]
-
-
-def _clean(text: str) -> str:
-    return scrub_pan(text.replace("\r", " ").replace("\t", " "))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,13 +260,22 @@ def _sum(amounts: Sequence[Money], currency: str) -> Money:
 
 def build_return_receipt(data: ReceiptData) -> Document:
     """The customer (or store) receipt for one committed return."""
-    lab = data.labels
     currency = data.tenders[0].amount.currency if data.tenders else "USD"
     if data.lines:
         currency = data.lines[0].refund.currency
     b: list[Block] = _store_header(data.store)
-    b.append(Feed(1))
-    b.append(Text(_label(lab, "title"), align="center", bold=True))
+    b += _receipt_heading(data)
+    b += _receipt_lines(data)
+    b += _receipt_refund(data, currency)
+    b += _receipt_footer(data)
+    title = f"{data.return_ref}-{data.copy}"
+    return Document(kind="return_receipt", title=title, blocks=tuple(b))
+
+
+def _receipt_heading(data: ReceiptData) -> list[Block]:
+    """Title, the store-copy banner, and who/when/which order."""
+    lab = data.labels
+    b: list[Block] = [Feed(1), Text(_label(lab, "title"), align="center", bold=True)]
     if data.copy == "store":
         b.append(Text(_label(lab, "store_copy"), align="center", bold=True, size="double"))
     b.append(Rule())
@@ -390,6 +286,13 @@ def build_return_receipt(data: ReceiptData) -> Document:
     b.append(Columns(_label(lab, "order"), _clean(data.order_number)))
     b.append(Columns(_label(lab, "order_date"), data.order_date.isoformat()))
     b.append(Rule())
+    return b
+
+
+def _receipt_lines(data: ReceiptData) -> list[Block]:
+    """Each returned line with its fee and overrides; overrides of unlisted lines after."""
+    lab = data.labels
+    b: list[Block] = []
     overrides_by_sku: dict[str, list[OverrideNote]] = {}
     for o in data.overrides:
         overrides_by_sku.setdefault(o.line_sku, []).append(o)
@@ -419,6 +322,13 @@ def build_return_receipt(data: ReceiptData) -> Document:
                 )
             )
     b.append(Rule())
+    return b
+
+
+def _receipt_refund(data: ReceiptData, currency: str) -> list[Block]:
+    """Fees, the refund total and where it went (with when each tender arrives)."""
+    lab = data.labels
+    b: list[Block] = []
     fees = _sum([ln.fee for ln in data.lines], currency)
     if fees:
         b.append(Columns(_label(lab, "fees_total"), str(-fees)))
@@ -430,6 +340,13 @@ def build_return_receipt(data: ReceiptData) -> Document:
         arrival = data.arrival_text.get(t.kind)
         if arrival:
             b.append(Text(f"    {_label(lab, 'arrives')}: {_clean(arrival)}"))
+    return b
+
+
+def _receipt_footer(data: ReceiptData) -> list[Block]:
+    """Voucher, terms, the return's codes, signature line (store copy), cut and drawer."""
+    lab = data.labels
+    b: list[Block] = []
     if data.voucher_code:
         b.append(Rule())
         b.append(Text(_label(lab, "voucher"), align="center", bold=True))
@@ -449,8 +366,7 @@ def build_return_receipt(data: ReceiptData) -> Document:
     b.append(Cut())
     if data.copy == "customer" and any(t.kind == "cash" for t in data.tenders):
         b.append(CashDrawer())
-    title = f"{data.return_ref}-{data.copy}"
-    return Document(kind="return_receipt", title=title, blocks=tuple(b))
+    return b
 
 
 def build_voucher(data: VoucherData) -> Document:

@@ -8,6 +8,7 @@ so the UI can translate `MESSAGE_TEMPLATES[code]` itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -110,6 +111,15 @@ def _require_aware(name: str, moment: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
 
 
+@dataclass
+class _Findings:
+    """What the soft checks found, in the order the decision lists them."""
+
+    denials: list[Reason] = field(default_factory=list)
+    referrals: list[Reason] = field(default_factory=list)
+    notes: list[Reason] = field(default_factory=list)
+
+
 def evaluate(
     line: LineFacts,
     inspection: Inspection,
@@ -122,19 +132,60 @@ def evaluate(
     _require_aware("purchased_at", line.purchased_at)
     rule = policy.category(line.category)
     condition = inspection.condition
-    defective = condition == "defective"
 
     # --- hard limits -------------------------------------------------------------------
-    hard: list[Reason] = []
+    mismatch = _currency_mismatch(line, policy)
+    if mismatch is not None:
+        return _hard_deny(policy, [mismatch], condition)
+    unit_price = _unit_price(line)
+    gross = unit_price * max(line.quantity_requested, 0)
+    serial_problem = _serial_reason(line, policy)
+    hard = _hard_limits(line, rule, unit_price, gross, serial_problem)
+    if hard:
+        return _hard_deny(policy, hard, condition)
+
+    # --- soft denials, money, receipt, value and frequency -----------------------------
+    found = _Findings()
+    _soft_denials(line, inspection, rule, history, now, policy, serial_problem, found)
+    reason_rule = policy.reason_rules.get(inspection.reason_code)
+    if reason_rule is None:
+        found.referrals.append(_reason("UNKNOWN_REASON", reason=inspection.reason_code))
+    waived = condition == "defective" or (reason_rule is not None and reason_rule.waives_fee)
+    fee = _restocking_fee(line, condition, rule, policy, unit_price, waived, found.notes)
+    refund = gross - fee
+    if not line.has_receipt:
+        _receiptless_checks(line, rule, history, now, policy, unit_price, refund, found)
+    _value_and_frequency(history, now, policy, refund, found)
+    return _outcome(line, policy, condition, fee, refund, found)
+
+
+def _currency_mismatch(line: LineFacts, policy: Policy) -> Reason | None:
+    """Every amount must be in the policy's currency; nothing else is checked if not."""
     currencies = {line.unit_paid.currency, line.cash_paid.currency}
     if line.lowest_recent_price is not None:
         currencies.add(line.lowest_recent_price.currency)
-    if currencies != {policy.currency}:
-        bad = sorted(currencies - {policy.currency}) or [policy.currency]
-        hard.append(
-            _reason("CURRENCY_MISMATCH", True, currency=bad[0], policy_currency=policy.currency)
-        )
-        return _hard_deny(policy, hard, condition)
+    if currencies == {policy.currency}:
+        return None
+    bad = sorted(currencies - {policy.currency}) or [policy.currency]
+    return _reason("CURRENCY_MISMATCH", True, currency=bad[0], policy_currency=policy.currency)
+
+
+def _unit_price(line: LineFacts) -> Money:
+    """What one unit refunds: the price paid, or without a receipt the lowest recent price."""
+    if not line.has_receipt and line.lowest_recent_price is not None:
+        return line.lowest_recent_price.min(line.unit_paid)
+    return line.unit_paid
+
+
+def _hard_limits(
+    line: LineFacts,
+    rule: CategoryRule,
+    unit_price: Money,
+    gross: Money,
+    serial_problem: Reason | None,
+) -> list[Reason]:
+    """Quantity, refund ceiling, hard non-returnable category, hard serial mismatch."""
+    hard: list[Reason] = []
     remaining = line.quantity_sold - line.quantity_already_returned
     if line.quantity_requested <= 0:
         hard.append(_reason("BAD_QUANTITY", True, requested=line.quantity_requested))
@@ -149,33 +200,37 @@ def evaluate(
                 requested=line.quantity_requested,
             )
         )
-    unit_price = line.unit_paid
-    if not line.has_receipt and line.lowest_recent_price is not None:
-        unit_price = line.lowest_recent_price.min(line.unit_paid)
-    gross = unit_price * max(line.quantity_requested, 0)
     remaining_paid = line.unit_paid * max(remaining, 0)
     if not hard and (unit_price.is_negative() or gross > remaining_paid):
         hard.append(_reason("OVER_REFUND", True, refund=gross, remaining_paid=remaining_paid))
     if not rule.returnable and rule.non_returnable_hard:
         hard.append(_reason("NON_RETURNABLE", True, category=_label(line.category)))
-    serial_problem = _serial_reason(line, policy)
     if serial_problem is not None and serial_problem.hard:
         hard.append(serial_problem)
-    if hard:
-        return _hard_deny(policy, hard, condition)
+    return hard
 
-    # --- soft denials ------------------------------------------------------------------
-    denials: list[Reason] = []
-    referrals: list[Reason] = []
-    notes: list[Reason] = []
+
+def _soft_denials(
+    line: LineFacts,
+    inspection: Inspection,
+    rule: CategoryRule,
+    history: CustomerHistory,
+    now: datetime,
+    policy: Policy,
+    serial_problem: Reason | None,
+    found: _Findings,
+) -> None:
+    """Category, final sale, return window, serial and condition: a manager may override."""
+    condition = inspection.condition
+    defective = condition == "defective"
     category = _label(line.category)
-
+    denials = found.denials
     if not rule.returnable and not defective:
         denials.append(_reason("NON_RETURNABLE", category=category))
     if (line.final_sale or rule.final_sale) and not defective:
         denials.append(_reason("FINAL_SALE"))
     if line.has_receipt:
-        denials.extend(_window_reasons(line, rule, history, now, policy, notes))
+        denials.extend(_window_reasons(line, rule, history, now, policy, found.notes))
     if serial_problem is not None:
         denials.append(serial_problem)
     if condition not in KNOWN_CONDITIONS:
@@ -186,71 +241,97 @@ def evaluate(
         else:
             label = policy.condition_rules[condition].label
             denials.append(_reason("CONDITION_NOT_ACCEPTED", category=category, condition=label))
-    reason_rule = policy.reason_rules.get(inspection.reason_code)
-    if reason_rule is None:
-        referrals.append(_reason("UNKNOWN_REASON", reason=inspection.reason_code))
 
-    # --- money -------------------------------------------------------------------------
-    fee = _zero(policy)
-    waived = defective or (reason_rule is not None and reason_rule.waives_fee)
+
+def _restocking_fee(
+    line: LineFacts,
+    condition: str,
+    rule: CategoryRule,
+    policy: Policy,
+    unit_price: Money,
+    waived: bool,
+    notes: list[Reason],
+) -> Money:
+    """The fee for the whole line (zero when defective or waived by the reason)."""
     charges_fee = rule.restocking_fee_percent > 0 or bool(rule.restocking_fee_minimum)
-    if defective:
+    if condition == "defective":
         notes.append(_reason("DEFECTIVE"))
-    elif condition in rule.restocking_fee_conditions and charges_fee and not waived:
-        unit_fee = unit_price.percent(rule.restocking_fee_percent).max(rule.restocking_fee_minimum)
-        unit_fee = unit_fee.min(unit_price).max(_zero(policy))
-        fee = unit_fee * line.quantity_requested
-        notes.append(
-            _reason(
-                "RESTOCKING_FEE",
-                fee=fee,
-                condition=policy.condition_rules[condition].label.lower(),
-                category=line.category.replace("_", " "),
-                percent=rule.restocking_fee_percent,
-                minimum=rule.restocking_fee_minimum,
-            )
+        return _zero(policy)
+    if condition not in rule.restocking_fee_conditions or not charges_fee or waived:
+        return _zero(policy)
+    unit_fee = unit_price.percent(rule.restocking_fee_percent).max(rule.restocking_fee_minimum)
+    unit_fee = unit_fee.min(unit_price).max(_zero(policy))
+    fee = unit_fee * line.quantity_requested
+    notes.append(
+        _reason(
+            "RESTOCKING_FEE",
+            fee=fee,
+            condition=policy.condition_rules[condition].label.lower(),
+            category=line.category.replace("_", " "),
+            percent=rule.restocking_fee_percent,
+            minimum=rule.restocking_fee_minimum,
         )
-    refund = gross - fee
+    )
+    return fee
 
-    # --- receipt / receiptless -----------------------------------------------------------
-    if not line.has_receipt:
-        if rule.receipt_required:
-            denials.append(_reason("RECEIPT_REQUIRED", category=category))
-        elif not policy.receiptless.allowed:
-            denials.append(_reason("RECEIPTLESS_NOT_ALLOWED"))
-        else:
-            notes.append(
-                _reason(
-                    "RECEIPTLESS", days=policy.receiptless.price_lookback_days, price=unit_price
-                )
-            )
-            limit = _receiptless_limit(history, now, policy, refund)
-            if limit is not None:
-                referrals.append(limit)
 
-    # --- referrals by value and by frequency --------------------------------------------
+def _receiptless_checks(
+    line: LineFacts,
+    rule: CategoryRule,
+    history: CustomerHistory,
+    now: datetime,
+    policy: Policy,
+    unit_price: Money,
+    refund: Money,
+    found: _Findings,
+) -> None:
+    """A return without a receipt: allowed at all, and within the customer's limits."""
+    if rule.receipt_required:
+        found.denials.append(_reason("RECEIPT_REQUIRED", category=_label(line.category)))
+    elif not policy.receiptless.allowed:
+        found.denials.append(_reason("RECEIPTLESS_NOT_ALLOWED"))
+    else:
+        found.notes.append(
+            _reason("RECEIPTLESS", days=policy.receiptless.price_lookback_days, price=unit_price)
+        )
+        limit = _receiptless_limit(history, now, policy, refund)
+        if limit is not None:
+            found.referrals.append(limit)
+
+
+def _value_and_frequency(
+    history: CustomerHistory, now: datetime, policy: Policy, refund: Money, found: _Findings
+) -> None:
+    """Referrals by refund value and by how often the customer returns."""
     approval = policy.approval
     fast_path = refund < approval.auto_approve_below
     if fast_path:
-        notes.append(
+        found.notes.append(
             _reason("LOW_VALUE_AUTO", refund=refund, threshold=approval.auto_approve_below)
         )
     elif refund > approval.refer_above:
-        referrals.append(_reason("OVER_VALUE_LIMIT", refund=refund, threshold=approval.refer_above))
+        found.referrals.append(
+            _reason("OVER_VALUE_LIMIT", refund=refund, threshold=approval.refer_above)
+        )
     if not (fast_path and approval.fast_path_skips_frequent_returner):
         frequent = _frequent_returner(history, now, policy)
         if frequent is not None:
-            referrals.append(frequent)
+            found.referrals.append(frequent)
 
-    # --- tenders and outcome ------------------------------------------------------------
+
+def _outcome(
+    line: LineFacts, policy: Policy, condition: str, fee: Money, refund: Money, found: _Findings
+) -> Decision:
+    """Tenders and the outcome: deny (overridable), refer, approve with or without a fee."""
     tenders, bonus = _tenders(line, refund, policy)
-    reasons = tuple(denials + referrals + notes)
+    reasons = tuple(found.denials + found.referrals + found.notes)
     disposition = _disposition(policy, condition)
-    if denials:
+    if found.denials:
         return Decision(
             "deny", _zero(policy), _zero(policy), tenders, reasons, True, disposition, bonus,
             override_refund=refund, override_fee=fee,
         )  # fmt: skip
+    referrals = found.referrals
     outcome = "refer" if referrals else ("approve_with_fee" if fee else "approve")
     return Decision(
         outcome, fee, refund, tenders, reasons, bool(referrals), disposition, bonus,

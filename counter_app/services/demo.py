@@ -166,6 +166,22 @@ def build_demo(
     rng = random.Random(seed)
     now = clock.now()
     products = demo_products(rng)
+    _insert_store_and_catalog(engine, products)
+    for username, name, role, pin in DEMO_STAFF:
+        auth.add_user(engine, clock, username, name, role, pin, actor="demo")
+    n_customers = max(50, min(orders // 4, 200_000))
+    customers = [demo_customer(rng, i) for i in range(1, n_customers + 1)]
+    with UnitOfWork(engine, write=True) as uow:
+        for start in range(0, len(customers), 20_000):
+            repo.insert_many(uow.conn, t.customers, customers[start : start + 20_000])
+        uow.commit()
+    product_rows = [p for p, _ in products]
+    _insert_orders(engine, rng, now, product_rows, orders, n_customers, progress)
+    made = _demo_returns(engine, now, rng, orders, returns, desk_factory) if desk_factory else 0
+    return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
+
+
+def _insert_store_and_catalog(engine: Engine, products: list[tuple[dict[str, Any], str]]) -> None:
     with UnitOfWork(engine, write=True) as uow:
         repo.insert_many(
             uow.conn,
@@ -188,15 +204,18 @@ def build_demo(
             [{"barcode": code, "sku": p["sku"]} for p, code in products],
         )
         uow.commit()
-    for username, name, role, pin in DEMO_STAFF:
-        auth.add_user(engine, clock, username, name, role, pin, actor="demo")
-    n_customers = max(50, min(orders // 4, 200_000))
-    customers = [demo_customer(rng, i) for i in range(1, n_customers + 1)]
-    with UnitOfWork(engine, write=True) as uow:
-        for start in range(0, len(customers), 20_000):
-            repo.insert_many(uow.conn, t.customers, customers[start : start + 20_000])
-        uow.commit()
-    product_rows = [p for p, _ in products]
+
+
+def _insert_orders(
+    engine: Engine,
+    rng: random.Random,
+    now: datetime,
+    product_rows: list[dict[str, Any]],
+    orders: int,
+    n_customers: int,
+    progress: Callable[[str], None],
+) -> None:
+    """The order history, 20,000 orders per transaction, with ids assigned here."""
     batch = 20_000
     line_id = payment_id = 0
     for start in range(1, orders + 1, batch):
@@ -220,8 +239,6 @@ def build_demo(
             repo.insert_many(uow.conn, t.payments, payment_rows)
             uow.commit()
         progress(f"{min(start + batch - 1, orders)} of {orders} orders")
-    made = _demo_returns(engine, now, rng, orders, returns, desk_factory) if desk_factory else 0
-    return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
 
 
 def demo_products(rng: random.Random) -> list[tuple[dict[str, Any], str]]:
@@ -281,6 +298,25 @@ def demo_order(
     customer_id = (
         rng.randint(1, n_customers) if (channel == "online" or rng.random() < 0.6) else None
     )
+    lines = _demo_lines(rng, order_id, products)
+    total = sum(line["paid_minor"] for line in lines)
+    pays = _demo_payments(rng, order_id, _demo_tenders(rng, channel, total))
+    order = {
+        "id": order_id,
+        "number": f"O-{order_id:07d}",
+        "store_code": STORE_CODE if channel == "store" else None,
+        "channel": channel,
+        "placed_at": placed,
+        "customer_id": customer_id,
+        "currency": CURRENCY,
+    }
+    return order, lines, pays
+
+
+def _demo_lines(
+    rng: random.Random, order_id: int, products: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One to four products, an order-level discount spread over them, tax on the net."""
     picks = rng.sample(products, rng.choices([1, 2, 3, 4], [0.4, 0.3, 0.2, 0.1])[0])
     quantities = [rng.choices([1, 2, 3], [0.8, 0.15, 0.05])[0] for _ in picks]
     gross = [p["price_minor"] * q for p, q in zip(picks, quantities, strict=True)]
@@ -305,22 +341,25 @@ def demo_order(
                 "returned_quantity": 0,
             }
         )
-    total = sum(line["paid_minor"] for line in lines)
+    return lines
+
+
+def _demo_tenders(rng: random.Random, channel: str, total: int) -> list[tuple[str, int]]:
+    """Online orders are paid by card; in store also cash, gift cards, or a gift card split."""
     roll = rng.random()
-    tenders: list[tuple[str, int]]
     if channel == "online" or roll < 0.6:
-        tenders = [("card", total)]
-    elif roll < 0.85:
-        tenders = [("cash", total)]
-    elif roll < 0.92:
-        tenders = [("gift_card", total)]
-    else:
-        gift = min(total, rng.choice([2500, 5000]))
-        tenders = (
-            [("gift_card", gift), ("card", total - gift)]
-            if total > gift
-            else [("gift_card", total)]
-        )
+        return [("card", total)]
+    if roll < 0.85:
+        return [("cash", total)]
+    if roll < 0.92:
+        return [("gift_card", total)]
+    gift = min(total, rng.choice([2500, 5000]))
+    return [("gift_card", gift), ("card", total - gift)] if total > gift else [("gift_card", total)]
+
+
+def _demo_payments(
+    rng: random.Random, order_id: int, tenders: list[tuple[str, int]]
+) -> list[dict[str, Any]]:
     pays = []
     for tender, amount in tenders:
         is_card = tender == "card"
@@ -334,16 +373,7 @@ def demo_order(
                 "card_last4": f"{rng.randrange(10000):04d}" if is_card else None,
             }
         )
-    order = {
-        "id": order_id,
-        "number": f"O-{order_id:07d}",
-        "store_code": STORE_CODE if channel == "store" else None,
-        "channel": channel,
-        "placed_at": placed,
-        "customer_id": customer_id,
-        "currency": CURRENCY,
-    }
-    return order, lines, pays
+    return pays
 
 
 def _demo_returns(
@@ -374,40 +404,46 @@ def _demo_returns(
             continue
         if line.category in ("gift_card", "perishable"):
             continue
-        draft = desk.start_return(order, cashier)
-        try:
-            desk.select_line(draft, line.line_no, 1)
-            if line.serialised and line.serial:
-                desk.set_serial(draft, line.line_no, line.serial)
-            desk.record_inspection(
+        committed, overridden = _demo_return(desk, desk.start_return(order, cashier), line, rng)
+        override_done = override_done or overridden
+        made += committed
+    return made
+
+
+def _demo_return(desk: Any, draft: Any, line: Any, rng: random.Random) -> tuple[bool, bool]:
+    """Return one unit of `line`: (committed, a manager override was granted on the way).
+
+    A refusal the demo cannot get past (not overridable, blocked, any CounterError) skips it.
+    """
+    overridden = False
+    try:
+        desk.select_line(draft, line.line_no, 1)
+        if line.serialised and line.serial:
+            desk.set_serial(draft, line.line_no, line.serial)
+        desk.record_inspection(
+            draft,
+            line.line_no,
+            reason_code=rng.choice(["wrong_size", "changed_mind", "defective", "not_as_described"]),
+            condition=rng.choice(["new", "new", "like_new", "defective"]),
+        )
+        decision = desk.evaluate(draft)[line.line_no]
+        if decision.outcome in ("refer", "deny"):
+            if not decision.overridable:
+                return False, overridden
+            desk.authorize_override(
                 draft,
                 line.line_no,
-                reason_code=rng.choice(
-                    ["wrong_size", "changed_mind", "defective", "not_as_described"]
-                ),
-                condition=rng.choice(["new", "new", "like_new", "defective"]),
+                manager_username="maria",
+                pin="9876",
+                reason="customer_goodwill",
+                note="Demo: long-standing customer",
             )
-            decision = desk.evaluate(draft)[line.line_no]
-            if decision.outcome in ("refer", "deny"):
-                if not decision.overridable:
-                    continue
-                desk.authorize_override(
-                    draft,
-                    line.line_no,
-                    manager_username="maria",
-                    pin="9876",
-                    reason="customer_goodwill",
-                    note="Demo: long-standing customer",
-                )
-                override_done = True
-            summary = desk.refund_summary(draft)
-            if summary.blocked or not summary.tenders_allowed:
-                continue
-            tender = (
-                "original" if "original" in summary.tenders_allowed else summary.tenders_allowed[0]
-            )
-            desk.commit_return(draft, tender)
-            made += 1
-        except CounterError:
-            continue
-    return made
+            overridden = True
+        summary = desk.refund_summary(draft)
+        if summary.blocked or not summary.tenders_allowed:
+            return False, overridden
+        tender = "original" if "original" in summary.tenders_allowed else summary.tenders_allowed[0]
+        desk.commit_return(draft, tender)
+        return True, overridden
+    except CounterError:
+        return False, overridden

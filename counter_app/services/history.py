@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, RowMapping, select
 
 from counter_app.adapters.db import tables as t
 from counter_app.domain.money import Money
@@ -181,84 +181,20 @@ def list_returns(
 
 def get_return(engine: Engine, ref: str) -> ReturnView:
     ref = clean_code(ref, "return reference")
-    r, o = t.returns.c, t.orders.c
     with UnitOfWork(engine) as uow:
         conn = uow.conn
-        row = conn.execute(select(t.returns).where(r.ref == ref)).mappings().first()
+        row = conn.execute(select(t.returns).where(t.returns.c.ref == ref)).mappings().first()
         if row is None:
             raise NotFound(f"No return {printable(ref)} at this store.")
         currency = row["currency"]
         cashier = (
             conn.execute(select(t.users).where(t.users.c.id == row["cashier_id"])).mappings().one()
         )
-        order = None
-        if row["order_id"] is not None:
-            order = conn.execute(select(t.orders).where(o.id == row["order_id"])).mappings().one()
-        customer = None
-        if row["customer_id"] is not None:
-            customer = (
-                conn.execute(select(t.customers).where(t.customers.c.id == row["customer_id"]))
-                .mappings()
-                .one()
-            )
-        rl = t.return_lines.c
-        lines = tuple(
-            ReturnLineView(
-                line_no=x["line_no"],
-                sku=x["sku"],
-                name=x["name"],
-                quantity=x["quantity"],
-                refund=Money(x["refund_minor"], currency),
-                fee=Money(x["fee_minor"], currency),
-                reason_code=x["reason_code"],
-                condition=x["condition"],
-                outcome=x["outcome"],
-                disposition=x["disposition"],
-                notes=x["notes"],
-                feedback=x["feedback"],
-                photo_sha256=x["photo_sha256"],
-                reasons=tuple(json.loads(x["reasons_json"])),
-            )
-            for x in conn.execute(
-                select(t.return_lines, t.products.c.name)
-                .join(t.products, t.products.c.sku == rl.sku)
-                .where(rl.return_id == row["id"])
-                .order_by(rl.line_no)
-            ).mappings()
-        )
-        rf, p = t.refunds.c, t.payments.c
-        refunds = tuple(
-            RefundView(
-                x["tender"],
-                Money(x["amount_minor"], currency),
-                x["status"],
-                x["card_brand"] if x["tender"] == "card" else None,
-                x["card_last4"] if x["tender"] == "card" else None,
-            )
-            for x in conn.execute(
-                select(rf.tender, rf.amount_minor, rf.status, p.card_brand, p.card_last4)
-                .select_from(t.refunds.outerjoin(t.payments, p.id == rf.payment_id))
-                .where(rf.return_id == row["id"])
-                .order_by(rf.id)
-            ).mappings()
-        )
-        ov, us = t.overrides.c, t.users.c
-        overrides = tuple(
-            OverrideView(
-                x["line_no"],
-                x["username"],
-                x["display_name"],
-                x["reason"],
-                x["note"],
-                tuple(c for c in x["rule_codes"].split(",") if c),
-            )
-            for x in conn.execute(
-                select(ov.line_no, ov.reason, ov.note, ov.rule_codes, us.username, us.display_name)
-                .join(t.users, us.id == ov.manager_id)
-                .where(ov.return_id == row["id"])
-                .order_by(ov.line_no)
-            ).mappings()
-        )
+        order = _row_by_id(conn, t.orders, row["order_id"])
+        customer = _row_by_id(conn, t.customers, row["customer_id"])
+        lines = _line_views(conn, row["id"], currency)
+        refunds = _refund_views(conn, row["id"], currency)
+        overrides = _override_views(conn, row["id"])
         credit = conn.execute(
             select(t.store_credits.c.code, t.store_credits.c.amount_minor).where(
                 t.store_credits.c.return_id == row["id"]
@@ -283,4 +219,79 @@ def get_return(engine: Engine, ref: str) -> ReturnView:
         overrides=overrides,
         store_credit_code=credit[0] if credit else None,
         store_credit_amount=Money(credit[1], currency) if credit else None,
+    )
+
+
+def _row_by_id(conn: Connection, table: Any, row_id: int | None) -> RowMapping | None:
+    """The row `row_id` of `table` (which must exist), or None when there is no id."""
+    if row_id is None:
+        return None
+    return conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
+
+
+def _line_views(conn: Connection, return_id: int, currency: str) -> tuple[ReturnLineView, ...]:
+    rl = t.return_lines.c
+    return tuple(
+        ReturnLineView(
+            line_no=x["line_no"],
+            sku=x["sku"],
+            name=x["name"],
+            quantity=x["quantity"],
+            refund=Money(x["refund_minor"], currency),
+            fee=Money(x["fee_minor"], currency),
+            reason_code=x["reason_code"],
+            condition=x["condition"],
+            outcome=x["outcome"],
+            disposition=x["disposition"],
+            notes=x["notes"],
+            feedback=x["feedback"],
+            photo_sha256=x["photo_sha256"],
+            reasons=tuple(json.loads(x["reasons_json"])),
+        )
+        for x in conn.execute(
+            select(t.return_lines, t.products.c.name)
+            .join(t.products, t.products.c.sku == rl.sku)
+            .where(rl.return_id == return_id)
+            .order_by(rl.line_no)
+        ).mappings()
+    )
+
+
+def _refund_views(conn: Connection, return_id: int, currency: str) -> tuple[RefundView, ...]:
+    """Each refund with the card it went to (brand and last four only, for card refunds)."""
+    rf, p = t.refunds.c, t.payments.c
+    return tuple(
+        RefundView(
+            x["tender"],
+            Money(x["amount_minor"], currency),
+            x["status"],
+            x["card_brand"] if x["tender"] == "card" else None,
+            x["card_last4"] if x["tender"] == "card" else None,
+        )
+        for x in conn.execute(
+            select(rf.tender, rf.amount_minor, rf.status, p.card_brand, p.card_last4)
+            .select_from(t.refunds.outerjoin(t.payments, p.id == rf.payment_id))
+            .where(rf.return_id == return_id)
+            .order_by(rf.id)
+        ).mappings()
+    )
+
+
+def _override_views(conn: Connection, return_id: int) -> tuple[OverrideView, ...]:
+    ov, us = t.overrides.c, t.users.c
+    return tuple(
+        OverrideView(
+            x["line_no"],
+            x["username"],
+            x["display_name"],
+            x["reason"],
+            x["note"],
+            tuple(c for c in x["rule_codes"].split(",") if c),
+        )
+        for x in conn.execute(
+            select(ov.line_no, ov.reason, ov.note, ov.rule_codes, us.username, us.display_name)
+            .join(t.users, us.id == ov.manager_id)
+            .where(ov.return_id == return_id)
+            .order_by(ov.line_no)
+        ).mappings()
     )

@@ -171,9 +171,38 @@ def receipt_data_from_view(
     """The pure part of `receipt_data`: a committed return's view -> what its receipt shows."""
     if copy not in ("customer", "store"):
         raise BadInput("The receipt copy must be 'customer' or 'store'.")
+    voucher = None
+    if view.store_credit_code and view.store_credit_amount and view.store_credit_amount.minor > 0:
+        voucher = make_voucher_code(
+            voucher_serial(view.store_credit_code),
+            view.store_credit_amount,
+            voucher_secret.encode("utf-8"),
+        )
+    tenders = _tender_lines(view)
+    return ReceiptData(
+        store=store,
+        return_ref=view.ref,
+        created_at=view.created_at,
+        timezone=timezone,
+        counter=view.counter_code,
+        cashier_name=view.cashier_name,
+        order_number=view.order_number or "-",
+        order_date=_local_date(view.order_placed_at or view.created_at, timezone),
+        lines=_receipt_lines(view, policy),
+        tenders=tenders,
+        overrides=_override_notes(view),
+        terms_text=_terms(view, policy, tenders, voucher),
+        arrival_text=dict(ARRIVAL_TEXT),
+        voucher_code=voucher,
+        copy=copy,
+    )
+
+
+def _receipt_lines(view: ReturnView, policy: Policy) -> tuple[ReceiptLine, ...]:
+    """The returned lines with the policy's condition and reason labels."""
     conditions = dict(policy.conditions)
     reasons = dict(policy.reason_codes)
-    lines = tuple(
+    return tuple(
         ReceiptLine(
             product_name=ln.name,
             sku=ln.sku,
@@ -185,8 +214,11 @@ def receipt_data_from_view(
         )
         for ln in view.lines
     )
+
+
+def _override_notes(view: ReturnView) -> tuple[OverrideNote, ...]:
     sku_by_line = {ln.line_no: ln.sku for ln in view.lines}
-    overrides = tuple(
+    return tuple(
         OverrideNote(
             sku_by_line.get(o.line_no, f"line {o.line_no}"),
             o.manager_name,
@@ -194,14 +226,12 @@ def receipt_data_from_view(
         )
         for o in view.overrides
     )
-    voucher = None
-    if view.store_credit_code and view.store_credit_amount and view.store_credit_amount.minor > 0:
-        voucher = make_voucher_code(
-            voucher_serial(view.store_credit_code),
-            view.store_credit_amount,
-            voucher_secret.encode("utf-8"),
-        )
-    tenders = _tender_lines(view)
+
+
+def _terms(
+    view: ReturnView, policy: Policy, tenders: tuple[TenderLine, ...], voucher: str | None
+) -> str:
+    """Voucher value (and bonus), the policy's terms, the card note and the policy version."""
     terms_parts: list[str] = []
     if voucher and view.store_credit_amount is not None:
         bonus = view.store_credit_amount - sum(
@@ -216,24 +246,7 @@ def receipt_data_from_view(
     if any(tl.kind == "card" for tl in tenders):
         terms_parts.append(CARD_TERMS)
     terms_parts.append(f"Policy {policy.version}.")
-    terms = " ".join(terms_parts)
-    return ReceiptData(
-        store=store,
-        return_ref=view.ref,
-        created_at=view.created_at,
-        timezone=timezone,
-        counter=view.counter_code,
-        cashier_name=view.cashier_name,
-        order_number=view.order_number or "-",
-        order_date=_local_date(view.order_placed_at or view.created_at, timezone),
-        lines=lines,
-        tenders=tenders,
-        overrides=overrides,
-        terms_text=terms,
-        arrival_text=dict(ARRIVAL_TEXT),
-        voucher_code=voucher,
-        copy=copy,
-    )
+    return " ".join(terms_parts)
 
 
 def receipt_data(

@@ -3,7 +3,7 @@
 Exactly once in effect: a message is marked sent only after head office answered for it, and
 head office deduplicates on the message id — so a crash between the two resends, and the
 resend is answered "duplicate". Each pulled page is applied with its cursor in one
-transaction, and applying is idempotent.
+transaction, and applying is idempotent (the appliers are in sync_apply.py).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from counter_app.adapters.central_client import (
 )
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
-from counter_app.domain.cards import last4
 from counter_app.domain.model import Order
 from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
+from counter_app.services.sync_apply import APPLIERS, apply_order, upsert
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text
 
@@ -240,177 +240,6 @@ def activate_latest_policy(engine: Engine, policies: PolicyHolder) -> str | None
     return None
 
 
-def _upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
-    where = [table.c[k] == v for k, v in key.items()]
-    found = conn.execute(select(table).where(*where)).mappings().first()
-    if found is None:
-        conn.execute(insert(table).values(**key, **values))
-    else:
-        conn.execute(update(table).where(*where).values(**values))
-    return found
-
-
-def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
-    sku = str(item["sku"])
-    _upsert(
-        conn,
-        t.products,
-        {"sku": sku},
-        {
-            "name": item["name"],
-            "category": item["category"],
-            "serialised": bool(item.get("serialised")),
-            "price_minor": int(item["price_minor"]),
-            "currency": item["currency"],
-            "vendor": item.get("vendor") or "",
-        },
-    )
-    for code in item.get("barcodes") or []:
-        _upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
-
-
-def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
-    if not str(item.get("pin_hash", "")).startswith("$argon2id$"):
-        return  # never accept a weaker or plain credential
-    _upsert(
-        conn,
-        t.users,
-        {"username": item["username"]},
-        {
-            "display_name": item["display_name"],
-            "role": item["role"],
-            "pin_hash": item["pin_hash"],
-            "active": bool(item.get("active", True)),
-        },
-    )
-
-
-def apply_policy(conn: Connection, item: dict[str, Any]) -> None:
-    published = datetime.fromisoformat(str(item["published_at"]))
-    _upsert(
-        conn,
-        t.policy_versions,
-        {"version": item["version"]},
-        {"published_at": published, "toml": item["toml"]},
-    )
-
-
-def apply_order(conn: Connection, item: dict[str, Any]) -> int:
-    customer_id = None
-    customer = item.get("customer")
-    if customer:
-        _upsert(
-            conn,
-            t.customers,
-            {"code": customer["code"]},
-            {
-                "name": customer["name"],
-                "email": customer.get("email"),
-                "phone": customer.get("phone"),
-                "loyalty_tier": customer.get("loyalty_tier"),
-            },
-        )
-        customer_id = conn.execute(
-            select(t.customers.c.id).where(t.customers.c.code == customer["code"])
-        ).scalar_one()
-    placed = datetime.fromisoformat(str(item["placed_at"]))
-    number = str(item["number"])
-    existing = repo.order_id_by_number(conn, number)
-    if existing is None:
-        order_id = repo.insert_row(
-            conn,
-            t.orders,
-            {
-                "number": number,
-                "store_code": item.get("store"),
-                "channel": item["channel"],
-                "placed_at": placed,
-                "customer_id": customer_id,
-                "currency": item["currency"],
-            },
-        )
-        for p in item.get("payments") or []:
-            repo.insert_row(
-                conn,
-                t.payments,
-                {
-                    "order_id": order_id,
-                    "tender": p["tender"],
-                    "amount_minor": p["amount_minor"],
-                    "refunded_minor": 0,
-                    "card_brand": p.get("card_brand"),
-                    "card_last4": last4(p.get("card_last4")),
-                },
-            )
-    else:
-        order_id = existing
-    for line in item["lines"]:
-        key = {"order_id": order_id, "line_no": int(line["line_no"])}
-        found = (
-            conn.execute(
-                select(t.order_lines).where(
-                    t.order_lines.c.order_id == order_id, t.order_lines.c.line_no == key["line_no"]
-                )
-            )
-            .mappings()
-            .first()
-        )
-        central_returned = int(line.get("returned_quantity") or 0)
-        if found is None:
-            conn.execute(
-                insert(t.order_lines).values(
-                    **key,
-                    sku=line["sku"],
-                    quantity=line["quantity"],
-                    unit_price_minor=line["unit_price_minor"],
-                    discount_minor=line.get("discount_minor", 0),
-                    tax_minor=line.get("tax_minor", 0),
-                    paid_minor=line["paid_minor"],
-                    serial=line.get("serial"),
-                    final_sale=bool(line.get("final_sale")),
-                    returned_quantity=central_returned,
-                )
-            )
-        elif central_returned > found["returned_quantity"]:
-            # Returned elsewhere (online, another store) since: never count fewer than that.
-            conn.execute(
-                update(t.order_lines)
-                .where(t.order_lines.c.id == found["id"])
-                .values(returned_quantity=min(central_returned, found["quantity"]))
-            )
-    return order_id
-
-
-def apply_settlement(conn: Connection, item: dict[str, Any]) -> None:
-    return_id = conn.execute(
-        select(t.returns.c.id).where(t.returns.c.ref == item["return_ref"])
-    ).scalar()
-    if return_id is None:
-        return
-    conn.execute(
-        update(t.refunds)
-        .where(
-            t.refunds.c.return_id == return_id,
-            t.refunds.c.tender == item["tender"],
-            t.refunds.c.status == "pending",
-        )
-        .values(
-            status="settled",
-            settled_at=datetime.fromisoformat(str(item["settled_at"])),
-            gateway_ref=str(item.get("gateway_ref") or "")[:64],
-        )
-    )
-
-
-APPLIERS: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {
-    "catalog": apply_catalog_item,
-    "staff": apply_staff,
-    "policies": apply_policy,
-    "orders": apply_order,
-    "settlements": apply_settlement,
-}
-
-
 def lookup_order_live(engine: Engine, client: CentralClient, number: str) -> Order | None:
     """Ask head office for an order not (yet) in the local database; keep it locally."""
     number = clean_code(number, "order number")
@@ -572,4 +401,4 @@ def _get_state(engine: Engine, key: str) -> str | None:
 
 
 def _set_state(conn: Connection, key: str, value: str) -> None:
-    _upsert(conn, t.sync_state, {"key": key}, {"value": value})
+    upsert(conn, t.sync_state, {"key": key}, {"value": value})

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).resolve().parents[2]
 MANAGER = ROOT / "ui" / "manager"
 TS = ROOT / "resources" / "translations" / "counter_zh_CN.ts"
-REPORTS_PY = ROOT / "counter_app" / "services" / "reports.py"
+REPORTS_PKG = ROOT / "counter_app" / "services" / "reports"
 
 
 # ------------------------------------------------------------------ what the screens ask for
@@ -114,17 +114,19 @@ def _manager_strings() -> _Found:
 
 def _dynamic_strings() -> set[str]:
     """What the manager windows pass to tr() from variables: report and column titles
-    (reports.py), refund tenders (day_close.TENDER_NAMES), e-mail states (mail_dialog)."""
+    (services/reports/), refund tenders (day_close.TENDER_NAMES), e-mail states (mail_dialog)."""
     from counter_app.services.day_close import TENDER_NAMES, DaySummary
     from counter_app.services.reports import REPORTS
     from ui.manager.mail_dialog import STATUS
 
     columns = set()
-    for node in ast.walk(ast.parse(REPORTS_PY.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Column":
-            title = node.args[1] if len(node.args) > 1 else None
-            assert isinstance(title, ast.Constant), f"reports.py:{node.lineno}: computed title"
-            columns.add(str(title.value))
+    for path in sorted(REPORTS_PKG.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Column":
+                title = node.args[1] if len(node.args) > 1 else None
+                assert isinstance(title, ast.Constant), f"{path.name}:{node.lineno}: computed title"
+                columns.add(str(title.value))
+    assert {"Reason code", "Refund value", "Leading product"} <= columns  # the scan found them
     return (
         {d.title for d in REPORTS.values()}
         | columns
@@ -256,7 +258,7 @@ def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # no
         headers = [h.text() for h in header_items if h is not None]
         assert "退款金额" in headers and "Refund value" not in headers
         shot(window, "reports_zh_CN")
-        # a report with notes and a limit line (notes and legend come from reports.py)
+        # a report with notes and a limit line (notes and legend come from services/reports/)
         with qtbot.waitSignal(window.loaded, timeout=20_000):
             window.select("frequent_returners")
         assert window.heading.text().startswith("频繁退货顾客")

@@ -116,9 +116,34 @@ def render_escpos(doc: Document, printer: Escpos, profile: PrintProfile) -> None
     printer.magic.encoding = None  # ESC @ resets the code page: force a switch when needed
     if profile.cjk:
         printer._raw(FS_CHINESE_OFF)
-    state: dict[str, object] = {}
+    style = _Style(printer)
+    for item in layout(doc, profile.columns, profile.width_px):
+        if isinstance(item, Line):
+            _emit_line(printer, item, profile, encoder, style)
+        elif isinstance(item, Barcode):
+            style("center", False, False)
+            _emit_barcode(printer, item, profile)
+        elif isinstance(item, QR):
+            style("center", False, False)
+            _emit_qr(printer, item, profile)
+        elif isinstance(item, Feed):
+            printer._raw(b"\n" * max(0, min(item.lines, 20)))
+        elif isinstance(item, Cut):
+            printer.cut()
+        elif isinstance(item, CashDrawer):
+            printer.cashdraw(2)
+    style("left", False, False)
 
-    def style(align: str, bold: bool, double: bool) -> None:
+
+class _Style:
+    """Alignment, bold and size as last sent: a command only when one of them changes."""
+
+    def __init__(self, printer: Escpos) -> None:
+        self._printer = printer
+        self._state: dict[str, object] = {}
+
+    def __call__(self, align: str, bold: bool, double: bool) -> None:
+        printer, state = self._printer, self._state
         if state.get("align") != align:
             printer.set(align=align)
             state["align"] = align
@@ -132,53 +157,51 @@ def render_escpos(doc: Document, printer: Escpos, profile: PrintProfile) -> None
                 printer.set(normal_textsize=True)
             state["double"] = double
 
-    for item in layout(doc, profile.columns, profile.width_px):
-        if isinstance(item, Line):
-            double = item.size == "double"
-            plan = plan_text(item.text, profile, encoder)
-            if plan is not None:
-                style(item.align, item.bold, double)
-                _write_text(printer, plan, profile)
-                printer._raw(b"\n")
-            else:
-                style("left", False, False)
-                img = draw_text_line(
-                    item.text, profile.width_px, profile.col_px, item.align, item.bold, double
-                )
-                _emit_image(printer, img, profile)
-        elif isinstance(item, Barcode):
-            style("center", False, False)
-            if profile.supports("barcodeB"):
-                printer._hw_barcode(
-                    "{B" + item.data,
-                    "CODE128",
-                    height=80,
-                    width=BARCODE_MODULE_DOTS,
-                    pos="OFF",
-                    font="A",
-                    align_ct=True,
-                    function_type="B",
-                )
-                printer._raw(b"\n")
-            else:
-                img = barcode_image(item.data, BARCODE_MODULE_DOTS, 80)
-                _emit_image(printer, _centered(img, profile.width_px), profile)
-        elif isinstance(item, QR):
-            style("center", False, False)
-            module = QR_MODULE_DOTS[58 if profile.paper_mm <= 58 else 80]
-            if profile.supports("qrCode"):
-                printer.qr(item.data, ec=QR_ECLEVEL_M, size=module, native=True)
-                printer._raw(b"\n")
-            else:
-                img = qr_image(item.data, module)
-                _emit_image(printer, _centered(img, profile.width_px), profile)
-        elif isinstance(item, Feed):
-            printer._raw(b"\n" * max(0, min(item.lines, 20)))
-        elif isinstance(item, Cut):
-            printer.cut()
-        elif isinstance(item, CashDrawer):
-            printer.cashdraw(2)
-    style("left", False, False)
+
+def _emit_line(
+    printer: Escpos, item: Line, profile: PrintProfile, encoder: Encoder, style: _Style
+) -> None:
+    """A line as text when the printer can show every character, else as a picture."""
+    double = item.size == "double"
+    plan = plan_text(item.text, profile, encoder)
+    if plan is not None:
+        style(item.align, item.bold, double)
+        _write_text(printer, plan, profile)
+        printer._raw(b"\n")
+    else:
+        style("left", False, False)
+        img = draw_text_line(
+            item.text, profile.width_px, profile.col_px, item.align, item.bold, double
+        )
+        _emit_image(printer, img, profile)
+
+
+def _emit_barcode(printer: Escpos, item: Barcode, profile: PrintProfile) -> None:
+    if profile.supports("barcodeB"):
+        printer._hw_barcode(
+            "{B" + item.data,
+            "CODE128",
+            height=80,
+            width=BARCODE_MODULE_DOTS,
+            pos="OFF",
+            font="A",
+            align_ct=True,
+            function_type="B",
+        )
+        printer._raw(b"\n")
+    else:
+        img = barcode_image(item.data, BARCODE_MODULE_DOTS, 80)
+        _emit_image(printer, _centered(img, profile.width_px), profile)
+
+
+def _emit_qr(printer: Escpos, item: QR, profile: PrintProfile) -> None:
+    module = QR_MODULE_DOTS[58 if profile.paper_mm <= 58 else 80]
+    if profile.supports("qrCode"):
+        printer.qr(item.data, ec=QR_ECLEVEL_M, size=module, native=True)
+        printer._raw(b"\n")
+    else:
+        img = qr_image(item.data, module)
+        _emit_image(printer, _centered(img, profile.width_px), profile)
 
 
 def render_escpos_bytes(doc: Document, profile: PrintProfile | str | None = None) -> bytes:

@@ -73,127 +73,159 @@ def _decode_single(data: bytes, encoding: str) -> str:
 
 def parse_escpos(data: bytes, profile: PrintProfile) -> list[Op]:
     """Operations in `data`; text ops carry the decoded str and the code page used."""
-    slots = {slot: enc for slot, enc in profile.code_pages}
-    ops: list[Op] = []
-    i = 0
-    codepage: str | None = None
-    chinese = False
-    text = bytearray()
+    return _Parser(data, profile).run()
 
-    def flush() -> None:
-        if not text:
+
+class _Parser:
+    """One pass over the bytes; each command handler returns the index after its command."""
+
+    def __init__(self, data: bytes, profile: PrintProfile) -> None:
+        self.data = data
+        self.slots = {slot: enc for slot, enc in profile.code_pages}
+        self.ops: list[Op] = []
+        self.codepage: str | None = None
+        self.chinese = False
+        self.text = bytearray()
+
+    def run(self) -> list[Op]:
+        data, i, n = self.data, 0, len(self.data)
+        while i < n:
+            b = data[i]
+            if b in (0x0A, ESC, GS, FS, DLE):
+                self.flush()
+            if b == 0x0A:
+                self.ops.append(Op("lf"))
+                i += 1
+            elif b == ESC:
+                i = self.esc(i)
+            elif b == GS:
+                i = self.gs(i)
+            elif b == FS:
+                i = self.fs(i)
+            elif b == DLE:
+                self.ops.append(Op("status_query", data[i + 2]))
+                i += 3
+            elif b < 0x20 and b not in (0x0D, 0x09):
+                raise ValueError(f"unexpected control byte {b:#x} at {i}")
+            else:
+                self.text.append(b)
+                i += 1
+        self.flush()
+        return self.ops
+
+    def flush(self) -> None:
+        """The text collected since the last command, decoded as the printer would."""
+        if not self.text:
             return
-        raw = bytes(text)
-        text.clear()
-        if chinese and any(b >= 0x80 for b in raw):
+        raw = bytes(self.text)
+        self.text.clear()
+        if self.chinese and any(b >= 0x80 for b in raw):
             decoded = codecs.decode(raw, "gb18030", "strict")
-            ops.append(Op("text", decoded, {"encoding": "GB18030", "raw": raw}))
+            self.ops.append(Op("text", decoded, {"encoding": "GB18030", "raw": raw}))
         elif any(b >= 0x80 for b in raw):
-            if codepage is None:
+            if self.codepage is None:
                 raise ValueError("non-ASCII text sent before any code page was selected")
-            ops.append(
-                Op("text", _decode_single(raw, codepage), {"encoding": codepage, "raw": raw})
+            self.ops.append(
+                Op(
+                    "text",
+                    _decode_single(raw, self.codepage),
+                    {"encoding": self.codepage, "raw": raw},
+                )
             )
         else:
-            ops.append(Op("text", raw.decode("ascii"), {"encoding": "ASCII", "raw": raw}))
+            self.ops.append(Op("text", raw.decode("ascii"), {"encoding": "ASCII", "raw": raw}))
 
-    n = len(data)
-    while i < n:
-        b = data[i]
-        if b == 0x0A:
-            flush()
-            ops.append(Op("lf"))
-            i += 1
-        elif b == ESC:
-            flush()
-            c = data[i + 1]
-            if c == ord("@"):
-                ops.append(Op("init"))
-                codepage, chinese = None, False
-                i += 2
-            elif c == ord("p"):
-                ops.append(Op("drawer", data[i + 2]))
-                i += 5
-            elif c == ord("2"):
-                ops.append(Op("spacing_reset"))
-                i += 2
-            elif c in _ESC_ONE_ARG:
-                name = _ESC_ONE_ARG[c]
-                arg = data[i + 2]
-                if name == "codepage":
-                    if arg not in slots:
-                        raise ValueError(f"code page slot {arg} is not in the profile")
-                    codepage = slots[arg]
-                    ops.append(Op("codepage", codepage))
-                else:
-                    ops.append(Op(name, arg))
-                i += 3
+    def esc(self, i: int) -> int:
+        data, ops = self.data, self.ops
+        c = data[i + 1]
+        if c == ord("@"):
+            ops.append(Op("init"))
+            self.codepage, self.chinese = None, False
+            return i + 2
+        if c == ord("p"):
+            ops.append(Op("drawer", data[i + 2]))
+            return i + 5
+        if c == ord("2"):
+            ops.append(Op("spacing_reset"))
+            return i + 2
+        if c in _ESC_ONE_ARG:
+            name = _ESC_ONE_ARG[c]
+            arg = data[i + 2]
+            if name == "codepage":
+                if arg not in self.slots:
+                    raise ValueError(f"code page slot {arg} is not in the profile")
+                self.codepage = self.slots[arg]
+                ops.append(Op("codepage", self.codepage))
             else:
-                raise ValueError(f"unknown command ESC {c:#x} at {i}")
-        elif b == GS:
-            flush()
-            c = data[i + 1]
-            if c in _GS_ONE_ARG:
-                ops.append(Op(_GS_ONE_ARG[c], data[i + 2]))
-                i += 3
-            elif c == ord("V"):
-                m = data[i + 2]
-                ops.append(Op("cut", m))
-                i += 4 if m in (65, 66) else 3
-            elif c == ord("k"):
-                m = data[i + 2]
-                if m >= 65:
-                    length = data[i + 3]
-                    payload = data[i + 4 : i + 4 + length]
-                    i += 4 + length
-                else:
-                    end = data.index(b"\x00", i + 3)
-                    payload = data[i + 3 : end]
-                    i = end + 1
-                ops.append(Op("barcode", payload.decode("ascii"), {"type": m}))
-            elif c == ord("v") and data[i + 2] == ord("0"):
-                xw = int.from_bytes(data[i + 4 : i + 6], "little")
-                yh = int.from_bytes(data[i + 6 : i + 8], "little")
-                raster = data[i + 8 : i + 8 + xw * yh]
-                img = Image.frombytes("1", (xw * 8, yh), raster)
-                # ESC/POS: 1 = black dot; PIL "1": 1 = white. Invert for a normal picture.
-                img = Image.eval(img.convert("L"), lambda v: 255 - v)
-                ops.append(Op("image", img))
-                i += 8 + xw * yh
-            elif c == ord("(") and data[i + 2] in (ord("k"), ord("L")):
-                length = int.from_bytes(data[i + 3 : i + 5], "little")
-                body = data[i + 5 : i + 5 + length]
-                if data[i + 2] == ord("k") and body[:2] == b"1P":
-                    ops.append(Op("qr_data", body[3:].decode("utf-8")))
-                elif data[i + 2] == ord("k") and body[:2] == b"1Q":
-                    ops.append(Op("qr_print"))
-                else:
-                    ops.append(Op("gs_paren", bytes(body[:2])))
-                i += 5 + length
-            else:
-                raise ValueError(f"unknown command GS {c:#x} at {i}")
-        elif b == FS:
-            flush()
-            c = data[i + 1]
-            if c == ord("&"):
-                chinese = True
-            elif c == ord("."):
-                chinese = False
-            else:
-                raise ValueError(f"unknown command FS {c:#x} at {i}")
-            ops.append(Op("chinese", chinese))
-            i += 2
-        elif b == DLE:
-            flush()
-            ops.append(Op("status_query", data[i + 2]))
-            i += 3
-        elif b < 0x20 and b not in (0x0D, 0x09):
-            raise ValueError(f"unexpected control byte {b:#x} at {i}")
+                ops.append(Op(name, arg))
+            return i + 3
+        raise ValueError(f"unknown command ESC {c:#x} at {i}")
+
+    def gs(self, i: int) -> int:
+        data, ops = self.data, self.ops
+        c = data[i + 1]
+        if c in _GS_ONE_ARG:
+            ops.append(Op(_GS_ONE_ARG[c], data[i + 2]))
+            return i + 3
+        if c == ord("V"):
+            m = data[i + 2]
+            ops.append(Op("cut", m))
+            return i + 4 if m in (65, 66) else i + 3
+        if c == ord("k"):
+            return self.barcode(i)
+        if c == ord("v") and data[i + 2] == ord("0"):
+            return self.raster(i)
+        if c == ord("(") and data[i + 2] in (ord("k"), ord("L")):
+            return self.paren(i)
+        raise ValueError(f"unknown command GS {c:#x} at {i}")
+
+    def barcode(self, i: int) -> int:
+        data = self.data
+        m = data[i + 2]
+        if m >= 65:
+            length = data[i + 3]
+            payload = data[i + 4 : i + 4 + length]
+            i += 4 + length
         else:
-            text.append(b)
-            i += 1
-    flush()
-    return ops
+            end = data.index(b"\x00", i + 3)
+            payload = data[i + 3 : end]
+            i = end + 1
+        self.ops.append(Op("barcode", payload.decode("ascii"), {"type": m}))
+        return i
+
+    def raster(self, i: int) -> int:
+        data = self.data
+        xw = int.from_bytes(data[i + 4 : i + 6], "little")
+        yh = int.from_bytes(data[i + 6 : i + 8], "little")
+        raster = data[i + 8 : i + 8 + xw * yh]
+        img = Image.frombytes("1", (xw * 8, yh), raster)
+        # ESC/POS: 1 = black dot; PIL "1": 1 = white. Invert for a normal picture.
+        img = Image.eval(img.convert("L"), lambda v: 255 - v)
+        self.ops.append(Op("image", img))
+        return i + 8 + xw * yh
+
+    def paren(self, i: int) -> int:
+        data = self.data
+        length = int.from_bytes(data[i + 3 : i + 5], "little")
+        body = data[i + 5 : i + 5 + length]
+        if data[i + 2] == ord("k") and body[:2] == b"1P":
+            self.ops.append(Op("qr_data", body[3:].decode("utf-8")))
+        elif data[i + 2] == ord("k") and body[:2] == b"1Q":
+            self.ops.append(Op("qr_print"))
+        else:
+            self.ops.append(Op("gs_paren", bytes(body[:2])))
+        return i + 5 + length
+
+    def fs(self, i: int) -> int:
+        c = self.data[i + 1]
+        if c == ord("&"):
+            self.chinese = True
+        elif c == ord("."):
+            self.chinese = False
+        else:
+            raise ValueError(f"unknown command FS {c:#x} at {i}")
+        self.ops.append(Op("chinese", self.chinese))
+        return i + 2
 
 
 def text_lines(ops: list[Op]) -> list[str]:

@@ -1,0 +1,200 @@
+"""Applying what head office publishes (catalog, staff, policies, orders, settlements).
+
+Every applier is idempotent: a page applied twice (a crash before its cursor was saved) leaves
+the same rows. `APPLIERS` maps a pull resource to its applier; sync.pull_all runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from counter_app.adapters.db import repository as repo
+from counter_app.adapters.db import tables as t
+from counter_app.domain.cards import last4
+
+
+def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
+    """Insert or update the row with `key`; returns the row as it was (None if inserted)."""
+    where = [table.c[k] == v for k, v in key.items()]
+    found = conn.execute(select(table).where(*where)).mappings().first()
+    if found is None:
+        conn.execute(insert(table).values(**key, **values))
+    else:
+        conn.execute(update(table).where(*where).values(**values))
+    return found
+
+
+def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
+    sku = str(item["sku"])
+    upsert(
+        conn,
+        t.products,
+        {"sku": sku},
+        {
+            "name": item["name"],
+            "category": item["category"],
+            "serialised": bool(item.get("serialised")),
+            "price_minor": int(item["price_minor"]),
+            "currency": item["currency"],
+            "vendor": item.get("vendor") or "",
+        },
+    )
+    for code in item.get("barcodes") or []:
+        upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
+
+
+def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
+    if not str(item.get("pin_hash", "")).startswith("$argon2id$"):
+        return  # never accept a weaker or plain credential
+    upsert(
+        conn,
+        t.users,
+        {"username": item["username"]},
+        {
+            "display_name": item["display_name"],
+            "role": item["role"],
+            "pin_hash": item["pin_hash"],
+            "active": bool(item.get("active", True)),
+        },
+    )
+
+
+def apply_policy(conn: Connection, item: dict[str, Any]) -> None:
+    published = datetime.fromisoformat(str(item["published_at"]))
+    upsert(
+        conn,
+        t.policy_versions,
+        {"version": item["version"]},
+        {"published_at": published, "toml": item["toml"]},
+    )
+
+
+def apply_order(conn: Connection, item: dict[str, Any]) -> int:
+    """Insert the order (with its customer and payments) once; merge its lines every time."""
+    customer_id = _apply_customer(conn, item.get("customer"))
+    existing = repo.order_id_by_number(conn, str(item["number"]))
+    order_id = _insert_order(conn, item, customer_id) if existing is None else existing
+    for line in item["lines"]:
+        _merge_order_line(conn, order_id, line)
+    return order_id
+
+
+def _apply_customer(conn: Connection, customer: dict[str, Any] | None) -> int | None:
+    if not customer:
+        return None
+    upsert(
+        conn,
+        t.customers,
+        {"code": customer["code"]},
+        {
+            "name": customer["name"],
+            "email": customer.get("email"),
+            "phone": customer.get("phone"),
+            "loyalty_tier": customer.get("loyalty_tier"),
+        },
+    )
+    customer_id: int = conn.execute(
+        select(t.customers.c.id).where(t.customers.c.code == customer["code"])
+    ).scalar_one()
+    return customer_id
+
+
+def _insert_order(conn: Connection, item: dict[str, Any], customer_id: int | None) -> int:
+    placed = datetime.fromisoformat(str(item["placed_at"]))
+    order_id = repo.insert_row(
+        conn,
+        t.orders,
+        {
+            "number": str(item["number"]),
+            "store_code": item.get("store"),
+            "channel": item["channel"],
+            "placed_at": placed,
+            "customer_id": customer_id,
+            "currency": item["currency"],
+        },
+    )
+    for p in item.get("payments") or []:
+        repo.insert_row(
+            conn,
+            t.payments,
+            {
+                "order_id": order_id,
+                "tender": p["tender"],
+                "amount_minor": p["amount_minor"],
+                "refunded_minor": 0,
+                "card_brand": p.get("card_brand"),
+                "card_last4": last4(p.get("card_last4")),
+            },
+        )
+    return order_id
+
+
+def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> None:
+    """A new line is inserted; a known one only ever raises its returned quantity."""
+    key = {"order_id": order_id, "line_no": int(line["line_no"])}
+    found = (
+        conn.execute(
+            select(t.order_lines).where(
+                t.order_lines.c.order_id == order_id, t.order_lines.c.line_no == key["line_no"]
+            )
+        )
+        .mappings()
+        .first()
+    )
+    central_returned = int(line.get("returned_quantity") or 0)
+    if found is None:
+        conn.execute(
+            insert(t.order_lines).values(
+                **key,
+                sku=line["sku"],
+                quantity=line["quantity"],
+                unit_price_minor=line["unit_price_minor"],
+                discount_minor=line.get("discount_minor", 0),
+                tax_minor=line.get("tax_minor", 0),
+                paid_minor=line["paid_minor"],
+                serial=line.get("serial"),
+                final_sale=bool(line.get("final_sale")),
+                returned_quantity=central_returned,
+            )
+        )
+    elif central_returned > found["returned_quantity"]:
+        # Returned elsewhere (online, another store) since: never count fewer than that.
+        conn.execute(
+            update(t.order_lines)
+            .where(t.order_lines.c.id == found["id"])
+            .values(returned_quantity=min(central_returned, found["quantity"]))
+        )
+
+
+def apply_settlement(conn: Connection, item: dict[str, Any]) -> None:
+    return_id = conn.execute(
+        select(t.returns.c.id).where(t.returns.c.ref == item["return_ref"])
+    ).scalar()
+    if return_id is None:
+        return
+    conn.execute(
+        update(t.refunds)
+        .where(
+            t.refunds.c.return_id == return_id,
+            t.refunds.c.tender == item["tender"],
+            t.refunds.c.status == "pending",
+        )
+        .values(
+            status="settled",
+            settled_at=datetime.fromisoformat(str(item["settled_at"])),
+            gateway_ref=str(item.get("gateway_ref") or "")[:64],
+        )
+    )
+
+
+APPLIERS: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {
+    "catalog": apply_catalog_item,
+    "staff": apply_staff,
+    "policies": apply_policy,
+    "orders": apply_order,
+    "settlements": apply_settlement,
+}
