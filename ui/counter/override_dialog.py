@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,7 +18,7 @@ from counter_app.services.errors import CounterError, LockedOut, OverrideRefused
 from counter_app.services.returns import OverrideGrant, ReturnDraft
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import form_row, icon
+from ui.widgets import LiveScreen, form_row, icon
 
 _CTX = "OverrideDialog"
 
@@ -45,7 +44,7 @@ def reason_label(code: str) -> str:
     }.get(code, code)
 
 
-class OverrideDialog(QDialog):
+class OverrideDialog(LiveScreen, QDialog):
     granted = Signal(object)  # OverrideGrant
 
     def __init__(
@@ -138,15 +137,8 @@ class OverrideDialog(QDialog):
         self.ok.setToolTip(tr("Approve this line (Enter in the note field)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.username.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget:
+        return self.username
 
     def submit(self) -> None:
         username = self.username.text().strip()
