@@ -61,12 +61,28 @@ class RowModel(QAbstractTableModel, Generic[R]):
         return list(self._rows)
 
     def set_rows(self, rows: Sequence[R], columns: Sequence[Column[R]] | None = None) -> None:
-        """Show `rows` (and, for tables whose columns change, `columns`) in one reset."""
-        self.beginResetModel()
-        self._rows = list(rows)
+        """Show `rows`. The rows that stay are updated in place (the current row, selection
+        and column widths stay, as a refreshed list should); new `columns` reset the table."""
+        new = list(rows)
         if columns is not None:
-            self._columns = list(columns)
-        self.endResetModel()
+            self.beginResetModel()
+            self._rows, self._columns = new, list(columns)
+            self.endResetModel()
+            return
+        old_count, new_count = len(self._rows), len(new)
+        if new_count < old_count:
+            self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
+            del self._rows[new_count:]
+            self.endRemoveRows()
+        elif new_count > old_count:
+            self.beginInsertRows(QModelIndex(), old_count, new_count - 1)
+            self._rows.extend(new[old_count:])
+            self.endInsertRows()
+        self._rows = new
+        if new_count and self._columns:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(new_count - 1, len(self._columns) - 1)
+            )
 
     def row_at(self, index: Index) -> R | None:
         """The row object behind an index of this model or of a proxy over it."""

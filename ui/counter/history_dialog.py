@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -57,6 +57,7 @@ class HistoryDialog(LiveScreen, QDialog):
         self.ctx = ctx
         self.rows: list[ReturnSummaryRow] = []
         self.view: ReturnView | None = None
+        self._filling = False
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_filters())
         self.message = QLabel()
@@ -106,7 +107,7 @@ class HistoryDialog(LiveScreen, QDialog):
         self.model: RowModel[ReturnSummaryRow] = RowModel(COLUMNS, self)
         self.table = make_table_view("historyTable", self.model)
         selection = self.table.selectionModel()
-        selection.currentRowChanged.connect(lambda current, _previous: self.open_row(current.row()))
+        selection.currentRowChanged.connect(self._current_changed)
         self.detail = QTextBrowser()
         self.detail.setObjectName("historyDetail")
         split.addWidget(self.table)
@@ -171,10 +172,18 @@ class HistoryDialog(LiveScreen, QDialog):
 
     def _show(self, rows: list[ReturnSummaryRow]) -> None:
         self.rows = rows
-        self.model.set_rows(rows)  # a reset: no current row, nothing opened by itself
+        self._filling = True  # a row that moves under the cursor is not opened by itself
+        try:
+            self.model.set_rows(rows)
+        finally:
+            self._filling = False
         self.message.setText(tr("Returns found: {n}").format(n=len(rows)) if rows
                              else tr("No return matches."))
         self.loaded.emit()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._filling:
+            self.open_row(current.row())
 
     def open_row(self, row: int) -> None:
         if not 0 <= row < len(self.rows):
