@@ -67,6 +67,28 @@ class OverrideDialog(LiveScreen, QDialog):
         self.why.setObjectName("overrideWhy")
         layout.addWidget(self.heading)
         layout.addWidget(self.why)
+        layout.addLayout(self._build_form())
+        self.message = QLabel()
+        self.message.setObjectName("overrideMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("primary")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.ok.setAutoDefault(False)
+        self.ok.setDefault(False)
+        self.setMinimumWidth(520)
+        self.retranslate()
+        self.username.setFocus()
+
+    def _build_form(self) -> QFormLayout:
+        """The manager's name and PIN, the reason code and a note."""
         form = QFormLayout()
         self.user_label, self.pin_label = QLabel(), QLabel()
         self.reason_label, self.note_label = QLabel(), QLabel()
@@ -88,25 +110,7 @@ class OverrideDialog(LiveScreen, QDialog):
             (self.note_label, self.note),
         ):
             form_row(form, label, field)
-        layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setObjectName("overrideMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
-        layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setObjectName("primary")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.ok.setAutoDefault(False)
-        self.ok.setDefault(False)
-        self.setMinimumWidth(520)
-        self.retranslate()
-        self.username.setFocus()
+        return form
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Manager override"))
