@@ -5,7 +5,7 @@ for what it paints — no cell-by-cell filling, no copy of the data in widget it
     columns = [Column(lambda: tr("Order"), lambda o: o.number), ...]
     model = RowModel(columns)
     view = make_table_view("searchResults", model)
-    model.set_rows(orders)
+    model.set_rows(orders)  # or reset_rows(): a new list, nothing selected
     order = model.row_at(view.currentIndex())
 """
 
@@ -60,15 +60,19 @@ class RowModel(QAbstractTableModel, Generic[R]):
     def rows(self) -> list[R]:
         return list(self._rows)
 
-    def set_rows(self, rows: Sequence[R], columns: Sequence[Column[R]] | None = None) -> None:
-        """Show `rows`. The rows that stay are updated in place (the current row, selection
-        and column widths stay, as a refreshed list should); new `columns` reset the table."""
-        new = list(rows)
+    def reset_rows(self, rows: Sequence[R], columns: Sequence[Column[R]] | None = None) -> None:
+        """A new list (and, for tables whose columns change, new `columns`): nothing stays
+        selected and the columns are sized again."""
+        self.beginResetModel()
+        self._rows = list(rows)
         if columns is not None:
-            self.beginResetModel()
-            self._rows, self._columns = new, list(columns)
-            self.endResetModel()
-            return
+            self._columns = list(columns)
+        self.endResetModel()
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        """The same list refreshed: rows are updated in place, added or dropped at the end, so
+        the current row, the selection and the column widths stay."""
+        new = list(rows)
         old_count, new_count = len(self._rows), len(new)
         if new_count < old_count:
             self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)

@@ -72,6 +72,10 @@ def test_a_refresh_updates_rows_in_place_and_keeps_the_selection(qtbot: Any) -> 
     assert all(model.row_at(i) == JOBS[0] for i in view.selectionModel().selectedRows())
     model.set_rows([])
     assert tables.rows(view) == 0 and model.row_at(view.model().index(0, 0)) is None
+    model.set_rows(JOBS)
+    view.selectRow(1)
+    model.reset_rows(JOBS)  # a new list: nothing stays selected
+    assert view.selectionModel().selectedRows() == [] and tables.rows(view) == 3
 
 
 def test_sorting_goes_through_the_proxy_and_back_to_the_model_order(qtbot: Any) -> None:
@@ -112,5 +116,5 @@ def test_new_columns_and_a_language_change_are_read_again(qtbot: Any) -> None:
         assert tables.headers(view)[1] == "名称"
     finally:
         LANGUAGE["text"] = "Name"
-    model.set_rows(JOBS[:2], [Column(lambda: "Only", lambda j: j.name.upper())])
+    model.reset_rows(JOBS[:2], [Column(lambda: "Only", lambda j: j.name.upper())])
     assert tables.headers(view) == ["Only"] and tables.cell(view, 1, 0) == "SCARF"

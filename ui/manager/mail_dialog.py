@@ -75,7 +75,7 @@ class MailDialog(QDialog):
 
     def _show(self, rows: list[NotificationView]) -> None:
         self.rows = rows
-        self.model.set_rows(rows)
+        self.model.reset_rows(rows)
         failed = sum(1 for n in rows if n.status == "failed")
         if failed:
             self.banner.show_message(

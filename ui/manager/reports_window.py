@@ -7,6 +7,7 @@ from datetime import timedelta
 from math import inf
 from typing import Any
 
+import shiboken6
 from PySide6.QtCharts import (
     QAbstractSeries,
     QBarCategoryAxis,
@@ -244,8 +245,13 @@ class ReportsWindow(QDialog):
             on_error=lambda exc: self._failed(request, exc),
         )
 
+    def _wanted(self, request: int) -> bool:
+        """A result is shown only if it is the latest asked for and the window is still
+        open (the app's task runner outlives this window)."""
+        return not self._closed and shiboken6.isValid(self) and request == self._request
+
     def _failed(self, request: int, exc: BaseException) -> None:
-        if self._closed or request != self._request:
+        if not self._wanted(request):
             return
         self.heading.setText("")
         self.banner.show_message(
@@ -254,7 +260,7 @@ class ReportsWindow(QDialog):
         self.failed.emit(str(exc))
 
     def _show(self, request: int, report: Report) -> None:
-        if self._closed or request != self._request:
+        if not self._wanted(request):
             return
         self.banner.clear()
         self.report = report
@@ -300,7 +306,7 @@ class ReportsWindow(QDialog):
         )
 
     def _fill_table(self, report: Report) -> None:
-        self.model.set_rows(report.rows, report_columns(report))
+        self.model.reset_rows(report.rows, report_columns(report))
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the report's own order
         if not report.rows:
             self.heading.setText(self.heading.text() + " · " + tr("nothing in this period"))

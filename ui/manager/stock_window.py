@@ -224,8 +224,8 @@ class StockWindow(QDialog):
         for location, page in self.pages.items():
             page.lines = [s for s in lines if s.location == location]
             page.items = [i for i in items if i.location == location]
-            page.stock_model.set_rows(page.lines)
-            page.received_model.set_rows(page.items)
+            page.stock_model.reset_rows(page.lines)
+            page.received_model.reset_rows(page.items)
             self.tabs.setTabText(
                 LOCATIONS.index(location),
                 f"{location_name(location)} ({sum(s.on_hand for s in page.lines)})",
@@ -243,7 +243,7 @@ class StockWindow(QDialog):
 
     def _fill_vendor_table(self) -> None:
         vendor = self.vendor.currentData()
-        self.pages["vendor"].vendor_model.set_rows(
+        self.pages["vendor"].vendor_model.reset_rows(
             [v for v in self.vendor_lines if vendor is None or v.vendor == vendor]
         )
 
