@@ -14,6 +14,7 @@ from counter_app.bootstrap import bootstrap
 from counter_app.config import Settings
 from counter_app.services.reports import REPORTS, from_csv
 from tests.conftest import NOW
+from tests.gui import tables
 from tests.gui.conftest import ARTIFACTS
 from tests.integration.test_reports import build_fixture
 
@@ -49,8 +50,7 @@ def manager_ctx(sqlite_db_url: str, tmp_path: Path, qtbot: Any) -> Iterator[Any]
 
 
 def text(table: Any, row: int, column: int) -> str:
-    cell = table.item(row, column)
-    return "" if cell is None else str(cell.text())
+    return tables.cell(table, row, column)
 
 
 def shot(widget: Any, name: str) -> Path:
@@ -83,15 +83,15 @@ def test_every_report_opens_with_table_and_chart(
         assert blocker.args == [name]
         report = window.report
         assert report is not None and report.name == name
-        assert window.table.rowCount() == len(report.rows)
-        assert window.table.columnCount() == len(report.columns)
+        assert tables.rows(window.table) == len(report.rows)
+        assert tables.columns(window.table) == len(report.columns)
         assert len(window.chart.series()) >= 1
         shot(window, f"report_{name}")
     # spot checks against the hand-computed numbers
     with qtbot.waitSignal(window.loaded, timeout=20_000):
         window.select("by_cashier")
     cells = {
-        text(window.table, r, 0): text(window.table, r, 4) for r in range(window.table.rowCount())
+        text(window.table, r, 0): text(window.table, r, 4) for r in range(tables.rows(window.table))
     }
     assert cells == {"alice": "$169.97", "bob": "$185.48"}
     with qtbot.waitSignal(window.loaded, timeout=20_000):
@@ -107,7 +107,7 @@ def test_every_report_opens_with_table_and_chart(
     rows = from_csv(path.read_text(encoding="utf-8-sig"), report.columns)
     assert rows == [{c.key: r.get(c.key) for c in report.columns} for r in report.rows]
     window.close()
-    assert window.tasks.wait(5_000)
+    assert manager_ctx.tasks.wait(5_000)
 
 
 def test_bad_period_is_explained(qtbot: Any, manager_ctx: Any) -> None:

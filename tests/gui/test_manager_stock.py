@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from counter_app.services.stock import stock_on_hand
+from tests.gui import tables
 from tests.gui.test_manager_reports import manager_ctx, shot  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.timeout(60)
@@ -24,7 +25,7 @@ def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # 
     assert window.tabs.tabText(1) == "Open box (2)"
     window.tabs.setCurrentIndex(1)
     page = window.pages["open_box"]
-    assert page.received.rowCount() == 2 and page.on_hand.rowCount() == 2
+    assert tables.rows(page.received) == 2 and tables.rows(page.on_hand) == 2
     shot(window, "stock_open_box")
     page.received.selectRow(0)
     with qtbot.waitSignal(window.label_queued, timeout=20_000):
@@ -32,7 +33,7 @@ def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # 
     # vendor tab: the two defective lamps; export them
     window.tabs.setCurrentIndex(2)
     vendor = window.pages["vendor"]
-    assert vendor.on_hand.rowCount() == 1
+    assert tables.rows(vendor.on_hand) == 1
     shot(window, "stock_vendor")
     target = tmp_path / "rtv.csv"
     assert window.export_vendor_csv(str(target))
@@ -85,7 +86,7 @@ def test_mail_dialog_shows_failures_and_retries(qtbot: Any, manager_ctx: Any) ->
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=20_000):
         dialog.show()
-    assert dialog.table.rowCount() == 1 and "could not be sent" in dialog.banner.text()
+    assert tables.rows(dialog.table) == 1 and "could not be sent" in dialog.banner.text()
     shot(dialog, "customer_emails")
     dialog.table.selectRow(0)
     with qtbot.waitSignal(dialog.loaded, timeout=20_000):

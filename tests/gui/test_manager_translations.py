@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.gui import tables
 from tests.gui.test_manager_reports import manager_ctx, shot  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.timeout(60)
@@ -252,10 +253,7 @@ def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # no
         assert window.windowTitle() == "报表"
         assert window.list.item(0).text() == "按原因统计退货"
         assert window.heading.text().startswith("按原因统计退货")
-        header_items = [
-            window.table.horizontalHeaderItem(c) for c in range(window.table.columnCount())
-        ]
-        headers = [h.text() for h in header_items if h is not None]
+        headers = tables.headers(window.table)
         assert "退款金额" in headers and "Refund value" not in headers
         shot(window, "reports_zh_CN")
         # a report with notes and a limit line (notes and legend come from services/reports/)

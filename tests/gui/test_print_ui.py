@@ -19,6 +19,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.adapters.printing import render_escpos_bytes
 from counter_app.services.receipts import ensure_voucher_secret, print_profile, receipt_document
 from counter_app.services.unit_of_work import UnitOfWork
+from tests.gui import tables
 from tests.gui.conftest import GuiStore, shot, sign_in
 from tests.gui.test_screens import start_return
 from tests.integration.test_printing_connections import (
@@ -131,8 +132,7 @@ def _one_receipt(gui_store: GuiStore, ref: str) -> bytes:
 
 
 def _cell(dialog: Any, row: int, col: int) -> str:
-    item = dialog.table.item(row, col)
-    return "" if item is None else str(item.text())
+    return tables.cell(dialog.table, row, col)
 
 
 def _decode(pixmap: Any) -> set[str]:
@@ -188,7 +188,7 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     assert job.status == "pending" and job.last_error
     dialog = printing.indicator.open_queue()
     assert isinstance(dialog, PrintQueueDialog)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: tables.rows(dialog.table) == 1, timeout=5_000)
     assert _cell(dialog, 0, 3) == "waiting"
     assert _cell(dialog, 0, 5) == job.last_error
     shot(win, "print_waiting_header")
@@ -239,9 +239,9 @@ def test_reprint_from_history_queues_a_new_job(
                     timeout=15_000)
     win.open_history()
     dialog = win.findChild(HistoryDialog)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: tables.rows(dialog.table) == 1, timeout=10_000)
     with qtbot.waitSignal(dialog.opened, timeout=10_000):
-        dialog.table.setCurrentCell(0, 0)
+        tables.set_current(dialog.table, 0)
     with qtbot.waitSignal(printing.job_done, timeout=15_000) as result:
         dialog.reprint()
     assert result.args[0].printed and result.args[0].subject == ref

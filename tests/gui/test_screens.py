@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
 
 from counter_app.domain.policy import MESSAGE_TEMPLATES
+from tests.gui import tables
 from tests.gui.conftest import SCARF, GuiStore, shot, sign_in
 from tests.gui.test_return_workflow import open_order, scan_item, settle
 
@@ -142,14 +143,14 @@ def test_history_search_open_and_reprint(qtbot: Any, window: Any) -> None:
     ref = done.args[0]
     win.open_history()
     dialog = win.findChild(HistoryDialog)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: tables.rows(dialog.table) == 1, timeout=10_000)
     dialog.text.setText("O-1001")
     dialog.cashier.setText("alice")
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         dialog.search()
-    assert dialog.table.item(0, 0).text() == ref
+    assert tables.cell(dialog.table, 0, 0) == ref
     with qtbot.waitSignal(dialog.opened, timeout=10_000):
-        dialog.table.setCurrentCell(0, 0)
+        tables.set_current(dialog.table, 0)
     assert ref in dialog.detail.toPlainText()
     assert "Wool Scarf" in dialog.detail.toPlainText()
     shot(dialog, "history")
@@ -158,7 +159,7 @@ def test_history_search_open_and_reprint(qtbot: Any, window: Any) -> None:
     dialog.cashier.setText("bob")
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         dialog.search()
-    assert dialog.table.rowCount() == 0
+    assert tables.rows(dialog.table) == 0
     dialog.close()
 
 
@@ -176,7 +177,7 @@ def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
     dialog.card.clear()
     dialog.phone.setText("+15550001")
     dialog.search()
-    qtbot.waitUntil(lambda: dialog.results.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: tables.rows(dialog.results) == 1, timeout=10_000)
     shot(dialog, "search")
     with qtbot.waitSignal(win.order_shown, timeout=10_000):
         dialog.choose(0)

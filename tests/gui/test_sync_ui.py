@@ -24,6 +24,7 @@ from counter_app.central.testing import ServerThread
 from counter_app.services import auth
 from counter_app.services.sync import sync_status
 from counter_app.services.unit_of_work import UnitOfWork
+from tests.gui import tables
 from tests.gui.conftest import GuiStore, qtbot_app, shot, sign_in
 
 pytestmark = pytest.mark.timeout(60)
@@ -127,13 +128,13 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     assert report.rejected == 1 and report.pushed == waiting - 1
     assert progress[0] == 0 and progress[-1] == 100
     assert dialog.progress.value() == 100
-    qtbot.waitUntil(lambda: sync.status.waiting == 0 and dialog.table.rowCount() == 1
+    qtbot.waitUntil(lambda: sync.status.waiting == 0 and tables.rows(dialog.table) == 1
                     and sync.status.last_success is not None, timeout=10_000)
     assert indicator.text().startswith("0 waiting · last sync ")
     assert "never" not in indicator.text() and "1 to resolve" in indicator.text()
     assert indicator.state == "problem"
     assert dialog.waiting.text() == "0"
-    assert "O-1001" in dialog.table.item(0, 3).text()
+    assert "O-1001" in tables.cell(dialog.table, 0, 3)
     assert "1 rejected" in dialog.result_label.text()
     shot(dialog, "sync_dialog_rejected")
 
@@ -143,7 +144,7 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     dialog.note.setText("checked with the customer")
     dialog.resolve_button.click()
     qtbot.waitUntil(lambda: "Only a manager" in dialog.resolve_message.text(), timeout=10_000)
-    assert sync.exceptions and dialog.table.rowCount() == 1
+    assert sync.exceptions and tables.rows(dialog.table) == 1
     # a wrong PIN neither
     dialog.manager.setText("maria")
     dialog.pin.setText("0000")
@@ -159,7 +160,7 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     dialog.note.setText("Refunded online already; customer keeps the cash")
     with qtbot.waitSignal(sync.exceptions_changed, timeout=10_000):
         dialog.resolve_button.click()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: tables.rows(dialog.table) == 0, timeout=10_000)
     assert "resolved" in dialog.resolve_message.text()
     with UnitOfWork(gui_store.engine) as uow:
         row = uow.conn.execute(select(t.sync_exceptions)).mappings().one()

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -31,7 +26,8 @@ from ui.context import CounterContext
 from ui.errors import friendly_error
 from ui.labels import disposition_name, escape, tender_name
 from ui.labels import to_date as qdate
-from ui.widgets import icon
+from ui.table_model import Column, RowModel, make_table_view
+from ui.widgets import LiveScreen, icon
 
 _CTX = "HistoryDialog"
 
@@ -40,7 +36,16 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class HistoryDialog(QDialog):
+COLUMNS: list[Column[ReturnSummaryRow]] = [
+    Column(lambda: tr("Reference"), lambda r: r.ref),
+    Column(lambda: tr("Date"), lambda r: i18n.when(r.created_at)),
+    Column(lambda: tr("Order"), lambda r: r.order_number or ""),
+    Column(lambda: tr("Cashier"), lambda r: r.cashier),
+    Column(lambda: tr("Refund"), lambda r: i18n.money(r.total), number=True),
+]
+
+
+class HistoryDialog(LiveScreen, QDialog):
     reprint_requested = Signal(str)
     loaded = Signal()
     opened = Signal(str)
@@ -52,7 +57,21 @@ class HistoryDialog(QDialog):
         self.ctx = ctx
         self.rows: list[ReturnSummaryRow] = []
         self.view: ReturnView | None = None
+        self._filling = False
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_filters())
+        self.message = QLabel()
+        self.message.setObjectName("historyMessage")
+        layout.addWidget(self.message)
+        layout.addWidget(self._build_split(), 1)
+        layout.addLayout(self._build_buttons())
+        self.resize(1100, 620)
+        self.retranslate()
+        self.text.setFocus()
+        self.search()
+
+    def _build_filters(self) -> QHBoxLayout:
+        """Reference or order, cashier, optional dates, Search."""
         filters = QHBoxLayout()
         self.text = QLineEdit()
         self.text.setObjectName("historyText")
@@ -80,26 +99,23 @@ class HistoryDialog(QDialog):
         filters.addWidget(self.since)
         filters.addWidget(self.until)
         filters.addWidget(self.search_button)
-        layout.addLayout(filters)
-        self.message = QLabel()
-        self.message.setObjectName("historyMessage")
-        layout.addWidget(self.message)
+        return filters
+
+    def _build_split(self) -> QSplitter:
+        """The returns found (left) and the one opened (right)."""
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.table = QTableWidget(0, 5)
-        self.table.setObjectName("historyTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.currentCellChanged.connect(lambda row, *_: self.open_row(row))
+        self.model: RowModel[ReturnSummaryRow] = RowModel(COLUMNS, self)
+        self.table = make_table_view("historyTable", self.model)
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(self._current_changed)
         self.detail = QTextBrowser()
         self.detail.setObjectName("historyDetail")
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setSizes([520, 420])
-        layout.addWidget(split, 1)
+        return split
+
+    def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.reprint_button = QPushButton(icon("print"), "")
         self.reprint_button.setObjectName("historyReprint")
@@ -112,11 +128,7 @@ class HistoryDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.reprint_button)
         buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
-        self.resize(1100, 620)
-        self.retranslate()
-        self.text.setFocus()
-        self.search()
+        return buttons
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Returns history"))
@@ -129,21 +141,11 @@ class HistoryDialog(QDialog):
         self.reprint_button.setToolTip(tr("Print this receipt again (Ctrl+P)"))
         self.reprint_button.setShortcut("Ctrl+P")
         self.close_button.setText(tr("Close"))
-        self.table.setHorizontalHeaderLabels(
-            [tr("Reference"), tr("Date"), tr("Order"), tr("Cashier"), tr("Refund")]
-        )
         if self.view is not None:
             self._render_view(self.view)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.text.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget:
+        return self.text
 
     def search(self) -> None:
         text = self.text.text().strip() or None
@@ -170,22 +172,18 @@ class HistoryDialog(QDialog):
 
     def _show(self, rows: list[ReturnSummaryRow]) -> None:
         self.rows = rows
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            cells = [row.ref, i18n.when(row.created_at), row.order_number or "", row.cashier,
-                     i18n.money(row.total)]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c == 4:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(r, c, item)
-        self.table.blockSignals(False)
+        self._filling = True  # a row that moves under the cursor is not opened by itself
+        try:
+            self.model.set_rows(rows)
+        finally:
+            self._filling = False
         self.message.setText(tr("Returns found: {n}").format(n=len(rows)) if rows
                              else tr("No return matches."))
         self.loaded.emit()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._filling:
+            self.open_row(current.row())
 
     def open_row(self, row: int) -> None:
         if not 0 <= row < len(self.rows):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,7 +18,7 @@ from counter_app.domain.draft import OverrideGrant, ReturnDraft
 from counter_app.services.errors import CounterError, LockedOut, OverrideRefused, SignInFailed
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import form_row, icon
+from ui.widgets import LiveScreen, form_row, icon
 
 _CTX = "OverrideDialog"
 
@@ -45,7 +44,7 @@ def reason_label(code: str) -> str:
     }.get(code, code)
 
 
-class OverrideDialog(QDialog):
+class OverrideDialog(LiveScreen, QDialog):
     granted = Signal(object)  # OverrideGrant
 
     def __init__(
@@ -68,6 +67,28 @@ class OverrideDialog(QDialog):
         self.why.setObjectName("overrideWhy")
         layout.addWidget(self.heading)
         layout.addWidget(self.why)
+        layout.addLayout(self._build_form())
+        self.message = QLabel()
+        self.message.setObjectName("overrideMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("primary")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.ok.setAutoDefault(False)
+        self.ok.setDefault(False)
+        self.setMinimumWidth(520)
+        self.retranslate()
+        self.username.setFocus()
+
+    def _build_form(self) -> QFormLayout:
+        """The manager's name and PIN, the reason code and a note."""
         form = QFormLayout()
         self.user_label, self.pin_label = QLabel(), QLabel()
         self.reason_label, self.note_label = QLabel(), QLabel()
@@ -89,25 +110,7 @@ class OverrideDialog(QDialog):
             (self.note_label, self.note),
         ):
             form_row(form, label, field)
-        layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setObjectName("overrideMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
-        layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setObjectName("primary")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.ok.setAutoDefault(False)
-        self.ok.setDefault(False)
-        self.setMinimumWidth(520)
-        self.retranslate()
-        self.username.setFocus()
+        return form
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Manager override"))
@@ -138,15 +141,8 @@ class OverrideDialog(QDialog):
         self.ok.setToolTip(tr("Approve this line (Enter in the note field)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.username.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget:
+        return self.username
 
     def submit(self) -> None:
         username = self.username.text().strip()

@@ -6,18 +6,14 @@ from datetime import datetime, time
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDateEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +24,7 @@ from ui.context import CounterContext
 from ui.errors import friendly_error
 from ui.labels import payment_label
 from ui.labels import to_date as qdate
+from ui.table_model import Column, RowModel, make_table_view
 from ui.widgets import LiveScreen, form_row, icon
 
 _CTX = "SearchDialog"
@@ -35,6 +32,15 @@ _CTX = "SearchDialog"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
+
+
+COLUMNS: list[Column[Order]] = [
+    Column(lambda: tr("Order"), lambda o: o.number),
+    Column(lambda: tr("Bought"), lambda o: i18n.when(o.placed_at)),
+    Column(lambda: tr("Customer"), lambda o: o.customer.name if o.customer else ""),
+    Column(lambda: tr("Items"), lambda o: ", ".join(line.name for line in o.lines)),
+    Column(lambda: tr("Paid with"), lambda o: ", ".join(payment_label(p) for p in o.payments)),
+]
 
 
 class SearchDialog(LiveScreen, QDialog):
@@ -88,14 +94,10 @@ class SearchDialog(LiveScreen, QDialog):
         self.message.setWordWrap(True)
         self.message.setObjectName("searchMessage")
         layout.addWidget(self.message)
-        self.results = QTableWidget(0, 5)
-        self.results.setObjectName("searchResults")
-        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.results.verticalHeader().setVisible(False)
-        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.results.cellActivated.connect(lambda row, _c: self.choose(row))
-        self.results.cellDoubleClicked.connect(lambda row, _c: self.choose(row))
+        self.model: RowModel[Order] = RowModel(COLUMNS, self)
+        self.results = make_table_view("searchResults", self.model, fill="all", single=False)
+        self.results.activated.connect(lambda index: self.choose(index.row()))
+        self.results.doubleClicked.connect(lambda index: self.choose(index.row()))
         layout.addWidget(self.results, 1)
         self.resize(820, 560)
         self.retranslate()
@@ -110,9 +112,6 @@ class SearchDialog(LiveScreen, QDialog):
         self.use_date.setText(tr("by date"))
         self.search_button.setText(tr("Search"))
         self.search_button.setToolTip(tr("Search (Enter in any field)"))
-        self.results.setHorizontalHeaderLabels(
-            [tr("Order"), tr("Bought"), tr("Customer"), tr("Items"), tr("Paid with")]
-        )
         self.results.setToolTip(tr("Enter opens the order"))
 
     def first_field(self) -> QWidget:
@@ -140,22 +139,11 @@ class SearchDialog(LiveScreen, QDialog):
 
     def _show(self, orders: list[Order]) -> None:
         self.orders = orders
-        self.results.setRowCount(len(orders))
-        for row, o in enumerate(orders):
-
-            cells = [
-                o.number,
-                i18n.when(o.placed_at),
-                o.customer.name if o.customer else "",
-                ", ".join(line.name for line in o.lines),
-                ", ".join(payment_label(p) for p in o.payments),
-            ]
-            for col, text in enumerate(cells):
-                self.results.setItem(row, col, QTableWidgetItem(text))
+        self.model.set_rows(orders)
         if orders:
             self.message.setText(tr("Orders found: {n}. Pick one and press Enter.").format(
                 n=len(orders)))
-            self.results.setCurrentCell(0, 0)
+            self.results.setCurrentIndex(self.model.index(0, 0))
             self.results.setFocus()
         else:
             self.message.setText(tr("No order matches. Check the details and try again."))
@@ -167,6 +155,6 @@ class SearchDialog(LiveScreen, QDialog):
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.results.hasFocus():
-            self.choose(self.results.currentRow())
+            self.choose(self.results.currentIndex().row())
             return
         super().keyPressEvent(event)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.scanning import ScanEvent
 from ui.devices.camera import CameraController, hub
 from ui.devices.camera_widget import CameraWidget
-from ui.widgets import icon
+from ui.widgets import LiveScreen, icon
 
 _CTX = "CameraTestDialog"
 
@@ -34,7 +34,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class CameraTestDialog(QDialog):
+class CameraTestDialog(LiveScreen, QDialog):
     code_read = Signal(str)
 
     def __init__(
@@ -98,11 +98,6 @@ class CameraTestDialog(QDialog):
         self.status_name.setText(tr("Status"))
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("Close"))
         self._status()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

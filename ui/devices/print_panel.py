@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +19,8 @@ from counter_app.services.errors import CounterError
 from counter_app.services.print_queue import PrintJobView, ProcessResult
 from ui import i18n
 from ui.devices.printing import PrintController, PrintStatus
-from ui.widgets import StatusButton, icon
+from ui.table_model import Column, RowModel, make_table_view
+from ui.widgets import LiveScreen, StatusButton, icon
 
 _CTX = "PrintPanel"
 
@@ -73,7 +69,26 @@ def indicator_text(status: PrintStatus) -> tuple[str, str]:
     return tr("Ready"), "ready"
 
 
-class PrinterIndicator(StatusButton):
+def job_reason(job: PrintJobView) -> str:
+    """Why a job waits or failed; when a printed one came out."""
+    if job.status == "printed":
+        if job.printed_at is not None:
+            return tr("Printed {when}").format(when=i18n.when(job.printed_at))
+        return ""
+    return job.last_error or ""
+
+
+JOB_COLUMNS: list[Column[PrintJobView]] = [
+    Column(lambda: tr("Job"), lambda j: str(j.id)),
+    Column(lambda: tr("What"), lambda j: kind_name(j.kind, j.copy)),
+    Column(lambda: tr("Return / item"), lambda j: j.subject),
+    Column(lambda: tr("State"), lambda j: status_name(j.status)),
+    Column(lambda: tr("Tries"), lambda j: str(j.attempts)),
+    Column(lambda: tr("Reason"), job_reason, tooltip=job_reason),
+]
+
+
+class PrinterIndicator(LiveScreen, StatusButton):
     """A compact, clickable printer state for the status bar."""
 
     def __init__(self, controller: PrintController, parent: QWidget | None = None) -> None:
@@ -95,10 +110,8 @@ class PrinterIndicator(StatusButton):
         tips.append(tr("Print queue: click to see the jobs, retry or reprint."))
         self.show_state(text, state, tips)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.show_status(self.controller.status)
-        super().changeEvent(event)
+    def retranslate(self) -> None:
+        self.show_status(self.controller.status)
 
     def open_queue(self) -> QDialog:
         dialog = self.open_single(lambda: PrintQueueDialog(self.controller, self.window()))
@@ -106,9 +119,7 @@ class PrinterIndicator(StatusButton):
         return dialog
 
 
-class PrintQueueDialog(QDialog):
-    COLUMNS = 6
-
+class PrintQueueDialog(LiveScreen, QDialog):
     def __init__(self, controller: PrintController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("printQueueDialog")
@@ -120,17 +131,9 @@ class PrintQueueDialog(QDialog):
         self.summary.setObjectName("printQueueSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, self.COLUMNS)
-        self.table.setObjectName("printJobs")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        for c in range(self.COLUMNS - 1):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.model: RowModel[PrintJobView] = RowModel(JOB_COLUMNS, self)
+        self.table = make_table_view("printJobs", self.model, fill=len(JOB_COLUMNS) - 1)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         self.message = QLabel()
         self.message.setObjectName("printQueueMessage")
@@ -160,9 +163,6 @@ class PrintQueueDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Print queue"))
-        self.table.setHorizontalHeaderLabels(
-            [tr("Job"), tr("What"), tr("Return / item"), tr("State"), tr("Tries"), tr("Reason")]
-        )
         self.retry_button.setText(tr("Retry"))
         self.retry_button.setToolTip(tr("Send this waiting or failed job to the printer now"))
         self.reprint_button.setText(tr("Reprint"))
@@ -170,15 +170,8 @@ class PrintQueueDialog(QDialog):
         self.close_button.setText(tr("Close"))
         self.show_status(self.controller.status)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.table.setFocus()
+    def first_field(self) -> QWidget:
+        return self.table
 
     def show_status(self, status: PrintStatus) -> None:
         selected = self.selected_job()
@@ -188,34 +181,14 @@ class PrintQueueDialog(QDialog):
         if status.reason and (status.pending or status.failed):
             text += "\n" + status.reason
         self.summary.setText(text)
-        self.table.setRowCount(len(self.jobs))
-        for row, job in enumerate(self.jobs):
-            reason = (job.last_error or "") if job.status != "printed" else ""
-            if job.status == "printed" and job.printed_at is not None:
-                reason = tr("Printed {when}").format(when=i18n.when(job.printed_at))
-            values = [
-                str(job.id),
-                kind_name(job.kind, job.copy),
-                job.subject,
-                status_name(job.status),
-                str(job.attempts),
-                reason,
-            ]
-            for col, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if col == self.COLUMNS - 1 and reason:
-                    item.setToolTip(reason)
-                self.table.setItem(row, col, item)
-            if job.id == keep:
-                self.table.selectRow(row)
+        self.model.set_rows(self.jobs)
+        if keep is not None:
+            self.select_job(keep)
         self._selection_changed()
 
     def selected_job(self) -> PrintJobView | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if not rows:
-            return None
-        row = rows[0].row()
-        return self.jobs[row] if 0 <= row < len(self.jobs) else None
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0]) if rows else None
 
     def select_job(self, job_id: int) -> None:
         for row, job in enumerate(self.jobs):
@@ -223,7 +196,7 @@ class PrintQueueDialog(QDialog):
                 self.table.selectRow(row)
                 return
 
-    def _selection_changed(self) -> None:
+    def _selection_changed(self, *_: object) -> None:
         job = self.selected_job()
         self.retry_button.setEnabled(job is not None and job.status in ("pending", "failed"))
         self.reprint_button.setEnabled(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QCoreApplication
 
 from counter_app.domain.money import Money
 from ui import i18n
 from ui.context import CounterContext
+from ui.table_model import RowModel, RowView, make_table_view
 
 _CTX = "Manager"
 
@@ -18,18 +18,10 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-def make_table(name: str, columns: int = 0) -> QTableWidget:
-    table = QTableWidget(0, columns)
-    table.setObjectName(name)
-    table.setAlternatingRowColors(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
+def make_table(name: str, model: RowModel[Any], *, sortable: bool = False) -> RowView:
+    """The manager windows' table: striped rows, one selected at a time, columns sized to
+    their contents and the last one filling the width."""
+    return make_table_view(name, model, alternating=True, sortable=sortable)
 
 
 def cell_text(kind: str, value: Any, currency: str) -> str:
@@ -42,15 +34,6 @@ def cell_text(kind: str, value: Any, currency: str) -> str:
     if kind == "bool":
         return tr("yes") if value else ""
     return str(value)
-
-
-def item(text: str, *, number: bool = False, data: Any = None) -> QTableWidgetItem:
-    cell = QTableWidgetItem(text)
-    if number:
-        cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    if data is not None:
-        cell.setData(Qt.ItemDataRole.UserRole, data)
-    return cell
 
 
 def store_timezone(ctx: CounterContext) -> str:

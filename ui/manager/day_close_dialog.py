@@ -65,10 +65,21 @@ class DayCloseDialog(QDialog):
         self.ctx = ctx
         self.summary: DaySummary | None = None
         self.outcome: CloseOutcome | None = None
-        app = ctx.app
         self._zone = store_timezone(ctx)
-
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_top())
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+        self.view = QTextBrowser()
+        self.view.setObjectName("dayCloseSummary")
+        layout.addWidget(self.view, 1)
+        layout.addLayout(self._build_form())
+        layout.addLayout(self._build_buttons())
+        self.refresh()
+
+    def _build_top(self) -> QHBoxLayout:
+        """The counter and the business day (today or earlier)."""
+        app = self.ctx.app
         top = QHBoxLayout()
         self.date = QDateEdit()
         self.date.setObjectName("dayCloseDate")
@@ -85,14 +96,10 @@ class DayCloseDialog(QDialog):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.date)
-        layout.addLayout(top)
+        return top
 
-        self.banner = Banner()
-        layout.addWidget(self.banner)
-        self.view = QTextBrowser()
-        self.view.setObjectName("dayCloseSummary")
-        layout.addWidget(self.view, 1)
-
+    def _build_form(self) -> QFormLayout:
+        """The closing manager (the signed-in one filled in), PIN, print the Z-report."""
         form = QFormLayout()
         self.manager = QLineEdit()
         self.manager.setObjectName("dayCloseManager")
@@ -100,7 +107,7 @@ class DayCloseDialog(QDialog):
         self.pin.setObjectName("dayClosePin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.returnPressed.connect(self.close_day)
-        user = ctx.user
+        user = self.ctx.user
         if user is not None and user.can_approve:
             self.manager.setText(user.username)
         form.addRow(tr("Manager"), self.manager)
@@ -109,8 +116,9 @@ class DayCloseDialog(QDialog):
         self.print_box.setObjectName("dayClosePrint")
         self.print_box.setChecked(True)
         form.addRow("", self.print_box)
-        layout.addLayout(form)
+        return form
 
+    def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.close_button = QPushButton(tr("Close day"))
         self.close_button.setObjectName("primary")
@@ -122,8 +130,7 @@ class DayCloseDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
-        self.refresh()
+        return buttons
 
     def _args(self) -> dict[str, Any]:
         app = self.ctx.app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from counter_app.services.notifications import (
@@ -12,10 +12,27 @@ from counter_app.services.notifications import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.manager.common import item, make_table, tr
+from ui.manager.common import make_table, tr
+from ui.table_model import Column, RowModel
 from ui.widgets import Banner
 
 STATUS = {"pending": "waiting", "sent": "sent", "failed": "failed"}
+
+COLUMNS: list[Column[NotificationView]] = [
+    Column(lambda: tr("Queued"), lambda n: i18n.when(n.created_at)),
+    Column(lambda: tr("Return"), lambda n: n.ref),
+    Column(lambda: tr("To"), lambda n: n.recipient),
+    Column(lambda: tr("Language"), lambda n: n.language),
+    Column(lambda: tr("Status"), lambda n: tr(STATUS.get(n.status, n.status))),
+    Column(lambda: tr("Tries"), lambda n: str(n.attempts), number=True),
+    Column(
+        lambda: tr("Next try"),
+        lambda n: i18n.when(n.next_attempt_at) if n.status == "pending" else "",
+    ),
+    Column(
+        lambda: tr("Problem"), lambda n: n.last_error or "", tooltip=lambda n: n.last_error or ""
+    ),
+]
 
 
 class MailDialog(QDialog):
@@ -31,7 +48,8 @@ class MailDialog(QDialog):
         layout = QVBoxLayout(self)
         self.banner = Banner()
         layout.addWidget(self.banner)
-        self.table = make_table("mailTable")
+        self.model: RowModel[NotificationView] = RowModel(COLUMNS, self)
+        self.table = make_table("mailTable", self.model)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.retry_button = QPushButton(tr("Send again"))
@@ -57,35 +75,7 @@ class MailDialog(QDialog):
 
     def _show(self, rows: list[NotificationView]) -> None:
         self.rows = rows
-        headers = [
-            tr("Queued"),
-            tr("Return"),
-            tr("To"),
-            tr("Language"),
-            tr("Status"),
-            tr("Tries"),
-            tr("Next try"),
-            tr("Problem"),
-        ]
-        table = self.table
-        table.clear()
-        table.setColumnCount(len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.setRowCount(len(rows))
-        for r, n in enumerate(rows):
-            cells = [
-                item(i18n.when(n.created_at), data=n.id),
-                item(n.ref),
-                item(n.recipient),
-                item(n.language),
-                item(tr(STATUS.get(n.status, n.status))),
-                item(str(n.attempts), number=True),
-                item(i18n.when(n.next_attempt_at) if n.status == "pending" else ""),
-                item(n.last_error or ""),
-            ]
-            cells[-1].setToolTip(n.last_error or "")
-            for c, cell in enumerate(cells):
-                table.setItem(r, c, cell)
+        self.model.reset_rows(rows)
         failed = sum(1 for n in rows if n.status == "failed")
         if failed:
             self.banner.show_message(
@@ -98,12 +88,11 @@ class MailDialog(QDialog):
         self.loaded.emit()
 
     def retry_selected(self) -> None:
-        row = self.table.currentRow()
-        cell = self.table.item(row, 0) if row >= 0 else None
-        if cell is None:
+        note = self.model.row_at(self.table.currentIndex())
+        if note is None:
             self.banner.show_message(tr("Select an e-mail first."), "warning")
             return
-        note_id = int(cell.data(Qt.ItemDataRole.UserRole))
+        note_id = note.id
         engine = self.ctx.app.engine
         self.ctx.tasks.run(
             lambda: retry_notification(engine, note_id),

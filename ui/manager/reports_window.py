@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from math import inf
+from typing import Any
 
+import shiboken6
 from PySide6.QtCharts import (
+    QAbstractSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -14,7 +19,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, QPointF, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPen
+from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -38,15 +43,40 @@ from counter_app.services.reports import (
     warm_sales,
     write_csv,
 )
+from counter_app.services.reports import Column as ReportColumn
 from ui.context import CounterContext
 from ui.labels import to_date, to_qdate
-from ui.manager.common import cell_text, item, make_table, store_timezone, tr
-from ui.tasks import TaskManager
+from ui.manager.common import cell_text, make_table, store_timezone, tr
+from ui.table_model import Column, RowModel
 from ui.widgets import Banner
 
 BAR_COLOR = QColor("#1565c0")
 LIMIT_COLOR = QColor("#b3261e")
 WARM_DAYS = 182  # how far back the sales cache is filled in the background
+
+Row = dict[str, Any]
+
+
+def _sort_key(kind: str, key: str) -> Callable[[Row], Any]:
+    """Numbers sort as numbers (an empty cell first), text as text."""
+    if kind in ("int", "money", "percent", "bool"):
+        return lambda row: float(row.get(key) or 0) if row.get(key) is not None else -inf
+    return lambda row: str(row.get(key) or "")
+
+
+def report_columns(report: Report) -> list[Column[Row]]:
+    """The table's columns for one report: its own titles, kinds and currency."""
+
+    def column(c: ReportColumn) -> Column[Row]:
+        return Column(
+            lambda: tr(c.title),
+            lambda row: cell_text(c.kind, row.get(c.key), report.currency),
+            number=c.kind in ("int", "money", "percent"),
+            tooltip=(lambda row: str(row.get(c.key) or "")) if c.key == "feedback" else None,
+            sort_key=_sort_key(c.kind, c.key),
+        )
+
+    return [column(c) for c in report.columns]
 
 
 class ReportsWindow(QDialog):
@@ -62,17 +92,33 @@ class ReportsWindow(QDialog):
         self.setModal(False)
         self.resize(1200, 760)
         self.ctx = ctx
-        # Its own worker (the counter's TaskManager class, another pool): a long report on a
-        # big store must never hold up the cashier's scans and commits queued on ctx.tasks.
-        self.tasks = TaskManager(self)
+        # The app's one task runner: a report is one task, and the background warm-up below
+        # goes one week per task, so the cashier's scans and commits never wait for long.
         self.report: Report | None = None
         self._request = 0
         self._warmed = False
+        self._closed = False
         self._warm_chunks: list[Period] = []
-        zone = store_timezone(ctx)
-        today = Period.last_days(1, ctx.app.clock.now(), zone).last
-
         layout = QHBoxLayout(self)
+        layout.addWidget(self._build_list())
+        right = QVBoxLayout()
+        right.addLayout(self._build_filters())
+        self.banner = Banner()
+        right.addWidget(self.banner)
+        self.heading = QLabel()
+        self.heading.setObjectName("title")
+        right.addWidget(self.heading)
+        self.notes = QLabel()
+        self.notes.setObjectName("reportNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setMinimumHeight(self.notes.fontMetrics().lineSpacing() * 2 + 4)
+        right.addWidget(self.notes)
+        right.addWidget(self._build_split(), 1)
+        layout.addLayout(right, 1)
+        self.list.setCurrentRow(0)
+
+    def _build_list(self) -> QListWidget:
+        """The reports, by title; choosing one runs it."""
         self.list = QListWidget()
         self.list.setObjectName("reportList")
         self.list.setMaximumWidth(260)
@@ -82,9 +128,10 @@ class ReportsWindow(QDialog):
             entry.setToolTip(definition.description)
             self.list.addItem(entry)
         self.list.currentRowChanged.connect(lambda _row: self.refresh())
-        layout.addWidget(self.list)
+        return self.list
 
-        right = QVBoxLayout()
+    def _build_filters(self) -> QHBoxLayout:
+        """Period preset, from and to dates, Show and Export."""
         filters = QHBoxLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("reportPreset")
@@ -106,6 +153,7 @@ class ReportsWindow(QDialog):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.first.setObjectName("reportFrom")
         self.last.setObjectName("reportTo")
+        today = Period.last_days(1, self.ctx.app.clock.now(), store_timezone(self.ctx)).last
         self.last.setDate(to_qdate(today))
         self.first.setDate(to_qdate(today - timedelta(days=29)))
         for edit in (self.first, self.last):
@@ -119,41 +167,27 @@ class ReportsWindow(QDialog):
         self.export_button.setAutoDefault(False)
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._ask_export)
-        filters.addWidget(QLabel(tr("Period")))
-        filters.addWidget(self.preset)
-        filters.addWidget(QLabel(tr("from")))
-        filters.addWidget(self.first)
-        filters.addWidget(QLabel(tr("to")))
-        filters.addWidget(self.last)
-        filters.addWidget(self.show_button)
+        for widget in (QLabel(tr("Period")), self.preset, QLabel(tr("from")), self.first,
+                       QLabel(tr("to")), self.last, self.show_button):
+            filters.addWidget(widget)
         filters.addStretch(1)
         filters.addWidget(self.export_button)
-        right.addLayout(filters)
+        return filters
 
-        self.banner = Banner()
-        right.addWidget(self.banner)
-        self.heading = QLabel()
-        self.heading.setObjectName("title")
-        right.addWidget(self.heading)
-        self.notes = QLabel()
-        self.notes.setObjectName("reportNotes")
-        self.notes.setWordWrap(True)
-        self.notes.setMinimumHeight(self.notes.fontMetrics().lineSpacing() * 2 + 4)
-        right.addWidget(self.notes)
-
+    def _build_split(self) -> QSplitter:
+        """The chart above the table."""
         split = QSplitter(Qt.Orientation.Vertical)
         self.chart = _new_chart()
         self.chart_view = QChartView(self.chart)
         self.chart_view.setObjectName("reportChart")
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(260)
-        self.table = make_table("reportTable")
+        self.model: RowModel[Row] = RowModel([], self)
+        self.table = make_table("reportTable", self.model, sortable=True)
         split.addWidget(self.chart_view)
         split.addWidget(self.table)
         split.setSizes([330, 330])
-        right.addWidget(split, 1)
-        layout.addLayout(right, 1)
-        self.list.setCurrentRow(0)
+        return split
 
     # ------------------------------------------------------------------ loading
 
@@ -205,14 +239,19 @@ class ReportsWindow(QDialog):
         app = self.ctx.app
         policy, now = app.policies.current, app.clock.now()
         self.heading.setText(tr("Loading…"))
-        self.tasks.run(
+        self.ctx.tasks.run(
             lambda: run_report(app.engine, name, period, policy, now),
             on_done=lambda report: self._show(request, report),
             on_error=lambda exc: self._failed(request, exc),
         )
 
+    def _wanted(self, request: int) -> bool:
+        """A result is shown only if it is the latest asked for and the window is still
+        open (the app's task runner outlives this window)."""
+        return not self._closed and shiboken6.isValid(self) and request == self._request
+
     def _failed(self, request: int, exc: BaseException) -> None:
-        if request != self._request:
+        if not self._wanted(request):
             return
         self.heading.setText("")
         self.banner.show_message(
@@ -221,7 +260,7 @@ class ReportsWindow(QDialog):
         self.failed.emit(str(exc))
 
     def _show(self, request: int, report: Report) -> None:
-        if request != self._request:
+        if not self._wanted(request):
             return
         self.banner.clear()
         self.report = report
@@ -230,7 +269,11 @@ class ReportsWindow(QDialog):
             f"{report.period.last.isoformat()}"
         )
         self._fill_table(report)
-        self._draw_chart(report)
+        # A new chart each time: reusing one keeps stale axes of the previous report around.
+        old, self.chart = self.chart, _new_chart()
+        self.chart_view.setChart(self.chart)
+        old.deleteLater()
+        draw_chart(self.chart, report)
         self.notes.setText("\n".join(report.notes))
         self.export_button.setEnabled(True)
         self.loaded.emit(report.name)
@@ -250,122 +293,40 @@ class ReportsWindow(QDialog):
         ]
         self._warm_next()
 
-    def _warm_next(self) -> None:
-        if not self._warm_chunks or not self.isVisible():
+    def _warm_next(self, *_: object) -> None:
+        if self._closed or not self._warm_chunks or not self.isVisible():
             return
         chunk = self._warm_chunks.pop(0)
         app = self.ctx.app
         policy, now = app.policies.current, app.clock.now()
-        self.tasks.run(
+        self.ctx.tasks.run(
             lambda: warm_sales(app.engine, chunk, policy, now),
-            on_done=lambda _units: self._warm_next(),
+            on_done=self._warm_next,
             on_error=lambda _exc: None,
         )
 
     def _fill_table(self, report: Report) -> None:
-        table = self.table
-        table.setSortingEnabled(False)
-        table.clear()
-        table.setColumnCount(len(report.columns))
-        table.setHorizontalHeaderLabels([tr(c.title) for c in report.columns])
-        table.setRowCount(len(report.rows))
-        for r, row in enumerate(report.rows):
-            for c, column in enumerate(report.columns):
-                value = row.get(column.key)
-                text = cell_text(column.kind, value, report.currency)
-                cell = item(text, number=column.kind in ("int", "money", "percent"))
-                if column.key == "feedback" and value:
-                    cell.setToolTip(str(value))
-                table.setItem(r, c, cell)
+        self.model.reset_rows(report.rows, report_columns(report))
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the report's own order
         if not report.rows:
             self.heading.setText(self.heading.text() + " · " + tr("nothing in this period"))
 
-    def _draw_chart(self, report: Report) -> None:
-        # A new chart each time: reusing one keeps stale axes of the previous report around.
-        old = self.chart
-        chart = self.chart = _new_chart()
-        self.chart_view.setChart(chart)
-        old.deleteLater()
-        spec = report.chart
-        rows = report.rows[: spec.max_points]
-        key = spec.series[0]
-        kind = report.column(key).kind
-
-        def value(row: dict[str, object]) -> float:
-            raw = row.get(key)
-            number = float(raw) if isinstance(raw, int | float) else 0.0
-            if kind == "money":
-                return number / 100
-            if kind == "percent":
-                return number * 100
-            return number
-
-        labels = [str(r.get(spec.label_key) or r.get("key"))[:26] for r in rows]
-        values = [value(r) for r in rows]
-        title = tr(report.column(key).title)
-        if kind == "money":
-            title += f" ({report.currency})"
-        if kind == "percent":
-            title += " (%)"
-        axis_x = QBarCategoryAxis(chart)
-        axis_x.append(labels or [""])
-        if spec.kind == "line" and len(labels) > 14:
-            axis_x.setLabelsAngle(-60)
-        axis_y = QValueAxis(chart)
-        axis_y.setTitleText(title)
-        top = max([*values, spec.limit or 0.0, 1.0])
-        axis_y.setRange(0, top * 1.15)
-        axis_y.applyNiceNumbers()
-        if kind == "int":
-            axis_y.setLabelFormat("%d")
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        if spec.kind == "line":
-            line = QLineSeries(chart)
-            line.setName(title)
-            for i, v in enumerate(values):
-                line.append(QPointF(i, v))
-            line.setPen(QPen(BAR_COLOR, 2.5))
-            chart.addSeries(line)
-            line.attachAxis(axis_x)
-            line.attachAxis(axis_y)
-        else:
-            bars = QBarSeries(chart)
-            bar_set = QBarSet(title, bars)
-            bar_set.setColor(BAR_COLOR)
-            bar_set.append(values)
-            bar_set.setSelectedColor(LIMIT_COLOR)  # rows to look at (e.g. reason mismatches)
-            for i, row in enumerate(rows):
-                if row.get("mismatch") or row.get("over_limit"):
-                    bar_set.selectBar(i)
-            bars.append(bar_set)
-            bars.setLabelsVisible(len(values) <= 12)
-            chart.addSeries(bars)
-            bars.attachAxis(axis_x)
-            bars.attachAxis(axis_y)
-        if spec.limit is not None and labels:
-            limit = QLineSeries(chart)
-            limit.setName(spec.limit_label)
-            limit.append(QPointF(-0.5, spec.limit))
-            limit.append(QPointF(len(labels) - 0.5, spec.limit))
-            pen = QPen(LIMIT_COLOR, 2)
-            pen.setStyle(Qt.PenStyle.DashLine)
-            limit.setPen(pen)
-            chart.addSeries(limit)
-            limit.attachAxis(axis_x)
-            limit.attachAxis(axis_y)
-            chart.legend().setVisible(True)
-            chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
-            for marker in chart.legend().markers():
-                marker.setVisible(marker.series() is limit)
+    def showEvent(self, event: QShowEvent) -> None:
+        self._closed = False
+        super().showEvent(event)
 
     def done(self, result: int) -> None:
-        self.tasks.shutdown()
+        self._stop()
         super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.tasks.shutdown()
+        self._stop()
         super().closeEvent(event)
+
+    def _stop(self) -> None:
+        """Closed: results still on their way are dropped and the warm-up ends."""
+        self._closed = True
+        self._warm_chunks.clear()
 
     # ------------------------------------------------------------------ export
 
@@ -397,3 +358,106 @@ def _new_chart() -> QChart:
     chart.legend().setVisible(False)
     chart.setMargins(QMargins(4, 4, 4, 4))
     return chart
+
+
+def _chart_values(report: Report) -> tuple[list[str], list[float], str]:
+    """Labels, values and axis title of the report's first series (money in units, percent
+    out of 100)."""
+    spec = report.chart
+    rows = report.rows[: spec.max_points]
+    key = spec.series[0]
+    kind = report.column(key).kind
+
+    def value(row: dict[str, object]) -> float:
+        raw = row.get(key)
+        number = float(raw) if isinstance(raw, int | float) else 0.0
+        if kind == "money":
+            return number / 100
+        if kind == "percent":
+            return number * 100
+        return number
+
+    labels = [str(r.get(spec.label_key) or r.get("key"))[:26] for r in rows]
+    title = tr(report.column(key).title)
+    if kind == "money":
+        title += f" ({report.currency})"
+    if kind == "percent":
+        title += " (%)"
+    return labels, [value(r) for r in rows], title
+
+
+def draw_chart(chart: QChart, report: Report) -> None:
+    """The report's chart on a new, empty `chart`: bars (or a line), and the policy's limit."""
+    spec = report.chart
+    labels, values, title = _chart_values(report)
+    kind = report.column(spec.series[0]).kind
+    axis_x = QBarCategoryAxis(chart)
+    axis_x.append(labels or [""])
+    if spec.kind == "line" and len(labels) > 14:
+        axis_x.setLabelsAngle(-60)
+    axis_y = QValueAxis(chart)
+    axis_y.setTitleText(title)
+    top = max([*values, spec.limit or 0.0, 1.0])
+    axis_y.setRange(0, top * 1.15)
+    axis_y.applyNiceNumbers()
+    if kind == "int":
+        axis_y.setLabelFormat("%d")
+    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+    if spec.kind == "line":
+        series: QAbstractSeries = _line(chart, title, values)
+    else:
+        series = _bars(chart, title, values, report.rows[: spec.max_points])
+    chart.addSeries(series)
+    series.attachAxis(axis_x)
+    series.attachAxis(axis_y)
+    if spec.limit is not None and labels:
+        _limit_line(chart, spec.limit, spec.limit_label, len(labels), axis_x, axis_y)
+
+
+def _line(chart: QChart, title: str, values: list[float]) -> QLineSeries:
+    line = QLineSeries(chart)
+    line.setName(title)
+    for i, v in enumerate(values):
+        line.append(QPointF(i, v))
+    line.setPen(QPen(BAR_COLOR, 2.5))
+    return line
+
+
+def _bars(chart: QChart, title: str, values: list[float], rows: list[Row]) -> QBarSeries:
+    bars = QBarSeries(chart)
+    bar_set = QBarSet(title, bars)
+    bar_set.setColor(BAR_COLOR)
+    bar_set.append(values)
+    bar_set.setSelectedColor(LIMIT_COLOR)  # rows to look at (e.g. reason mismatches)
+    for i, row in enumerate(rows):
+        if row.get("mismatch") or row.get("over_limit"):
+            bar_set.selectBar(i)
+    bars.append(bar_set)
+    bars.setLabelsVisible(len(values) <= 12)
+    return bars
+
+
+def _limit_line(
+    chart: QChart,
+    limit_value: float,
+    name: str,
+    points: int,
+    axis_x: QBarCategoryAxis,
+    axis_y: QValueAxis,
+) -> None:
+    """The policy's limit as a dashed line across the chart, the one entry in the legend."""
+    limit = QLineSeries(chart)
+    limit.setName(name)
+    limit.append(QPointF(-0.5, limit_value))
+    limit.append(QPointF(points - 0.5, limit_value))
+    pen = QPen(LIMIT_COLOR, 2)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    limit.setPen(pen)
+    chart.addSeries(limit)
+    limit.attachAxis(axis_x)
+    limit.attachAxis(axis_y)
+    chart.legend().setVisible(True)
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+    for marker in chart.legend().markers():
+        marker.setVisible(marker.series() is limit)

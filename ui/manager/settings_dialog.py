@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from counter_app.config import save_settings
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import form_row, icon
+from ui.widgets import LiveScreen, form_row, icon
 
 _CTX = "SettingsDialog"
 
@@ -31,7 +30,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(LiveScreen, QDialog):
     saved = Signal()
 
     def __init__(self, ctx: CounterContext, parent: QWidget | None = None) -> None:
@@ -39,8 +38,28 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.setWindowIcon(icon("settings"))
         self.ctx = ctx
-        s = ctx.app.settings
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_form())
+        self.camera_test_button = QPushButton(icon("camera"), "")
+        self.camera_test_button.setObjectName("cameraTestButton")
+        self.camera_test_button.clicked.connect(self.open_camera_test)
+        layout.addWidget(self.camera_test_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.hint = QLabel()
+        self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        self.message = QLabel()
+        self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
+        layout.addWidget(self.message)
+        layout.addWidget(self._build_buttons())
+        self.setMinimumWidth(620)
+        self.retranslate()
+
+    def _build_form(self) -> QFormLayout:
+        """One field per setting, filled with what is saved now."""
+        s = self.ctx.app.settings
         form = QFormLayout()
         self.store = QLineEdit(s.store_code)
         self.store.setObjectName("settingsStore")
@@ -68,36 +87,25 @@ class SettingsDialog(QDialog):
             strict=True,
         ):
             form_row(form, label, field)
-        layout.addLayout(form)
-        self.camera_test_button = QPushButton(icon("camera"), "")
-        self.camera_test_button.setObjectName("cameraTestButton")
-        self.camera_test_button.clicked.connect(self.open_camera_test)
-        layout.addWidget(self.camera_test_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.hint = QLabel()
-        self.hint.setObjectName("muted")
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-        self.message = QLabel()
-        self.message.setObjectName("settingsMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
-        layout.addWidget(self.message)
+        return form
+
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Save, Cancel and the printer's test page (printing: ui/devices/printing.py)."""
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        self.test_page_button = QPushButton(icon("print"), "")  # printing: ui/printing.py
+        self.test_page_button = QPushButton(icon("print"), "")
         self.test_page_button.setObjectName("settingsTestPage")
         self.test_page_button.setAutoDefault(False)
         self.buttons.addButton(self.test_page_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.test_page_button.clicked.connect(self.print_test_page)
-        self.test_page_button.setEnabled(ctx.printing is not None)
-        if ctx.printing is not None:
-            ctx.printing.test_page_done.connect(self._test_page_done)
-        layout.addWidget(self.buttons)
-        self.setMinimumWidth(620)
-        self.retranslate()
+        printing = self.ctx.printing
+        self.test_page_button.setEnabled(printing is not None)
+        if printing is not None:
+            printing.test_page_done.connect(self._test_page_done)
+        return self.buttons
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Settings"))
@@ -131,15 +139,8 @@ class SettingsDialog(QDialog):
         self.test_page_button.setText(tr("Print test page"))
         self.test_page_button.setToolTip(tr("Print a test page on the printer typed above"))
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.store.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget:
+        return self.store
 
     def print_test_page(self) -> None:
         """On the printer as typed (saved or not); the printer is never waited on here."""

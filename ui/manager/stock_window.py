@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,20 +41,64 @@ from counter_app.services.stock import (
 from ui import i18n
 from ui.context import CounterContext
 from ui.labels import location_name
-from ui.manager.common import item, make_table, tr
+from ui.manager.common import make_table, tr
+from ui.table_model import Column, RowModel
 from ui.widgets import Banner
 
 
+def _money(minor: int, currency: str) -> str:
+    return i18n.money(Money(minor, currency))
+
+
+ON_HAND_COLUMNS: list[Column[StockLine]] = [
+    Column(lambda: tr("SKU"), lambda s: s.sku),
+    Column(lambda: tr("Product"), lambda s: s.name),
+    Column(lambda: tr("Category"), lambda s: s.category),
+    Column(lambda: tr("Vendor"), lambda s: s.vendor),
+    Column(lambda: tr("On hand"), lambda s: str(s.on_hand), number=True),
+    Column(lambda: tr("Value"), lambda s: _money(s.value_minor, s.currency), number=True),
+]
+VENDOR_COLUMNS: list[Column[VendorLine]] = [
+    Column(lambda: tr("Vendor"), lambda v: v.vendor),
+    Column(lambda: tr("SKU"), lambda v: v.sku),
+    Column(lambda: tr("Product"), lambda v: v.name),
+    Column(lambda: tr("Units"), lambda v: str(v.units), number=True),
+    Column(lambda: tr("Value"), lambda v: _money(v.value_minor, v.currency), number=True),
+]
+
+
+def received_columns(location: str) -> list[Column[ReceivedItem]]:
+    """What came in from returns; open box shows the new SKU and what it was."""
+    open_box = location == "open_box"
+    columns: list[Column[ReceivedItem]] = [
+        Column(lambda: tr("Received"), lambda i: i18n.when(i.received_at)),
+        Column(lambda: tr("Return"), lambda i: i.ref),
+        Column(lambda: tr("New SKU") if open_box else tr("SKU"), lambda i: i.sku),
+        Column(lambda: tr("Product"), lambda i: i.name),
+        Column(lambda: tr("Qty"), lambda i: str(i.quantity), number=True),
+        Column(lambda: tr("Condition"), lambda i: i.condition),
+        Column(lambda: tr("Reason"), lambda i: i.reason_code),
+    ]
+    if open_box:
+        columns.append(Column(lambda: tr("Was"), lambda i: i.original_sku))
+    return columns
+
+
 class StockTab(QWidget):
-    """On hand (top) and received from returns (bottom) for one place."""
+    """On hand (top) and received from returns (bottom) for one place. The vendor tab's top
+    table lists the units grouped by vendor instead."""
 
     def __init__(self, location: str) -> None:
         super().__init__()
         self.location = location
         layout = QVBoxLayout(self)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.on_hand = make_table(f"stockOnHand_{location}")
-        self.received = make_table(f"stockReceived_{location}")
+        self.stock_model: RowModel[StockLine] = RowModel(ON_HAND_COLUMNS, self)
+        self.vendor_model: RowModel[VendorLine] = RowModel(VENDOR_COLUMNS, self)
+        top_model = self.vendor_model if location == "vendor" else self.stock_model
+        self.on_hand = make_table(f"stockOnHand_{location}", top_model)
+        self.received_model: RowModel[ReceivedItem] = RowModel(received_columns(location), self)
+        self.received = make_table(f"stockReceived_{location}", self.received_model)
         top, bottom = QWidget(), QWidget()
         tl, bl = QVBoxLayout(top), QVBoxLayout(bottom)
         for lay in (tl, bl):
@@ -69,6 +112,19 @@ class StockTab(QWidget):
         layout.addWidget(split)
         self.lines: list[StockLine] = []
         self.items: list[ReceivedItem] = []
+
+    def selected_sku(self) -> str | None:
+        """The SKU of the current line of the top table, if one is chosen."""
+        index = self.on_hand.currentIndex()
+        line = (
+            self.vendor_model.row_at(index)
+            if self.location == "vendor"
+            else self.stock_model.row_at(index)
+        )
+        return line.sku if line is not None else None
+
+    def selected_item(self) -> ReceivedItem | None:
+        return self.received_model.row_at(self.received.currentIndex())
 
 
 class StockWindow(QDialog):
@@ -95,8 +151,13 @@ class StockWindow(QDialog):
             self.pages[location] = page
             self.tabs.addTab(page, location_name(location))
         layout.addWidget(self.tabs, 1)
+        self._build_open_box_bar()
+        self._build_vendor_bar()
+        layout.addLayout(self._build_move_bar())
+        self.refresh()
 
-        # open box: reprint the selected item's label
+    def _build_open_box_bar(self) -> None:
+        """Open box: reprint the selected item's label."""
         self.label_button = QPushButton(tr("Reprint label"))
         self.label_button.setObjectName("stockReprintLabel")
         self.label_button.setAutoDefault(False)
@@ -104,7 +165,9 @@ class StockWindow(QDialog):
         open_box_layout = self.pages["open_box"].layout()
         assert isinstance(open_box_layout, QVBoxLayout)
         open_box_layout.addWidget(self.label_button)
-        # vendor: filter and export
+
+    def _build_vendor_bar(self) -> None:
+        """Return to vendor: filter by vendor and export the list."""
         vendor_bar = QHBoxLayout()
         self.vendor = QComboBox()
         self.vendor.setObjectName("stockVendor")
@@ -120,7 +183,8 @@ class StockWindow(QDialog):
         assert isinstance(vendor_layout, QVBoxLayout)
         vendor_layout.insertLayout(0, vendor_bar)
 
-        # moving the selected on-hand line
+    def _build_move_bar(self) -> QHBoxLayout:
+        """Moving the selected on-hand line to another place, with a reason."""
         move = QHBoxLayout()
         self.move_to = QComboBox()
         self.move_to.setObjectName("stockMoveTo")
@@ -141,8 +205,7 @@ class StockWindow(QDialog):
         move.addWidget(self.move_qty)
         move.addWidget(self.move_reason, 1)
         move.addWidget(self.move_button)
-        layout.addLayout(move)
-        self.refresh()
+        return move
 
     # ------------------------------------------------------------------ loading
 
@@ -161,8 +224,8 @@ class StockWindow(QDialog):
         for location, page in self.pages.items():
             page.lines = [s for s in lines if s.location == location]
             page.items = [i for i in items if i.location == location]
-            self._fill_on_hand(page)
-            self._fill_received(page)
+            page.stock_model.reset_rows(page.lines)
+            page.received_model.reset_rows(page.items)
             self.tabs.setTabText(
                 LOCATIONS.index(location),
                 f"{location_name(location)} ({sum(s.on_hand for s in page.lines)})",
@@ -178,92 +241,11 @@ class StockWindow(QDialog):
         self._fill_vendor_table()
         self.loaded.emit()
 
-    def _fill_on_hand(self, page: StockTab) -> None:
-        if page.location == "vendor":
-            return  # the vendor tab shows the grouped list instead
-        table = page.on_hand
-        headers = [
-            tr("SKU"),
-            tr("Product"),
-            tr("Category"),
-            tr("Vendor"),
-            tr("On hand"),
-            tr("Value"),
-        ]
-        self._set(
-            table,
-            headers,
-            [
-                [
-                    item(s.sku, data=s.sku),
-                    item(s.name),
-                    item(s.category),
-                    item(s.vendor),
-                    item(str(s.on_hand), number=True),
-                    item(i18n.money(Money(s.value_minor, s.currency)), number=True),
-                ]
-                for s in page.lines
-            ],
-        )
-
-    def _fill_received(self, page: StockTab) -> None:
-        headers = [
-            tr("Received"),
-            tr("Return"),
-            tr("SKU"),
-            tr("Product"),
-            tr("Qty"),
-            tr("Condition"),
-            tr("Reason"),
-        ]
-        if page.location == "open_box":
-            headers[2] = tr("New SKU")
-            headers.append(tr("Was"))
-        rows = []
-        for it in page.items:
-            row = [
-                item(i18n.when(it.received_at), data=it.label_subject),
-                item(it.ref),
-                item(it.sku),
-                item(it.name),
-                item(str(it.quantity), number=True),
-                item(it.condition),
-                item(it.reason_code),
-            ]
-            if page.location == "open_box":
-                row.append(item(it.original_sku))
-            rows.append(row)
-        self._set(page.received, headers, rows)
-
     def _fill_vendor_table(self) -> None:
         vendor = self.vendor.currentData()
-        page = self.pages["vendor"]
-        headers = [tr("Vendor"), tr("SKU"), tr("Product"), tr("Units"), tr("Value")]
-        self._set(
-            page.on_hand,
-            headers,
-            [
-                [
-                    item(v.vendor),
-                    item(v.sku, data=v.sku),
-                    item(v.name),
-                    item(str(v.units), number=True),
-                    item(i18n.money(Money(v.value_minor, v.currency)), number=True),
-                ]
-                for v in self.vendor_lines
-                if vendor is None or v.vendor == vendor
-            ],
+        self.pages["vendor"].vendor_model.reset_rows(
+            [v for v in self.vendor_lines if vendor is None or v.vendor == vendor]
         )
-
-    @staticmethod
-    def _set(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
-        table.clear()
-        table.setColumnCount(len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.setRowCount(len(rows))
-        for r, cells in enumerate(rows):
-            for c, cell in enumerate(cells):
-                table.setItem(r, c, cell)
 
     # ------------------------------------------------------------------ actions
 
@@ -282,16 +264,13 @@ class StockWindow(QDialog):
 
     def move_selected(self) -> None:
         page = self.current_page
-        row = page.on_hand.currentRow()
-        sku_col = 1 if page.location == "vendor" else 0
-        cell = page.on_hand.item(row, sku_col) if row >= 0 else None
-        if cell is None:
+        sku = page.selected_sku()
+        if sku is None:
             self.banner.show_message(tr("Select a line to move first."), "warning")
             return
         manager = self._manager()
         if manager is None:
             return
-        sku = str(cell.data(Qt.ItemDataRole.UserRole))
         target, qty, reason = (
             self.move_to.currentData(),
             self.move_qty.value(),
@@ -345,10 +324,8 @@ class StockWindow(QDialog):
         self.refresh()
 
     def reprint_selected_label(self) -> None:
-        page = self.pages["open_box"]
-        row = page.received.currentRow()
-        cell = page.received.item(row, 0) if row >= 0 else None
-        subject = cell.data(Qt.ItemDataRole.UserRole) if cell else None
+        received = self.pages["open_box"].selected_item()
+        subject = received.label_subject if received is not None else None
         if not subject:
             self.banner.show_message(tr("Select an open-box item first."), "warning")
             return

@@ -7,20 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +24,8 @@ from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFo
 from counter_app.services.sync import SyncException, SyncReport, SyncStatus
 from ui import i18n
 from ui.sync.controller import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
-from ui.widgets import StatusButton, form_row, panel
+from ui.table_model import Column, RowModel, make_table_view
+from ui.widgets import LiveScreen, StatusButton, form_row, panel
 
 _CTX = "SyncPanel"
 
@@ -82,7 +78,7 @@ def indicator_text(status: SyncStatus | None, running: bool) -> tuple[str, str]:
     return text, "ok" if status.waiting == 0 else "waiting"
 
 
-class SyncIndicator(StatusButton):
+class SyncIndicator(LiveScreen, StatusButton):
     """A compact, clickable sync state for the status bar."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
@@ -107,10 +103,8 @@ class SyncIndicator(StatusButton):
             tips.append(tr("Next automatic sync: {when}").format(when=i18n.when(c.next_run)))
         self.show_state(text, state, tips)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.update_text()
-        super().changeEvent(event)
+    def retranslate(self) -> None:
+        self.update_text()
 
     def open_dialog(self) -> QDialog:
         dialog = self.open_single(lambda: SyncDialog(self.controller, self.window()))
@@ -118,14 +112,41 @@ class SyncIndicator(StatusButton):
         return dialog
 
 
-class SyncDialog(QDialog):
+PROBLEM_COLUMNS: list[Column[SyncException]] = [
+    Column(lambda: tr("No."), lambda p: str(p.id)),
+    Column(lambda: tr("When"), lambda p: i18n.when(p.created_at)),
+    Column(lambda: tr("Message"), lambda p: p.kind),
+    Column(lambda: tr("Reason"), lambda p: p.reason, tooltip=lambda p: p.reason),
+]
+
+
+class SyncDialog(LiveScreen, QDialog):
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncDialog")
         self.controller = controller
         self.problems: list[SyncException] = []
         layout = QVBoxLayout(self)
+        layout.addWidget(self._build_status())
+        layout.addWidget(self._build_problems(), 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.close_button = QPushButton()
+        self.close_button.setObjectName("syncClose")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.setMinimumSize(860, 720)
+        self._follow(controller)
+        self.retranslate()
+        self.show_status(controller.status)
+        self.show_exceptions(controller.exceptions)
+        if controller.running:
+            self._started("manual")
 
+    def _build_status(self) -> QWidget:
+        """The status panel: what waits, the last sync and error, Sync now with progress."""
         self.status_title = QLabel()
         status_box, sl = panel(self.status_title)
         form = QFormLayout()
@@ -166,21 +187,15 @@ class SyncDialog(QDialog):
         self.result_label.setObjectName("syncResult")
         self.result_label.setWordWrap(True)
         sl.addWidget(self.result_label)
-        layout.addWidget(status_box)
+        return status_box
 
+    def _build_problems(self) -> QWidget:
+        """The rejected messages and the manager's form that resolves one."""
         self.problems_title = QLabel()
         problems_box, pl = panel(self.problems_title)
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("syncExceptions")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        for c in range(3):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.model: RowModel[SyncException] = RowModel(PROBLEM_COLUMNS, self)
+        self.table = make_table_view("syncExceptions", self.model, fill=3)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.setMinimumHeight(150)
         pl.addWidget(self.table, 1)
         resolve_form = QFormLayout()
@@ -211,29 +226,15 @@ class SyncDialog(QDialog):
         rrow.addWidget(self.resolve_message, 1)
         rrow.addWidget(self.resolve_button)
         pl.addLayout(rrow)
-        layout.addWidget(problems_box, 1)
+        return problems_box
 
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.close_button = QPushButton()
-        self.close_button.setObjectName("syncClose")
-        self.close_button.setAutoDefault(False)
-        self.close_button.clicked.connect(self.reject)
-        buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
-        self.setMinimumSize(860, 720)
-
+    def _follow(self, controller: SyncController) -> None:
         controller.status_changed.connect(self.show_status)
         controller.exceptions_changed.connect(self.show_exceptions)
         controller.progress.connect(self.progress.setValue)
         controller.started.connect(self._started)
         controller.finished.connect(self._finished)
         controller.nightly_scheduled.connect(lambda *_: self.show_status(controller.status))
-        self.retranslate()
-        self.show_status(controller.status)
-        self.show_exceptions(controller.exceptions)
-        if controller.running:
-            self._started("manual")
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Head office sync"))
@@ -253,7 +254,6 @@ class SyncDialog(QDialog):
         self.sync_button.setText(tr("Sync now"))
         self.sync_button.setToolTip(tr("Send the waiting messages and fetch head office's updates"))
         self.problems_title.setText(tr("Messages head office rejected"))
-        self.table.setHorizontalHeaderLabels([tr("No."), tr("When"), tr("Message"), tr("Reason")])
         for label, text in zip(
             self.resolve_labels, (tr("&Manager"), tr("&PIN"), tr("N&ote")), strict=True
         ):
@@ -266,15 +266,8 @@ class SyncDialog(QDialog):
         self.close_button.setText(tr("Close"))
         self.show_status(self.controller.status)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.activateWindow()
-        self.sync_button.setFocus()
+    def first_field(self) -> QWidget:
+        return self.sync_button
 
     # ------------------------------------------------------------------ status
     def show_status(self, status: SyncStatus | None) -> None:
@@ -332,13 +325,8 @@ class SyncDialog(QDialog):
     def show_exceptions(self, problems: list[SyncException]) -> None:
         keep = self.selected()
         self.problems = list(problems)
-        self.table.setRowCount(len(self.problems))
+        self.model.set_rows(self.problems)
         for row, p in enumerate(self.problems):
-            for col, value in enumerate((str(p.id), i18n.when(p.created_at), p.kind, p.reason)):
-                item = QTableWidgetItem(value)
-                if col == 3:
-                    item.setToolTip(value)
-                self.table.setItem(row, col, item)
             if keep is not None and p.id == keep.id:
                 self.table.selectRow(row)
         if self.selected() is None and self.problems:
@@ -346,14 +334,10 @@ class SyncDialog(QDialog):
         self._selection_changed()
 
     def selected(self) -> SyncException | None:
-        model = self.table.selectionModel()
-        rows = model.selectedRows() if model is not None else []
-        if not rows:
-            return None
-        row = rows[0].row()
-        return self.problems[row] if 0 <= row < len(self.problems) else None
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0]) if rows else None
 
-    def _selection_changed(self) -> None:
+    def _selection_changed(self, *_: object) -> None:
         self.resolve_button.setEnabled(self.selected() is not None)
 
     def resolve(self) -> None:
