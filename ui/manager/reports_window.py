@@ -183,7 +183,7 @@ class ReportsWindow(QDialog):
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(260)
         self.model: RowModel[Row] = RowModel([], self)
-        self.table = make_table("reportTable", self.model, sortable=True)
+        self.table = make_table("reportTable", self.model, sortable=False)
         split.addWidget(self.chart_view)
         split.addWidget(self.table)
         split.setSizes([330, 330])
