@@ -33,6 +33,7 @@ class HeaderBar(QWidget):
         super().__init__(parent)
         top = QHBoxLayout(self)
         top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(8)  # as the work page's own rows
         self.title = QLabel()
         self.title.setObjectName("title")
         self.user_badge = QLabel()

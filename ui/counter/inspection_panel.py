@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -25,7 +24,8 @@ from counter_app.services.returns import DraftLine
 from ui import i18n
 from ui.counter.lines_model import badge_for, why_text
 from ui.counter.session import ReturnSession
-from ui.widgets import icon, panel
+from ui.counter.step import StepPanel
+from ui.widgets import icon
 
 _CTX = "MainWindow"
 
@@ -34,7 +34,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class InspectionPanel(QWidget):
+class InspectionPanel(StepPanel):
     """Renders the session's current line and turns the cashier's edits into session actions.
     `set_photo_widget()` puts the camera's photo panel in the photo slot."""
 
@@ -46,11 +46,7 @@ class InspectionPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self._loading = False  # suppress signals while filling the fields
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        box, layout = panel(self.title)
-        outer.addWidget(box)
+        layout = self.box
         self.line_name = QLabel()
         self.line_name.setObjectName("lineName")
         self.line_name.setWordWrap(True)
@@ -150,6 +146,13 @@ class InspectionPanel(QWidget):
         """Put `widget` (the photo thumbnail and its button) where the photo slot is."""
         self._qty_row.replaceWidget(self.photo_slot, widget)
         self.photo_slot.hide()
+
+    def settle_list_widths(self) -> None:
+        """Call once the panel is on the (styled) window and before the lists are filled: Qt
+        keeps a list's minimum width from its first query, so the form keeps the width the
+        counter always had instead of widening to the longest reason or condition."""
+        for combo in (self.reason, self.condition):
+            combo.minimumSizeHint()
 
     def retranslate(self) -> None:
         self.title.setText(tr("3  Check the item"))

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -25,8 +24,8 @@ from ui.counter.lines_model import (
     LinesModel,
 )
 from ui.counter.session import ReturnSession
+from ui.counter.step import StepPanel
 from ui.labels import channel_name, payment_label
-from ui.widgets import panel
 
 _CTX = "MainWindow"
 _KEYS = ("number", "date", "customer", "channel", "tenders")
@@ -36,7 +35,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class OrderPanel(QWidget):
+class OrderPanel(StepPanel):
     """Shows the session's order; picking a row selects that line in the session. Enter (or a
     double click) on a line asks to add it, Delete to take it out."""
 
@@ -47,11 +46,7 @@ class OrderPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self._syncing = False  # the table follows the session: no echo back to it
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        box, layout = panel(self.title)
-        outer.addWidget(box)
+        layout = self.box
         layout.addLayout(self._build_header())
         self.model = LinesModel(self)
         self.lines = QTableView()

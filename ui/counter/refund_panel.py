@@ -21,6 +21,7 @@ from counter_app.services.commit import CommittedReturn
 from counter_app.services.returns import ReturnDraft
 from ui import i18n
 from ui.counter.session import ReturnSession
+from ui.counter.step import StepPanel
 from ui.labels import escape, tender_name
 from ui.tasks import TaskManager
 from ui.widgets import icon, panel
@@ -45,7 +46,7 @@ def blocked_text(text: str) -> str:
     return text
 
 
-class RefundPanel(QWidget):
+class RefundPanel(StepPanel):
     """What the customer gets back, to which tender, and why it cannot be confirmed yet."""
 
     confirm_requested = Signal()
@@ -53,11 +54,7 @@ class RefundPanel(QWidget):
     def __init__(self, session: ReturnSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        box, layout = panel(self.title)
-        outer.addWidget(box)
+        layout = self.box
         self.refund_lines = QLabel()
         self.refund_lines.setObjectName("refundLines")
         self.refund_lines.setWordWrap(True)

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.widgets import icon, panel
+from ui.counter.step import StepPanel
+from ui.widgets import icon
 
 _CTX = "MainWindow"
 
@@ -23,7 +24,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class ScanPanel(QWidget):
+class ScanPanel(StepPanel):
     """Typed or scanned codes come out of `typed`; `set_preview()` puts a live camera view
     where the "Camera preview" placeholder was."""
 
@@ -32,11 +33,7 @@ class ScanPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        box, layout = panel(self.title)
-        outer.addWidget(box)
+        layout = self.box
         row = QHBoxLayout()
         col = QVBoxLayout()
         inputs = QHBoxLayout()

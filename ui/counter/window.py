@@ -114,6 +114,7 @@ class MainWindow(LiveScreen, QMainWindow):
         self.banner = self.work.banner
         self.stack.addWidget(self.login)
         self.stack.addWidget(self.work)
+        self.work.inspection.settle_list_widths()  # on the window, before the lists fill
         self._wire()
         self._build_shortcuts()
         self.tasks.busy_changed.connect(self.work.busy.setVisible)
