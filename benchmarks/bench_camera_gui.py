@@ -225,7 +225,7 @@ def main() -> None:
             f"sign-in to main window: {(time.perf_counter() - t_sign) * 1000:.0f} ms "
             f"(the camera starts after, on its own thread)"
         )
-        ctrl, view = win.camera_controller, win.camera_view
+        ctrl, view = win.camera.controller, win.camera.view
         try:
             t_live = time.perf_counter()
             pump(15, lambda: ctrl.state == "live")

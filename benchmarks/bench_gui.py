@@ -173,11 +173,12 @@ def scan_to_order(win: Any, numbers: list[str]) -> tuple[list[float], float]:
     times = []
     beat = Heartbeat()
     beat.start()
+    scan_input = win.work.scan_panel.scan_input
     for number in numbers:
         win.new_return()
-        win.scan_input.setText(number)
+        scan_input.setText(number)
         start = time.perf_counter()
-        wait_for(win.order_shown, lambda: QTest.keyClick(win.scan_input, Qt.Key.Key_Return))
+        wait_for(win.order_shown, lambda: QTest.keyClick(scan_input, Qt.Key.Key_Return))
         times.append(time.perf_counter() - start)
     return times, beat.stop()
 
@@ -188,15 +189,16 @@ def complete_return(win: Any, core: Any) -> tuple[float, float, str] | None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    scan_input = win.work.scan_panel.scan_input
     for number in sample_orders(core, 200):
         win.new_return()
         win.new_return()
-        win.scan_input.setText(number)
-        wait_for(win.order_shown, lambda: QTest.keyClick(win.scan_input, Qt.Key.Key_Return))
+        scan_input.setText(number)
+        wait_for(win.order_shown, lambda: QTest.keyClick(scan_input, Qt.Key.Key_Return))
         candidates = [
-            line for line in win.order.lines
-            if win.preview.get(line.line_no) is not None
-            and win.preview[line.line_no].outcome == "approve"
+            line for line in win.session.order.lines
+            if win.session.preview.get(line.line_no) is not None
+            and win.session.preview[line.line_no].outcome == "approve"
             and line.barcodes and not line.serialised
         ]
         if candidates:
@@ -209,19 +211,19 @@ def complete_return(win: Any, core: Any) -> tuple[float, float, str] | None:
     beat.start()
     start = time.perf_counter()
     win.activateWindow()
-    win.scan_input.setFocus()
-    for text in (win.order.number if win.order else number, line.barcodes[0]):
-        signal = win.order_shown if win.order is None else win.draft_changed
-        target = QApplication.focusWidget() or win.scan_input
+    win.work.scan_panel.scan_input.setFocus()
+    for text in (win.session.order.number if win.session.order else number, line.barcodes[0]):
+        signal = win.order_shown if win.session.order is None else win.draft_changed
+        target = QApplication.focusWidget() or win.work.scan_panel.scan_input
 
         def burst(text: str = text, target: Any = target) -> None:
             QTest.keyClicks(target, text)
             QTest.keyClick(target, Qt.Key.Key_Return)
 
         wait_for(signal, burst)
-    win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
-    wait_for(win.draft_changed,
-             lambda: win.condition.setCurrentIndex(win.condition.findData("new")))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("wrong_size"))
+    condition = win.work.inspection.condition
+    wait_for(win.draft_changed, lambda: condition.setCurrentIndex(condition.findData("new")))
     ref = wait_for(win.return_committed, win.confirm)[0]
     QCoreApplication.processEvents()
     wall = time.perf_counter() - start

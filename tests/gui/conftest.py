@@ -94,3 +94,24 @@ def shot(widget: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     assert widget.grab().save(str(path))
     return path
+
+
+# ---------------------------------------------------------------------------- order lines
+# The order's lines are a Qt model (ui.counter.lines_model) in a QTableView: the tests read
+# what the model gives the view to paint.
+def cell(win: Any, row: int, col: int) -> str:
+    """The text of one cell of the order's lines, as painted."""
+    model = win.work.order_panel.model
+    return str(model.data(model.index(row, col)))
+
+
+def header_text(win: Any, col: int) -> str:
+    from PySide6.QtCore import Qt
+
+    return str(win.work.order_panel.model.headerData(col, Qt.Orientation.Horizontal))
+
+
+def pick_cell(win: Any, row: int, col: int) -> None:
+    """Make a cell of the order's lines current, as the arrow keys do."""
+    view = win.work.order_panel.lines
+    view.setCurrentIndex(view.model().index(row, col))

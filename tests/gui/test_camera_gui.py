@@ -109,7 +109,7 @@ def make_camera_window(qtbot: Any, gui_store: GuiStore, source: str, **options: 
     apply_style(qtbot_app())
     win = make_window(gui_store.core)
     win.wedge.detector.max_gap = 0.15
-    win.camera_controller.options.update(options)
+    win.camera.controller.options.update(options)
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
@@ -142,10 +142,10 @@ def test_camera_is_not_started_before_sign_in(
     win = make_camera_window(qtbot, gui_store, str(order_video))
     close_after.append(win)
     qtbot.wait(50)
-    assert win.camera_controller.state == "stopped"
+    assert win.camera.controller.state == "stopped"
     assert not camera_threads()
-    assert win.findChild(type(win.camera_view), "cameraView") is win.camera_view
-    assert win.camera_view.parentWidget() is win.camera_preview
+    assert win.findChild(type(win.camera.view), "cameraView") is win.camera.view
+    assert win.camera.view.parentWidget() is win.work.scan_panel.camera_preview
 
 
 def test_camera_codes_take_the_same_path_as_typed_codes(
@@ -158,43 +158,46 @@ def test_camera_codes_take_the_same_path_as_typed_codes(
     real_handle = win.handle_scan
     win.handle_scan = lambda text: (handled.append(text), real_handle(text))  # type: ignore[method-assign]
     flashes: list[bool] = []
-    real_flash = win.camera_view.flash
-    win.camera_view.flash = lambda beep=True: (flashes.append(beep), real_flash(beep))  # type: ignore[method-assign]
+    real_flash = win.camera.view.flash
+    win.camera.view.flash = lambda beep=True: (flashes.append(beep), real_flash(beep))  # type: ignore[method-assign]
     shown: list[str] = []
     win.order_shown.connect(shown.append)
     win.activateWindow()
     sign_in(qtbot, win)
 
-    qtbot.waitUntil(lambda: win.order is not None and win.order.number == ORDER, timeout=15_000)
+    s = win.session
+    qtbot.waitUntil(lambda: s.order is not None and s.order.number == ORDER, timeout=15_000)
     qtbot.waitUntil(
-        lambda: win.camera_view.frames_painted > 0 or win.camera_view.image is not None,
+        lambda: win.camera.view.frames_painted > 0 or win.camera.view.image is not None,
         timeout=5_000,
     )
     shot(win, "camera_order_from_camera")
     qtbot.waitUntil(
-        lambda: win.draft is not None and 1 in win.draft.lines and win.draft.lines[1].verified,
+        lambda: s.draft is not None and 1 in s.draft.lines and s.draft.lines[1].verified,
         timeout=15_000,
     )
     settle(win)
-    assert win.current_line == 1
-    assert win.draft.lines[1].quantity == 1
-    assert win.line_state.text() == "Item scanned and matches the order ✓"
-    assert win.reason.hasFocus(), "after the item, the reason is next — as with the handheld"
+    assert win.session.current_line == 1
+    assert win.session.draft.lines[1].quantity == 1
+    assert win.work.inspection.line_state.text() == "Item scanned and matches the order ✓"
+    assert win.work.inspection.reason.hasFocus(), (
+        "after the item, the reason is next — as with the handheld"
+    )
     shot(win, "camera_item_verified")
 
     # the video ends; wait until the scanner has given up, then count the accepts
-    qtbot.waitUntil(lambda: "giving up" in win.camera_controller.last_status, timeout=15_000)
+    qtbot.waitUntil(lambda: "giving up" in win.camera.controller.last_status, timeout=15_000)
     settle(win)
-    texts = [e.text for e in win.camera_controller.scans]
+    texts = [e.text for e in win.camera.controller.scans]
     assert texts == [ORDER, SCARF], texts
-    assert {e.source for e in win.camera_controller.scans} == {"camera"}
-    assert [e.symbology for e in win.camera_controller.scans] == ["QRCODE", "EAN13"]
+    assert {e.source for e in win.camera.controller.scans} == {"camera"}
+    assert [e.symbology for e in win.camera.controller.scans] == ["QRCODE", "EAN13"]
     assert handled == [ORDER, SCARF]
     assert shown == [ORDER], "the order opened once"
     assert len(flashes) == 2
-    assert win.draft.lines[1].quantity == 1, "no duplicate accept of the item"
-    assert list(win.draft.lines) == [1]
-    assert "No camera picture" in win.camera_view.overlay
+    assert win.session.draft.lines[1].quantity == 1, "no duplicate accept of the item"
+    assert list(win.session.draft.lines) == [1]
+    assert "No camera picture" in win.camera.view.overlay
 
 
 def test_camera_missing_shows_lost_retries_and_typing_still_works(
@@ -204,31 +207,31 @@ def test_camera_missing_shows_lost_retries_and_typing_still_works(
     win = make_camera_window(qtbot, gui_store, str(missing), retry_initial=0.05, retry_max=0.2)
     close_after.append(win)
     statuses: list[str] = []
-    win.camera_controller.status.connect(statuses.append)
+    win.camera.controller.status.connect(statuses.append)
     win.activateWindow()
     sign_in(qtbot, win)
-    qtbot.waitUntil(lambda: win.camera_controller.state == "lost", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "lost", timeout=10_000)
     qtbot.waitUntil(
         lambda: len([s for s in statuses if "camera lost" in s]) >= 3, timeout=10_000
     )  # it keeps retrying
-    assert "Camera lost" in win.camera_view.overlay
-    assert "retrying" in win.camera_view.overlay
+    assert "Camera lost" in win.camera.view.overlay
+    assert "retrying" in win.camera.view.overlay
     QCoreApplication.processEvents()
     shot(win, "camera_lost")
 
     # manual entry is untouched by the missing camera
-    assert win.scan_input.hasFocus()
-    QTest.keyClicks(win.scan_input, ORDER, delay=60)  # a person typing
+    assert win.work.scan_panel.scan_input.hasFocus()
+    QTest.keyClicks(win.work.scan_panel.scan_input, ORDER, delay=60)  # a person typing
     with qtbot.waitSignal(win.order_shown, timeout=10_000) as got:
-        QTest.keyClick(win.scan_input, Qt.Key.Key_Return)
+        QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_Return)
     assert got.args == [ORDER]
     # and the handheld scanner too (a fast burst anywhere)
-    win.scan_input.setFocus()
+    win.work.scan_panel.scan_input.setFocus()
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
-        QTest.keyClicks(win.scan_input, SCARF)
-        QTest.keyClick(win.scan_input, Qt.Key.Key_Return)
-    assert win.draft is not None and win.draft.lines[1].verified
-    assert win.camera_controller.state == "lost"
+        QTest.keyClicks(win.work.scan_panel.scan_input, SCARF)
+        QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_Return)
+    assert win.session.draft is not None and win.session.draft.lines[1].verified
+    assert win.camera.controller.state == "lost"
 
 
 def test_video_that_ends_is_lost_then_reopened(
@@ -238,14 +241,14 @@ def test_video_that_ends_is_lost_then_reopened(
     win = make_camera_window(qtbot, gui_store, str(short), retry_initial=0.3, retry_max=0.3)
     close_after.append(win)
     states: list[str] = []
-    win.camera_controller.state_changed.connect(states.append)
+    win.camera.controller.state_changed.connect(states.append)
     sign_in(qtbot, win)
     qtbot.waitUntil(lambda: "lost" in states, timeout=10_000)
-    assert "Camera lost" in win.camera_view.overlay
+    assert "Camera lost" in win.camera.view.overlay
     # the retry reopens the file: the picture comes back and the message goes
     qtbot.waitUntil(lambda: states.count("live") >= 2, timeout=10_000)
     assert states[:3] == ["starting", "live", "lost"]
-    assert win.camera_view.overlay == "" or win.camera_controller.state == "lost"
+    assert win.camera.view.overlay == "" or win.camera.controller.state == "lost"
 
 
 def test_lock_stops_the_camera_and_unlock_restarts_it(
@@ -254,12 +257,12 @@ def test_lock_stops_the_camera_and_unlock_restarts_it(
     win = make_camera_window(qtbot, gui_store, str(plain_video))
     close_after.append(win)
     sign_in(qtbot, win)
-    qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "live", timeout=10_000)
     win.lock()
-    assert win.camera_controller.state == "stopped"
+    assert win.camera.controller.state == "stopped"
     assert not camera_threads()
     sign_in(qtbot, win)
-    qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "live", timeout=10_000)
 
 
 def _pick(combo: Any, code: str) -> None:
@@ -278,38 +281,39 @@ def test_condition_photo_is_stored_with_the_return(
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         win.handle_scan(SCARF)
     settle(win)
-    assert win.current_line == 1
-    qtbot.waitUntil(lambda: win.camera_controller.latest_frame() is not None, timeout=10_000)
-    button = win.photo_panel.button
+    assert win.session.current_line == 1
+    qtbot.waitUntil(lambda: win.camera.controller.latest_frame() is not None, timeout=10_000)
+    button = win.photo.panel.button
     assert button.isEnabled()
 
     # a photo before the inspection waits on the line ...
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
-        QTest.keyClick(win.scan_input, Qt.Key.Key_F7)
-    dl = win.draft.lines[1]
+        QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_F7)
+    dl = win.session.draft.lines[1]
     assert dl.photo_path and dl.photo_sha256
     first_sha = dl.photo_sha256
     # ... and goes into the inspection once reason and condition are picked
-    _pick(win.reason, "defective")
-    _pick(win.condition, "defective")
+    _pick(win.work.inspection.reason, "defective")
+    _pick(win.work.inspection.condition, "defective")
     settle(win)
+    dl = win.session.draft.lines[1]  # each change hands back a new draft (never changed in place)
     assert dl.inspection is not None and dl.photo_path is not None
     # a retake with the inspection recorded replaces it (same file, new digest)
     qtbot.wait(400)  # the video moves on: another picture
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         button.click()
     settle(win)
-    dl = win.draft.lines[1]
+    dl = win.session.draft.lines[1]
     assert dl.inspection is not None and dl.inspection.reason_code == "defective"
     assert dl.photo_sha256 != first_sha
     path = Path(dl.photo_path)
     assert path.parent == Path(gui_store.core.settings.home) / "photos"
-    assert path.name == f"{win.draft.id}-1.png"
-    assert not win.photo_panel.thumb.pixmap().isNull()
+    assert path.name == f"{win.session.draft.id}-1.png"
+    assert not win.photo.panel.thumb.pixmap().isNull()
     shot(win, "camera_photo_taken")
 
-    if win.summary is not None and win.summary.blocked:
-        pytest.fail(f"return blocked: {win.summary.blocked}")
+    if win.session.summary is not None and win.session.summary.blocked:
+        pytest.fail(f"return blocked: {win.session.summary.blocked}")
     with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
         win.confirm()
     ref = done.args[0]
@@ -345,10 +349,10 @@ def test_take_photo_without_a_picture_says_so(
         win.handle_scan(ORDER)
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         win.handle_scan(SCARF)
-    win.photo_panel.button.click()
+    win.photo.panel.button.click()
     assert "no picture" in win.banner.text()
     assert win.banner.kind == "warning"
-    assert win.draft.lines[1].photo_path is None
+    assert win.session.draft.lines[1].photo_path is None
 
 
 def test_camera_test_dialog_shows_frames_code_and_fps(qtbot: Any, order_video: Path) -> None:
@@ -380,7 +384,7 @@ def test_settings_test_camera_pauses_the_counter_camera(
     win = make_camera_window(qtbot, gui_store, str(plain_video))
     close_after.append(win)
     sign_in(qtbot, win, "maria", "9876")
-    qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "live", timeout=10_000)
     win.open_settings()
     from ui.manager.settings_dialog import SettingsDialog
 
@@ -391,15 +395,15 @@ def test_settings_test_camera_pauses_the_counter_camera(
     settings.camera_test_button.click()
     test = settings.camera_test
     qtbot.waitUntil(lambda: test.controller.state == "live", timeout=10_000)
-    assert win.camera_controller.state == "stopped", "one program at a time on the device"
+    assert win.camera.controller.state == "stopped", "one program at a time on the device"
     qtbot.waitUntil(lambda: bool(test.codes), timeout=10_000)
     test.reject()
-    qtbot.waitUntil(lambda: win.camera_controller.state in ("starting", "live"), timeout=5_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state in ("starting", "live"), timeout=5_000)
     # saving another source restarts the counter's camera on it
     settings.save()
-    qtbot.waitUntil(lambda: win.camera_controller.source_text == str(order_video), timeout=5_000)
+    qtbot.waitUntil(lambda: win.camera.controller.source_text == str(order_video), timeout=5_000)
     assert gui_store.core.settings.camera_source == str(order_video)
-    qtbot.waitUntil(lambda: win.camera_controller.state == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "live", timeout=10_000)
 
 
 def test_camera_signals_do_not_drain_the_reference_count_of_true(
@@ -445,8 +449,8 @@ def test_camera_lost_in_chinese(
         win.handle_scan(ORDER)
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         win.handle_scan(SCARF)
-    qtbot.waitUntil(lambda: win.camera_controller.state == "lost", timeout=10_000)
+    qtbot.waitUntil(lambda: win.camera.controller.state == "lost", timeout=10_000)
     QCoreApplication.processEvents()
-    assert "摄像头断开" in win.camera_view.overlay
-    assert win.photo_panel.button.text() == "拍照"
+    assert "摄像头断开" in win.camera.view.overlay
+    assert win.photo.panel.button.text() == "拍照"
     shot(win, "camera_lost_zh")

@@ -14,7 +14,7 @@ from ui.manager.reports_window import ReportsWindow
 @pytest.mark.timeout(60)
 def test_cashier_has_no_manager_tools(qtbot: Any, window: Any) -> None:
     sign_in(qtbot, window, "alice", "1234")
-    assert not window.manager_button.isVisible()
+    assert not window.header.manager_button.isVisible()
     window.open_manager_tool("reports")
     assert window.findChild(ReportsWindow) is None
 
@@ -22,17 +22,17 @@ def test_cashier_has_no_manager_tools(qtbot: Any, window: Any) -> None:
 @pytest.mark.timeout(60)
 def test_manager_menu_opens_reports_and_day_close(qtbot: Any, window: Any) -> None:
     sign_in(qtbot, window, "maria", "9876")
-    assert window.manager_button.isVisible()
-    assert [a.text() for a in window.manager_menu.actions()] == [
+    assert window.header.manager_button.isVisible()
+    assert [a.text() for a in window.header.manager_menu.actions()] == [
         "Reports",
         "Close the day (Z-report)",
         "Returned stock",
         "Customer e-mails",
     ]
     shot(window, "manager_header")
-    window.manager_actions["reports"].trigger()
+    window.header.manager_actions["reports"].trigger()
     qtbot.waitUntil(lambda: window.findChild(ReportsWindow) is not None, timeout=5000)
     window.findChild(ReportsWindow).close()
-    window.manager_actions["day_close"].trigger()
+    window.header.manager_actions["day_close"].trigger()
     qtbot.waitUntil(lambda: window.findChild(DayCloseDialog) is not None, timeout=5000)
     window.findChild(DayCloseDialog).reject()

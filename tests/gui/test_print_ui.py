@@ -152,8 +152,8 @@ def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
     win = make_printing_window(_url(recording))
     assert win.ctx.printing.indicator.text() == "Ready"
     ref = _confirm(qtbot, win)
-    qtbot.waitUntil(lambda: not win.receipt_view.pixmap().isNull(), timeout=10_000)
-    pixmap = win.receipt_view.pixmap()
+    qtbot.waitUntil(lambda: not win.work.confirmed.receipt_view.pixmap().isNull(), timeout=10_000)
+    pixmap = win.work.confirmed.receipt_view.pixmap()
     assert pixmap.width() > 300 and pixmap.height() > pixmap.width()
     assert ref in _decode(pixmap), "the preview is the receipt PNG with the return's barcode"
     qtbot.waitUntil(lambda: [j.status for j in _jobs(gui_store.engine, ref)] == ["printed"],
@@ -176,7 +176,7 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     win = make_printing_window(f"tcp://127.0.0.1:{port}")
     printing = win.ctx.printing
     ref = _confirm(qtbot, win)
-    assert win.done_ref.text() == ref, "the return completes without the printer"
+    assert win.work.confirmed.done_ref.text() == ref, "the return completes without the printer"
     # waiting from the commit on; the reason once the first attempt was refused
     qtbot.waitUntil(lambda: printing.indicator.state == "waiting"
                     and printing.status.reason is not None, timeout=15_000)
@@ -295,7 +295,7 @@ def test_ui_thread_never_waits_for_a_jammed_printer(
     [job] = _jobs(gui_store.engine, ref)[:1]
     assert job.status in ("pending", "failed") and job.last_error
     qtbot.waitUntil(lambda: printing.indicator.state in ("waiting", "failed"), timeout=5_000)
-    assert win.done_ref.text() == ref
+    assert win.work.confirmed.done_ref.text() == ref
     shot(win, "print_jammed_printer")
 
 

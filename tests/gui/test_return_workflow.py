@@ -12,8 +12,19 @@ from sqlalchemy import select
 from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.factories import snapshot
-from tests.gui.conftest import EARBUDS, GIFT, JACKET, LAMP, SCARF, GuiStore, shot, sign_in
-from ui.counter.window import COL_STATUS, COL_WHY
+from tests.gui.conftest import (
+    EARBUDS,
+    GIFT,
+    JACKET,
+    LAMP,
+    SCARF,
+    GuiStore,
+    cell,
+    pick_cell,
+    shot,
+    sign_in,
+)
+from ui.counter.lines_model import COL_STATUS, COL_WHY
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,7 +40,7 @@ def wedge_scan(qtbot: Any, text: str) -> None:
 
 
 def badge(win: Any, row: int) -> str:
-    return str(win.lines.item(row, COL_STATUS).text())
+    return str(cell(win, row, COL_STATUS))
 
 
 def open_order(qtbot: Any, win: Any, number: str) -> None:
@@ -77,35 +88,35 @@ def test_full_return_by_keyboard_and_scanner(qtbot: Any, window: Any, gui_store:
     win = window
     win.activateWindow()
     sign_in(qtbot, win)
-    assert win.scan_input.hasFocus()
+    assert win.work.scan_panel.scan_input.hasFocus()
     open_order(qtbot, win, "O-1001")
-    assert win.order_labels["customer"][1].text().startswith("Lin Mei")
-    assert "VISA •••• 4242" in win.order_labels["tenders"][1].text()
-    assert win.lines.rowCount() == 2
+    assert win.work.order_panel.order_labels["customer"][1].text().startswith("Lin Mei")
+    assert "VISA •••• 4242" in win.work.order_panel.order_labels["tenders"][1].text()
+    assert win.work.order_panel.model.rowCount() == 2
     assert badge(win, 0) == "Returnable"
     assert badge(win, 1) == "Returnable"
     shot(win, "order_shown")
 
     scan_item(qtbot, win, SCARF)
-    assert win.current_line == 1
-    assert win.reason.hasFocus(), "after the item scan the reason is next"
+    assert win.session.current_line == 1
+    assert win.work.inspection.reason.hasFocus(), "after the item scan the reason is next"
     # pick the reason and condition with the keyboard alone
     key(qtbot, Qt.Key.Key_Down)
     key(qtbot, Qt.Key.Key_Down)
-    assert win.reason.currentData() == "wrong_size"
+    assert win.work.inspection.reason.currentData() == "wrong_size"
     key(qtbot, Qt.Key.Key_Tab)
-    assert win.condition.hasFocus()
+    assert win.work.inspection.condition.hasFocus()
     key(qtbot, Qt.Key.Key_Down)
-    assert win.condition.currentData() == "new"
+    assert win.work.inspection.condition.currentData() == "new"
     settle(win)
-    assert win.summary is not None and not win.summary.blocked
-    assert win.confirm_button.isEnabled()
-    assert win.tender.currentData() == "original"
+    assert win.session.summary is not None and not win.session.summary.blocked
+    assert win.work.refund.confirm_button.isEnabled()
+    assert win.work.refund.tender.currentData() == "original"
     with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
         key(qtbot, Qt.Key.Key_F9)
     ref = done.args[0]
-    assert win.done_ref.text() == ref
-    assert ref in win.receipt_view.text()
+    assert win.work.confirmed.done_ref.text() == ref
+    assert ref in win.work.confirmed.receipt_view.text()
     shot(win, "return_confirmed")
 
     rows = committed_rows(gui_store.engine)
@@ -115,17 +126,17 @@ def test_full_return_by_keyboard_and_scanner(qtbot: Any, window: Any, gui_store:
     ]
     # "New return" clears the screen
     key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert win.order is None and win.lines.rowCount() == 0
-    assert win.scan_input.hasFocus()
+    assert win.session.order is None and win.work.order_panel.model.rowCount() == 0
+    assert win.work.scan_panel.scan_input.hasFocus()
 
 
 def test_typed_order_number_and_enter(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)
-    win.scan_input.setText("o-1001")  # typed slowly, lower case
+    win.work.scan_panel.scan_input.setText("o-1001")  # typed slowly, lower case
     with qtbot.waitSignal(win.order_shown, timeout=10_000):
-        QTest.keyClick(win.scan_input, Qt.Key.Key_Return)
-    assert win.order.number == "O-1001"
+        QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_Return)
+    assert win.session.order.number == "O-1001"
 
 
 def test_bad_scans_show_a_banner_and_change_nothing(
@@ -138,20 +149,20 @@ def test_bad_scans_show_a_banner_and_change_nothing(
     wedge_scan(qtbot, "O-9999")
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
     assert "No order O-9999" in win.banner.text()
-    assert win.order is None
+    assert win.session.order is None
 
     win.banner.clear()
     win.handle_scan("\x1b[2J<script>")
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
     assert "not a valid order number" in win.banner.text()
-    assert win.order is None
+    assert win.session.order is None
 
     open_order(qtbot, win, "O-1001")
     win.banner.clear()
     wedge_scan(qtbot, EARBUDS)  # a real product, but not on this order
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
     assert f"The item {EARBUDS} is not on order O-1001" in win.banner.text()
-    assert win.draft is not None and not win.draft.lines
+    assert win.session.draft is not None and not win.session.draft.lines
     shot(win, "bad_scan_banner")
 
     win.banner.clear()
@@ -159,7 +170,7 @@ def test_bad_scans_show_a_banner_and_change_nothing(
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
     assert "not on order O-1001" in win.banner.text()
     settle(win)
-    assert not win.draft.lines
+    assert not win.session.draft.lines
     assert snapshot(gui_store.engine) == before
 
 
@@ -168,17 +179,18 @@ def test_item_scan_selects_matching_line_and_serial(qtbot: Any, window: Any) -> 
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1003")
     scan_item(qtbot, win, EARBUDS)
-    assert win.serial.isVisible() and win.serial.hasFocus()
-    QTest.keyClicks(win.serial, "SN999", Qt.KeyboardModifier.NoModifier, 220)  # typed slowly
+    assert win.work.inspection.serial.isVisible() and win.work.inspection.serial.hasFocus()
+    serial = win.work.inspection.serial
+    QTest.keyClicks(serial, "SN999", Qt.KeyboardModifier.NoModifier, 220)  # typed slowly
     qtbot.wait(300)
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
-        QTest.keyClick(win.serial, Qt.Key.Key_Return)
-    assert win.draft.lines[1].serial_presented == "SN999"
-    assert win.reason.hasFocus()
+        QTest.keyClick(win.work.inspection.serial, Qt.Key.Key_Return)
+    assert win.session.draft.lines[1].serial_presented == "SN999"
+    assert win.work.inspection.reason.hasFocus()
     # the serial's own barcode scanned into the serial field is the serial, not an item
-    win.serial.setFocus()
+    win.work.inspection.serial.setFocus()
     scan_item(qtbot, win, "SN123456")
-    assert win.draft.lines[1].serial_presented == "SN123456"
+    assert win.session.draft.lines[1].serial_presented == "SN123456"
     assert not win.banner.isVisible()
 
 
@@ -195,11 +207,11 @@ def test_manager_override_self_approval_and_hard_deny(
 
     # the final-sale jacket: denied, overridable
     scan_item(qtbot, win, JACKET)
-    win.reason.setCurrentIndex(win.reason.findData("changed_mind"))
-    win.condition.setCurrentIndex(win.condition.findData("new"))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("changed_mind"))
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("new"))
     settle(win)
-    assert win.override_button.isEnabled()
-    assert any("needs a manager" in b for b in win.summary.blocked)
+    assert win.work.inspection.override_button.isEnabled()
+    assert any("needs a manager" in b for b in win.session.summary.blocked)
 
     win.open_override()
     dialog = win.findChild(OverrideDialog)
@@ -209,7 +221,7 @@ def test_manager_override_self_approval_and_hard_deny(
     dialog.pin.setText("9876")
     dialog.submit()
     qtbot.waitUntil(lambda: "own return" in dialog.message.text(), timeout=10_000)
-    assert win.draft.lines[1].override is None
+    assert win.session.draft.lines[1].override is None
     # wrong PIN
     dialog.username.setText("wei")
     dialog.pin.setText("0000")
@@ -223,28 +235,28 @@ def test_manager_override_self_approval_and_hard_deny(
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         dialog.submit()
     settle(win)
-    grant = win.draft.lines[1].override
+    grant = win.session.draft.lines[1].override
     assert grant is not None and grant.manager.username == "wei"
     assert badge(win, 0) == "Approved"
-    assert "Approved by 王伟: Customer goodwill." in win.lines.item(0, COL_WHY).text()
+    assert "Approved by 王伟: Customer goodwill." in cell(win, 0, COL_WHY)
 
     # the gift card: hard deny, no override, not refundable
     scan_item(qtbot, win, GIFT)
-    win.reason.setCurrentIndex(win.reason.findData("changed_mind"))
-    win.condition.setCurrentIndex(win.condition.findData("new"))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("changed_mind"))
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("new"))
     settle(win)
-    assert win.draft.lines[2].decision.outcome == "deny"
-    assert not win.override_button.isEnabled()
-    assert not win.confirm_button.isEnabled()
-    assert any("cannot be returned" in b for b in win.summary.blocked)
+    assert win.session.draft.lines[2].decision.outcome == "deny"
+    assert not win.work.inspection.override_button.isEnabled()
+    assert not win.work.refund.confirm_button.isEnabled()
+    assert any("cannot be returned" in b for b in win.session.summary.blocked)
     win.confirm()
     assert "cannot be confirmed" in win.banner.text()
     shot(win, "hard_deny")
     # take the gift card out; the approved jacket goes through
-    win.select_row(2)
-    win.remove_current_line()
+    win.work.select_row(2)
+    win.work.remove_current_line()
     settle(win)
-    assert 2 not in win.draft.lines
+    assert 2 not in win.session.draft.lines
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
         win.confirm()
     rows = committed_rows(gui_store.engine)
@@ -263,8 +275,8 @@ def test_manager_lockout_message(qtbot: Any, window: Any) -> None:
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1002")
     scan_item(qtbot, win, JACKET)
-    win.reason.setCurrentIndex(0)
-    win.condition.setCurrentIndex(win.condition.findData("new"))
+    win.work.inspection.reason.setCurrentIndex(0)
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("new"))
     settle(win)
     win.open_override()
     dialog = win.findChild(OverrideDialog)
@@ -278,7 +290,7 @@ def test_manager_lockout_message(qtbot: Any, window: Any) -> None:
     dialog.submit()
     settle(win)
     assert "too many wrong pins" in dialog.message.text().lower()
-    assert win.draft.lines[1].override is None
+    assert win.session.draft.lines[1].override is None
     dialog.reject()
 
 
@@ -286,11 +298,11 @@ def test_lamp_added_without_scanning_by_keyboard(qtbot: Any, window: Any) -> Non
     win = window
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1001")
-    win.lines.setFocus()
-    win.lines.setCurrentCell(1, 1)
+    win.work.order_panel.lines.setFocus()
+    pick_cell(win, 1, 1)
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
-        QTest.keyClick(win.lines, Qt.Key.Key_Return)
-    assert 2 in win.draft.lines and not win.draft.lines[2].verified
+        QTest.keyClick(win.work.order_panel.lines, Qt.Key.Key_Return)
+    assert 2 in win.session.draft.lines and not win.session.draft.lines[2].verified
     assert LAMP  # the lamp's barcode also works, see the scanner test
 
 
@@ -317,16 +329,16 @@ def test_receipt_preview_hook_and_reprint(qtbot: Any, window: Any) -> None:
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1001")
     scan_item(qtbot, win, LAMP)
-    win.reason.setCurrentIndex(win.reason.findData("defective"))
-    win.condition.setCurrentIndex(win.condition.findData("defective"))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("defective"))
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("defective"))
     settle(win)
     with qtbot.waitSignal(win.return_committed, timeout=10_000) as done:
         key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     ref = done.args[0]
-    qtbot.waitUntil(lambda: not win.receipt_view.pixmap().isNull(), timeout=10_000)
+    qtbot.waitUntil(lambda: not win.work.confirmed.receipt_view.pixmap().isNull(), timeout=10_000)
     assert asked == [ref]
-    assert win.receipt_view.pixmap().width() == 200
-    win.reprint_button.click()
+    assert win.work.confirmed.receipt_view.pixmap().width() == 200
+    win.work.confirmed.reprint_button.click()
     assert printed == [ref]
     # the order now shows the lamp as returned
     assert badge(win, 1) == "Already returned"
@@ -346,7 +358,7 @@ def test_database_failure_is_a_plain_banner(qtbot: Any, window: Any) -> None:
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=10_000)
     text = win.banner.text()
     assert "Nothing was changed" in text and "Traceback" not in text and "SELECT" not in text
-    assert win.order is None
+    assert win.session.order is None
 
 
 def test_discarding_a_return_in_progress_needs_a_second_ctrl_n(qtbot: Any, window: Any) -> None:
@@ -355,9 +367,9 @@ def test_discarding_a_return_in_progress_needs_a_second_ctrl_n(qtbot: Any, windo
     open_order(qtbot, win, "O-1001")
     scan_item(qtbot, win, SCARF)
     key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert win.draft is not None and "Ctrl+N again" in win.banner.text()
+    assert win.session.draft is not None and "Ctrl+N again" in win.banner.text()
     key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert win.draft is None and win.order is None
+    assert win.session.draft is None and win.session.order is None
 
 
 def test_override_and_confirm_by_keyboard_alone(
@@ -372,12 +384,12 @@ def test_override_and_confirm_by_keyboard_alone(
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1002")
     scan_item(qtbot, win, JACKET)
-    assert win.reason.hasFocus()
+    assert win.work.inspection.reason.hasFocus()
     key(qtbot, Qt.Key.Key_Down)  # first reason
     key(qtbot, Qt.Key.Key_Tab)
     key(qtbot, Qt.Key.Key_Down)  # "new"
     settle(win)
-    assert win.override_button.isEnabled()
+    assert win.work.inspection.override_button.isEnabled()
     key(qtbot, Qt.Key.Key_F4)
     dialog = win.findChild(OverrideDialog)
     assert dialog is not None
@@ -395,7 +407,7 @@ def test_override_and_confirm_by_keyboard_alone(
     with qtbot.waitSignal(dialog.granted, timeout=10_000):
         QTest.keyClick(dialog.note, Qt.Key.Key_Return)
     settle(win)
-    assert win.draft.lines[1].override is not None
+    assert win.session.draft.lines[1].override is not None
     assert QApplication.focusWidget() is not None
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
         key(qtbot, Qt.Key.Key_F9)
@@ -409,8 +421,8 @@ def test_item_scanned_while_the_order_still_loads_is_kept(qtbot: Any, window: An
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         win.handle_scan("O-1001")
         win.handle_scan(SCARF)  # before the order is on screen
-    assert win.order.number == "O-1001"
-    assert list(win.draft.lines) == [1] and win.draft.lines[1].verified
+    assert win.session.order.number == "O-1001"
+    assert list(win.session.draft.lines) == [1] and win.session.draft.lines[1].verified
     assert not win.banner.isVisible()
 
 
@@ -419,14 +431,15 @@ def test_item_scan_works_with_the_focus_anywhere(qtbot: Any, window: Any) -> Non
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1001")
     scan_item(qtbot, win, SCARF)
-    assert win.reason.hasFocus()
+    assert win.work.inspection.reason.hasFocus()
     scan_item(qtbot, win, LAMP)  # the burst lands on the reason list, not in it
-    assert sorted(win.draft.lines) == [1, 2]
-    assert win.draft.lines[1].inspection is None and win.reason.currentIndex() == -1
-    win.notes.setFocus()
+    assert sorted(win.session.draft.lines) == [1, 2]
+    assert win.session.draft.lines[1].inspection is None
+    assert win.work.inspection.reason.currentIndex() == -1
+    win.work.inspection.notes.setFocus()
     scan_item(qtbot, win, SCARF)  # the scarf again: only 1 was sold, nothing to add
-    assert win.notes.text() == ""
-    assert win.draft.lines[1].quantity == 1
+    assert win.work.inspection.notes.text() == ""
+    assert win.session.draft.lines[1].quantity == 1
 
 
 def test_empty_store_tells_how_to_create_staff(

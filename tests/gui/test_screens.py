@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 
 from counter_app.domain.policy import MESSAGE_TEMPLATES
 from tests.gui import tables
-from tests.gui.conftest import SCARF, GuiStore, shot, sign_in
+from tests.gui.conftest import SCARF, GuiStore, cell, header_text, shot, sign_in
 from tests.gui.test_return_workflow import open_order, scan_item, settle
 
 pytestmark = pytest.mark.timeout(60)
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_return(qtbot: Any, win: Any) -> None:
     open_order(qtbot, win, "O-1001")
     scan_item(qtbot, win, SCARF)
-    win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
-    win.condition.setCurrentIndex(win.condition.findData("new"))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("wrong_size"))
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("new"))
     settle(win)
-    assert win.confirm_button.isEnabled()
+    assert win.work.refund.confirm_button.isEnabled()
 
 
 def test_login_screen(qtbot: Any, window: Any) -> None:
@@ -46,7 +46,7 @@ def test_idle_lock_and_unlock_keep_the_return(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)
     start_return(qtbot, win)
-    draft = win.draft
+    draft = win.session.draft
     win.set_idle_minutes(0.004)  # 240 ms
     with qtbot.waitSignal(win.lock_changed, timeout=5_000) as locked:
         pass
@@ -63,9 +63,9 @@ def test_idle_lock_and_unlock_keep_the_return(qtbot: Any, window: Any) -> None:
     win.set_idle_minutes(5)
     sign_in(qtbot, win)
     assert not win.locked
-    assert win.draft is draft and list(draft.lines) == [1]
-    assert win.reason.currentData() == "wrong_size"
-    assert win.confirm_button.isEnabled()
+    assert win.session.draft is draft and list(draft.lines) == [1]
+    assert win.work.inspection.reason.currentData() == "wrong_size"
+    assert win.work.refund.confirm_button.isEnabled()
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
         win.confirm()
 
@@ -74,10 +74,11 @@ def test_lock_on_demand_with_ctrl_l(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)
     open_order(qtbot, win, "O-1001")
-    QTest.keyClick(win.scan_input, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    scan_input = win.work.scan_panel.scan_input
+    QTest.keyClick(scan_input, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert win.locked
     sign_in(qtbot, win)
-    assert win.order is not None and win.order.number == "O-1001"
+    assert win.session.order is not None and win.session.order.number == "O-1001"
 
 
 def test_language_switch_to_chinese_without_restart(
@@ -96,22 +97,22 @@ def test_language_switch_to_chinese_without_restart(
     dialog.idle.setValue(7)
     with qtbot.waitSignal(dialog.saved, timeout=5_000):
         dialog.save()
-    assert win.confirm_button.text() == "确认退货"
-    assert win.scan_title.text().startswith("1  扫描订单")
-    assert win.lines.horizontalHeaderItem(1).text() == "商品"
-    assert win.lines.item(0, 4).text() == "可退货"
-    assert "在退货期限内" in win.lines.item(0, 5).text()
-    assert "$25.00" in win.lines.item(0, 3).text()  # zh_CN money format for USD
+    assert win.work.refund.confirm_button.text() == "确认退货"
+    assert win.work.scan_panel.title.text().startswith("1  扫描订单")
+    assert header_text(win, 1) == "商品"
+    assert cell(win, 0, 4) == "可退货"
+    assert "在退货期限内" in cell(win, 0, 5)
+    assert "$25.00" in cell(win, 0, 3)  # zh_CN money format for USD
     scan_item(qtbot, win, SCARF)
-    win.reason.setCurrentIndex(win.reason.findData("wrong_size"))
-    assert win.reason.currentText() == "尺码或版型不合适"
-    win.condition.setCurrentIndex(win.condition.findData("new"))
+    win.work.inspection.reason.setCurrentIndex(win.work.inspection.reason.findData("wrong_size"))
+    assert win.work.inspection.reason.currentText() == "尺码或版型不合适"
+    win.work.inspection.condition.setCurrentIndex(win.work.inspection.condition.findData("new"))
     settle(win)
     shot(win, "main_zh_CN")
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
         win.confirm()
-    assert win.done_title.text() == "5  退货已确认"
-    assert "退款总额" in win.receipt_view.text()
+    assert win.work.confirmed.title.text() == "5  退货已确认"
+    assert "退款总额" in win.work.confirmed.receipt_view.text()
     shot(win, "confirmed_zh_CN")
     saved = (gui_store.core.settings.home / "config.toml").read_text()
     assert 'language = "zh_CN"' in saved and "idle_lock_minutes = 7" in saved
@@ -119,13 +120,13 @@ def test_language_switch_to_chinese_without_restart(
     from ui import i18n
 
     i18n.set_language("en")
-    assert win.confirm_button.text() == "Confirm return"
+    assert win.work.refund.confirm_button.text() == "Confirm return"
 
 
 def test_cashier_cannot_open_settings(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)
-    assert not win.settings_button.isEnabled()
+    assert not win.header.settings_button.isEnabled()
     win.open_settings()
     assert "Only a manager" in win.banner.text()
 
@@ -168,7 +169,7 @@ def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
 
     win = window
     sign_in(qtbot, win)
-    QTest.keyClick(win.scan_input, Qt.Key.Key_F2)
+    QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_F2)
     dialog = win.findChild(SearchDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.card.setText("12")
@@ -181,26 +182,26 @@ def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
     shot(dialog, "search")
     with qtbot.waitSignal(win.order_shown, timeout=10_000):
         dialog.choose(0)
-    assert win.order.number == "O-1001"
+    assert win.session.order.number == "O-1001"
 
 
 def test_slow_typing_is_not_swallowed_by_the_scanner_filter(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)
     start_return(qtbot, win)
-    win.notes.setFocus()
+    win.work.inspection.notes.setFocus()
     scans: list[str] = []
     win.wedge.scanned.connect(scans.append)
-    QTest.keyClicks(win.notes, "box torn", Qt.KeyboardModifier.NoModifier, 220)
+    QTest.keyClicks(win.work.inspection.notes, "box torn", Qt.KeyboardModifier.NoModifier, 220)
     qtbot.wait(300)
-    assert win.notes.text() == "box torn"
-    QTest.keyClick(win.notes, Qt.Key.Key_Return)
+    assert win.work.inspection.notes.text() == "box torn"
+    QTest.keyClick(win.work.inspection.notes, Qt.Key.Key_Return)
     assert scans == []
     # a fast burst + Enter while typing a note is a scan, not text in the note
-    QTest.keyClicks(win.notes, "O-1001")
-    QTest.keyClick(win.notes, Qt.Key.Key_Return)
+    QTest.keyClicks(win.work.inspection.notes, "O-1001")
+    QTest.keyClick(win.work.inspection.notes, Qt.Key.Key_Return)
     assert scans == ["O-1001"]
-    assert win.notes.text() == "box torn"
+    assert win.work.inspection.notes.text() == "box torn"
     settle(win)
 
 
@@ -293,5 +294,5 @@ def test_another_cashier_after_lock_gets_a_clean_screen(qtbot: Any, window: Any)
     win.lock()
     sign_in(qtbot, win, "bob", "2345")
     assert win.ctx.user.username == "bob"
-    assert win.order is None and win.draft is None
-    assert "Bob Ortiz" in win.user_badge.text()
+    assert win.session.order is None and win.session.draft is None
+    assert "Bob Ortiz" in win.header.user_badge.text()

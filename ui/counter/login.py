@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -20,7 +20,7 @@ from counter_app.services import auth
 from counter_app.services.errors import CounterError, LockedOut
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import form_row, icon, panel
+from ui.widgets import LiveScreen, form_row, icon, panel
 
 _CTX = "LoginPage"
 
@@ -29,7 +29,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-class LoginPage(QWidget):
+class LoginPage(LiveScreen, QWidget):
     """Shown at start (sign in) and when the counter is locked (unlock)."""
 
     signed_in = Signal(object)  # User
@@ -107,10 +107,8 @@ class LoginPage(QWidget):
         self.button.setText(tr("Sign in"))
         self.button.setToolTip(tr("Sign in (Enter)"))
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+    def first_field(self) -> QWidget | None:
+        return self.pin if self.locked_by is not None else self.username
 
     def prepare(self, locked_by: User | None) -> None:
         self.locked_by = locked_by

@@ -1,14 +1,18 @@
-"""The return in progress as the screen needs it, computed on a worker thread.
+"""The desk actions of the counter, as the worker runs them for `ReturnSession`.
 
-Every function here runs off the UI thread (inside `TaskManager.run`) and only talks to
-the core; the UI thread gets back plain values and renders them.
+Every function here runs off the UI thread (inside the task runner) on a *clone* of the
+draft the screen shows, and hands back a frozen result carrying that changed clone with the
+decisions and refund summary computed from it. The UI thread swaps the new draft in; it
+never reads a draft a worker is changing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from counter_app.domain.draft import RefundSummary, ReturnDraft
+from counter_app.domain.draft import OverrideGrant, RefundSummary, ReturnDraft
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
 from counter_app.services.commit import CommittedReturn
@@ -20,25 +24,33 @@ from counter_app.services.returns import ReturnDesk
 class OrderLoaded:
     order: Order
     draft: ReturnDraft
-    preview: dict[int, Decision]  # eligibility before inspection, per returnable line
+    preview: Mapping[int, Decision]  # eligibility before inspection, per returnable line
 
 
 @dataclass(frozen=True)
 class DraftState:
-    decisions: dict[int, Decision]
+    draft: ReturnDraft  # the changed clone; the session swaps it in on the UI thread
+    decisions: Mapping[int, Decision]
     summary: RefundSummary
     line_no: int | None = None  # the line the action was about (for focus)
+
+
+@dataclass(frozen=True)
+class Committed:
+    result: CommittedReturn
+    fresh: Order | None  # the order reloaded after the commit (None if that failed)
+    draft: ReturnDraft  # the draft as committed
 
 
 def open_order(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
     order = desk.find_order(code)
     draft = desk.start_return(order, cashier)
-    return OrderLoaded(order, draft, desk.eligibility(draft))
+    return OrderLoaded(order, draft, MappingProxyType(desk.eligibility(draft)))
 
 
 def state(desk: ReturnDesk, draft: ReturnDraft, line_no: int | None = None) -> DraftState:
     decisions = desk.evaluate(draft)
-    return DraftState(decisions, desk.refund_summary(draft), line_no)
+    return DraftState(draft, MappingProxyType(decisions), desk.refund_summary(draft), line_no)
 
 
 def scan_item(desk: ReturnDesk, draft: ReturnDraft, code: str) -> DraftState:
@@ -103,9 +115,43 @@ def set_serial(desk: ReturnDesk, draft: ReturnDraft, line_no: int, serial: str) 
     return state(desk, draft, line_no)
 
 
-def commit(
-    desk: ReturnDesk, draft: ReturnDraft, tender: str
-) -> tuple[CommittedReturn, Order | None]:
+def set_override(
+    desk: ReturnDesk, draft: ReturnDraft, line_no: int, grant: OverrideGrant
+) -> DraftState:
+    """Put a manager's grant (authorised by the override dialog) on the line."""
+    draft_line = draft.lines.get(line_no)
+    if draft_line is not None:
+        draft_line.override = grant
+    return state(desk, draft, line_no)
+
+
+def attach_photo(
+    desk: ReturnDesk, draft: ReturnDraft, line_no: int, path: str, sha256: str
+) -> DraftState:
+    """Give the line its photo; a recorded inspection is recorded again with it."""
+    dl = draft.lines.get(line_no)
+    if dl is None:
+        raise BadInput("Add the item to the return before taking its photo.")
+    insp = dl.inspection
+    if insp is None:
+        # no reason/condition yet: the photo waits on the line; `inspect` passes it on to
+        # record_inspection once they are picked
+        dl.photo_path, dl.photo_sha256 = path, sha256
+    else:
+        desk.record_inspection(
+            draft,
+            line_no,
+            reason_code=insp.reason_code,
+            condition=insp.condition,
+            notes=insp.notes,
+            feedback=dl.feedback,
+            photo_path=path,
+            photo_sha256=sha256,
+        )
+    return state(desk, draft, line_no)
+
+
+def commit(desk: ReturnDesk, draft: ReturnDraft, tender: str) -> Committed:
     """Commit, then reload the order so the screen shows what is now returned."""
     desk.evaluate(draft)
     result = desk.commit_return(draft, tender)
@@ -113,4 +159,4 @@ def commit(
         fresh: Order | None = desk.find_order(draft.order.number)
     except Exception:  # the return is committed; a failed reload only affects the display
         fresh = None
-    return result, fresh
+    return Committed(result, fresh, draft)

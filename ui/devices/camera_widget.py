@@ -4,20 +4,31 @@
 painting is a plain blit), a status band over it when there is no picture ("Camera lost —
 retrying…"), and a green flash with a beep when the camera accepts a code.
 
-`install_camera(window)` puts a preview into the window's `cameraPreview` frame and wires
-the lifecycle: the camera starts once someone has signed in (after the window is shown, so
-it adds nothing to start-up), stops on lock and on close, follows the settings' camera
-source, steps aside while the camera test holds the device, and sends every accepted code
-to `window.handle_scan` — the same method the handheld scanner and typed entry use.
+`CounterCamera` is the camera of the counter window: the window puts its `view` into the
+scan panel (`set_preview`), calls `resume()` / `pause()` on sign-in and lock (the camera
+starts after the window is shown, so it adds nothing to start-up) and sends every code of
+its `scanned` signal to `handle_scan` — the same method the handheld scanner and typed
+entry use.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
@@ -181,18 +192,22 @@ class CameraWidget(QWidget):
         return self.controller is not None and self.controller.state in ("lost", "off")
 
 
-class _WindowCamera(QObject):
-    """The glue between one main window and its camera (lives on the UI thread)."""
+class CounterCamera(QObject):
+    """The counter's camera: its controller, the preview widget (`view`, for the scan panel's
+    `set_preview`) and its life. It starts once `resume()` is called (after sign-in, once the
+    window is drawn) and `ready()` allows it, stops on `pause()` (lock) and `shutdown()`
+    (close), follows the settings' camera source, steps aside while the camera test holds
+    the device, and emits every accepted code as `scanned` (with a flash of the preview)."""
 
-    def __init__(self, win: Any, controller: CameraController, view: CameraWidget) -> None:
-        super().__init__(win)
-        self.win = win
-        self.controller = controller
-        self.view = view
-        controller.scanned.connect(self.on_scan)
-        win.signed_in.connect(self.on_signed_in)
-        win.lock_changed.connect(self.on_lock_changed)
-        win.installEventFilter(self)
+    scanned = Signal(str)
+
+    def __init__(self, source: str, ready: Callable[[], bool], window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ready = ready  # someone is signed in and the counter is not locked
+        self.controller = CameraController(source, window)
+        self.view = CameraWidget(self.controller)
+        self.controller.scanned.connect(self.on_scan)
         h = hub()
         h.source_changed.connect(self.on_source_changed)
         h.exclusive.connect(self.on_exclusive)
@@ -201,16 +216,10 @@ class _WindowCamera(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     def may_run(self) -> bool:
-        win = self.win
-        return (
-            win.isVisible()
-            and not win.locked
-            and win.ctx.user is not None
-            and not hub().test_running
-        )
+        return self.window.isVisible() and self.ready() and not hub().test_running
 
-    @Slot(object)
-    def on_signed_in(self, _user: object) -> None:
+    @Slot()
+    def resume(self, *_: object) -> None:
         # after this event: the window is shown and drawn first, then the camera starts
         QTimer.singleShot(0, self.start_if_allowed)
 
@@ -218,12 +227,16 @@ class _WindowCamera(QObject):
         if self.may_run():
             self.controller.start()
 
+    @Slot()
+    def pause(self) -> None:
+        self.controller.stop()
+
     @Slot(bool)
-    def on_lock_changed(self, locked: bool) -> None:
+    def follow_lock(self, locked: bool) -> None:
         if locked:
-            self.controller.stop()
+            self.pause()
         else:
-            QTimer.singleShot(0, self.start_if_allowed)
+            self.resume()
 
     @Slot(str)
     def on_source_changed(self, text: str) -> None:
@@ -239,39 +252,13 @@ class _WindowCamera(QObject):
 
     @Slot(object)
     def on_scan(self, event: ScanEvent) -> None:
-        win = self.win
-        if win.locked or win.ctx.user is None:
+        if not self.ready():
             return
         if QApplication.activeModalWidget() is not None:
             return  # a dialog (override PIN, settings) has the counter's attention
         self.view.flash()
-        win.handle_scan(event.text)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.win and event.type() == QEvent.Type.Close:
-            self.shutdown()
-        return False
+        self.scanned.emit(event.text)
 
     @Slot()
     def shutdown(self) -> None:
         self.controller.stop()
-
-
-def install_camera(win: Any) -> CameraController:
-    """Put the live preview into `win.camera_preview` and wire the camera to the window.
-
-    Sets `win.camera_controller` and `win.camera_view`; adds the "Take photo" button of
-    the inspection panel (ui.devices.photo). Nothing is opened until someone signs in.
-    """
-    controller = CameraController(win.ctx.app.settings.camera_source, win)
-    view = CameraWidget(controller)
-    layout = win.camera_preview.layout()
-    win.camera_placeholder.hide()
-    layout.addWidget(view)
-    win.camera_controller = controller
-    win.camera_view = view
-    win._camera_glue = _WindowCamera(win, controller, view)
-    from ui.devices.photo import install_photo
-
-    install_photo(win, controller)
-    return controller

@@ -6,25 +6,25 @@ the line's inspection (``desk.record_inspection(..., photo_path=, photo_sha256=)
 committed return line and the ``return.committed`` audit entry carry the digest and any
 later change to the file is detectable.
 
-Encoding, writing and hashing run on the task manager's worker, in order with the other
-changes of the draft; the UI thread only grabs the frame (a copy) and shows the thumbnail.
+Encoding, writing and hashing run on the task runner's worker; the session then attaches
+the file to the line (`ReturnSession.attach_photo`), in order with the other changes of the
+draft. The UI thread only grabs the frame (a copy) and shows the thumbnail.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from counter_app.domain.draft import ReturnDraft
-from counter_app.services.errors import BadInput
-from counter_app.services.returns import ReturnDesk
-from ui.counter import return_flow
+from ui.context import CounterContext
+from ui.counter.session import ReturnSession
 from ui.devices.camera import CameraController
 from ui.widgets import icon
 
@@ -43,48 +43,18 @@ def photo_file(home: Path, draft_id: str, line_no: int) -> Path:
 
 
 @dataclass(frozen=True)
-class PhotoTaken:
-    state: return_flow.DraftState
+class StoredPhoto:
     line_no: int
     path: Path
     sha256: str
 
 
-def attach_photo(
-    desk: ReturnDesk, draft: ReturnDraft, line_no: int, path: str, sha256: str
-) -> None:
-    """Give the line its photo; a recorded inspection is recorded again with it."""
-    dl = draft.lines.get(line_no)
-    if dl is None:
-        raise BadInput("Add the item to the return before taking its photo.")
-    insp = dl.inspection
-    if insp is None:
-        # no reason/condition yet: the photo waits on the line; return_flow.inspect passes
-        # it on to record_inspection once they are picked
-        dl.photo_path, dl.photo_sha256 = path, sha256
-        return
-    desk.record_inspection(
-        draft,
-        line_no,
-        reason_code=insp.reason_code,
-        condition=insp.condition,
-        notes=insp.notes,
-        feedback=dl.feedback,
-        photo_path=path,
-        photo_sha256=sha256,
-    )
-
-
-def save_photo(
-    desk: ReturnDesk, draft: ReturnDraft, line_no: int, frame: Any, home: Path
-) -> PhotoTaken:
-    """Worker side: PNG-encode the frame, write it atomically, hash it, attach it."""
+def store_photo(frame: Any, home: Path, draft_id: str, line_no: int) -> StoredPhoto:
+    """Worker side: PNG-encode the frame, write it atomically and hash it."""
     from counter_app.adapters.scanning.camera import encode_png, photo_digest
 
-    if line_no not in draft.lines:
-        raise BadInput("Add the item to the return before taking its photo.")
     png = encode_png(frame)
-    path = photo_file(home, draft.id, line_no)
+    path = photo_file(home, draft_id, line_no)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".png.part")
     with open(tmp, "wb") as fh:
@@ -92,9 +62,7 @@ def save_photo(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    digest = photo_digest(png)
-    attach_photo(desk, draft, line_no, str(path), digest)
-    return PhotoTaken(return_flow.state(desk, draft, line_no), line_no, path, digest)
+    return StoredPhoto(line_no, path, photo_digest(png))
 
 
 class PhotoPanel(QWidget):
@@ -147,50 +115,50 @@ class PhotoPanel(QWidget):
         self.thumb.setToolTip("")
 
 
-def _find_layout(root: QLayout | None, widget: QWidget) -> QLayout | None:
-    """The layout (nested anywhere under ``root``) that holds ``widget`` directly."""
-    if root is None:
-        return None
-    for i in range(root.count()):
-        item = root.itemAt(i)
-        if item is None:
-            continue
-        if item.widget() is widget:
-            return root
-        child = item.layout()
-        if child is not None:
-            found = _find_layout(child, widget)
-            if found is not None:
-                return found
-    return None
+class PhotoTaker(QObject):
+    """The photo of the selected line: `panel` (for the inspection panel's photo slot), the F7
+    shortcut, the save off the UI thread, and `ReturnSession.attach_photo` with the result.
+    Banner texts come out of `message(text, kind, timeout_ms)`, failures out of `failed`."""
 
+    message = Signal(str, str, int)
+    failed = Signal(object)
 
-class _WindowPhoto(QObject):
-    """Glue: the panel in the inspection form, the shortcut, the job, the thumbnail."""
-
-    def __init__(self, win: Any, controller: CameraController, panel: PhotoPanel) -> None:
-        super().__init__(win)
-        self.win = win
+    def __init__(
+        self,
+        ctx: CounterContext,
+        session: ReturnSession,
+        controller: CameraController,
+        ready: Callable[[], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.session = session
         self.controller = controller
-        self.panel = panel
+        self.ready = ready  # someone is signed in and the counter is not locked
+        self.panel = PhotoPanel()
         self._shown: str | None = "-"
-        panel.button.clicked.connect(self.take)
-        sc = QShortcut(QKeySequence(SHORTCUT), win.work)
+        self.panel.button.clicked.connect(self.take)
+        sc = QShortcut(QKeySequence(SHORTCUT), self.panel)
         sc.setContext(Qt.ShortcutContext.WindowShortcut)
         sc.activated.connect(self.take)
-        win.draft_changed.connect(self.refresh)
-        win.order_shown.connect(self.refresh)
-        win.signed_in.connect(self.refresh)
-        win.lines.currentCellChanged.connect(self.refresh)
-        controller.state_changed.connect(self.refresh)
+        for signal in (
+            session.draft_changed,
+            session.order_shown,
+            session.line_selected,
+            session.cleared,
+            session.return_committed,
+            controller.state_changed,
+        ):
+            signal.connect(self.refresh)
+        session.photo_attached.connect(self._attached)
         self.refresh()
 
     @Slot()
     def refresh(self, *_: Any) -> None:
-        win = self.win
-        dl = win._current_draft_line()
+        dl = self.session.current_draft_line()
         self.panel.button.setEnabled(
-            dl is not None and win.committed is None and self.controller.state != "off"
+            dl is not None and self.session.committed is None and self.controller.state != "off"
         )
         path = dl.photo_path if dl is not None else None
         if path != self._shown:
@@ -200,17 +168,17 @@ class _WindowPhoto(QObject):
 
     @Slot()
     def take(self) -> None:
-        """Take a still of the selected line now (the worker saves and attaches it)."""
-        win = self.win
-        dl = win._current_draft_line()
-        if win.locked or dl is None or win.committed is not None or win.draft is None:
-            win.banner.show_message(
+        """Take a still of the selected line now (the worker saves it, the session attaches)."""
+        s = self.session
+        dl = s.current_draft_line()
+        if not self.ready() or dl is None or s.committed is not None or s.draft is None:
+            self.message.emit(
                 tr("Pick a line of the return first, then take its photo."), "warning", 5000
             )
             return
         frame = self.controller.latest_frame()
         if frame is None:
-            win.banner.show_message(
+            self.message.emit(
                 tr(
                     "The camera has no picture yet. Check the camera (Settings → Test "
                     "camera), then press Take photo again."
@@ -219,44 +187,25 @@ class _WindowPhoto(QObject):
                 8000,
             )
             return
-        desk, draft, n = win.ctx.desk, win.draft, dl.line.line_no
-        home = Path(win.ctx.app.settings.home)
+        home, draft_id, n = Path(self.ctx.app.settings.home), s.draft.id, dl.line.line_no
         self.panel.button.setEnabled(False)
-        win._run_draft(
-            lambda: save_photo(desk, draft, n, frame, home),
-            self._taken,
-            self._failed,
+        self.ctx.tasks.run(
+            lambda: store_photo(frame, home, draft_id, n), self._stored, self._failed
         )
 
-    def _taken(self, taken: PhotoTaken) -> None:
+    def _stored(self, photo: StoredPhoto) -> None:
+        self.session.attach_photo(photo.line_no, str(photo.path), photo.sha256)
+
+    def _attached(self, line_no: int) -> None:
         self._shown = None  # force a reload: a retake keeps the path, not the picture
-        self.win._apply_state(taken.state)
         self.refresh()
-        self.win.show_info(tr("Photo saved for line {n}.").format(n=taken.line_no))
+        self.message.emit(tr("Photo saved for line {n}.").format(n=line_no), "info", 6000)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, OSError):
-            self.win.banner.show_message(
-                tr("The photo could not be saved: {error}").format(error=exc), "error"
+            self.message.emit(
+                tr("The photo could not be saved: {error}").format(error=exc), "error", 0
             )
         else:
-            self.win.show_error(exc)
+            self.failed.emit(exc)
         self.refresh()
-
-
-def install_photo(win: Any, controller: CameraController) -> PhotoPanel:
-    """Replace the window's photo slot with the thumbnail + "Take photo" button."""
-    panel = PhotoPanel()
-    slot = win.photo_slot
-    layout = _find_layout(win.inspect_title.parentWidget().layout(), slot)
-    if layout is not None:
-        layout.replaceWidget(slot, panel)
-        slot.hide()
-    else:  # the form changed shape: keep the button reachable anyway
-        holder = slot.parentWidget()
-        box = holder.layout() if holder is not None else None
-        if isinstance(box, QVBoxLayout | QHBoxLayout):
-            box.addWidget(panel)
-    win.photo_panel = panel
-    win._photo_glue = _WindowPhoto(win, controller, panel)
-    return panel
