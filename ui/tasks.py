@@ -121,11 +121,13 @@ class TaskManager(QObject):
             self._busy_timer.start()
         with self._cond:
             self._live[job_id] = lane
-        self._executors[lane].submit(self._execute, job_id, fn)
+        # in a box the worker empties: the executor's work item must not keep `fn` either
+        self._executors[lane].submit(self._execute, job_id, [fn])
         return job_id
 
-    def _execute(self, job_id: int, fn: Callable[[], Any] | None) -> None:
+    def _execute(self, job_id: int, box: list[Callable[[], Any]]) -> None:
         """On a worker: run, hand the outcome to the UI thread, keep nothing."""
+        fn: Callable[[], Any] | None = box.pop()
         assert fn is not None
         ok, payload = True, None
         try:
@@ -135,11 +137,12 @@ class TaskManager(QObject):
                 log.error("background task failed:\n%s", traceback.format_exc())
             ok, payload = False, exc
         fn = None  # let go of the task before the outcome travels
+        self._relay.done.emit(job_id, ok, payload)
+        payload = None  # nor the outcome (a failure's traceback keeps this frame)
+        # only now: once wait() returns, every outcome is queued for the UI thread
         with self._cond:
             self._live.pop(job_id, None)
             self._cond.notify_all()
-        self._relay.done.emit(job_id, ok, payload)
-        payload = None  # nor the outcome (a failure's traceback keeps this frame)
 
     @Slot(int, bool, object)
     def _finished(self, job_id: int, ok: bool, payload: object) -> None:
