@@ -23,9 +23,9 @@ _guards: list[ThreadGuard] = []
 _allowed: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
-def _where(depth: int = 2) -> str:
+def _where() -> str:
     """The first frame outside the standard library and this module: who started it."""
-    frame = sys._getframe(depth)
+    frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         if name != __file__ and not name.endswith(_LIBRARY):
