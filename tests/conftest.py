@@ -1,5 +1,6 @@
 """Shared fixtures: a real PostgreSQL server for the session, fresh store databases on both
-SQLite and PostgreSQL, and a guard that fails any test leaving a thread running."""
+SQLite and PostgreSQL, and a guard that fails any test leaving a thread or a Qt thread pool
+running (tests/thread_guard.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -17,9 +19,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
+from tests import thread_guard
 from tests.pg import PostgresServer, start_postgres
+from tests.thread_guard import ThreadGuard
 
 pytest_plugins = ["tests.integration.central_fixtures"]
+thread_guard.install()
 
 STORE_TEMPLATE = "store_template"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -88,20 +93,27 @@ def store_engine(store_db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Iterator[Any]:
+    """Threads a session-, module- or class-scoped fixture starts outlive the test that
+    happened to set it up first: the guard allows them (and the threads they start)."""
+    if fixturedef.scope == "function":
+        return (yield)
+    before = set(threading.enumerate())
+    try:
+        return (yield)
+    finally:
+        thread_guard.allow(set(threading.enumerate()) - before)
+
+
 @pytest.fixture(autouse=True)
 def _no_thread_left_running() -> Iterator[None]:
-    """A test that leaves a thread running fails (napari's conftest does the same)."""
-    before = set(threading.enumerate())
-    yield
-    leftover = [
-        t
-        for t in threading.enumerate()
-        if t not in before
-        and t.is_alive()
-        and not t.daemon
-        and not t.name.startswith(("asyncio_", "ThreadPoolExecutor", "Dummy-"))
-    ]
-    for thread in leftover:
-        thread.join(timeout=5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running: {still}"
+    """A test that leaves a thread (daemon or not), a QThread or a busy QThreadPool running
+    fails (tests/thread_guard.py; napari's conftest does the same)."""
+    guard = ThreadGuard().begin()
+    try:
+        yield
+        left = guard.leftovers()
+    finally:
+        guard.end()
+    assert not left, "left running by this test:\n  " + "\n  ".join(left)

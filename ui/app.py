@@ -53,7 +53,7 @@ def make_window(app: App, *, tasks: TaskManager | None = None, services: bool = 
 
 def _install_services(window: MainWindow) -> None:
     """Printing and head-office sync. Their modules (escpos, PIL, httpx: about half a second)
-    load on the task manager while the sign-in screen shows; then the controllers and the
+    load on the task runner while the sign-in screen shows; then the controllers and the
     header indicators are wired on the UI thread. Hooks set before that are kept."""
 
     def load() -> None:

@@ -1,5 +1,6 @@
-"""What every window of the GUI shares: the wired core, the task manager, who is signed in,
-and the hooks other parts of the project plug into (receipt preview, reprint)."""
+"""What every window of the GUI shares: the wired core, the one task runner (`tasks`: the
+"db" and "io" lanes of ui.tasks, used by every screen and service), who is signed in, and the
+hooks other parts of the project plug into (receipt preview, reprint)."""
 
 from __future__ import annotations
 

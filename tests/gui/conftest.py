@@ -70,7 +70,7 @@ def window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
     win.show()
     yield win
     win.close()
-    assert win.ctx.tasks._pool.activeThreadCount() == 0
+    assert win.ctx.tasks.running == 0
     i18n.set_language("en")
 
 

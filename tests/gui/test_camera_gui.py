@@ -30,6 +30,7 @@ from sqlalchemy import select
 from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.gui.conftest import SCARF, GuiStore, qtbot_app, shot, sign_in
+from ui.tasks import TaskManager
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -117,12 +118,20 @@ def make_camera_window(qtbot: Any, gui_store: GuiStore, source: str, **options: 
 
 
 @pytest.fixture
+def tasks() -> Iterator[TaskManager]:
+    """The task runner a camera without a window starts on (a window's is its ctx.tasks)."""
+    runner = TaskManager()
+    yield runner
+    runner.shutdown()
+
+
+@pytest.fixture
 def close_after() -> Iterator[list[Any]]:
     windows: list[Any] = []
     yield windows
     for win in windows:
         win.close()
-        assert win.ctx.tasks._pool.activeThreadCount() == 0
+        assert win.ctx.tasks.running == 0
     assert not camera_threads(), f"camera threads left running: {camera_threads()}"
     from ui import i18n
 
@@ -355,10 +364,12 @@ def test_take_photo_without_a_picture_says_so(
     assert win.session.draft.lines[1].photo_path is None
 
 
-def test_camera_test_dialog_shows_frames_code_and_fps(qtbot: Any, order_video: Path) -> None:
+def test_camera_test_dialog_shows_frames_code_and_fps(
+    qtbot: Any, order_video: Path, tasks: TaskManager
+) -> None:
     from ui.devices.camera_test_dialog import CameraTestDialog
 
-    dialog = CameraTestDialog(str(order_video))
+    dialog = CameraTestDialog(str(order_video), tasks=tasks)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.controller.state == "live", timeout=10_000)
@@ -407,7 +418,7 @@ def test_settings_test_camera_pauses_the_counter_camera(
 
 
 def test_camera_signals_do_not_drain_the_reference_count_of_true(
-    qtbot: Any, plain_video: Path
+    qtbot: Any, plain_video: Path, tasks: TaskManager
 ) -> None:
     """PySide6 6.12.0's emit() drops a reference to True per call; 60 emits a second from
     the camera would abort Python within minutes (pyproject keeps PySide6 below 6.12)."""
@@ -416,7 +427,7 @@ def test_camera_signals_do_not_drain_the_reference_count_of_true(
     from ui.devices.camera import CameraController
     from ui.devices.camera_widget import CameraWidget
 
-    controller = CameraController(str(plain_video))
+    controller = CameraController(str(plain_video), tasks=tasks)
     view = CameraWidget(controller)
     qtbot.addWidget(view)
     view.show()

@@ -100,7 +100,7 @@ def make_printing_window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
     for win in windows:
         win.close()
         assert not win.ctx.printing.running
-        assert win.ctx.tasks._pool.activeThreadCount() == 0
+        assert win.ctx.tasks.running == 0
     assert _print_threads() == []
     i18n.set_language("en")
 
@@ -363,4 +363,4 @@ def test_the_window_comes_with_printing_and_sync_in_the_status_bar(
     shot(win, "print_sync_header")
     win.close()
     assert not printing.running and _print_threads() == []
-    assert sync.io._pool.activeThreadCount() == 0
+    assert win.ctx.tasks.running == 0  # the sync jobs too ("io" lane)

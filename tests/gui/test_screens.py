@@ -1,10 +1,8 @@
-"""Lock, languages, history, settings, search, scanner timing and the task manager."""
+"""Lock, languages, history, settings, search and scanner timing (the task runner: test_tasks)."""
 
 from __future__ import annotations
 
 import ast
-import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -203,34 +201,6 @@ def test_slow_typing_is_not_swallowed_by_the_scanner_filter(qtbot: Any, window: 
     assert scans == ["O-1001"]
     assert win.work.inspection.notes.text() == "box torn"
     settle(win)
-
-
-def test_task_manager_delivers_on_ui_thread_and_waits_on_shutdown(qtbot: Any) -> None:
-    from ui.tasks import TaskManager
-
-    tasks = TaskManager()
-    ui_thread = threading.get_ident()
-    seen: list[tuple[str, int]] = []
-
-    def slow() -> int:
-        time.sleep(0.3)
-        seen.append(("worker", threading.get_ident()))
-        return 42
-
-    busy: list[bool] = []
-    tasks.busy_changed.connect(busy.append)
-    results: list[Any] = []
-    tasks.run(slow, lambda r: results.append((r, threading.get_ident())))
-    errors: list[BaseException] = []
-    tasks.run(lambda: 1 / 0, None, errors.append)
-    qtbot.waitUntil(lambda: len(errors) == 1, timeout=5_000)
-    assert results == [(42, ui_thread)]
-    assert seen[0][1] != ui_thread
-    assert isinstance(errors[0], ZeroDivisionError)
-    assert busy == [True, False]
-    tasks.run(lambda: time.sleep(0.2))
-    tasks.shutdown()
-    assert tasks._pool.activeThreadCount() == 0
 
 
 def _ui_strings() -> set[tuple[str, str]]:

@@ -84,8 +84,7 @@ def make_sync_window(qtbot: Any, gui_store: GuiStore) -> Iterator[Any]:
     yield make
     for win in windows:
         win.close()
-        assert win.ctx.sync.io._pool.activeThreadCount() == 0
-        assert win.ctx.tasks._pool.activeThreadCount() == 0
+        assert win.ctx.tasks.running == 0  # the sync jobs too ("io" lane)
         assert not win.ctx.sync._nightly.isActive()
     i18n.set_language("en")
     left = [th for th in threading.enumerate() if th.ident not in before and th.is_alive()

@@ -6,14 +6,16 @@ thread. The controller turns those calls into signals of a QObject living on the
 so every slot runs there (queued connections); no widget is ever touched from a worker.
 
 - Lazy: nothing is imported or opened until `start()`, and `start()` itself returns at
-  once; OpenCV, the decoder engines and the device are loaded on a short-lived starter
-  thread, so the camera adds nothing to start-up or to the UI thread.
+  once; OpenCV, the decoder engines and the device are loaded by a job on the "io" lane of
+  the window's task runner (`tasks`, else the `ctx.tasks` of the first parent that has
+  one), so the camera adds nothing to start-up or to the UI thread.
 - Preview throttled to what the widget shows: the reader thread scales each frame down to
   the preview size (`set_preview_size`) before it becomes a QImage, at most
   `max_preview_fps` a second, and never queues a frame while the previous one has not been
   shown (a busy UI thread drops preview frames instead of building a backlog).
-- `stop()` ends both scanner threads (join with timeout); a stopped controller can be
-  started again (a fresh scanner is made). Lock, close and the camera test stop it.
+- `stop()` waits for the start job and ends both scanner threads (join with timeout); a
+  stopped controller can be started again (a fresh scanner is made). Lock, close and the
+  camera test stop it.
 - `hub` is one process-wide QObject the settings use to say "the camera source changed"
   and "the camera test needs the device": running controllers restart or pause.
 """
@@ -30,6 +32,7 @@ from PySide6.QtCore import QObject, QSize, Signal, Slot
 from PySide6.QtGui import QImage
 
 from counter_app.domain.scanning import ScanEvent
+from ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +150,11 @@ class CameraController(QObject):
         camera_factory: CameraFactory | None = None,
         decoder_factory: DecoderFactory | None = None,
         max_preview_fps: float = 30.0,
+        tasks: TaskManager | None = None,
         **scanner_options: Any,
     ) -> None:
         super().__init__(parent)
+        self.tasks = tasks
         self.source_text = source
         self.camera_factory = camera_factory or _default_camera
         self.decoder_factory = decoder_factory or _default_decoder
@@ -165,7 +170,7 @@ class CameraController(QObject):
         self._lock = threading.Lock()
         self._generation = 0  # bumps on every start/stop; late deliveries of old ones drop
         self._scanner: Any = None
-        self._starter: threading.Thread | None = None
+        self._starter: tuple[TaskManager, int] | None = None  # the start job, until stop()
         self._preview_size: tuple[int, int] | None = None
         self._frame_in_flight = False
         self._next_preview = 0.0
@@ -215,11 +220,26 @@ class CameraController(QObject):
             gen = self._generation
             self._frame_in_flight = False
         self._set_state("starting")
-        starter = threading.Thread(
-            target=self._build_and_start, args=(gen, source), name="camera-start", daemon=True
+        tasks = self._runner()
+        job = tasks.run(
+            lambda: self._build_and_start(gen, source),
+            on_error=lambda exc: log.error("camera start failed: %s", exc),
+            lane="io",
         )
-        self._starter = starter
-        starter.start()
+        self._starter = (tasks, job)
+
+    def _runner(self) -> TaskManager:
+        """The task runner given, else the window's (`ctx.tasks` of a parent)."""
+        if self.tasks is not None:
+            return self.tasks
+        owner = self.parent()
+        while owner is not None:
+            ctx = getattr(owner, "ctx", None)
+            tasks = getattr(ctx, "tasks", None)
+            if isinstance(tasks, TaskManager):
+                return tasks
+            owner = owner.parent()
+        raise RuntimeError("CameraController needs a task runner: pass tasks= or a parent")
 
     def stop(self, timeout: float = 3.0) -> bool:
         """Stop the scanner and wait for its threads; True when none is left running."""
@@ -228,9 +248,9 @@ class CameraController(QObject):
             scanner, self._scanner = self._scanner, None
             starter, self._starter = self._starter, None
         ok = True
-        if starter is not None and starter is not threading.current_thread():
-            starter.join(timeout)
-            ok = not starter.is_alive()
+        if starter is not None:
+            tasks, job = starter
+            ok = tasks.wait(int(timeout * 1000), jobs=[job])
         if scanner is not None:
             ok = bool(scanner.stop(timeout)) and ok
         if self.state != "off":
@@ -253,7 +273,9 @@ class CameraController(QObject):
 
     # ------------------------------------------------------------------ worker side
     def _build_and_start(self, gen: int, source: int | str) -> None:
-        """Starter thread: heavy imports, decoder, camera object, then the scanner."""
+        """Start job ("io" lane): heavy imports, decoder, camera object, then the scanner."""
+        if gen != self._generation:
+            return  # stopped before the job's turn came
         try:
             from counter_app.adapters.scanning.camera import CameraScanner
 

@@ -3,9 +3,10 @@
 `PrintController` owns one `PrintQueue` and one `PrintWorker` for the window's lifetime:
 interrupted jobs are recovered and the worker started once the window is shown; the worker is
 stopped and joined when the window closes. Printing happens only on the worker thread (or, for
-the test page, on the controller's own task manager): a printer that is off, refusing or
-jammed never makes the UI thread wait. Database reads and user actions (retry, reprint) run on
-the window's task manager. `changed(PrintStatus)` fires whenever the queue may have changed.
+the test page, on the "io" lane of the window's task runner): a printer that is off, refusing
+or jammed never makes the UI thread wait, nor the cashier's work on the "db" lane. Database
+reads and user actions (retry, reprint) run on the "db" lane. `changed(PrintStatus)` fires
+whenever the queue may have changed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from counter_app.services.print_queue import (
 )
 from ui.context import CounterContext
 from ui.devices.render_process import ReceiptRenderer
-from ui.tasks import TaskManager
+from ui.tasks import OnDone, OnError
 from ui.widgets import follow_window
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class PrintController(QObject):
         self._stopped = False
         self._refreshing = False
         self._refresh_again = False
-        self.io = TaskManager(self)  # the test page talks to the printer: never on ctx.tasks
+        self._io_jobs: set[int] = set()  # warm-up and test pages on the "io" lane, for stop()
         self._from_worker.connect(self._worker_result)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -175,7 +176,7 @@ class PrintController(QObject):
             return
         self._started = True
         self._timer.start()
-        self.io.run(self.renderer.warm_up, None, lambda _e: None)
+        self._run_io(self.renderer.warm_up, None, lambda _e: None)
         self.ctx.tasks.run(
             self.queue.recover_interrupted, lambda _n: self._start_worker(), self._start_failed
         )
@@ -203,8 +204,18 @@ class PrintController(QObject):
         if worker is not None:
             worker.stop()
             worker.join(timeout=self.queue.timeout * 3 + 5)
-        self.io.shutdown()
+        self.ctx.tasks.wait(jobs=self._io_jobs)  # none may open the renderer after close()
+        self._io_jobs.clear()
         self.renderer.close()
+
+    def _run_io(
+        self, fn: Callable[[], Any], on_done: OnDone | None, on_error: OnError | None
+    ) -> None:
+        """The printer and the helper process: the "io" lane, never behind or in front of
+        the cashier's work."""
+        tasks = self.ctx.tasks
+        self._io_jobs = tasks.unfinished(self._io_jobs)
+        self._io_jobs.add(tasks.run(fn, on_done, on_error, lane="io"))
 
     @property
     def running(self) -> bool:
@@ -315,7 +326,7 @@ class PrintController(QObject):
         """Print the test page off the UI thread; `test_page_done` fires with the outcome."""
         chosen = settings or self._settings()
         timeout = self.test_timeout
-        self.io.run(
+        self._run_io(
             lambda: print_test_page(chosen, timeout),
             self.test_page_done.emit,
             lambda exc: self.test_page_done.emit(TestPageResult(False, str(exc))),

@@ -3,12 +3,14 @@
 Drawing a receipt (Pillow, barcodes, fonts) holds Python's GIL for tens of milliseconds at a
 time; in a thread that would freeze the counter's window right after each return. A process
 has its own GIL. One process is started on first use and kept; each call waits for it
-without holding the GIL.
+without holding the GIL. After `close()` (the window closed) no call starts it again: the
+process and the executor's manager thread end with the window.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -42,13 +44,18 @@ def _load() -> None:
 class ReceiptRenderer:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()  # callers are worker threads of several lanes
+        self._closed = False
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._pool
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the receipt renderer is closed")
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            return self._pool
 
     def warm_up(self) -> None:
         """Start the process and load the drawing code before the first receipt is needed
@@ -68,6 +75,8 @@ class ReceiptRenderer:
         return future.result(RENDER_TIMEOUT_S + timeout * 4)
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -1,9 +1,9 @@
 """Head-office sync in the window: "Sync now", the nightly run, status and exceptions.
 
-`SyncController` runs every sync, status read and resolution on its own `TaskManager`
-(two threads: the sync itself, and the status polls that measure its progress), so a head
-office that is down — retries with backoff can take a minute — never holds up the cashier's
-work on the window's task manager, and never the UI thread.
+`SyncController` runs every sync, status read and resolution on the "io" lane of the window's
+task runner (parallel threads: the sync itself, and the status polls that measure its
+progress), so a head office that is down — retries with backoff can take a minute — never
+holds up the cashier's work on the "db" lane, and never the UI thread.
 
 Progress: `push_outbox` has no callback, so progress is (waiting at start - waiting now) /
 waiting at start, from `sync_status` polled while the sync runs.
@@ -38,7 +38,7 @@ from counter_app.services.sync import (
     sync_status,
 )
 from ui.context import CounterContext
-from ui.tasks import TaskManager
+from ui.tasks import OnDone, OnError
 from ui.widgets import follow_window
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class SyncController(QObject):
         self._cancel = threading.Event()
         self.retry_options: dict[str, Any] = {"attempts": 3, "sleep": self._sleep}
         self.retry_options.update(retry_options or {})
-        self.io = TaskManager(self, threads=2)
+        self._jobs: set[int] = set()  # this controller's jobs on ctx.tasks, for stop()
         self.status: SyncStatus | None = None
         self.indicator: Any = None  # the header widget, once installed
         self.exceptions: list[SyncException] = []
@@ -130,14 +130,21 @@ class SyncController(QObject):
         self.schedule_nightly()
 
     def stop(self) -> None:
-        """No more syncs; a sync in flight stops at its next retry pause; threads joined."""
+        """No more syncs; a sync in flight stops at its next retry pause and is waited for."""
         if self._stopped:
             return
         self._stopped = True
         self._cancel.set()
         for timer in (self._poll, self._progress_timer, self._nightly):
             timer.stop()
-        self.io.shutdown()
+        self.ctx.tasks.wait(jobs=self._jobs)
+        self._jobs.clear()
+
+    def _run(self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError) -> None:
+        """On the "io" lane: never behind the cashier's work, never in its way."""
+        tasks = self.ctx.tasks
+        self._jobs = tasks.unfinished(self._jobs)
+        self._jobs.add(tasks.run(fn, on_done, on_error, lane="io"))
 
     def _sleep(self, seconds: float) -> None:
         if self._cancel.wait(seconds):
@@ -157,7 +164,7 @@ class SyncController(QObject):
         if self._stopped:
             return
         engine = self.ctx.app.engine
-        self.io.run(
+        self._run(
             lambda: (sync_status(engine), list_exceptions(engine)),
             self._refreshed,
             lambda exc: log.warning("sync status failed: %s", exc),
@@ -175,7 +182,7 @@ class SyncController(QObject):
             return
         self._polling = True
         engine = self.ctx.app.engine
-        self.io.run(lambda: sync_status(engine), self._progress_read, self._progress_failed)
+        self._run(lambda: sync_status(engine), self._progress_read, self._progress_failed)
 
     def _progress_failed(self, _exc: BaseException) -> None:
         self._polling = False
@@ -216,7 +223,7 @@ class SyncController(QObject):
                 return run_sync(engine, client, clock, policies, **options)
 
         self._progress_timer.start()
-        self.io.run(work, lambda r: self._done(r, kind), lambda e: self._failed(e, kind))
+        self._run(work, lambda r: self._done(r, kind), lambda e: self._failed(e, kind))
         return True
 
     def _done(self, report: SyncReport, kind: str) -> None:
@@ -311,7 +318,7 @@ class SyncController(QObject):
             if on_error is not None:
                 on_error(exc)
 
-        self.io.run(work, done, failed)
+        self._run(work, done, failed)
 
 
 NOT_CONFIGURED = (
