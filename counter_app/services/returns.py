@@ -49,16 +49,6 @@ from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
 
 HISTORY_DAYS = 365
-# Transition only: the draft classes moved to counter_app.domain.draft; import them from
-# there. These names stay here until the branches written against the old home are merged.
-__all__ = [
-    "CommittedReturn",
-    "DraftLine",
-    "OverrideGrant",
-    "RefundSummary",
-    "ReturnDesk",
-    "ReturnDraft",
-]
 
 
 class ReturnDesk:
