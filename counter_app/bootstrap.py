@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
+from counter_app.adapters.scanning.errors import CameraUnavailable
 from counter_app.config import Settings, load_settings
 from counter_app.domain.model import Order
 from counter_app.domain.policy import (
@@ -22,6 +24,16 @@ from counter_app.domain.policy import (
 )
 from counter_app.services.clock import Clock, SystemClock
 from counter_app.services.returns import ReturnDesk
+
+if TYPE_CHECKING:
+    from counter_app.adapters.scanning.wedge import WedgeDetector
+
+__all__ = [
+    "App",
+    "CameraUnavailable",
+    "bootstrap",
+    "load_active_policy",
+]
 
 
 @dataclass
@@ -109,3 +121,49 @@ def load_active_policy(engine: Engine, settings: Settings) -> tuple[Policy, str 
         except PolicyError as exc:
             warning = f"The configured policy file is invalid and was not used: {exc}"
     return load_policy_file(default_policy_path()), warning
+
+
+# ---------------------------------------------------------------- devices for a front end
+# The GUI reaches the device adapters only through these (an import-linter contract), so a
+# missing library is one named error here and the adapters can change behind them.
+
+
+def open_camera(source: int | str) -> Any:
+    """The OpenCV camera for a device index, video file or stream URL (opened lazily)."""
+    from counter_app.adapters.scanning.camera import OpenCVCamera
+
+    return OpenCVCamera(source)
+
+
+def camera_decoder() -> Any:
+    """The barcode decoder tuned for live frames."""
+    from counter_app.adapters.scanning.decoder import PipelineDecoder
+
+    return PipelineDecoder(effort="fast")
+
+
+def camera_scanner(camera: Any, decoder: Any, *callbacks: Any, **options: Any) -> Any:
+    """Reads frames from `camera`, decodes them and calls back (scan, frame, status)."""
+    from counter_app.adapters.scanning.camera import CameraScanner
+
+    return CameraScanner(camera, decoder, *callbacks, **options)
+
+
+def encode_photo(frame: Any) -> tuple[bytes, str]:
+    """A camera frame as PNG bytes and their SHA-256, for a condition photo."""
+    from counter_app.adapters.scanning.camera import encode_png, photo_digest
+
+    png = encode_png(frame)
+    return png, photo_digest(png)
+
+
+def wedge_detector() -> WedgeDetector:
+    """Tells a handheld scanner's burst of keys from a person typing."""
+    from counter_app.adapters.scanning.wedge import WedgeDetector
+
+    return WedgeDetector()
+
+
+def store_engine(url: str) -> Engine:
+    """A database engine set up the way the app sets up its own (for helper processes)."""
+    return make_engine(url)

@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSize, Signal, Slot
 from PySide6.QtGui import QImage
 
+from counter_app import bootstrap
 from counter_app.domain.scanning import ScanEvent
 from ui.tasks import TaskManager
 
@@ -115,15 +116,11 @@ DecoderFactory = Callable[[], Any]
 
 
 def _default_camera(source: int | str) -> Any:
-    from counter_app.adapters.scanning.camera import OpenCVCamera
-
-    return OpenCVCamera(source)
+    return bootstrap.open_camera(source)
 
 
 def _default_decoder() -> Any:
-    from counter_app.adapters.scanning.decoder import PipelineDecoder
-
-    return PipelineDecoder(effort="fast")
+    return bootstrap.camera_decoder()
 
 
 class CameraController(QObject):
@@ -266,9 +263,7 @@ class CameraController(QObject):
         """The newest frame as PNG bytes; CameraUnavailable when there is no picture."""
         scanner = self._scanner
         if scanner is None:
-            from counter_app.adapters.scanning.errors import CameraUnavailable
-
-            raise CameraUnavailable("the camera is not running")
+            raise bootstrap.CameraUnavailable("the camera is not running")
         return bytes(scanner.capture_still())
 
     # ------------------------------------------------------------------ worker side
@@ -277,8 +272,6 @@ class CameraController(QObject):
         if gen != self._generation:
             return  # stopped before the job's turn came
         try:
-            from counter_app.adapters.scanning.camera import CameraScanner
-
             _quiet_opencv()  # a missing webcam is our status message, not a log line per retry
 
             camera = self.camera_factory(source)
@@ -286,7 +279,7 @@ class CameraController(QObject):
             options = dict(self.options)
             if is_video_file(source):
                 options.setdefault("frame_interval", 1.0 / VIDEO_FPS)
-            scanner = CameraScanner(
+            scanner = bootstrap.camera_scanner(
                 camera,
                 decoder,
                 lambda event: self._deliver_scan.emit(gen, event),

@@ -51,9 +51,9 @@ class StoredPhoto:
 
 def store_photo(frame: Any, home: Path, draft_id: str, line_no: int) -> StoredPhoto:
     """Worker side: PNG-encode the frame, write it atomically and hash it."""
-    from counter_app.adapters.scanning.camera import encode_png, photo_digest
+    from counter_app import bootstrap
 
-    png = encode_png(frame)
+    png, digest = bootstrap.encode_photo(frame)
     path = photo_file(home, draft_id, line_no)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".png.part")
@@ -62,7 +62,7 @@ def store_photo(frame: Any, home: Path, draft_id: str, line_no: int) -> StoredPh
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    return StoredPhoto(line_no, path, photo_digest(png))
+    return StoredPhoto(line_no, path, digest)
 
 
 class PhotoPanel(QWidget):

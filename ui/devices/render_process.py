@@ -12,32 +12,33 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from counter_app.adapters.printing import JobResult
 from counter_app.config import Settings
 from counter_app.domain.documents import Document
 from counter_app.services.print_queue import send_document
+
+if TYPE_CHECKING:
+    from counter_app.adapters.printing import JobResult
 
 RENDER_TIMEOUT_S = 60.0
 _engines: dict[str, Any] = {}  # in the helper process: one engine per database
 
 
 def _receipt_png(settings: Settings, ref: str) -> bytes:
-    from counter_app.adapters.db.engine import make_engine
-    from counter_app.bootstrap import load_active_policy
+    from counter_app.bootstrap import load_active_policy, store_engine
     from counter_app.services.receipts import receipt_png
 
     engine = _engines.get(settings.db_url)
     if engine is None:
-        engine = _engines[settings.db_url] = make_engine(settings.db_url)
+        engine = _engines[settings.db_url] = store_engine(settings.db_url)
     # The policy in force, read the way the app reads it (published version, file, default).
     policy, _warning = load_active_policy(engine, settings)
     return receipt_png(engine, settings, policy, ref)
 
 
 def _load() -> None:
-    import counter_app.adapters.db.engine
+    import counter_app.bootstrap
     import counter_app.services.receipts  # noqa: F401
 
 

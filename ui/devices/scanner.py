@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from counter_app.adapters.scanning.wedge import WedgeDetector
+from counter_app import bootstrap
+
+if TYPE_CHECKING:
+    from counter_app.adapters.scanning.wedge import WedgeDetector
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _TEXT_MODIFIERS = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
@@ -32,7 +36,7 @@ class WedgeFilter(QObject):
         detector: WedgeDetector | None = None,
     ) -> None:
         super().__init__(parent)
-        self.detector = detector or WedgeDetector()
+        self.detector = detector or bootstrap.wedge_detector()
         self._enabled = enabled
         self._replaying = False
         self._flush = QTimer(self)
