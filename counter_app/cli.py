@@ -16,7 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from counter_app.config import ConfigError, Settings, load_settings, save_settings
+from counter_app.config import ConfigError, Settings, load_settings, masked_settings, save_settings
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -503,7 +503,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     print(f"config file: {settings.config_file}")
     for f in fields(settings):
-        value = getattr(settings, f.name)
+        value = masked_settings(settings)[f.name]
         if f.name in _SECRET_SETTINGS and value:
             value = "(set)"
         print(f"{f.name} = {value}")

@@ -78,6 +78,7 @@ def save_photo(
     desk: ReturnDesk, draft: ReturnDraft, line_no: int, frame: Any, home: Path
 ) -> PhotoTaken:
     """Worker side: PNG-encode the frame, write it atomically, hash it, attach it."""
+    from counter_app.adapters.private_files import private_opener
     from counter_app.adapters.scanning.camera import encode_png, photo_digest
 
     if line_no not in draft.lines:
@@ -86,7 +87,7 @@ def save_photo(
     path = photo_file(home, draft.id, line_no)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".png.part")
-    with open(tmp, "wb") as fh:
+    with open(tmp, "wb", opener=private_opener) as fh:  # 0600: customer's goods
         fh.write(png)
         fh.flush()
         os.fsync(fh.fileno())

@@ -188,7 +188,7 @@ class SettingsDialog(QDialog):
         camera_before = app.settings.camera_source
         try:
             app.settings = save_settings(app.settings, **changes)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: ConfigError, a refused value
             self.message.setText(tr("The settings could not be saved: {error}").format(error=exc))
             return
         app.desk.store_code = store
