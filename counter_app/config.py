@@ -180,16 +180,19 @@ class Rule:
     kind: type
     check: Callable[[Any], Any] = lambda value: value
     limit: int = 500
+    # The check imports a heavy library (python-escpos, SQLAlchemy): run when a value is set,
+    # not on every start, where a bad value still fails in one line when it is used.
+    heavy: bool = False
 
 
 RULES: dict[str, Rule] = {
-    "db_url": Rule(str, _db_url, 2000),
+    "db_url": Rule(str, _db_url, 2000, heavy=True),
     "store_code": Rule(str, _code),
     "counter_code": Rule(str, _code),
     "language": Rule(str, _language),
     "idle_lock_minutes": Rule(int, _idle_minutes),
-    "printer_url": Rule(str, _printer_url, 1000),
-    "printer_profile": Rule(str, _printer_profile, 100),
+    "printer_url": Rule(str, _printer_url, 1000, heavy=True),
+    "printer_profile": Rule(str, _printer_profile, 100, heavy=True),
     "paper_width_mm": Rule(int, _paper_width),
     "store_copy": Rule(bool),
     "camera_source": Rule(str, _text(1000, empty=False), 1000),
@@ -206,8 +209,10 @@ URL_SETTINGS = ("db_url", "printer_url", "central_url", "smtp_url")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
-def check_setting(key: str, value: Any) -> Any:
-    """`value` if it is right for `key`, else ConfigError with one line saying what is."""
+def check_setting(key: str, value: Any, *, thorough: bool = True) -> Any:
+    """`value` if it is right for `key`, else ConfigError with one line saying what is.
+
+    `thorough=False` (reading the file at start) skips the heavy parsers (`Rule.heavy`)."""
     rule = RULES.get(key)
     if rule is None:
         raise ConfigError(f"unknown setting {key[:40]!r}; see `counter-app config show`")
@@ -224,6 +229,8 @@ def check_setting(key: str, value: Any) -> Any:
         raise ConfigError(f"{key} cannot contain line breaks, tabs or invisible characters")
     elif len(value) > rule.limit:
         raise ConfigError(f"{key} is too long (at most {rule.limit} characters)")
+    if rule.heavy and not thorough:
+        return value
     try:
         return rule.check(value)
     except ConfigError:
@@ -347,7 +354,7 @@ def _apply_file(settings: Settings, file: Path) -> Settings:
     changes: dict[str, Any] = {}
     for key, value in data.items():
         try:
-            changes[key] = check_setting(key, value)
+            changes[key] = check_setting(key, value, thorough=False)
         except ConfigError as exc:
             raise ConfigError(f"{file}{_line_of(key, lines)}: {exc}") from None
     return replace(settings, **changes)

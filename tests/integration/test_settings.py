@@ -275,3 +275,18 @@ def test_photos_and_other_private_files_are_0600_whatever_the_umask(tmp_path: Pa
     finally:
         os.umask(old)
     assert _mode(photo) == 0o600 and _mode(loose) == 0o666  # the umask really was 0
+
+
+def test_reading_the_file_at_start_does_not_load_the_printer_library(tmp_path: Path) -> None:
+    set_setting(tmp_path, "printer_url", "tcp://127.0.0.1:9100")
+    set_setting(tmp_path, "printer_profile", "TM-T88V")
+    code = (
+        "import sys; from pathlib import Path; from counter_app.config import load_settings; "
+        f"s = load_settings(Path({str(tmp_path)!r})); "
+        "print(s.printer_url, 'escpos' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.stdout.split() == ["tcp://127.0.0.1:9100", "False"], result.stderr
