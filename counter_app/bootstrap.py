@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
+from counter_app.adapters.private_files import private_opener
 from counter_app.adapters.scanning.errors import CameraUnavailable
 from counter_app.config import Settings, load_settings
 from counter_app.domain.model import Order
@@ -33,6 +34,7 @@ __all__ = [
     "CameraUnavailable",
     "bootstrap",
     "load_active_policy",
+    "private_opener",
 ]
 
 

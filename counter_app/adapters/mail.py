@@ -5,6 +5,9 @@ The connection is one setting, ``smtp_url``:
 - ``smtp://host:25`` plain SMTP (a local relay), ``smtp://host:587?starttls=1`` with STARTTLS,
 - ``smtps://host:465`` SMTP over TLS, ``smtp://user:password@host:587?starttls=1`` with login.
 
+A user name and password are only ever sent over TLS (``smtps://`` or STARTTLS): a setting
+with a password and no encryption is refused, and so is a server that does not start TLS.
+
 `MailError.permanent` tells the queue whether trying again can help: a refused recipient
 or sender will be refused tomorrow too; a server that is down or busy may not be.
 """
@@ -73,29 +76,54 @@ def parse_smtp_url(url: str) -> SmtpUrl:
     )
 
 
-class SmtpSender:
-    """One connection per message: e-mails are few, and a fresh connection never goes stale."""
+NO_TLS_FOR_LOGIN = (
+    "The mail server setting has a user name but no encryption, so the password would be "
+    "sent in clear: use smtps://… or add ?starttls=1."
+)
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+
+def require_tls_for_login(config: SmtpUrl) -> SmtpUrl:
+    """Refuse a setting that would send a user name and password over plain text."""
+    if (config.username or config.password) and not (config.tls or config.starttls):
+        raise MailConfigError(NO_TLS_FOR_LOGIN)
+    return config
+
+
+class SmtpSender:
+    """One connection per message: e-mails are few, and a fresh connection never goes stale.
+
+    `context` is the TLS context (default: the system's trusted certificates)."""
+
+    def __init__(
+        self, url: str, *, timeout: float = 10.0, context: ssl.SSLContext | None = None
+    ) -> None:
         self.config = parse_smtp_url(url)
         self.timeout = timeout
+        self.context = context
 
     def send(self, message: EmailMessage) -> None:
-        c = self.config
+        c = require_tls_for_login(self.config)
+        context = self.context or ssl.create_default_context()
         try:
             smtp: smtplib.SMTP
             if c.tls:
-                smtp = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=self.timeout, context=ssl.create_default_context()
-                )
+                smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=context)
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
             with smtp:
                 if c.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    _starttls(smtp, context, c)
                 if c.username:
-                    smtp.login(c.username, c.password or "")
+                    _login_over_tls(smtp, c.username, c.password or "")
                 refused = smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError:
+            raise MailError(
+                f"The mail server {c.safe()} does not offer a login.", permanent=True
+            ) from None
+        except ssl.SSLError as exc:
+            raise MailError(
+                f"No secure connection to the mail server {c.safe()}: {exc.reason or exc}"
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailError(
                 f"The mail server refused the address: {_codes(exc.recipients)}", permanent=True
@@ -120,6 +148,23 @@ class SmtpSender:
             raise MailError(f"Cannot reach the mail server {where}: {exc}") from None
         if refused:
             raise MailError(f"The mail server refused: {_codes(refused)}", permanent=True)
+
+
+def _starttls(smtp: smtplib.SMTP, context: ssl.SSLContext, c: SmtpUrl) -> None:
+    try:
+        smtp.starttls(context=context)
+    except smtplib.SMTPNotSupportedError:
+        raise MailError(
+            f"The mail server {c.safe()} does not offer STARTTLS; nothing was sent.",
+            permanent=True,
+        ) from None
+
+
+def _login_over_tls(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in only on an encrypted socket, whatever the setting said."""
+    if not isinstance(smtp.sock, ssl.SSLSocket):
+        raise MailConfigError(NO_TLS_FOR_LOGIN)
+    smtp.login(username, password)
 
 
 def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from counter_app.cli.common import EXIT_OK, CommandError, settings_from, whole_number
-from counter_app.config import save_settings
+from counter_app.config import masked_settings, save_settings
 
 _SECRET_SETTINGS = ("central_key", "voucher_secret")
 
@@ -28,7 +28,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     print(f"config file: {settings.config_file}")
     for f in fields(settings):
-        value = getattr(settings, f.name)
+        value = masked_settings(settings)[f.name]
         if f.name in _SECRET_SETTINGS and value:
             value = "(set)"
         print(f"{f.name} = {value}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from counter_app.domain.text import MAX_TEXT, TextTooLong, sanitize
 from counter_app.services.errors import BadInput
 
 MAX_CODE = 64
-MAX_TEXT = 2000
+__all__ = ["MAX_CODE", "MAX_TEXT", "clean_code", "clean_text", "printable"]
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.:/+]*$")
 
 
@@ -29,11 +30,14 @@ def clean_code(text: str, what: str = "code") -> str:
 
 
 def clean_text(text: str, what: str = "note", limit: int = MAX_TEXT) -> str:
-    """Free text (notes, reasons): no control characters, bounded length."""
-    if len(text) > limit:
-        raise BadInput(f"The {what} is too long (at most {limit} characters).")
-    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return cleaned.strip()
+    """Free text (notes, reasons, names): scrubbed by the one sanitizer (controls and bidi
+    removed, card numbers and security codes redacted), bounded length."""
+    if not isinstance(text, str):
+        raise BadInput(f"The {what} could not be read.")
+    try:
+        return sanitize(text, limit=limit)
+    except TextTooLong:
+        raise BadInput(f"The {what} is too long (at most {limit} characters).") from None
 
 
 def printable(text: str, limit: int = 40) -> str:

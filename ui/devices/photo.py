@@ -57,7 +57,7 @@ def store_photo(frame: Any, home: Path, draft_id: str, line_no: int) -> StoredPh
     path = photo_file(home, draft_id, line_no)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".png.part")
-    with open(tmp, "wb") as fh:
+    with open(tmp, "wb", opener=bootstrap.private_opener) as fh:  # 0600: customer's goods
         fh.write(png)
         fh.flush()
         os.fsync(fh.fileno())

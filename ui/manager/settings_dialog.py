@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.config import save_settings
+from counter_app.config import IDLE_LOCK_MINUTES, save_settings
 from ui import i18n
 from ui.context import CounterContext
 from ui.widgets import LiveScreen, form_row, icon
@@ -74,7 +74,7 @@ class SettingsDialog(LiveScreen, QDialog):
         )
         self.idle = QSpinBox()
         self.idle.setObjectName("settingsIdle")
-        self.idle.setRange(0, 240)
+        self.idle.setRange(*IDLE_LOCK_MINUTES)
         self.idle.setValue(s.idle_lock_minutes)
         self.printer = QLineEdit(s.printer_url)
         self.printer.setObjectName("settingsPrinter")
@@ -122,7 +122,6 @@ class SettingsDialog(LiveScreen, QDialog):
             strict=True,
         ):
             label.setText(text)
-        self.idle.setSpecialValueText(tr("never"))
         self.printer.setPlaceholderText("usb://VID:PID, tcp://HOST:9100, preview://")
         self.camera.setPlaceholderText(tr("device number, video file or stream URL"))
         self.camera_test_button.setText(tr("Test camera…"))
@@ -189,7 +188,7 @@ class SettingsDialog(LiveScreen, QDialog):
         camera_before = app.settings.camera_source
         try:
             app.settings = save_settings(app.settings, **changes)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: ConfigError, a refused value
             self.message.setText(tr("The settings could not be saved: {error}").format(error=exc))
             return
         app.desk.store_code = store

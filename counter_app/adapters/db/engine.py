@@ -1,4 +1,8 @@
-"""Database engines: SQLite embedded (WAL, foreign keys, write lock up front) or PostgreSQL."""
+"""Database engines: SQLite embedded (WAL, foreign keys, write lock up front) or PostgreSQL.
+
+A SQLite file holds PIN hashes and customer details: it is created 0600 in a 0700 folder
+before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+from counter_app.adapters.private_files import create_private_file, make_private_dir
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -22,8 +28,7 @@ def make_engine(url: str, *, sqlite_begin: str = "DEFERRED", **kwargs: Any) -> E
     ("IMMEDIATE" for a server whose every request may write)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(parsed)
         # Pooled: a connection per transaction would re-run the PRAGMAs and, on closing the
         # last one, checkpoint and delete the WAL file every time.
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -32,6 +37,19 @@ def make_engine(url: str, *, sqlite_begin: str = "DEFERRED", **kwargs: Any) -> E
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _prepare_sqlite_file(parsed: URL) -> None:
+    """Create the folder (0700) and an empty database file (0600) before SQLite does."""
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if parsed.query.get("uri") or parsed.query.get("mode"):
+        return
+    path = Path(database).expanduser()
+    if not path.parent.exists():
+        make_private_dir(path.parent)
+    create_private_file(path)
 
 
 def _configure_sqlite(engine: Engine, default_begin: str) -> None:
