@@ -3,6 +3,7 @@
     python benchmarks/run_all.py              # all of them, in name order
     python benchmarks/run_all.py core decode  # only bench_core.py and bench_decode.py
     python benchmarks/run_all.py hotpaths     # service vs raw sqlite3: commit, lookup ratios
+    python benchmarks/run_all.py soak         # 500 returns through the window: leak growth
 
 Each benchmark prints its own numbers; a benchmark that crashes is reported in the summary
 and the others still run. Exit status 1 if any benchmark crashed. Asserts nothing else.

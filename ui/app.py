@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,7 @@ def run_gui(settings: Settings) -> int:
     qt_app.setWindowIcon(icon("app"))
     apply_style(qt_app)
     i18n.set_language(settings.language)
+    _reap_leftover(settings)
     try:
         core = bootstrap(settings)
     except Exception as exc:  # no database: say so in words, never a traceback
@@ -103,6 +105,7 @@ def run_gui(settings: Settings) -> int:
         window.banner.show_message(core.policy_warning, "warning")
     window.showMaximized()  # the counter's one window; a 1366x768 screen is used in full
     _install_excepthook(window)
+    _quit_on_terminate(window)
     _autologin(window, started)
     try:
         return qt_app.exec()
@@ -113,6 +116,38 @@ def run_gui(settings: Settings) -> int:
                 service.stop()
         window.ctx.tasks.shutdown()
         core.close()
+
+
+def _reap_leftover(settings: Settings) -> None:
+    """A receipt helper a crashed run left behind is ended before this run starts its own."""
+    from ui.devices.render_process import reap_leftover
+
+    try:
+        killed = reap_leftover(settings.home)
+    except Exception as exc:  # a stale pid file never stops the counter from starting
+        log.warning("leftover helper check failed: %s", exc)
+        return
+    if killed:
+        log.warning("ended %d helper process(es) left by a previous run: %s", len(killed), killed)
+
+
+def _quit_on_terminate(window: MainWindow) -> None:
+    """SIGTERM / SIGHUP (a logout, a service manager, a shutdown) close the window the way
+    the cashier would: the return's work finishes, the helpers end, the database closes.
+    Python runs signal handlers between bytecodes only, so a timer wakes it while Qt waits."""
+
+    def terminate(_signum: int, _frame: object) -> None:
+        window.close()
+        QCoreApplication.quit()
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, terminate)
+    wake = QTimer(window)
+    wake.setInterval(250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
 
 
 def _install_excepthook(window: MainWindow) -> None:

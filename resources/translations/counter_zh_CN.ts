@@ -189,6 +189,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>The camera read a code; the receipt stays on screen. Next customer: scan with the handheld scanner, type the number or press Ctrl+N.</source>
+        <translation>摄像头读到了一个条码；收据仍显示在屏幕上。下一位顾客：请用手持扫描枪扫描、输入单号或按 Ctrl+N。</translation>
+    </message>
+    <message>
         <source>Store {store} · counter {counter}</source>
         <translation>门店 {store} · 柜台 {counter}</translation>
     </message>

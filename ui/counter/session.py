@@ -127,14 +127,22 @@ class ReturnSession(QObject):
             self.step_done.emit(result.line_no)
 
     def _scan_failed(self, exc: BaseException, code: str) -> None:
+        """The scan is answered on screen; the scans that came behind it still go through,
+        in their order (a stray camera read never swallows the cashier's scan)."""
         self._opening = False
-        self._queued_scans.clear()
         self.scan_failed.emit(exc, code)
+        self._scan_queued()
+
+    def _scan_queued(self) -> None:
+        queued, self._queued_scans = self._queued_scans, []
+        for code in queued:
+            self.scan(code)  # the first may open an order again: the rest queue behind it
 
     def _order_loaded(self, loaded: OrderLoaded) -> None:
         self._opening = False
         if self.draft is not None and self.draft.lines:
-            return  # a return started meanwhile; never replace it silently
+            self._scan_queued()  # a return started meanwhile; never replace it silently
+            return
         self.order = loaded.order
         self.draft = loaded.draft
         self._head = _Head(loaded.draft)
@@ -143,9 +151,7 @@ class ReturnSession(QObject):
         self.summary = None
         self.current_line = None
         self.order_shown.emit(loaded.order.number)
-        queued, self._queued_scans = self._queued_scans, []
-        for code in queued:
-            self.scan(code)
+        self._scan_queued()
 
     # ------------------------------------------------------------------ changing the draft
     def add_line(self, line_no: int) -> None:

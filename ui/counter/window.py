@@ -174,7 +174,7 @@ class MainWindow(LiveScreen, QMainWindow):
 
         self.camera = CounterCamera(self.ctx.app.settings.camera_source, self._counter_ready, self)
         self.work.scan_panel.set_preview(self.camera.view)
-        self.camera.scanned.connect(lambda text: self.handle_scan(text))
+        self.camera.scanned.connect(self._camera_scanned)
         self.signed_in.connect(self.camera.resume)
         self.lock_changed.connect(self.camera.follow_lock)
         self.photo = PhotoTaker(
@@ -291,6 +291,21 @@ class MainWindow(LiveScreen, QMainWindow):
     def handle_scan(self, text: str) -> None:
         """A scanned or typed code (handheld scanner, camera, keyboard)."""
         self.work.handle_scan(text)
+
+    def _camera_scanned(self, text: str) -> None:
+        """A camera read. On the confirmed screen it is ignored: the camera sees whatever
+        is on the counter, and the customer is still reading their receipt. A handheld scan,
+        typing or Ctrl+N start the next return."""
+        if self.session.committed is not None and self.work.right.currentIndex() == 1:
+            if self._counter_ready() and text.strip():  # a small hint under the receipt
+                self.work.confirmed.hint.setText(
+                    tr(
+                        "The camera read a code; the receipt stays on screen. Next customer: "
+                        "scan with the handheld scanner, type the number or press Ctrl+N."
+                    )
+                )
+            return
+        self.handle_scan(text)
 
     def confirm(self) -> None:
         self.work.confirm()

@@ -135,7 +135,8 @@ class PrintController(QObject):
             "backoff_base": backoff_base,
             "backoff_max": backoff_max,
         }
-        self.renderer = ReceiptRenderer()  # receipts are drawn and sent from a helper process
+        # receipts are drawn and sent from a helper process; its pid file in the data folder
+        self.renderer = ReceiptRenderer(app.settings.home)
         if printer_factory is not None:
             options["printer_factory"] = printer_factory  # an in-process printer (tests)
         else:
@@ -176,6 +177,10 @@ class PrintController(QObject):
             return
         self._started = True
         self._timer.start()
+        try:
+            self.renderer.start()  # from the UI thread: see ReceiptRenderer._executor
+        except Exception as exc:  # no process can be started: receipts say so when asked
+            log.error("the receipt helper process cannot start: %s", exc)
         self._run_io(self.renderer.warm_up, None, lambda _e: None)
         self.ctx.tasks.run(
             self.queue.recover_interrupted, lambda _n: self._start_worker(), self._start_failed
