@@ -124,9 +124,7 @@ def test_an_amount_moved_beyond_the_rounding_is_refused_before_money_moves(store
 def test_payments_refunded_meanwhile_are_named_in_the_refusal(store: Store) -> None:
     # Two lines, one payment that only covers one of them being refunded (e.g. head office
     # refunded part of the order online after the cashier opened it).
-    add_order(
-        store.engine, "O-P", days_before(NOW, 3), [("HOM-1", 1, 3999), ("APP-1", 1, 2500)]
-    )
+    add_order(store.engine, "O-P", days_before(NOW, 3), [("HOM-1", 1, 3999), ("APP-1", 1, 2500)])
     mine = _draft(store, "O-P", 1)
     with UnitOfWork(store.engine, write=True) as uow:
         uow.conn.execute(update(t.payments).values(refunded_minor=4000))
