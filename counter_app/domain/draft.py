@@ -91,6 +91,16 @@ class ReturnDraft:
         lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
         return dataclasses.replace(self, lines=lines)
 
+    def with_order(self, order: Order) -> ReturnDraft:
+        """A clone on the order as it is now (another counter returned some of it): the same
+        picks, inspections and approvals, its decisions to be made again."""
+        clone = self.clone()
+        clone.order = order
+        for no, dl in clone.lines.items():
+            dl.line = order.line(no)
+            dl.decision = None
+        return clone
+
 
 @dataclass(frozen=True)
 class RefundSummary:
