@@ -15,6 +15,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.domain.draft import ReturnDraft, units_refund
 from counter_app.domain.money import Money
 from counter_app.services.errors import AmountChanged, NotRefundable
+from counter_app.services.history import get_return
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store, snapshot
@@ -92,6 +93,8 @@ def test_a_unit_returned_meanwhile_moves_the_last_cent_and_the_commit_says_so(
     assert done.total == usd(expected)
     assert done.lines == ((1, usd(expected), usd(fee)),)
     assert _written(store.engine, done.return_id) == (expected, expected, expected)
+    receipt = get_return(store.engine, done.ref)  # what the receipt and reprints show
+    assert (receipt.total, receipt.lines[0].refund) == (usd(expected), usd(expected))
     assert _ledger(store.engine) == (12093, 12093)
     assert check_invariants(store.engine) == []
 
@@ -155,6 +158,18 @@ def test_the_database_refuses_a_line_refunded_beyond_what_it_was_paid(
         assert not repo.charge_line(uow.conn, line_id, 1)
         uow.commit()
     assert _ledger(store.engine) == (12093, 12093)
+
+
+@pytest.mark.parametrize(
+    ("returned", "refunded", "central", "expected"),
+    [(0, 0, 1, 6047), (1, 6047, 2, 12093), (0, 0, 2, 12093), (2, 12093, 2, 12093)],
+)
+def test_units_returned_elsewhere_count_in_the_ledger(
+    returned: int, refunded: int, central: int, expected: int
+) -> None:
+    """Head office reports units returned online or at another store: priced like a return
+    here, so the units left still add up to what the line was paid."""
+    assert repo.refunded_after(2, 12093, returned, refunded, central - returned) == expected
 
 
 @pytest.mark.parametrize(
