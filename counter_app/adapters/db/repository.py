@@ -86,15 +86,6 @@ _CHARGE_PAYMENT = (
 )
 
 
-def reserve_line_quantity(conn: Connection, order_line_id: int, quantity: int) -> bool:
-    """Count `quantity` more units of the line as returned, only if that many are left.
-
-    One conditional UPDATE: of two counters racing for the same unit, exactly one matches.
-    """
-    result = conn.execute(_RESERVE_LINE, {"b_id": order_line_id, "b_qty": quantity})
-    return result.rowcount == 1
-
-
 @dataclass(frozen=True)
 class LineLedger:
     """An order line as the committing transaction locked it, before its units were added."""
@@ -110,8 +101,12 @@ class LineLedger:
 
 
 def reserve_line(conn: Connection, order_line_id: int, quantity: int) -> LineLedger | None:
-    """Like `reserve_line_quantity`, and the line's ledger as it stood just before: the row is
-    now locked by this transaction, so the refund priced from it cannot be priced twice."""
+    """Count `quantity` more units of the line as returned, only if that many are left, and
+    hand back the line's ledger as it stood just before (None: not that many left).
+
+    One conditional UPDATE: of two counters racing for the same unit, exactly one matches;
+    the row is then locked by this transaction, so the refund priced from the ledger cannot
+    be priced by another counter as well."""
     row = conn.execute(_RESERVE_LINE_LEDGER, {"b_id": order_line_id, "b_qty": quantity}).first()
     if row is None:
         return None
