@@ -35,6 +35,27 @@ def check_invariants(engine: Engine) -> list[str]:
                 )
             if not 0 <= qty <= sold:
                 problems.append(f"order line {line_id}: returned {qty} of {sold}")
+        # Each line's refund ledger: at least what its return lines refunded (fees aside),
+        # within what it was paid, and all of it once every unit is back.
+        line_refunds = dict(
+            c.execute(
+                select(
+                    t.return_lines.c.order_line_id, func.sum(t.return_lines.c.refund_minor)
+                ).group_by(t.return_lines.c.order_line_id)
+            ).all()
+        )
+        ol = t.order_lines.c
+        for line_id, qty, sold, paid, ledger in c.execute(
+            select(ol.id, ol.returned_quantity, ol.quantity, ol.paid_minor, ol.refunded_minor)
+        ):
+            refunded = line_refunds.get(line_id, 0)
+            if not refunded <= ledger <= paid or (qty == sold and ledger != paid):
+                problems.append(
+                    f"order line {line_id}: ledger {ledger}, return lines {refunded}, "
+                    f"paid {paid}, returned {qty} of {sold}"
+                )
+            if qty == 0 and ledger != 0:
+                problems.append(f"order line {line_id}: nothing returned but ledger {ledger}")
         # Refunded per payment = its refunds, within what it took.
         charged = dict(
             c.execute(

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from counter_app.domain.model import Order, OrderLine, User
-from counter_app.domain.money import Money
+from counter_app.domain.money import Money, allocate
 from counter_app.domain.policy import CustomerHistory, Decision, Inspection
 
 # Refund tenders in the order the screen offers them.
@@ -91,6 +91,16 @@ class ReturnDraft:
         lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
         return dataclasses.replace(self, lines=lines)
 
+    def with_order(self, order: Order) -> ReturnDraft:
+        """A clone on the order as it is now (another counter returned some of it): the same
+        picks, inspections and approvals, its decisions to be made again."""
+        clone = self.clone()
+        clone.order = order
+        for no, dl in clone.lines.items():
+            dl.line = order.line(no)
+            dl.decision = None
+        return clone
+
 
 @dataclass(frozen=True)
 class RefundSummary:
@@ -99,6 +109,18 @@ class RefundSummary:
     fees: Money
     tenders_allowed: tuple[str, ...]
     blocked: tuple[str, ...]  # plain-words reasons the return cannot be confirmed yet
+
+
+def units_refund(paid: Money, refunded: Money, units_left: int, quantity: int) -> Money:
+    """What `quantity` more units of a line take of what it was paid, as its ledger stands:
+    what is left (paid minus already refunded) split over the units left by largest remainder,
+    so the last unit takes the remainder and a line's refunds add up to exactly its paid
+    amount whoever returned the units before. (With the ledger as sequential returns leave
+    it, this is `OrderLine.refund_for`.)"""
+    if quantity <= 0 or quantity > units_left:
+        raise ValueError("quantity outside what can still be returned")
+    left = (paid - refunded).max(Money.zero(paid.currency))
+    return sum(allocate(left, [1] * units_left)[:quantity], Money.zero(paid.currency))
 
 
 def _blocker(dl: DraftLine) -> str | None:

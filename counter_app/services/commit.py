@@ -1,16 +1,20 @@
 """Writing a confirmed return: every row of it in the caller's one transaction.
 
 `write_return` is the sequence of steps below, in this order: reserve the quantities with
-atomic conditional updates (two counters racing for the same unit: one wins), charge the
-tenders, write the return and its lines, the refunds, the store credit, the stock movements
-(with their messages and shelf labels), the overrides, then the audit entry and the outbox
-messages, the receipt and the customer e-mail. The caller commits; anything raised rolls all
-of it back.
+atomic conditional updates (two counters racing for the same unit: one wins) and price them
+from each line's refund ledger as this transaction locked it (so the last unit of a line
+takes its remainder, whoever returned the others, and the committed amount is what the
+return, its refunds, receipt and screen show), charge the tenders, write the return and its
+lines, the refunds, the store credit, the stock movements (with their messages and shelf
+labels), the overrides, then the audit entry and the outbox messages, the receipt and the
+customer e-mail. The caller commits; anything raised rolls all of it back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,11 +24,16 @@ from sqlalchemy import Connection
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
-from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft
+from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
+from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
 from counter_app.domain.refund import OverRefund, RefundPart, split_refund
 from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT, location_for
-from counter_app.services.errors import AlreadyReturned, NotRefundable
+from counter_app.services.errors import AlreadyReturned, AmountChanged, NotRefundable
+
+# How far a line's committed refund may move from what the cashier saw without asking again:
+# the one minor unit of largest-remainder rounding that another counter's unit may take.
+ROUNDING_REMAINDER = 1
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class CommittedReturn:
     tender: str
     store_credit_code: str | None
     created_at: datetime
+    lines: tuple[tuple[int, Money, Money], ...] = ()  # as committed: line_no, refund, fee
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,11 @@ def write_return(
     policy_version: str,
     now: datetime,
 ) -> CommittedReturn:
-    """Every row of one return, in the caller's transaction: all of it or none of it."""
-    _reserve(conn, draft)
+    """Every row of one return, in the caller's transaction: all of it or none of it.
+
+    `summary` is what the cashier saw; what is written (and returned) is it as repriced
+    inside this transaction."""
+    summary = _reserve_and_price(conn, draft, summary)
     parts = _charge_tenders(conn, draft, summary, tender)
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
     line_payloads = _write_lines(w, draft, summary)
@@ -92,17 +105,57 @@ def write_return(
     }
     _audit_and_publish(w, draft, return_payload, credit_message)
     _queue_receipt_and_email(w, draft)
-    return CommittedReturn(w.ref, w.return_id, summary.total, tender, credit_code, now)
+    return CommittedReturn(
+        w.ref, w.return_id, summary.total, tender, credit_code, now, summary.lines
+    )
 
 
-def _reserve(conn: Connection, draft: ReturnDraft) -> None:
-    """Count the units as returned (in line order, so two counters lock in the same order)."""
+def _reserve_and_price(
+    conn: Connection, draft: ReturnDraft, summary: RefundSummary
+) -> RefundSummary:
+    """Count the units as returned (in line order, so two counters lock in the same order),
+    price them from each line's ledger as locked here, and add that to the line's refunded
+    amount (a conditional update: never above what the line was paid). The summary as
+    committed: each line's refund is its repriced gross minus the fee the draft decided."""
+    currency = draft.order.currency
+    zero = Money.zero(currency)
+    seen = {no: (refund, fee) for no, refund, fee in summary.lines}
+    rows = []
     for dl in draft.selected():
-        if not repo.reserve_line_quantity(conn, dl.line.id, dl.quantity):
+        ledger = repo.reserve_line(conn, dl.line.id, dl.quantity)
+        if ledger is None:
             raise AlreadyReturned(
                 f"{dl.line.name} was just returned at another counter. Start again with "
                 "the order to see what is left."
             )
+        gross = units_refund(
+            Money(ledger.paid_minor, currency),
+            Money(ledger.refunded_minor, currency),
+            ledger.units_left,
+            dl.quantity,
+        )
+        shown, fee = seen[dl.line.line_no]
+        refund = (gross - fee).max(zero)
+        if abs(refund.minor - shown.minor) > ROUNDING_REMAINDER:
+            raise AmountChanged(_amount_changed(dl, ledger.returned_before, refund))
+        if not repo.charge_line(conn, dl.line.id, gross.minor):
+            raise NotRefundable(f"{dl.line.name} was already refunded in full.")
+        rows.append((dl.line.line_no, refund, fee))
+    total = sum((r[1] for r in rows), zero)
+    return dataclasses.replace(summary, lines=tuple(rows), total=total)
+
+
+def _amount_changed(dl: DraftLine, returned_now: int, refund: Money) -> str:
+    """What changed since the cashier saw the line's refund, and the refund now."""
+    others = returned_now - dl.line.returned_quantity
+    if others > 0:
+        units = "1 unit" if others == 1 else f"{others} units"
+        what = f"Another counter returned {units} of this line a moment ago"
+    else:
+        what = "The refunds of this line changed a moment ago"
+    return (
+        f"{dl.line.name}: {what}; the refund is now {refund}. Check the amount and confirm again."
+    )
 
 
 def _charge_tenders(
@@ -113,13 +166,28 @@ def _charge_tenders(
     try:
         parts = split_refund(summary.total, payments, tender)
     except OverRefund as exc:
-        raise NotRefundable(
-            "This refund is more than what is left on the order's payments."
-        ) from exc
+        raise NotRefundable(_payments_changed(draft, payments, summary.total)) from exc
     for part in parts:
         if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
             raise NotRefundable("The order's payments were refunded at another counter.")
     return list(parts)
+
+
+def _payments_changed(draft: ReturnDraft, payments: Sequence[Payment], total: Money) -> str:
+    """Why the order's payments cannot take this refund: what was refunded from them since
+    the order was opened, and what is left."""
+    zero = Money.zero(total.currency)
+    left = sum((p.remaining for p in payments), zero)
+    since = sum((p.refunded for p in payments), zero) - sum(
+        (p.refunded for p in draft.order.payments), zero
+    )
+    if since.minor > 0:
+        return (
+            f"{since} was refunded from this order's payments a moment ago (another counter "
+            f"or head office): {left} is left and this return needs {total}. Start again with "
+            "the order to see what is left."
+        )
+    return f"This refund of {total} is more than the {left} left on the order's payments."
 
 
 def _write_return_row(

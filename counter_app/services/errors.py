@@ -27,6 +27,11 @@ class NotRefundable(CounterError):
     pass
 
 
+class AmountChanged(NotRefundable):
+    """Another counter returned units of a line since the cashier saw its refund, and the
+    refund of these units moved by more than the rounding remainder: nothing was written."""
+
+
 class OverrideRefused(CounterError):
     pass
 

@@ -159,6 +159,9 @@ def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> 
                 serial=line.get("serial"),
                 final_sale=bool(line.get("final_sale")),
                 returned_quantity=central_returned,
+                refunded_minor=repo.refunded_after(
+                    line["quantity"], line["paid_minor"], 0, 0, central_returned
+                ),
             )
         )
     elif central_returned > found["returned_quantity"]:
@@ -166,7 +169,16 @@ def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> 
         conn.execute(
             update(t.order_lines)
             .where(t.order_lines.c.id == found["id"])
-            .values(returned_quantity=min(central_returned, found["quantity"]))
+            .values(
+                returned_quantity=min(central_returned, found["quantity"]),
+                refunded_minor=repo.refunded_after(
+                    found["quantity"],
+                    found["paid_minor"],
+                    found["returned_quantity"],
+                    found["refunded_minor"],
+                    min(central_returned, found["quantity"]) - found["returned_quantity"],
+                ),
+            )
         )
 
 

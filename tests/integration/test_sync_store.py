@@ -195,6 +195,8 @@ def test_pulls_are_idempotent_and_resumable(store: Store) -> None:
     assert auth.authenticate(store.engine, store.clock, "newbie", "4444").role == "cashier"
     with UnitOfWork(store.engine) as uow:
         assert uow.conn.execute(select(t.users).where(t.users.c.username == "weak")).first() is None
+        # the unit returned online counts in the line's refund ledger
+        assert uow.conn.execute(select(t.order_lines.c.refunded_minor)).scalar_one() == 1001
 
 
 def test_invalid_published_policy_keeps_the_old_one(store: Store) -> None:

@@ -5,6 +5,11 @@ python -m tests.reliability.worker race DB_URL ORDER LINE QTY USER PIN COUNTER S
     "READY", waits until START_FILE exists, commits, and prints one JSON line:
     {"ok": ref} or {"error": ExceptionName, "message": text}.
 
+python -m tests.reliability.worker race-loop DB_URL USER PIN COUNTER
+    A counter that stays up for many rounds: signs in once, then for each line
+    "ORDER LINE QTY START_FILE" read from stdin does what `race` does (READY, wait, commit,
+    one JSON line, with the committed total as "total"). Ends at end of input.
+
 python -m tests.reliability.worker crash-loop DB_URL RUN_ID SEED
     Signs in, prints "READY", then forever: sells an order, returns some of it, and prints
     "<ref> <lines> <total_minor>" only after commit_return has returned (the acknowledged
@@ -79,6 +84,42 @@ def race(
     return 0
 
 
+def _wait_for(start_file: str) -> None:
+    deadline = time.monotonic() + 60
+    while not os.path.exists(start_file):
+        if time.monotonic() > deadline:
+            raise TimeoutError("start file never appeared")
+        time.sleep(0.0005)
+
+
+def race_loop(url: str, user: str, pin: str, counter: str) -> int:
+    desk, clock = _desk(url, counter)
+    cashier = auth.authenticate(desk.engine, clock, user, pin)
+    for job in sys.stdin:
+        order, line_no, qty, start_file = job.split()
+        result: dict[str, object]
+        try:
+            draft = desk.start_return(desk.find_order(order), cashier)
+            desk.select_line(draft, int(line_no), int(qty))
+            desk.record_inspection(draft, int(line_no), reason_code="wrong_size", condition="new")
+            desk.evaluate(draft)
+        except Exception as exc:  # e.g. the line was returned in full by the last round
+            print("READY", flush=True)
+            _wait_for(start_file)
+            result = {"error": type(exc).__name__, "message": str(exc), "at": "prepare"}
+        else:
+            print("READY", flush=True)
+            _wait_for(start_file)
+            try:
+                committed = desk.commit_return(draft, "original")
+                result = {"ok": committed.ref, "total": committed.total.minor}
+            except Exception as exc:  # the parent judges every outcome
+                result = {"error": type(exc).__name__, "message": str(exc)}
+        print(json.dumps(result), flush=True)
+    desk.engine.dispose()
+    return 0
+
+
 def crash_loop(url: str, run_id: str, seed: int) -> int:
     rng = random.Random(seed)
     desk, clock = _desk(url, f"K{run_id}")
@@ -120,6 +161,9 @@ def main(argv: list[str]) -> int:
     if mode == "race":
         url, order, line_no, qty, user, pin, counter, start_file, *condition = args
         return race(url, order, int(line_no), int(qty), user, pin, counter, start_file, *condition)
+    if mode == "race-loop":
+        url, user, pin, counter = args
+        return race_loop(url, user, pin, counter)
     if mode == "crash-loop":
         url, run_id, seed = args
         return crash_loop(url, run_id, int(seed))

@@ -207,10 +207,12 @@ class ConfirmedPanel(QWidget):
             f"<b>{tr('Order')}:</b> {draft.order.number}<br>"
             f"<b>{tr('Date')}:</b> {i18n.when(result.created_at)}</p><table width='100%'>"
         ]
+        committed = {no: refund for no, refund, _fee in result.lines}
         for dl in draft.selected():
+            refund = committed.get(dl.line.line_no, dl.refund)  # as committed, not as seen
             lines.append(
                 f"<tr><td>{escape(dl.line.name)} × {dl.quantity}</td>"
-                f"<td align='right'>{i18n.money(dl.refund)}</td></tr>"
+                f"<td align='right'>{i18n.money(refund)}</td></tr>"
             )
         lines.append(
             f"</table><p><b>{tr('Total refund')}: {i18n.money(result.total)}</b><br>"

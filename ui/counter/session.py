@@ -21,6 +21,7 @@ from counter_app.domain.draft import DraftLine, OverrideGrant, RefundSummary, Re
 from counter_app.domain.model import Order
 from counter_app.domain.policy import Decision
 from counter_app.services.commit import CommittedReturn
+from counter_app.services.errors import AmountChanged
 from ui.context import CounterContext
 from ui.counter import return_flow
 from ui.counter.return_flow import Committed, DraftState, OrderLoaded
@@ -269,8 +270,21 @@ class ReturnSession(QObject):
         self.ctx.tasks.run(
             lambda: return_flow.commit(desk, head.draft.clone(), tender),
             self._committed,
-            self.commit_failed.emit,
+            self._commit_failed,
         )
+
+    def _commit_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, AmountChanged):  # another counter moved the refund: show it anew
+            desk = self.ctx.desk
+            self._run_draft(
+                lambda d: return_flow.state(desk, d.with_order(desk.find_order(d.order.number))),
+                self._repriced,
+            )
+        self.commit_failed.emit(exc)
+
+    def _repriced(self, st: DraftState) -> None:
+        self.order = st.draft.order
+        self._apply(st)
 
     def _committed(self, done: Committed) -> None:
         self.committed = done.result

@@ -21,7 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from counter_app.adapters.db import orders as _orders
 from counter_app.adapters.db import tables as t
 from counter_app.domain.audit import GENESIS, AuditRecord, next_record
+from counter_app.domain.draft import units_refund
 from counter_app.domain.model import User
+from counter_app.domain.money import Money
 
 _INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
@@ -63,6 +65,17 @@ _RESERVE_LINE = (
     .where(_ol.id == bindparam("b_id"), _ol.returned_quantity + bindparam("b_qty") <= _ol.quantity)
     .values(returned_quantity=_ol.returned_quantity + bindparam("b_qty"))
 )
+_RESERVE_LINE_LEDGER = _RESERVE_LINE.returning(
+    _ol.quantity, _ol.returned_quantity, _ol.paid_minor, _ol.refunded_minor
+)
+_CHARGE_LINE = (
+    update(t.order_lines)
+    .where(
+        _ol.id == bindparam("b_id"),
+        _ol.refunded_minor + bindparam("b_amount") <= _ol.paid_minor,
+    )
+    .values(refunded_minor=_ol.refunded_minor + bindparam("b_amount"))
+)
 _CHARGE_PAYMENT = (
     update(t.payments)
     .where(
@@ -73,12 +86,48 @@ _CHARGE_PAYMENT = (
 )
 
 
-def reserve_line_quantity(conn: Connection, order_line_id: int, quantity: int) -> bool:
-    """Count `quantity` more units of the line as returned, only if that many are left.
+@dataclass(frozen=True)
+class LineLedger:
+    """An order line as the committing transaction locked it, before its units were added."""
 
-    One conditional UPDATE: of two counters racing for the same unit, exactly one matches.
-    """
-    result = conn.execute(_RESERVE_LINE, {"b_id": order_line_id, "b_qty": quantity})
+    quantity: int
+    returned_before: int
+    paid_minor: int
+    refunded_minor: int
+
+    @property
+    def units_left(self) -> int:
+        return self.quantity - self.returned_before
+
+
+def reserve_line(conn: Connection, order_line_id: int, quantity: int) -> LineLedger | None:
+    """Count `quantity` more units of the line as returned, only if that many are left, and
+    hand back the line's ledger as it stood just before (None: not that many left).
+
+    One conditional UPDATE: of two counters racing for the same unit, exactly one matches;
+    the row is then locked by this transaction, so the refund priced from the ledger cannot
+    be priced by another counter as well."""
+    row = conn.execute(_RESERVE_LINE_LEDGER, {"b_id": order_line_id, "b_qty": quantity}).first()
+    if row is None:
+        return None
+    sold, returned, paid, refunded = row
+    return LineLedger(sold, returned - quantity, paid, refunded)
+
+
+def refunded_after(
+    sold: int, paid_minor: int, returned: int, refunded_minor: int, more: int
+) -> int:
+    """A line's refunded amount once `more` units are counted as returned elsewhere (online,
+    another store): priced as a return here would price them, so the ledger stays exact."""
+    if more <= 0:
+        return refunded_minor
+    taken = units_refund(Money(paid_minor), Money(refunded_minor), sold - returned, more)
+    return refunded_minor + taken.minor
+
+
+def charge_line(conn: Connection, order_line_id: int, amount_minor: int) -> bool:
+    """Add to the line's refunded amount, only if it stays within what the line was paid."""
+    result = conn.execute(_CHARGE_LINE, {"b_id": order_line_id, "b_amount": amount_minor})
     return result.rowcount == 1
 
 

@@ -145,6 +145,9 @@ order_lines = Table(
     Column("serial", String(128), nullable=True),
     Column("final_sale", Boolean, nullable=False, default=False),
     Column("returned_quantity", Integer, nullable=False, default=0),
+    # What the returned units took of paid_minor (before fees): the line's refund ledger, raised
+    # by the committing transaction itself so racing counters can never refund a line twice.
+    Column("refunded_minor", BigInteger, nullable=False, default=0),
     UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line"),
     # Covers the sold-units side of the return-rate reports without touching the table.
     Index("ix_order_lines_order_sku_qty", "order_id", "sku", "quantity"),
@@ -153,6 +156,9 @@ order_lines = Table(
         "returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within_sold"
     ),
     CheckConstraint("paid_minor >= 0", name="paid_not_negative"),
+    CheckConstraint(
+        "refunded_minor >= 0 AND refunded_minor <= paid_minor", name="line_refund_within_paid"
+    ),
 )
 
 payments = Table(
