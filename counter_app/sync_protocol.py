@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -28,6 +29,16 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BATCH = 500
 DEFAULT_PAGE_LIMIT = 100
 MAX_PAGE_LIMIT = 1000
+# What a PostgreSQL BIGINT holds: change numbers, cursors and audit sequence numbers.
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+# Deeper JSON than this is refused before parsing (a recursive parser would overflow).
+MAX_JSON_DEPTH = 32
+# A cursor is the decimal change number last seen: ASCII digits only, 0..MAX_BIGINT.
+CURSOR_PATTERN = r"^[0-9]{1,19}$"
+STORE_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+TIMESTAMP_PATTERN = r"^[0-9]{1,12}$"
+SIGNATURE_PATTERN = r"^[0-9a-fA-F]{64}$"
 
 # ---------------------------------------------------------------------------------------------
 # Signing
@@ -40,6 +51,43 @@ class SignatureError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _matches(pattern: str, value: str) -> bool:
+    # fullmatch: "$" alone would let a trailing newline through.
+    return re.fullmatch(pattern.strip("^$"), value, flags=re.ASCII) is not None
+
+
+def valid_store_code(value: str) -> bool:
+    return _matches(STORE_CODE_PATTERN, value)
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """Cursors are opaque to stores; here they are the last change number seen."""
+    if cursor is None or cursor == "":
+        return 0
+    if not _matches(CURSOR_PATTERN, cursor) or int(cursor) > MAX_BIGINT:
+        raise ValueError("invalid cursor")
+    return int(cursor)
+
+
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (brackets in strings not counted).
+
+    Checked before `json.loads`, whose recursion would otherwise end in RecursionError."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        char = token.group()[:1]
+        if char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def sha256_hex(body: bytes) -> str:
@@ -95,14 +143,15 @@ def verify_signature(
     """
     if not timestamp or not signature:
         raise SignatureError("unsigned", "missing signature headers")
-    try:
-        ts = int(timestamp)
-    except ValueError:
-        raise SignatureError("bad_timestamp", "timestamp is not unix seconds") from None
+    if not _matches(TIMESTAMP_PATTERN, timestamp):
+        raise SignatureError("bad_timestamp", "timestamp is not unix seconds")
+    if not _matches(SIGNATURE_PATTERN, signature):
+        raise SignatureError("bad_signature", "signature is not 64 hex digits")
+    ts = int(timestamp)
     if abs(now - ts) > max_skew:
         raise SignatureError("stale_timestamp", "timestamp outside the allowed window")
     expected = compute_signature(method, path, timestamp, body, key)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not hmac.compare_digest(expected, signature.lower()):
         raise SignatureError("bad_signature", "signature does not match")
 
 
@@ -132,7 +181,7 @@ class _Payload(BaseModel):
 
 
 class ReturnLinePayload(_Payload):
-    line_no: int = Field(ge=1, description="the order line being returned")
+    line_no: int = Field(ge=1, le=MAX_INT, description="the order line being returned")
     sku: Text
     quantity: int = Field(ge=1, le=100_000)
     refund_minor: Minor
@@ -168,7 +217,7 @@ class StockMovementPayload(_Payload):
 
 class OverrideGrantedPayload(_Payload):
     ref: Text
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     manager: Text
     reason: str = Field(max_length=2000)
     rule_codes: list[Text] = Field(default_factory=list, max_length=100)
@@ -181,7 +230,7 @@ class StoreCreditIssuedPayload(_Payload):
 
 
 class AuditHeadPayload(_Payload):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_BIGINT)
     hash: str = Field(pattern=r"^[0-9a-fA-F]{16,128}$")
 
 
@@ -274,16 +323,16 @@ class Customer(BaseModel):
 
 
 class OrderLine(BaseModel):
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     sku: Text
-    quantity: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=MAX_INT)
     unit_price_minor: Minor
     discount_minor: Minor = 0
     tax_minor: Minor = 0
     paid_minor: Minor
     serial: Text | None = None
     final_sale: bool = False
-    returned_quantity: int = Field(default=0, ge=0)
+    returned_quantity: int = Field(default=0, ge=0, le=MAX_INT)
 
 
 class Payment(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
+from counter_app.central.api.errors import ApiError
 from counter_app.central.api.gate import Gate, refuse
 
 Fetch = Callable[[Engine, str, int, int], proto.Page[Any]]
@@ -30,7 +31,7 @@ def _pull(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
         try:
             position = service.parse_cursor(cursor)
         except ValueError:
-            raise refuse(request, 422, "invalid cursor", store) from None
+            raise refuse(request, 422, "invalid cursor", store, code="invalid_cursor") from None
         page = await run_in_threadpool(fetch, gate.engine, store, position, limit)
         return JSONResponse(page.model_dump(mode="json"))
 
@@ -50,7 +51,7 @@ def pull_router(gate: Gate) -> APIRouter:
         await gate.store_request(request, store)
         found = await run_in_threadpool(service.get_order, gate.engine, number)
         if found is None:
-            raise HTTPException(status_code=404, detail="unknown order")
+            raise ApiError(404, "unknown order", "unknown_order")
         return JSONResponse(found.model_dump(mode="json"))
 
     return router

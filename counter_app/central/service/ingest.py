@@ -156,6 +156,12 @@ def _apply_all(
         except _Reject as exc:
             rejected[message.id] = str(exc)
             outcome[message.id] = ("rejected", str(exc))
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # A fault in one message is that message's rejection, not the batch's 500.
+            log.exception("store %s: message %s could not be applied", state.store, message.id)
+            why = f"internal_error: could not apply the message ({type(exc).__name__})"
+            rejected[message.id] = why
+            outcome[message.id] = ("rejected", why)
     for message_id, why in rejected.items():
         session.execute(
             update(InboundMessage)
@@ -277,6 +283,8 @@ def _apply(session: Session, message: proto.Message, state: _BatchState) -> None
 def _apply_audit_head(
     session: Session, payload: proto.AuditHeadPayload, state: _BatchState
 ) -> None:
+    if not 0 <= payload.seq <= proto.MAX_BIGINT:
+        raise _Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
     digest = payload.hash.lower()
     known = session.execute(
         select(Store.audit_seq, Store.audit_hash).where(Store.code == state.store)
