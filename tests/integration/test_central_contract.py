@@ -78,15 +78,14 @@ def test_an_unexpected_error_storing_one_message_rejects_only_that_one(
     """Behind the schema: a message that fails while being stored is that message's rejection,
     and the rest of the batch is kept."""
     central.add_store("S001")
-    good = proto.Message.model_validate(stock_message("S001"))
-    bad = proto.Message.model_construct(
+    good = proto.MESSAGE.validate_python(stock_message("S001"))
+    bad = proto.AuditHeadMessage.model_construct(
         id=str(uuid.uuid4()),
         store="S001",
         kind="audit.head",
         created_at=datetime(2026, 11, 26, tzinfo=UTC),
-        payload={"seq": 2**63, "hash": "ab" * 16},
+        payload=proto.AuditHeadPayload.model_construct(seq=2**63, hash="ab" * 16),
     )
-    bad._typed = proto.AuditHeadPayload.model_construct(seq=2**63, hash="ab" * 16)
     results = service.push_messages(central.engine, "S001", [good, bad])
     assert [r.status for r in results] == ["accepted", "rejected"]
     with Session(central.engine) as session:
@@ -122,3 +121,70 @@ def test_non_ascii_or_wrong_length_signature_headers_are_a_401(
     _error(response, 401)
     with Session(central.engine) as session:
         assert session.execute(select(InboundMessage)).first() is None
+
+
+def _with(message: dict[str, object], path: str, value: object) -> dict[str, object]:
+    """A copy of `message` with the dotted `path` set to `value`."""
+    copy = json.loads(json.dumps(message))
+    *parents, last = path.split(".")
+    node = copy
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return copy  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("payload.quantity", "5"),
+        ("payload.quantity", 2.0),
+        ("payload.quantity", True),
+        ("payload.quantity", 10**10),
+        ("created_at", 0),
+        ("created_at", "1700000000"),
+        ("created_at", "2026-11-26T10:00:00"),
+        ("created_at", "2026-11-26"),
+        ("payload.sku", "SKU\x00-1"),
+        ("payload.sku", "SKU\n-1"),
+        ("payload.sku", "S" * 201),
+        ("payload.ref", 5),
+        ("payload.extra_note", "bell\x07"),
+        ("payload.extra_list", [1, 2]),
+        ("payload.extra_float", 1.5),
+        ("payload.extra_big", 2**63),
+        ("id", "not-a-uuid"),
+        ("store", "S0\x001"),
+    ],
+)
+def test_types_are_strict_and_bounded(central: LiveCentral, path: str, value: object) -> None:
+    central.add_store("S001")
+    bad = _with(stock_message("S001"), path, value)
+    body = _error(central.client("S001").push([bad]), 422)
+    assert body["error"] == "schema_violation"
+    assert all("input" not in d for d in body["details"])  # type: ignore[union-attr]
+    with Session(central.engine) as session:
+        assert session.execute(select(InboundMessage)).first() is None
+
+
+def test_stored_payload_is_the_validated_one_and_extras_are_kept(central: LiveCentral) -> None:
+    central.add_store("S001")
+    good = _with(stock_message("S001"), "payload.policy_version", "2026.1")
+    good["created_at"] = "2026-11-26T11:00:00+01:00"
+    assert central.client("S001").push([good]).json()["results"][0]["status"] == "accepted"
+    with Session(central.engine) as session:
+        row = session.execute(select(InboundMessage)).scalar_one()
+        assert row.payload["quantity"] == 1 and row.payload["policy_version"] == "2026.1"
+        assert row.created_at == datetime(2026, 11, 26, 10, tzinfo=UTC)
+
+
+def test_every_error_has_the_one_shape(central: LiveCentral) -> None:
+    central.add_store("S001")
+    client = central.client("S001")
+    _error(client.http.get("/v1/stores/S001/orders"), 401)
+    _error(client.request("GET", "/v1/stores/S002/orders"), 403)
+    _error(client.request("GET", "/v1/stores/S001/orders/NOPE"), 404)
+    _error(client.http.delete("/v1/stores/S001/orders"), 405)
+    _error(client.http.get("/no/such/route"), 404)
+    _error(client.request("GET", "/v1/stores/S001/orders?limit=0"), 422)
+    _error(client.request("POST", PUSH, b"{"), 422)
