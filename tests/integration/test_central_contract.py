@@ -188,3 +188,33 @@ def test_every_error_has_the_one_shape(central: LiveCentral) -> None:
     _error(client.http.get("/no/such/route"), 404)
     _error(client.request("GET", "/v1/stores/S001/orders?limit=0"), 422)
     _error(client.request("POST", PUSH, b"{"), 422)
+
+
+def test_the_contract_declares_every_body_answer_and_error(
+    central: LiveCentral, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from counter_app.central.cli import main
+
+    assert main(["central", "openapi"]) == 0
+    dumped = json.loads(capsys.readouterr().out)
+    served = httpx.get(f"{central.base_url}/openapi.json").json()
+    assert dumped == served
+    schemas = served["components"]["schemas"]
+    push = served["paths"]["/v1/stores/{store}/messages"]["post"]
+    assert push["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PushRequest"
+    )
+    kinds = schemas["PushRequest"]["properties"]["messages"]["items"]["discriminator"]["mapping"]
+    assert set(kinds) == set(proto.MessageKind.__args__)  # type: ignore[attr-defined]
+    for path, item in served["paths"].items():
+        for operation in item.values():
+            answers = operation["responses"]
+            assert answers["200"]["content"], path
+            if path.startswith("/v1/"):
+                assert {"401", "403", "413", "422"} <= set(answers), path
+                for status, answer in answers.items():
+                    if status != "200":
+                        ref = answer["content"]["application/json"]["schema"]["$ref"]
+                        assert ref.endswith("/ErrorBody"), (path, status)
+    assert "404" in served["paths"]["/v1/stores/{store}/orders/{number}"]["get"]["responses"]
+    assert schemas["Page_Order_"]["properties"]["items"]["items"]["$ref"].endswith("/Order")

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
+from counter_app.central.api.contract import PUSH_OPERATION, SIGNED, StorePath, errors
 from counter_app.central.api.errors import ApiError, validation_details
 from counter_app.central.api.gate import Gate, refuse
 
@@ -24,8 +25,14 @@ def push_router(gate: Gate) -> APIRouter:
     settings = gate.settings
     push_slots = asyncio.Semaphore(settings.max_concurrent_pushes)
 
-    @router.post("/v1/stores/{store}/messages")
-    async def push(request: Request, store: str) -> JSONResponse:
+    @router.post(
+        "/v1/stores/{store}/messages",
+        operation_id=PUSH_OPERATION,
+        summary="Push a batch of outbox messages; one result per message, in order",
+        response_model=proto.PushResponse,
+        responses=errors(*SIGNED),
+    )
+    async def push(request: Request, store: StorePath) -> JSONResponse:
         _, body = await gate.authenticate(request, store)
         if proto.json_too_deep(body):
             raise refuse(request, 422, "JSON nested too deeply", store, code="too_deep")
