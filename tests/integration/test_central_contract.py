@@ -218,3 +218,15 @@ def test_the_contract_declares_every_body_answer_and_error(
                         assert ref.endswith("/ErrorBody"), (path, status)
     assert "404" in served["paths"]["/v1/stores/{store}/orders/{number}"]["get"]["responses"]
     assert schemas["Page_Order_"]["properties"]["items"]["items"]["$ref"].endswith("/Order")
+
+
+def test_a_lone_surrogate_in_text_is_refused_not_a_500(central: LiveCentral) -> None:
+    central.add_store("S001")
+    client = central.client("S001")
+    declared = json.dumps({"messages": [stock_message("S001")]})
+    extra = _with(stock_message("S001"), "payload.note", "NOTE")
+    for body in (
+        declared.replace("SKU-1", "SKU-\\ud800"),
+        json.dumps({"messages": [extra]}).replace("NOTE", "\\udfff"),
+    ):
+        _error(client.request("POST", PUSH, body.encode()), 422)

@@ -2,6 +2,9 @@
 and the push body (read raw for its signature, so FastAPI cannot infer it).
 
 `/openapi.json` (and `counter-app central openapi`) is the contract integrators write to.
+Types are strict: an integer is a JSON integer written without fraction or exponent (2, never
+2.0, "2" or true); a time is ISO-8601 text with a zone; text has no control characters.
+Requests are signed (X-Store, X-Timestamp, X-Signature; see counter_app/sync_protocol.py).
 """
 
 from __future__ import annotations

@@ -40,6 +40,11 @@ def push_router(gate: Gate) -> APIRouter:
             raw = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise refuse(request, 422, "malformed JSON", store, code="malformed_json") from None
+        try:
+            # "\ud800" parses to a lone surrogate, which no UTF-8 column can hold.
+            json.dumps(raw, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise refuse(request, 422, "text is not Unicode", store, code="bad_text") from None
         if (
             isinstance(raw, dict)
             and isinstance(raw.get("messages"), list)
