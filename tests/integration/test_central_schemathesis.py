@@ -137,7 +137,8 @@ def test_schemathesis_finds_nothing(contract: tuple[Any, LiveCentral]) -> None:
         _run(operation, signed, central.base_url, SIGNED_EXAMPLES, own=True)
         _run(operation, signed, central.base_url, UNSIGNED_EXAMPLES, own=False)
         _run(operation, unsigned, central.base_url, UNSIGNED_EXAMPLES, own=False)
-    assert time.monotonic() - started < 120
+    # the example budget keeps this near a minute; timing is reported, never asserted
+    print(f"schemathesis: {time.monotonic() - started:.1f}s")
     print(sorted(signed.statuses.items()))
     # The signed cases reached the handlers: pushes taken, pages and lookups answered.
     assert signed.statuses[("POST", 200)] > 10 and signed.statuses[("GET", 200)] > 50
