@@ -13,11 +13,59 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
-from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    model_validator,
+)
+
+from counter_app.sync_types import (
+    CURSOR_PATTERN,
+    EXTRA_NAME_PATTERN,
+    EXTRA_VALUE_SCHEMA,
+    LINES_PATTERN,
+    MAX_BIGINT,
+    MAX_INT,
+    MAX_JSON_DEPTH,
+    SIGNATURE_PATTERN,
+    TIMESTAMP_PATTERN,
+    Count,
+    Currency,
+    Cursor,
+    Hash,
+    Last4,
+    LineNo,
+    LongText,
+    MessageId,
+    Minor,
+    StoreCode,
+    Tender,
+    Text,
+    Timestamp,
+    check_extra,
+    json_too_deep,
+    matches,
+    parse_cursor,
+    valid_store_code,
+)
+
+# Re-exported: the boundary checks the service runs before parsing or querying.
+__all__ = [
+    "CURSOR_PATTERN",
+    "MAX_BIGINT",
+    "MAX_INT",
+    "MAX_JSON_DEPTH",
+    "json_too_deep",
+    "parse_cursor",
+    "valid_store_code",
+]
 
 API_PREFIX = "/v1"
 HEADER_STORE = "X-Store"
@@ -95,14 +143,15 @@ def verify_signature(
     """
     if not timestamp or not signature:
         raise SignatureError("unsigned", "missing signature headers")
-    try:
-        ts = int(timestamp)
-    except ValueError:
-        raise SignatureError("bad_timestamp", "timestamp is not unix seconds") from None
+    if not matches(TIMESTAMP_PATTERN, timestamp):
+        raise SignatureError("bad_timestamp", "timestamp is not unix seconds")
+    if not matches(SIGNATURE_PATTERN, signature):
+        raise SignatureError("bad_signature", "signature is not 64 hex digits")
+    ts = int(timestamp)
     if abs(now - ts) > max_skew:
         raise SignatureError("stale_timestamp", "timestamp outside the allowed window")
     expected = compute_signature(method, path, timestamp, body, key)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not hmac.compare_digest(expected, signature.lower()):
         raise SignatureError("bad_signature", "signature does not match")
 
 
@@ -118,23 +167,30 @@ MessageKind = Literal[
     "audit.head",
     "sync_exception.resolved",
 ]
-Tender = Literal["card", "cash", "store_credit", "gift_card", "exchange"]
-StoreCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-Text = Annotated[str, Field(max_length=200)]
-Minor = Annotated[int, Field(ge=0, le=10**12)]
-Last4 = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class _Payload(BaseModel):
-    # Unknown fields are kept (newer store versions may send more) but types are strict.
-    model_config = ConfigDict(extra="allow")
+    """Unknown fields are kept (newer store versions may send more): scalars only, bounded."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": EXTRA_VALUE_SCHEMA,
+            "propertyNames": {"pattern": EXTRA_NAME_PATTERN},
+        },
+    )
+
+    @model_validator(mode="after")
+    def _extras_are_bounded_scalars(self) -> _Payload:
+        for name, value in (self.model_extra or {}).items():
+            check_extra(name, value)
+        return self
 
 
 class ReturnLinePayload(_Payload):
-    line_no: int = Field(ge=1, description="the order line being returned")
+    line_no: LineNo = Field(description="the order line being returned")
     sku: Text
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: StrictInt = Field(ge=1, le=100_000)
     refund_minor: Minor
     fee_minor: Minor = 0
     condition: Text
@@ -161,16 +217,16 @@ class ReturnCommittedPayload(_Payload):
 
 class StockMovementPayload(_Payload):
     sku: Text
-    quantity: int = Field(ge=-(10**9), le=10**9)
+    quantity: StrictInt = Field(ge=-(10**9), le=10**9)
     cause: Text
     ref: Text | None = None
 
 
 class OverrideGrantedPayload(_Payload):
     ref: Text
-    line_no: int = Field(ge=1)
+    line_no: LineNo
     manager: Text
-    reason: str = Field(max_length=2000)
+    reason: LongText
     rule_codes: list[Text] = Field(default_factory=list, max_length=100)
 
 
@@ -181,57 +237,73 @@ class StoreCreditIssuedPayload(_Payload):
 
 
 class AuditHeadPayload(_Payload):
-    seq: int = Field(ge=0)
-    hash: str = Field(pattern=r"^[0-9a-fA-F]{16,128}$")
+    seq: Count
+    hash: Hash
 
 
 class SyncExceptionResolvedPayload(_Payload):
-    message_id: str = Field(description="id of the rejected message being resolved")
+    message_id: MessageId = Field(description="id of the rejected message being resolved")
     manager: Text
-    note: str = Field(default="", max_length=2000)
+    note: LongText = ""
 
 
-PAYLOAD_MODELS: dict[str, type[BaseModel]] = {
-    "return.committed": ReturnCommittedPayload,
-    "stock.movement": StockMovementPayload,
-    "override.granted": OverrideGrantedPayload,
-    "store_credit.issued": StoreCreditIssuedPayload,
-    "audit.head": AuditHeadPayload,
-    "sync_exception.resolved": SyncExceptionResolvedPayload,
-}
-
-
-class Message(BaseModel):
+class BaseMessage(BaseModel):
     """One fact, once: central deduplicates on `id` forever."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: MessageId
     store: StoreCode
     kind: MessageKind
-    created_at: datetime
-    payload: dict[str, Any]
+    created_at: Timestamp
+    payload: _Payload
 
-    @field_validator("id")
-    @classmethod
-    def _uuid(cls, value: str) -> str:
-        return str(uuid.UUID(value))
 
-    _typed: BaseModel | None = PrivateAttr(default=None)
+class ReturnCommittedMessage(BaseMessage):
+    kind: Literal["return.committed"]
+    payload: ReturnCommittedPayload
 
-    @model_validator(mode="after")
-    def _payload_matches_kind(self) -> Message:
-        self._typed = PAYLOAD_MODELS[self.kind].model_validate(self.payload)
-        return self
 
-    def typed_payload(self) -> BaseModel:
-        """The payload as the model for its kind (validated once, when the message was)."""
-        if self._typed is None:
-            self._typed = PAYLOAD_MODELS[self.kind].model_validate(self.payload)
-        return self._typed
+class StockMovementMessage(BaseMessage):
+    kind: Literal["stock.movement"]
+    payload: StockMovementPayload
+
+
+class OverrideGrantedMessage(BaseMessage):
+    kind: Literal["override.granted"]
+    payload: OverrideGrantedPayload
+
+
+class StoreCreditIssuedMessage(BaseMessage):
+    kind: Literal["store_credit.issued"]
+    payload: StoreCreditIssuedPayload
+
+
+class AuditHeadMessage(BaseMessage):
+    kind: Literal["audit.head"]
+    payload: AuditHeadPayload
+
+
+class SyncExceptionResolvedMessage(BaseMessage):
+    kind: Literal["sync_exception.resolved"]
+    payload: SyncExceptionResolvedPayload
+
+
+Message = Annotated[
+    ReturnCommittedMessage
+    | StockMovementMessage
+    | OverrideGrantedMessage
+    | StoreCreditIssuedMessage
+    | AuditHeadMessage
+    | SyncExceptionResolvedMessage,
+    Field(discriminator="kind"),
+]
+MESSAGE: TypeAdapter[BaseMessage] = TypeAdapter(Message)
 
 
 class PushRequest(BaseModel):
+    """A batch of outbox messages, each of one kind with that kind's payload."""
+
     model_config = ConfigDict(extra="forbid")
 
     messages: list[Message] = Field(max_length=MAX_BATCH)
@@ -241,12 +313,14 @@ PushStatus = Literal["accepted", "duplicate", "rejected"]
 
 
 class PushResult(BaseModel):
-    id: str
+    id: MessageId
     status: PushStatus
-    reason: str | None = None
+    reason: StrictStr | None = Field(default=None, description="why a message was rejected")
 
 
 class PushResponse(BaseModel):
+    """One result per message sent, in the order sent."""
+
     results: list[PushResult]
 
 
@@ -261,8 +335,8 @@ class Page(BaseModel, Generic[T]):
     """One page of a cursor pull; pass `next_cursor` back to resume after the last item."""
 
     items: list[T]
-    next_cursor: str
-    has_more: bool
+    next_cursor: Cursor
+    has_more: StrictBool
 
 
 class Customer(BaseModel):
@@ -274,16 +348,16 @@ class Customer(BaseModel):
 
 
 class OrderLine(BaseModel):
-    line_no: int = Field(ge=1)
+    line_no: LineNo
     sku: Text
-    quantity: int = Field(ge=1)
+    quantity: StrictInt = Field(ge=1, le=MAX_INT)
     unit_price_minor: Minor
     discount_minor: Minor = 0
     tax_minor: Minor = 0
     paid_minor: Minor
     serial: Text | None = None
-    final_sale: bool = False
-    returned_quantity: int = Field(default=0, ge=0)
+    final_sale: StrictBool = False
+    returned_quantity: StrictInt = Field(default=0, ge=0, le=MAX_INT)
 
 
 class Payment(BaseModel):
@@ -303,12 +377,12 @@ class Order(BaseModel):
     number: Text
     store: StoreCode | None = None
     channel: Literal["online", "store"]
-    placed_at: datetime
+    placed_at: Timestamp
     currency: Currency
     barcode: Text | None = None
     customer: Customer | None = None
-    lines: list[OrderLine] = Field(min_length=1)
-    payments: list[Payment] = Field(default_factory=list)
+    lines: list[OrderLine] = Field(min_length=1, max_length=1000)
+    payments: list[Payment] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _line_numbers_unique(self) -> Order:
@@ -327,8 +401,8 @@ class CatalogItem(BaseModel):
     sku: Text
     name: Text
     category: Text
-    barcodes: list[Text] = Field(default_factory=list)
-    serialised: bool = False
+    barcodes: list[Text] = Field(default_factory=list, max_length=100)
+    serialised: StrictBool = False
     price_minor: Minor
     currency: Currency
     vendor: Text | None = None
@@ -336,8 +410,8 @@ class CatalogItem(BaseModel):
 
 class PolicyVersion(BaseModel):
     version: Text
-    published_at: datetime
-    toml: str
+    published_at: Timestamp
+    toml: Annotated[StrictStr, Field(max_length=1_000_000, pattern=LINES_PATTERN)]
 
 
 class StaffMember(BaseModel):
@@ -346,36 +420,42 @@ class StaffMember(BaseModel):
     username: Text
     display_name: Text
     role: Literal["cashier", "manager", "admin"]
-    pin_hash: str = Field(pattern=r"^\$argon2id\$")
-    active: bool = True
+    pin_hash: StrictStr = Field(max_length=512, pattern=r"^\$argon2id\$[ -~]*$")
+    active: StrictBool = True
 
 
 class Settlement(BaseModel):
     return_ref: Text
     tender: Tender
     amount_minor: Minor
-    settled_at: datetime
+    settled_at: Timestamp
     gateway_ref: Text
 
 
 class AuditHead(BaseModel):
-    seq: int
-    hash: str
-    received_at: datetime
+    seq: Count
+    hash: Hash
+    received_at: Timestamp
 
 
 class OpenException(BaseModel):
-    message_id: str
+    message_id: MessageId
     kind: MessageKind
-    reason: str | None
-    received_at: datetime
+    reason: StrictStr | None
+    received_at: Timestamp
 
 
 class StoreStatus(BaseModel):
-    store: str
-    name: str
-    last_contact_at: datetime | None
-    messages_received: int
-    open_exceptions: int
+    store: StoreCode
+    name: StrictStr
+    last_contact_at: Timestamp | None
+    messages_received: Count
+    open_exceptions: Count
     audit_head: AuditHead | None
     exceptions: list[OpenException] = Field(default_factory=list)
+
+
+class StatusResponse(BaseModel):
+    """Head office's view of every store."""
+
+    stores: list[StoreStatus]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from counter_app.central.api.contract import install_contract
+from counter_app.central.api.errors import install_error_handlers
 from counter_app.central.api.gate import ADMIN, CentralSettings, Gate
 from counter_app.central.api.pulls import pull_router
 from counter_app.central.api.push import push_router
@@ -21,6 +23,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     engine = settings.engine or make_engine(settings.db_url)
     gate = Gate(settings, engine)
     app = FastAPI(title="Returns Counter central", version="1", docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    install_contract(app)
     app.state.engine = engine
     app.state.settings = settings
     for router in (push_router(gate), pull_router(gate), status_router(gate)):

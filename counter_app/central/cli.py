@@ -164,6 +164,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print the API contract (OpenAPI 3.1 JSON) for integrators; needs no database."""
+    from counter_app.central.app import CentralSettings, create_app
+
+    app = create_app(CentralSettings(db_url="sqlite://"))
+    print(json.dumps(app.openapi(), indent=2, sort_keys=True))
+    return 0
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `central` and its commands to an argparse subparsers object."""
     central: argparse.ArgumentParser = subparsers.add_parser(
@@ -207,6 +216,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     demo = add("demo", cmd_demo, "publish the demo catalog, staff and orders for stores")
     demo.add_argument("--stores", default="S001,S002", help="store codes, comma-separated")
     demo.add_argument("--orders", type=int, default=600)
+
+    api = commands.add_parser("openapi", help="print the API contract (OpenAPI JSON)")
+    api.set_defaults(func=_guard(cmd_openapi))
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="central_db_command", required=True)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
+from counter_app.central.api.errors import ApiError
 
 log = logging.getLogger("counter_app.central")
 
@@ -59,7 +60,15 @@ class _KeyCache:
         return key
 
 
-def refuse(request: Request, status: int, reason: str, store: str | None = None) -> HTTPException:
+def refuse(
+    request: Request,
+    status: int,
+    reason: str,
+    store: str | None = None,
+    code: str | None = None,
+    details: list[dict[str, str]] | None = None,
+) -> ApiError:
+    """Log a refusal (never its body) and build the error to raise."""
     client = request.client.host if request.client else "?"
     log.warning(
         "refused %s %s from %s (store=%s): %d %s",
@@ -70,7 +79,7 @@ def refuse(request: Request, status: int, reason: str, store: str | None = None)
         status,
         reason,
     )
-    return HTTPException(status_code=status, detail=reason)
+    return ApiError(status, reason, code, details or ())
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -118,13 +127,15 @@ class Gate:
         body = await _read_body(request, settings.max_body_bytes)
         store = request.headers.get(proto.HEADER_STORE)
         if not store:
-            raise refuse(request, 401, "unsigned request")
+            raise refuse(request, 401, "unsigned request", code="unsigned")
+        if store != ADMIN and not proto.valid_store_code(store):
+            raise refuse(request, 401, "unknown store", code="unknown_store")
         if store == ADMIN:
             key = settings.admin_key
         else:
             key = await run_in_threadpool(self.keys.get, store)
         if key is None:
-            raise refuse(request, 401, "unknown store", store)
+            raise refuse(request, 401, "unknown store", store, code="unknown_store")
         try:
             proto.verify_signature(
                 request.method,
@@ -137,7 +148,7 @@ class Gate:
                 settings.max_skew_seconds,
             )
         except proto.SignatureError as exc:
-            raise refuse(request, 401, exc.code, store) from None
+            raise refuse(request, 401, str(exc), store, code=exc.code) from None
         if path_store is not None and path_store != store:
             raise refuse(request, 403, "a store may only act on its own resources", store)
         if path_store is None and store != ADMIN:

@@ -5,16 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
+from counter_app.central.api.contract import (
+    SIGNED,
+    CursorQuery,
+    LimitQuery,
+    OrderNumber,
+    StorePath,
+    errors,
+)
+from counter_app.central.api.errors import ApiError
 from counter_app.central.api.gate import Gate, refuse
 
 Fetch = Callable[[Engine, str, int, int], proto.Page[Any]]
+
+_PULLS: tuple[tuple[str, Fetch, type[BaseModel]], ...] = (
+    ("orders", service.pull_orders, proto.Order),
+    ("catalog", service.pull_catalog, proto.CatalogItem),
+    ("policies", service.pull_policies, proto.PolicyVersion),
+    ("staff", service.pull_staff, proto.StaffMember),
+    ("settlements", service.pull_settlements, proto.Settlement),
+)
 
 
 def _pull(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
@@ -22,15 +40,15 @@ def _pull(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
 
     async def endpoint(
         request: Request,
-        store: str,
-        cursor: str | None = Query(default=None, max_length=40),
-        limit: int = Query(default=proto.DEFAULT_PAGE_LIMIT, ge=1, le=proto.MAX_PAGE_LIMIT),
+        store: StorePath,
+        cursor: CursorQuery = None,
+        limit: LimitQuery = proto.DEFAULT_PAGE_LIMIT,
     ) -> JSONResponse:
         await gate.store_request(request, store)
         try:
             position = service.parse_cursor(cursor)
         except ValueError:
-            raise refuse(request, 422, "invalid cursor", store) from None
+            raise refuse(request, 422, "invalid cursor", store, code="invalid_cursor") from None
         page = await run_in_threadpool(fetch, gate.engine, store, position, limit)
         return JSONResponse(page.model_dump(mode="json"))
 
@@ -39,18 +57,27 @@ def _pull(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
 
 def pull_router(gate: Gate) -> APIRouter:
     router = APIRouter()
-    router.get("/v1/stores/{store}/orders")(_pull(gate, service.pull_orders))
-    router.get("/v1/stores/{store}/catalog")(_pull(gate, service.pull_catalog))
-    router.get("/v1/stores/{store}/policies")(_pull(gate, service.pull_policies))
-    router.get("/v1/stores/{store}/staff")(_pull(gate, service.pull_staff))
-    router.get("/v1/stores/{store}/settlements")(_pull(gate, service.pull_settlements))
+    for resource, fetch, model in _PULLS:
+        router.get(
+            f"/v1/stores/{{store}}/{resource}",
+            operation_id=f"pull_{resource}",
+            summary=f"One page of {resource}, in change order after the cursor",
+            response_model=proto.Page[model],  # type: ignore[valid-type]
+            responses=errors(*SIGNED),
+        )(_pull(gate, fetch))
 
-    @router.get("/v1/stores/{store}/orders/{number}")
-    async def order(request: Request, store: str, number: str) -> JSONResponse:
+    @router.get(
+        "/v1/stores/{store}/orders/{number}",
+        operation_id="lookup_order",
+        summary="Look up any order of the company by number",
+        response_model=proto.Order,
+        responses=errors(*SIGNED, 404),
+    )
+    async def order(request: Request, store: StorePath, number: OrderNumber) -> JSONResponse:
         await gate.store_request(request, store)
         found = await run_in_threadpool(service.get_order, gate.engine, number)
         if found is None:
-            raise HTTPException(status_code=404, detail="unknown order")
+            raise ApiError(404, "unknown order", "unknown_order")
         return JSONResponse(found.model_dump(mode="json"))
 
     return router

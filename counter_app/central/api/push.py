@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_app import sync_protocol as proto
 from counter_app.central import service
+from counter_app.central.api.contract import PUSH_OPERATION, SIGNED, StorePath, errors
+from counter_app.central.api.errors import ApiError, validation_details
 from counter_app.central.api.gate import Gate, refuse
 
 log = logging.getLogger("counter_app.central")
@@ -23,13 +25,26 @@ def push_router(gate: Gate) -> APIRouter:
     settings = gate.settings
     push_slots = asyncio.Semaphore(settings.max_concurrent_pushes)
 
-    @router.post("/v1/stores/{store}/messages")
-    async def push(request: Request, store: str) -> JSONResponse:
+    @router.post(
+        "/v1/stores/{store}/messages",
+        operation_id=PUSH_OPERATION,
+        summary="Push a batch of outbox messages; one result per message, in order",
+        response_model=proto.PushResponse,
+        responses=errors(*SIGNED),
+    )
+    async def push(request: Request, store: StorePath) -> JSONResponse:
         _, body = await gate.authenticate(request, store)
+        if proto.json_too_deep(body):
+            raise refuse(request, 422, "JSON nested too deeply", store, code="too_deep")
         try:
             raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise refuse(request, 422, "malformed JSON", store) from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise refuse(request, 422, "malformed JSON", store, code="malformed_json") from None
+        try:
+            # "\ud800" parses to a lone surrogate, which no UTF-8 column can hold.
+            json.dumps(raw, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise refuse(request, 422, "text is not Unicode", store, code="bad_text") from None
         if (
             isinstance(raw, dict)
             and isinstance(raw.get("messages"), list)
@@ -43,9 +58,9 @@ def push_router(gate: Gate) -> APIRouter:
                 "refused push from %s: schema violation (%d errors)", store, exc.error_count()
             )
             errors = exc.errors(include_input=False, include_url=False, include_context=False)
-            return JSONResponse(
-                status_code=422, content={"detail": "schema violation", "errors": errors}
-            )
+            raise ApiError(
+                422, "schema violation", "schema_violation", validation_details(errors)
+            ) from None
         foreign = [m.id for m in batch.messages if m.store != store]
         if foreign:
             raise refuse(request, 403, "message for another store in batch", store)

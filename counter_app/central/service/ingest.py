@@ -54,12 +54,12 @@ class _BatchState:
     stock_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _prefetch_returns(session: Session, state: _BatchState, messages: list[proto.Message]) -> None:
+def _prefetch_returns(
+    session: Session, state: _BatchState, messages: list[proto.BaseMessage]
+) -> None:
     """Load (and lock) everything the batch's returns touch in three queries, not three per
     return. Lines are locked in (order, line) order so concurrent batches cannot deadlock."""
-    payloads = [
-        p for m in messages if isinstance(p := m.typed_payload(), proto.ReturnCommittedPayload)
-    ]
+    payloads = [p for m in messages if isinstance(p := m.payload, proto.ReturnCommittedPayload)]
     if not payloads:
         return
     numbers = sorted({p.order_number for p in payloads})
@@ -84,7 +84,7 @@ def _prefetch_returns(session: Session, state: _BatchState, messages: list[proto
 
 
 def push_messages(
-    engine: Engine, store: str, messages: Sequence[proto.Message], now: datetime | None = None
+    engine: Engine, store: str, messages: Sequence[proto.BaseMessage], now: datetime | None = None
 ) -> list[proto.PushResult]:
     """Store each message once and answer accepted / duplicate / rejected per message.
 
@@ -111,9 +111,9 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> set[str]:
 
 
 def _push(
-    session: Session, store: str, messages: Sequence[proto.Message], now: datetime
+    session: Session, store: str, messages: Sequence[proto.BaseMessage], now: datetime
 ) -> list[proto.PushResult]:
-    first: dict[str, proto.Message] = {}
+    first: dict[str, proto.BaseMessage] = {}
     for message in messages:
         first.setdefault(message.id, message)
     inserted = _insert_ignore(session, [_message_row(m, store, now) for m in first.values()])
@@ -130,20 +130,20 @@ def _push(
     return results
 
 
-def _message_row(message: proto.Message, store: str, now: datetime) -> dict[str, Any]:
+def _message_row(message: proto.BaseMessage, store: str, now: datetime) -> dict[str, Any]:
     return {
         "message_id": message.id,
         "store": store,
         "kind": message.kind,
         "created_at": message.created_at,
         "received_at": now,
-        "payload": message.payload,
+        "payload": message.payload.model_dump(mode="json"),
         "status": "accepted",
     }
 
 
 def _apply_all(
-    session: Session, fresh: list[proto.Message], state: _BatchState
+    session: Session, fresh: list[proto.BaseMessage], state: _BatchState
 ) -> tuple[dict[str, Outcome], dict[str, str]]:
     """Apply the newly stored messages in order; mark the rejected ones with their reason."""
     outcome: dict[str, Outcome] = {}
@@ -156,6 +156,12 @@ def _apply_all(
         except _Reject as exc:
             rejected[message.id] = str(exc)
             outcome[message.id] = ("rejected", str(exc))
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # A fault in one message is that message's rejection, not the batch's 500.
+            log.exception("store %s: message %s could not be applied", state.store, message.id)
+            why = f"internal_error: could not apply the message ({type(exc).__name__})"
+            rejected[message.id] = why
+            outcome[message.id] = ("rejected", why)
     for message_id, why in rejected.items():
         session.execute(
             update(InboundMessage)
@@ -223,7 +229,7 @@ def _write_batch(session: Session, state: _BatchState, received: int) -> None:
 
 
 def _answers(
-    messages: Sequence[proto.Message], outcome: dict[str, Outcome]
+    messages: Sequence[proto.BaseMessage], outcome: dict[str, Outcome]
 ) -> list[proto.PushResult]:
     """One answer per message sent, in the order sent."""
     results = []
@@ -237,8 +243,8 @@ def _answers(
     return results
 
 
-def _apply(session: Session, message: proto.Message, state: _BatchState) -> None:
-    payload = message.typed_payload()
+def _apply(session: Session, message: proto.BaseMessage, state: _BatchState) -> None:
+    payload = message.payload
     if isinstance(payload, proto.ReturnCommittedPayload):
         _apply_return(session, message, payload, state)
     elif isinstance(payload, proto.StockMovementPayload):
@@ -277,6 +283,8 @@ def _apply(session: Session, message: proto.Message, state: _BatchState) -> None
 def _apply_audit_head(
     session: Session, payload: proto.AuditHeadPayload, state: _BatchState
 ) -> None:
+    if not 0 <= payload.seq <= proto.MAX_BIGINT:
+        raise _Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
     digest = payload.hash.lower()
     known = session.execute(
         select(Store.audit_seq, Store.audit_hash).where(Store.code == state.store)
@@ -296,7 +304,7 @@ def _apply_audit_head(
 
 def _apply_return(
     session: Session,
-    message: proto.Message,
+    message: proto.BaseMessage,
     payload: proto.ReturnCommittedPayload,
     state: _BatchState,
 ) -> None:

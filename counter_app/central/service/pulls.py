@@ -20,14 +20,7 @@ from counter_app.central.models import (
 )
 from counter_app.central.service.tx import T, aware
 
-
-def parse_cursor(cursor: str | None) -> int:
-    """Cursors are opaque to stores; here they are the last change number seen."""
-    if cursor is None or cursor == "":
-        return 0
-    if not cursor.isdigit() or len(cursor) > 19:
-        raise ValueError("invalid cursor")
-    return int(cursor)
+parse_cursor = proto.parse_cursor
 
 
 def _page(items: list[T], seqs: list[int], cursor: int, limit: int) -> proto.Page[T]:
