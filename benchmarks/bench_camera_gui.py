@@ -31,6 +31,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui_heartbeat import Heartbeat  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SECONDS = float(os.environ.get("COUNTER_APP_BENCH_CAMERA_SECONDS", "6"))
@@ -100,31 +104,6 @@ def first_order(db_url: str) -> str:
             return str(conn.execute(select(t.orders.c.number).limit(1)).scalar_one())
     finally:
         engine.dispose()
-
-
-class Heartbeat:
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._beat)
-        self.last = self.worst = 0.0
-
-    def start(self) -> None:
-        self.last, self.worst = time.perf_counter(), 0.0
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        self._beat()
-        return max(0.0, self.worst - 0.005)
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last)
-        self.last = now
 
 
 def pump(seconds: float, until: Any = None) -> bool:

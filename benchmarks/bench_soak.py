@@ -35,6 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui_heartbeat import Heartbeat  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SCARF, JACKET = "2000000000015", "2000000000046"  # APP-1 (returnable), FIN-1 (final sale)
@@ -60,34 +64,6 @@ def open_fds() -> int:
         except OSError:
             continue
     return -1
-
-
-class Heartbeat:
-    """A 5 ms timer on the UI thread; `worst` is the longest gap between two beats."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._beat)
-        self.last = self.worst = 0.0
-
-    def start(self) -> None:
-        self.last, self.worst = time.perf_counter(), 0.0
-        self.timer.start()
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last)
-        self.last = now
-
-    def take(self) -> float:
-        """The longest block since the last call (ms), less the beat itself."""
-        self._beat()
-        worst, self.worst = self.worst, 0.0
-        return max(0.0, worst - 0.005) * 1000
 
 
 def pump(seconds: float, until: Any = None) -> bool:
