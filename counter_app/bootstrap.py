@@ -25,6 +25,7 @@ from counter_app.domain.policy import (
 )
 from counter_app.services.clock import Clock, SystemClock
 from counter_app.services.returns import ReturnDesk
+from counter_app.services.store_zone import configured_zone
 
 if TYPE_CHECKING:
     from counter_app.adapters.scanning.wedge import WedgeDetector
@@ -69,7 +70,7 @@ def bootstrap(
             upgrade(engine)
     clock = clock or SystemClock()
     policy, warning = load_active_policy(engine, settings)
-    policies = PolicyHolder(policy)
+    policies = PolicyHolder(policy, configured_zone(engine, settings.store_code, settings.timezone))
     desk = ReturnDesk(
         engine,
         clock,

@@ -47,6 +47,7 @@ class Settings:
     central_url: str = ""
     central_key: str = ""
     sync_time: str = "02:00"
+    timezone: str = ""  # the store's IANA zone, e.g. Europe/Berlin; empty = store row / policy
     voucher_secret: str = ""
     smtp_url: str = ""  # e.g. smtps://user:pw@mail.example.com:465 ; empty = no customer e-mails
     smtp_from: str = "returns@example.com"
@@ -81,6 +82,12 @@ def _sync_time(value: str) -> str:
     if not m:
         raise ValueError("must be a time of day as HH:MM, e.g. 02:00")
     return value
+
+
+def _zone(value: str) -> str:
+    from counter_app.domain.zones import check_zone
+
+    return check_zone(value) if value else value
 
 
 def shipped_languages() -> tuple[str, ...]:
@@ -203,6 +210,7 @@ RULES: dict[str, Rule] = {
     "central_url": Rule(str, _web_url, 1000),
     "central_key": Rule(str, _secret, 256),
     "sync_time": Rule(str, _sync_time),
+    "timezone": Rule(str, _zone, 64),
     "voucher_secret": Rule(str, _secret, 256),
     "smtp_url": Rule(str, _smtp_url, 1000),
     "smtp_from": Rule(str, _email, 254),

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from counter_app.central import cli as central
 from counter_app.cli import (
     audit,
+    catalog,
     config,
     day,
     db,
@@ -48,6 +49,7 @@ COMMAND_GROUPS: tuple[CommandGroup, ...] = (
     users,
     returns,
     orders,
+    catalog,
     audit,
     config,
     policy,

@@ -1,9 +1,11 @@
-"""`counter-app orders show`: an order with what each line sold and has had returned."""
+"""`counter-app orders show|import`: an order with what each line sold and has had returned,
+and loading orders from a POS export (JSON lines of the orders pull format)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from counter_app.cli.common import EXIT_OK, app_from
@@ -15,6 +17,20 @@ def register(sub: Any) -> None:
     os_.add_argument("code")
     os_.add_argument("--json", action="store_true")
     os_.set_defaults(func=cmd_orders_show)
+    oi = orders.add_parser(
+        "import", help="load orders from a JSON-lines file (the orders pull format)"
+    )
+    oi.add_argument("file", type=Path)
+    oi.add_argument("--json", action="store_true")
+    oi.set_defaults(func=cmd_orders_import)
+
+
+def cmd_orders_import(args: argparse.Namespace) -> int:
+    """All of the file or nothing; the same order again is a no-op, a changed one refused."""
+    from counter_app.cli.catalog import run_import
+    from counter_app.services.imports import import_orders
+
+    return run_import(import_orders, args)
 
 
 def cmd_orders_show(args: argparse.Namespace) -> int:

@@ -28,10 +28,10 @@ def register(sub: Any) -> None:
 
 
 def store_zone(app: Any) -> str:
-    """The store's time zone: local days (reports, day close) are counted in it."""
-    from counter_app.services.day_close import store_zone as zone_of
+    """The store's time zone: local days (reports, day close) are counted in it.
 
-    return zone_of(app.engine, app.settings.store_code, app.policies.current.timezone)
+    bootstrap already settled it (setting, store row, policy) on the policy in force."""
+    return str(app.policies.current.timezone)
 
 
 def day_arg(text: str | None) -> date | None:

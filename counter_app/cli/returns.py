@@ -17,6 +17,7 @@ from counter_app.cli.common import (
     split_spec,
     whole_number,
 )
+from counter_app.domain.zones import local_datetime
 
 
 def register(sub: Any) -> None:
@@ -58,6 +59,7 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
 
     app = app_from(args)
     rows = list_returns(app.engine, text=args.search, cashier=args.cashier, limit=args.limit)
+    zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
     for row in rows:
         if args.json:
             print(
@@ -76,7 +78,8 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
             )
         else:
             print(
-                f"{row.ref:<22} {row.created_at:%Y-%m-%d %H:%M}  {row.order_number or '-':<10} "
+                f"{row.ref:<22} {local_datetime(row.created_at, zone):%Y-%m-%d %H:%M}  "
+                f"{row.order_number or '-':<10} "
                 f"{row.cashier:<10} {row.total!s:>14}  {row.tender}"
             )
     return EXIT_OK
@@ -90,8 +93,10 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(view.as_json(), ensure_ascii=False))
         return EXIT_OK
+    zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
     print(
-        f"Return {view.ref}  {view.created_at:%Y-%m-%d %H:%M} UTC  counter {view.counter_code}"
+        f"Return {view.ref}  {local_datetime(view.created_at, zone):%Y-%m-%d %H:%M} {zone}"
+        f"  counter {view.counter_code}"
         f"  cashier {view.cashier_name}"
     )
     print(f"Order {view.order_number}   customer {view.customer_name or '-'}")

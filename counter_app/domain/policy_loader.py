@@ -7,6 +7,7 @@ where keys are, so `policy_reader._KeyLines` scans the text for headers and `key
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
@@ -367,26 +368,39 @@ class PolicyHolder:
     """Keeps the policy in force; a replacement takes effect only if it loads cleanly.
 
     Head office may publish a broken file; the counter must keep working on the old one.
+    `zone` is the store's time zone: when set, every policy handed out counts its window
+    days (and everything else local) in it; the policy's own `timezone` is only the default.
     """
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, zone: str | None = None) -> None:
         self._lock = threading.Lock()
-        self._policy = policy
+        self._zone = zone
+        self._policy = self._localised(policy)
+
+    def _localised(self, policy: Policy) -> Policy:
+        if not self._zone or self._zone == policy.timezone:
+            return policy
+        return dataclasses.replace(policy, timezone=self._zone)
 
     @property
     def current(self) -> Policy:
         with self._lock:
             return self._policy
 
+    @property
+    def store_zone(self) -> str | None:
+        """The store's zone given at start (None: the policy's zone is used)."""
+        return self._zone
+
     def replace(self, text: str, source: str = "<policy>") -> Policy:
         """Swap in the policy in `text`; raises PolicyError and keeps the old one if it is bad."""
-        policy = load_policy(text, source)
+        policy = self._localised(load_policy(text, source))
         with self._lock:
             self._policy = policy
         return policy
 
     def replace_file(self, path: Path) -> Policy:
-        policy = load_policy_file(path)
+        policy = self._localised(load_policy_file(path))
         with self._lock:
             self._policy = policy
         return policy

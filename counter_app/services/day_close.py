@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +29,12 @@ from counter_app.domain.documents import (
 )
 from counter_app.domain.model import User
 from counter_app.domain.money import Money
+from counter_app.domain.zones import local_date
 from counter_app.services.clock import Clock
 from counter_app.services.day_figures import DaySummary as DaySummary  # re-exported
 from counter_app.services.day_figures import summarise_day
 from counter_app.services.errors import BadInput, CounterError, NotFound, OverrideRefused
+from counter_app.services.store_zone import store_zone as zone_of
 from counter_app.services.unit_of_work import UnitOfWork
 
 TENDER_NAMES = {
@@ -65,15 +66,12 @@ class DayClose:
 
 
 def store_zone(engine: Engine, store_code: str, default: str) -> str:
-    with UnitOfWork(engine) as uow:
-        zone = uow.conn.execute(
-            select(t.stores.c.timezone).where(t.stores.c.code == store_code)
-        ).scalar()
-    return str(zone or default)
+    """The store's zone (its row), else `default`; see services/store_zone for the order."""
+    return zone_of(engine, store_code, default=default)
 
 
 def local_today(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
+    return local_date(now, timezone)
 
 
 def day_summary(

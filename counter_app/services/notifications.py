@@ -37,6 +37,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.mail import MailError, MailSender
 from counter_app.domain.money import Money
+from counter_app.domain.zones import pick_zone
 from counter_app.services.background import WakeableWorker
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
@@ -204,8 +205,10 @@ class Notifier:
         backoff_base: timedelta = BACKOFF_BASE,
         backoff_max: timedelta = BACKOFF_MAX,
         lease: timedelta = LEASE,
+        zone: str = "",
     ) -> None:
         self.engine = engine
+        self.zone = zone  # the store's zone setting; beats the store row (services/store_zone)
         self.clock = clock
         self.sender = sender
         self.from_address = from_address
@@ -301,7 +304,7 @@ class Notifier:
             sender=self.from_address,
             store_name=name,
             store_phone=phone or "",
-            timezone=zone,
+            timezone=pick_zone(self.zone, zone),
         )
         return ref, message
 
@@ -403,7 +406,13 @@ def notifier_from_settings(engine: Engine, clock: Clock, settings: Any) -> Notif
         return None
     from counter_app.adapters.mail import SmtpSender
 
-    return Notifier(engine, clock, SmtpSender(settings.smtp_url), from_address=settings.smtp_from)
+    return Notifier(
+        engine,
+        clock,
+        SmtpSender(settings.smtp_url),
+        from_address=settings.smtp_from,
+        zone=str(getattr(settings, "timezone", "") or ""),
+    )
 
 
 class NotificationWorker(WakeableWorker):

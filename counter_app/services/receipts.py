@@ -21,7 +21,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
@@ -45,6 +44,7 @@ from counter_app.domain.documents import (
 from counter_app.domain.money import Money
 from counter_app.domain.policy import Policy
 from counter_app.domain.voucher import make_voucher_code
+from counter_app.domain.zones import local_date, pick_zone
 from counter_app.services.errors import BadInput, NotFound
 from counter_app.services.history import ReturnView, get_return
 from counter_app.services.unit_of_work import UnitOfWork
@@ -138,10 +138,7 @@ def _store_info(engine: Engine, store_code: str) -> tuple[StoreInfo, str | None]
 
 
 def _local_date(ts: datetime, tz: str) -> Any:
-    try:
-        return ts.astimezone(ZoneInfo(tz)).date()
-    except Exception:
-        return ts.date()
+    return local_date(ts, pick_zone(tz))
 
 
 def _override_reason(code: str, note: str) -> str:
@@ -258,7 +255,8 @@ def receipt_data(
     secret = ""
     if view.store_credit_code:
         secret = ensure_voucher_secret(settings).voucher_secret
-    return receipt_data_from_view(view, store, tz or policy.timezone, policy, secret, copy)
+    zone = pick_zone(settings.timezone, tz, policy.timezone)
+    return receipt_data_from_view(view, store, zone, policy, secret, copy)
 
 
 def receipt_document(

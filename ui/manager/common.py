@@ -37,7 +37,7 @@ def cell_text(kind: str, value: Any, currency: str) -> str:
 
 
 def store_timezone(ctx: CounterContext) -> str:
-    """The store's zone for local business days (the policy's, which the store row mirrors)."""
+    """The store's zone for local business days (bootstrap put it on the policy in force)."""
     return ctx.app.policies.current.timezone
 
 
