@@ -7,7 +7,7 @@ was changed since is refused with what changed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, select
@@ -68,7 +68,7 @@ def _facts(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "store": item.get("store"),
         "channel": item["channel"],
-        "placed_at": datetime.fromisoformat(str(item["placed_at"])),
+        "placed_at": datetime.fromisoformat(str(item["placed_at"])).astimezone(UTC),
         "currency": item["currency"],
         "customer": (item.get("customer") or {}).get("code"),
         "lines": {

@@ -135,7 +135,8 @@ def read_file(path: Path, model: type[M]) -> list[tuple[int, M]]:
             items.append((number, model.model_validate_json(text)))
         except ValidationError as exc:
             for error in exc.errors():
-                if error["type"] in ("json_invalid", "json_type"):
+                whole = error["type"] == "model_type" and not error["loc"]
+                if whole or error["type"] in ("json_invalid", "json_type"):
                     reason = "is not a JSON object (one per line)"
                     problems.append(_problem(path.name, number, "", reason))
                     break
