@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.cli.common import EXIT_OK, app_from
+from counter_app.domain.zones import local_date
 
 
 def register(sub: Any) -> None:
@@ -62,7 +63,8 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(
-        f"Order {order.number}  {order.placed_at:%Y-%m-%d}  {order.channel}  "
+        f"Order {order.number}  {local_date(order.placed_at, app.policies.current.timezone)}  "
+        f"{order.channel}  "
         f"customer {order.customer.name if order.customer else '-'}"
     )
     for ln in order.lines:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, update
 
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.mail import FakeSender
 from counter_app.adapters.printing import render_text
 from counter_app.bootstrap import App, bootstrap
 from counter_app.cli.main import main
@@ -22,6 +23,7 @@ from counter_app.cli.reports import store_zone
 from counter_app.config import ConfigError, Settings, load_settings, set_setting
 from counter_app.domain.zones import check_zone
 from counter_app.services.day_close import day_summary
+from counter_app.services.notifications import Notifier
 from counter_app.services.receipts import receipt_data, receipt_document
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
@@ -159,3 +161,27 @@ def test_a_zone_name_is_checked(bad: str, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=r"^timezone "):
             set_setting(tmp_path, "timezone", bad)
     assert check_zone("Asia/Kolkata") == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(("row", "setting"), [("Europe/Berlin", ""), (NEW_YORK, "Europe/Berlin")])
+def test_the_customer_email_dates_the_return_in_the_store_zone(
+    store: Store, tmp_path: Path, row: str, setting: str
+) -> None:
+    app = _app(store, tmp_path, row=row, setting=setting)
+    app.desk.email_language = "en"
+    customer = {"code": "C9", "name": "Lin", "email": "lin@example.com"}
+    add_order(store.engine, "O-M", berlin(2026, 9, 20, 12), [("APP-1", 1, 2500)], customer=customer)
+    store.clock.at = berlin(2026, 10, 2, 0, 30)  # still 1 October in New York
+    draft = app.desk.start_return(app.desk.find_order("O-M"), store.user("alice"))
+    app.desk.select_line(draft, 1)
+    app.desk.record_inspection(draft, 1, reason_code="wrong_size", condition="new")
+    app.desk.evaluate(draft)
+    app.desk.commit_return(draft, "original")
+    sender = FakeSender()
+    notifier = Notifier(store.engine, store.clock, sender, from_address="r@x.example", zone=setting)
+    result = notifier.process_once()
+    assert result is not None and result.status == "sent"
+    body = sender.sent[0].get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Oct 2, 2026" in text and "Oct 1, 2026" not in text
