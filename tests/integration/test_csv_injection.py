@@ -52,8 +52,7 @@ def test_every_report_export_quotes_formulas(store: Store) -> None:
         _assert_no_formula(text)
         seen |= {c for c in _cells(text) if c.startswith("'")}
         assert from_csv(text, report.columns) == [
-            {c.key: _as_exported(c.kind, r.get(c.key)) for c in report.columns}
-            for r in report.rows
+            {c.key: _as_exported(c.kind, r.get(c.key)) for c in report.columns} for r in report.rows
         ]
     assert "'" + HOSTILE["product"] in seen
     assert "'" + HOSTILE["customer"] in seen  # frequent returners lists customers
