@@ -97,7 +97,10 @@ class PhotoPanel(QWidget):
             self.thumb.setText(tr("No photo"))
 
     def show_photo(self, path: str | None) -> None:
-        if path:
+        from counter_app import bootstrap
+
+        # Over the pixel budget (a swapped file), the header says so before Qt decodes it.
+        if path and bootstrap.image_fits(path):
             pixmap = QPixmap.fromImage(QImage(path))  # not QPixmap(path): no stale cache
             if not pixmap.isNull():
                 self.thumb.setPixmap(
