@@ -158,7 +158,7 @@ def add_user(
         raise BadInput("A user name is 1 to 64 letters, digits, dots or underscores.")
     if role not in ROLES:
         raise BadInput(f"Role must be one of: {', '.join(ROLES)}.")
-    display_name = clean_text(display_name, "display name", 200) or username
+    display_name = clean_text(display_name, "display name", 200, multiline=False) or username
     pin_hash = hash_pin(pin)
     with UnitOfWork(engine, write=True) as uow:
         if repo.user_row(uow.conn, username) is not None:

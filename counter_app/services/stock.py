@@ -274,7 +274,7 @@ def _check_move(
         raise BadInput("Pick a different place to move the stock to.")
     if not isinstance(quantity, int) or quantity < 1 or quantity > 1_000_000:
         raise BadInput("The quantity to move must be at least 1.")
-    reason = clean_text(reason, "reason", 200)
+    reason = clean_text(reason, "reason", 200, multiline=False)
     if not reason:
         raise BadInput("Give a reason for the move.")
     if label_subject is not None:
