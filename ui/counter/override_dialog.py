@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -18,7 +17,7 @@ from counter_app.domain.draft import OverrideGrant, ReturnDraft
 from counter_app.services.errors import CounterError, LockedOut, OverrideRefused, SignInFailed
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import LiveScreen, form_row, icon
+from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "OverrideDialog"
 
@@ -59,16 +58,16 @@ class OverrideDialog(LiveScreen, QDialog):
         self.line_no = line_no
         self.grant: OverrideGrant | None = None
         layout = QVBoxLayout(self)
-        self.heading = QLabel()
+        self.heading = Label()
         self.heading.setObjectName("sectionTitle")
         self.heading.setWordWrap(True)
-        self.why = QLabel()
+        self.why = Label()
         self.why.setWordWrap(True)
         self.why.setObjectName("overrideWhy")
         layout.addWidget(self.heading)
         layout.addWidget(self.why)
         layout.addLayout(self._build_form())
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("overrideMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
@@ -90,8 +89,8 @@ class OverrideDialog(LiveScreen, QDialog):
     def _build_form(self) -> QFormLayout:
         """The manager's name and PIN, the reason code and a note."""
         form = QFormLayout()
-        self.user_label, self.pin_label = QLabel(), QLabel()
-        self.reason_label, self.note_label = QLabel(), QLabel()
+        self.user_label, self.pin_label = Label(), Label()
+        self.reason_label, self.note_label = Label(), Label()
         self.username = QLineEdit()
         self.username.setObjectName("managerUser")
         self.pin = QLineEdit()
