@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.model import User
 from counter_app.services import auth
-from counter_app.services.errors import CounterError, LockedOut
-from ui import i18n
+from counter_app.services.errors import CounterError, SignInFailed
 from ui.context import CounterContext
 from ui.widgets import Label, LiveScreen, form_row, icon, panel
 
@@ -152,14 +151,11 @@ class LoginPage(LiveScreen, QWidget):
         self.button.setEnabled(True)
         self.pin.clear()
         self.pin.setFocus()
-        if isinstance(exc, LockedOut):
-            text = tr(
-                "Too many wrong PINs. This user is locked for a few minutes; try again later "
-                "or ask an administrator."
-            )
-            if i18n.current_language() == "en":
-                text = str(exc)  # names the user and the minutes left
-            self.message.setText(text)
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            self.message.setText(tr(
+                "Wrong user name or PIN, or too many wrong PINs. Try again later or ask an "
+                "administrator."
+            ))  # fmt: skip
         elif isinstance(exc, CounterError):
             self.message.setText(tr("Wrong user name or PIN. Try again."))
         else:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.draft import OverrideGrant, ReturnDraft
-from counter_app.services.errors import CounterError, LockedOut, OverrideRefused, SignInFailed
+from counter_app.services.errors import CounterError, OverrideRefused, SignInFailed
 from ui import i18n
 from ui.context import CounterContext
 from ui.widgets import Label, LiveScreen, form_row, icon
@@ -172,13 +172,9 @@ class OverrideDialog(LiveScreen, QDialog):
         self.ok.setEnabled(True)
         self.pin.clear()
         english = i18n.current_language() == "en"
-        if isinstance(exc, LockedOut):
-            text = tr("Too many wrong PINs: this manager is locked out for a few minutes. "
-                      "Ask another manager.")
-            if english:
-                text = str(exc) + " " + tr("Ask another manager.")
-        elif isinstance(exc, SignInFailed):
-            text = tr("Wrong user name or PIN. Try again.")
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            text = tr("Wrong user name or PIN, or too many wrong PINs. Try again later or ask "
+                      "an administrator.")
         elif isinstance(exc, OverrideRefused):
             if "own return" in str(exc):
                 text = tr("You cannot approve your own return. Ask another manager to sign "

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFound, SignInFailed
+from counter_app.services.errors import BadInput, CounterError, NotFound, SignInFailed
 from counter_app.services.sync import SyncException, SyncReport, SyncStatus
 from ui import i18n
 from ui.sync.controller import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
@@ -367,10 +367,9 @@ class SyncDialog(LiveScreen, QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.pin.clear()
         self._selection_changed()
-        if isinstance(exc, LockedOut):
-            text = str(exc)
-        elif isinstance(exc, SignInFailed):
-            text = tr("Wrong user name or PIN. Try again.")
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            text = tr("Wrong user name or PIN, or too many wrong PINs. Try again later or ask "
+                      "an administrator.")
         elif isinstance(exc, BadInput) and str(exc) == ONLY_MANAGERS:
             text = tr("Only a manager can resolve a sync problem.")
         elif isinstance(exc, NotFound):
