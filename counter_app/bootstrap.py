@@ -160,6 +160,13 @@ def encode_photo(frame: Any) -> tuple[bytes, str]:
     return png, photo_digest(png)
 
 
+def image_fits(path: str) -> bool:
+    """Is the image file within the pixel budget (read from its header, nothing decoded)?"""
+    from counter_app.adapters.image_limits import image_fits as fits
+
+    return fits(path)
+
+
 def wedge_detector() -> WedgeDetector:
     """Tells a handheld scanner's burst of keys from a person typing."""
     from counter_app.adapters.scanning.wedge import WedgeDetector

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from counter_app.bootstrap import App, bootstrap
@@ -90,8 +90,8 @@ def run_gui(settings: Settings) -> int:
     except Exception as exc:  # no database: say so in words, never a traceback
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.critical(
-            None,
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
             QCoreApplication.translate("App", "Returns Counter"),
             QCoreApplication.translate(
                 "App",
@@ -99,6 +99,8 @@ def run_gui(settings: Settings) -> int:
                 "support.\n\n{error}",
             ).format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the error may quote data
+        box.exec()
         return 1
     window = make_window(core)
     if core.policy_warning:

@@ -74,3 +74,12 @@ def to_qdate(value: date) -> QDate:
 def escape(text: str) -> str:
     """Data put inside rich text is shown as the characters it is, never as markup."""
     return html.escape(text, quote=False)
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows data as typed: Qt renders a tooltip that looks like HTML as
+    HTML, so text with markup characters is escaped inside an explicit rich-text paragraph
+    (white-space kept), the only way to make a tooltip show "<b>" literally."""
+    if "<" not in text and "&" not in text:
+        return text
+    return f"<p style='white-space:pre-wrap'>{escape(text)}</p>"

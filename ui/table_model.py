@@ -28,6 +28,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ui.labels import plain_tip
+
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -124,7 +126,7 @@ class RowModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return NUMBER_ALIGNMENT if column.number else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip is not None else None
+            return plain_tip(column.tooltip(row)) if column.tooltip is not None else None
         if role == SORT_ROLE:
             return column.sort_key(row) if column.sort_key is not None else column.value(row)
         if role == ROW_ROLE:

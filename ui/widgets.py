@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.labels import plain_tip
+
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 _CTX = "Widgets"
 
@@ -60,6 +62,16 @@ def restyle(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+
+class Label(QLabel):
+    """The app's label: plain text, so a name or note holding markup shows as the characters
+    typed, never as HTML (a QLabel's default, AutoText, guesses and renders it). A label that
+    wants rich text sets it explicitly and escapes the data it puts in (ui/labels.escape)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
 class Banner(QFrame):
     """One line of news where the cashier looks: errors stay until dismissed or replaced."""
 
@@ -71,9 +83,9 @@ class Banner(QFrame):
         self.setProperty("kind", "info")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        self.icon = QLabel()
+        self.icon = Label()
         self.icon.setPixmap(icon("warning").pixmap(28, 28))
-        self.label = QLabel()
+        self.label = Label()
         self.label.setObjectName("bannerText")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -139,7 +151,7 @@ def badge_item(text: str, kind: str, tooltip: str, line_no: int) -> QTableWidget
     font.setBold(True)
     item.setFont(font)
     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-    item.setToolTip(tooltip)
+    item.setToolTip(plain_tip(tooltip))
     item.setData(Qt.ItemDataRole.UserRole, line_no)
     item.setData(BADGE_KIND_ROLE, kind)
     return item
@@ -179,7 +191,7 @@ class StatusButton(QPushButton):
     def show_state(self, text: str, state: str, tips: list[str]) -> None:
         self.state = state
         self.setText(text)
-        self.setToolTip("\n".join(tips))
+        self.setToolTip(plain_tip("\n".join(tips)))
         background, colour = self.colours[state]
         self.setStyleSheet(
             f"QPushButton#{self.objectName()} {{ background: {background}; color: {colour}; "

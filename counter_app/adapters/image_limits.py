@@ -8,9 +8,11 @@ budget, for the formats one of them reads and the other does not.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 from counter_app.adapters.scanning.errors import UnreadableImage
 
@@ -34,36 +36,61 @@ def limit_decoders(max_pixels: int = MAX_PIXELS) -> None:
 
 
 def image_size(path: str | Path) -> tuple[int, int] | None:
-    """(width, height) from the file's header, or None when Pillow cannot identify it.
+    """(width, height) from the file's header, or None when Pillow cannot identify it."""
+    try:
+        with open(path, "rb") as fp:
+            return _header_size(fp, str(path))
+    except OSError:
+        return None
 
-    Pillow's plugins are asked directly, as Image.open does, but without its bomb check:
+
+def _header_size(fp: BinaryIO, name: str) -> tuple[int, int] | None:
+    """Pillow's plugins are asked directly, as Image.open does, but without its bomb check:
     that check refuses without saying the size, and its limit is a process-wide setting."""
     from PIL import Image
 
     Image.init()
-    try:
-        with open(path, "rb") as fp:
-            prefix = fp.read(16)
-            for name in Image.ID:
-                factory, accept = Image.OPEN[name]
-                accepted = accept(prefix) if accept is not None else True
-                if isinstance(accepted, str) or not accepted:  # str: a warning, not a yes
-                    continue
-                fp.seek(0)
-                try:
-                    im = factory(fp, str(path))  # parses the header; no pixel is decoded
-                except (SyntaxError, IndexError, TypeError, ValueError, struct.error):
-                    continue
-                width, height = im.size
-                return int(width), int(height)
-    except OSError:
-        return None
+    prefix = fp.read(16)
+    for plugin in Image.ID:
+        factory, accept = Image.OPEN[plugin]
+        accepted = accept(prefix) if accept is not None else True
+        if isinstance(accepted, str) or not accepted:  # str: a warning, not a yes
+            continue
+        fp.seek(0)
+        try:
+            im = factory(fp, name)  # parses the header; no pixel is decoded
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
+            continue
+        width, height = im.size
+        return int(width), int(height)
     return None
+
+
+def check_image_data(data: bytes, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise ImageTooLarge when the encoded image in `data` is over the pixel budget."""
+    _check(_header_size(io.BytesIO(data), ""), max_pixels)
+
+
+def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise ImageTooLarge for an in-memory image (a camera frame) over the budget."""
+    _check((width, height), max_pixels)
+
+
+def image_fits(path: str | Path, max_pixels: int = MAX_PIXELS) -> bool:
+    """Is the file within the budget (or not an image Pillow knows, left to the decoder)?"""
+    try:
+        check_image_file(path, max_pixels)
+    except ImageTooLarge:
+        return False
+    return True
 
 
 def check_image_file(path: str | Path, max_pixels: int = MAX_PIXELS) -> None:
     """Raise ImageTooLarge (one line) when the image in `path` is over the pixel budget."""
-    size = image_size(path)
+    _check(image_size(path), max_pixels)
+
+
+def _check(size: tuple[int, int] | None, max_pixels: int) -> None:
     if size is None:
         return
     width, height = size

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, update
 
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.model import ROLES, User
 from counter_app.services.clock import Clock
-from counter_app.services.errors import BadInput, LockedOut, NotFound, SignInFailed
+from counter_app.services.errors import BadInput, NotFound, SignInFailed
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_text
 
 MAX_FAILED_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=5)
+# Each lockout lasts longer; after the last step the account waits for an admin (unlock_user).
+LOCKOUT_STEPS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+LOCKOUT = LOCKOUT_STEPS[0]
+ADMIN_LOCK = len(LOCKOUT_STEPS) + 1  # `lockouts` at which only an admin can unlock
+SIGN_IN_REFUSED = (
+    "Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator."
+)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -40,80 +47,91 @@ def verify_pin(pin_hash: str, pin: str) -> bool:
 
 
 def authenticate(engine: Engine, clock: Clock, username: str, pin: str) -> User:
-    """The user behind `username` + `pin`, counting failures and locking out repeat guessing.
+    """The user behind `username` + `pin`; every refusal is the same SignInFailed.
 
-    The same message for an unknown user and a wrong PIN, so names cannot be probed.
+    An attempt is reserved atomically (a conditional UPDATE ... RETURNING) before the PIN is
+    checked, so concurrent guesses cannot check more than MAX_FAILED_ATTEMPTS PINs. Unknown,
+    disabled and locked users are checked against a dummy hash: same message, same time.
     """
-    wrong = SignInFailed("Wrong user name or PIN. Try again.")
-    if len(username) > 64 or len(pin) > 64:
-        raise wrong
     now = clock.now()
-    with UnitOfWork(engine) as uow:
-        row = repo.user_row(uow.conn, username)
+    row = _reserve_attempt(engine, username, now) if len(username) <= 64 else None
     # The PIN is checked outside any write transaction: argon2 takes a quarter of a second,
     # and on SQLite a write transaction would hold every other counter's commit that long.
-    if row is None or not row["active"]:
-        verify_pin(_dummy_hash(), pin)  # same time as a real check
-        raise wrong
-    if row["locked_until"] is not None and row["locked_until"] > now:
-        raise _locked(row["display_name"], row["locked_until"] - now)
-    if verify_pin(row["pin_hash"], pin):
-        if row["failed_attempts"] or row["locked_until"] is not None:
-            with UnitOfWork(engine, write=True) as uow:
-                uow.conn.execute(
-                    update(t.users)
-                    .where(t.users.c.id == row["id"])
-                    .values(failed_attempts=0, locked_until=None)
-                )
-                uow.commit()
-        return repo.to_user(row)
-    locked = _count_failure(engine, row["id"], username, now)
-    if locked:
-        raise LockedOut(
-            f"Too many wrong PINs. {row['display_name']} is locked for "
-            f"{int(LOCKOUT.total_seconds() // 60)} minutes."
-        )
-    raise wrong
-
-
-def _count_failure(engine: Engine, user_id: int, username: str, now: datetime) -> bool:
-    """Count one wrong PIN atomically (two counters guessing at once both count); True when
-    this one locks the account."""
-    users = t.users.c
-    with UnitOfWork(engine, write=True) as uow:
-        uow.conn.execute(
-            update(t.users)
-            .where(users.id == user_id)
-            .values(failed_attempts=users.failed_attempts + 1)
-        )
-        failed = uow.conn.execute(
-            select(users.failed_attempts).where(users.id == user_id)
-        ).scalar_one()
-        locked = failed >= MAX_FAILED_ATTEMPTS
-        if locked:
+    if row is None:
+        verify_pin(_dummy_hash(), pin[:64])
+        raise SignInFailed(SIGN_IN_REFUSED)
+    if len(pin) <= 64 and verify_pin(row["pin_hash"], pin):
+        with UnitOfWork(engine, write=True) as uow:
             uow.conn.execute(
                 update(t.users)
-                .where(users.id == user_id)
-                .values(failed_attempts=0, locked_until=now + LOCKOUT)
+                .where(t.users.c.id == row["id"])
+                .values(failed_attempts=0, lockouts=0, locked_until=None)
             )
+            uow.commit()
+        return repo.to_user(row)
+    _count_failure(engine, row["id"], username, now)
+    raise SignInFailed(SIGN_IN_REFUSED)
+
+
+def _reserve_attempt(engine: Engine, username: str, now: datetime) -> Any:
+    """Take one of the user's attempts, or None (unknown, disabled, locked, none left)."""
+    users = t.users.c
+    with UnitOfWork(engine, write=True) as uow:
+        row = (
+            uow.conn.execute(
+                update(t.users)
+                .where(
+                    users.username == username,
+                    users.active.is_(True),
+                    users.failed_attempts < MAX_FAILED_ATTEMPTS,
+                    users.lockouts < ADMIN_LOCK,
+                    or_(users.locked_until.is_(None), users.locked_until <= now),
+                )
+                .values(failed_attempts=users.failed_attempts + 1, locked_until=None)
+                .returning(*t.users.c)
+            )
+            .mappings()
+            .first()
+        )
+        uow.commit()
+    return row
+
+
+def _count_failure(engine: Engine, user_id: int, username: str, now: datetime) -> None:
+    """Audit one wrong PIN; the failure that finds all attempts used locks the account (once,
+    however many checks were in flight), for the next step of LOCKOUT_STEPS."""
+    users = t.users.c
+    with UnitOfWork(engine, write=True) as uow:
+        lockouts = uow.conn.execute(
+            update(t.users)
+            .where(users.id == user_id, users.failed_attempts >= MAX_FAILED_ATTEMPTS)
+            .values(failed_attempts=0, lockouts=users.lockouts + 1)
+            .returning(users.lockouts)
+        ).scalar_one_or_none()
         repo.append_audit(
             uow.conn,
             at=now,
             actor=username,
             action="sign_in.failed",
             subject=username,
-            data={"locked": locked},
+            data={"locked": lockouts is not None},
         )
+        if lockouts is not None:
+            until = now + LOCKOUT_STEPS[lockouts - 1] if lockouts < ADMIN_LOCK else None
+            uow.conn.execute(update(t.users).where(users.id == user_id).values(locked_until=until))
+            repo.append_audit(
+                uow.conn,
+                at=now,
+                actor="system",
+                action="user.locked",
+                subject=username,
+                data={
+                    "lockouts": lockouts,
+                    "until": until.isoformat() if until else None,
+                    "admin_unlock": until is None,
+                },
+            )
         uow.commit()
-    return bool(locked)
-
-
-def _locked(display_name: str, remaining: timedelta) -> LockedOut:
-    minutes = max(1, int(remaining.total_seconds() // 60) + 1)
-    return LockedOut(
-        f"Too many wrong PINs for {display_name}. Try again in {minutes} min "
-        "or ask an administrator."
-    )
 
 
 @functools.cache
@@ -140,7 +158,7 @@ def add_user(
         raise BadInput("A user name is 1 to 64 letters, digits, dots or underscores.")
     if role not in ROLES:
         raise BadInput(f"Role must be one of: {', '.join(ROLES)}.")
-    display_name = clean_text(display_name, "display name", 200) or username
+    display_name = clean_text(display_name, "display name", 200, multiline=False) or username
     pin_hash = hash_pin(pin)
     with UnitOfWork(engine, write=True) as uow:
         if repo.user_row(uow.conn, username) is not None:
@@ -179,6 +197,21 @@ def set_pin(engine: Engine, clock: Clock, username: str, pin: str, actor: str = 
         "user.pin_changed",
         pin_hash=pin_hash,
         failed_attempts=0,
+        lockouts=0,
+        locked_until=None,
+    )
+
+
+def unlock_user(engine: Engine, clock: Clock, username: str, actor: str = "admin") -> None:
+    """An admin lifts a lockout (the only way out of the last step); audited."""
+    _update_user(
+        engine,
+        clock,
+        username,
+        actor,
+        "user.unlocked",
+        failed_attempts=0,
+        lockouts=0,
         locked_until=None,
     )
 

@@ -317,7 +317,7 @@ class ReturnDesk:
             raise OverrideRefused(
                 "This cannot be overridden by anyone: " + _reason_text(decision, hard_only=True)
             )
-        reason = clean_text(reason, "override reason", 64)
+        reason = clean_text(reason, "override reason", 64, multiline=False)
         if not reason:
             raise BadInput("The manager must give a reason for the override.")
         if manager_username == draft.cashier.username:

@@ -12,8 +12,6 @@ only writer.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +22,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import StockMove
 from counter_app.domain.model import User
+from counter_app.domain.spreadsheet import csv_text
 from counter_app.domain.stock import LOCATIONS as LOCATIONS  # the screens list them
 from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT
 from counter_app.services.clock import Clock
@@ -244,17 +243,18 @@ def vendor_returns(engine: Engine) -> list[VendorLine]:
 
 def vendor_csv(lines: list[VendorLine], vendor: str | None = None) -> str:
     """The return-to-vendor list as CSV (one vendor, or all)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Vendor", "SKU", "Product", "Units", "Value", "Currency"])
-    for line in lines:
-        if vendor is not None and line.vendor != vendor:
-            continue
-        units, cents = divmod(line.value_minor, 100)
-        writer.writerow(
-            [line.vendor, line.sku, line.name, line.units, f"{units}.{cents:02d}", line.currency]
-        )
-    return buffer.getvalue()
+    header = ["Vendor", "SKU", "Product", "Units", "Value", "Currency"]
+    rows = [
+        [line.vendor, line.sku, line.name, line.units, _decimal(line.value_minor), line.currency]
+        for line in lines
+        if vendor is None or line.vendor == vendor
+    ]
+    return csv_text(header, rows)
+
+
+def _decimal(minor: int) -> str:
+    units, cents = divmod(minor, 100)
+    return f"{units}.{cents:02d}"
 
 
 def _check_move(
@@ -274,7 +274,7 @@ def _check_move(
         raise BadInput("Pick a different place to move the stock to.")
     if not isinstance(quantity, int) or quantity < 1 or quantity > 1_000_000:
         raise BadInput("The quantity to move must be at least 1.")
-    reason = clean_text(reason, "reason", 200)
+    reason = clean_text(reason, "reason", 200, multiline=False)
     if not reason:
         raise BadInput("Give a reason for the move.")
     if label_subject is not None:

@@ -15,6 +15,15 @@ from sqlalchemy import Connection, insert, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.cards import last4
+from counter_app.domain.text import sanitize
+
+NAME_LIMIT = 200  # the protocol's Text
+
+
+def _name(value: Any) -> str:
+    """A name head office sent, scrubbed as typed text is (controls, bidi, card data)."""
+    text = str(value or "")[: NAME_LIMIT * 4]  # the protocol bounds it; this bounds the work
+    return sanitize(text, limit=len(text) or 1, multiline=False)[:NAME_LIMIT]
 
 
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
@@ -35,12 +44,12 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
         t.products,
         {"sku": sku},
         {
-            "name": item["name"],
+            "name": _name(item["name"]),
             "category": item["category"],
             "serialised": bool(item.get("serialised")),
             "price_minor": int(item["price_minor"]),
             "currency": item["currency"],
-            "vendor": item.get("vendor") or "",
+            "vendor": _name(item.get("vendor")),
         },
     )
     for code in item.get("barcodes") or []:
@@ -55,7 +64,7 @@ def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
         t.users,
         {"username": item["username"]},
         {
-            "display_name": item["display_name"],
+            "display_name": _name(item["display_name"]),
             "role": item["role"],
             "pin_hash": item["pin_hash"],
             "active": bool(item.get("active", True)),
@@ -91,7 +100,7 @@ def _apply_customer(conn: Connection, customer: dict[str, Any] | None) -> int | 
         t.customers,
         {"code": customer["code"]},
         {
-            "name": customer["name"],
+            "name": _name(customer["name"]),
             "email": customer.get("email"),
             "phone": customer.get("phone"),
             "loyalty_tier": customer.get("loyalty_tier"),

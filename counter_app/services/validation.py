@@ -29,13 +29,16 @@ def clean_code(text: str, what: str = "code") -> str:
     return stripped
 
 
-def clean_text(text: str, what: str = "note", limit: int = MAX_TEXT) -> str:
+def clean_text(
+    text: str, what: str = "note", limit: int = MAX_TEXT, *, multiline: bool = True
+) -> str:
     """Free text (notes, reasons, names): scrubbed by the one sanitizer (controls and bidi
-    removed, card numbers and security codes redacted), bounded length."""
+    removed, card numbers and security codes redacted), bounded length. One-line fields
+    (names, short reasons) get newlines as spaces."""
     if not isinstance(text, str):
         raise BadInput(f"The {what} could not be read.")
     try:
-        return sanitize(text, limit=limit)
+        return sanitize(text, limit=limit, multiline=multiline)
     except TextTooLong:
         raise BadInput(f"The {what} is too long (at most {limit} characters).") from None
 

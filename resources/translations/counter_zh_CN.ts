@@ -178,6 +178,10 @@
         <translation>用户名或密码错误,请重试。</translation>
     </message>
     <message>
+        <source>Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator.</source>
+        <translation>用户名或密码错误,或错误次数过多。请稍后再试或联系管理员。</translation>
+    </message>
+    <message>
         <source>The database cannot be reached. Check the connection and try again; if it persists, call support.</source>
         <translation>无法连接数据库。请检查连接后重试;如果问题持续,请联系技术支持。</translation>
     </message>
@@ -754,6 +758,10 @@
     <message>
         <source>Wrong user name or PIN. Try again.</source>
         <translation>用户名或密码错误,请重试。</translation>
+    </message>
+    <message>
+        <source>Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator.</source>
+        <translation>用户名或密码错误,或错误次数过多。请稍后再试或联系管理员。</translation>
     </message>
     <message>
         <source>Manager approval for: {item}</source>
@@ -1367,6 +1375,10 @@
     <message>
         <source>Wrong user name or PIN. Try again.</source>
         <translation>用户名或 PIN 错误。请重试。</translation>
+    </message>
+    <message>
+        <source>Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator.</source>
+        <translation>用户名或密码错误,或错误次数过多。请稍后再试或联系管理员。</translation>
     </message>
     <message>
         <source>Syncing… {n} waiting</source>

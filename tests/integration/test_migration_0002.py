@@ -51,12 +51,18 @@ def old_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 def _populate_at_0001(engine: Engine) -> dict[int, int]:
     """An order with the lines above and their returns, written as 0001 knew the tables."""
-    store = make_store(engine, NOW)  # stores, products and staff: unchanged by 0002
-    cashier = store.user("alice")
+    make_store(engine, NOW, with_staff=False)  # stores and products: unchanged by 0002
     old_lines = Table("order_lines", MetaData(), autoload_with=engine)
+    old_users = Table("users", MetaData(), autoload_with=engine)  # as 0001 knew it
     ids: dict[int, int] = {}
     with UnitOfWork(engine, write=True) as uow:
         c = uow.conn
+        cashier_id = c.execute(
+            insert(old_users).values(
+                username="alice", display_name="Alice Chen", role="cashier", pin_hash="x",
+                active=True, failed_attempts=0,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
         order_id = repo.insert_row(
             c,
             t.orders,
@@ -111,7 +117,7 @@ def _populate_at_0001(engine: Engine) -> dict[int, int]:
                         "customer_id": None,
                         "store_code": "S001",
                         "counter_code": "C1",
-                        "cashier_id": cashier.id,
+                        "cashier_id": cashier_id,
                         "created_at": NOW,
                         "currency": "USD",
                         "total_refund_minor": refund,

@@ -7,11 +7,12 @@ import functools
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QWidget
 
 from counter_app.config import Settings
 from counter_app.domain.model import User
-from ui.widgets import icon
+from ui.labels import plain_tip
+from ui.widgets import Label, icon
 
 _CTX = "MainWindow"
 MANAGER_TOOLS = ("reports", "day_close", "stock", "mail")
@@ -34,9 +35,9 @@ class HeaderBar(QWidget):
         top = QHBoxLayout(self)
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(8)  # as the work page's own rows
-        self.title = QLabel()
+        self.title = Label()
         self.title.setObjectName("title")
-        self.user_badge = QLabel()
+        self.user_badge = Label()
         self.user_badge.setObjectName("userBadge")
         self.history_button = QPushButton(icon("history"), "")
         self.history_button.setObjectName("historyButton")
@@ -77,7 +78,7 @@ class HeaderBar(QWidget):
         )
         self.user_badge.setText(user.display_name if user else "")
         self.user_badge.setToolTip(
-            tr("Signed in: {name}").format(name=user.display_name) if user else ""
+            plain_tip(tr("Signed in: {name}").format(name=user.display_name)) if user else ""
         )
         # The name never gets squeezed away by the header's indicators.
         self.user_badge.setMinimumWidth(self.user_badge.sizeHint().width())

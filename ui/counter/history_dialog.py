@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -27,7 +26,7 @@ from ui.errors import friendly_error
 from ui.labels import disposition_name, escape, tender_name
 from ui.labels import to_date as qdate
 from ui.table_model import Column, RowModel, make_table_view
-from ui.widgets import LiveScreen, icon
+from ui.widgets import Label, LiveScreen, icon
 
 _CTX = "HistoryDialog"
 
@@ -60,7 +59,7 @@ class HistoryDialog(LiveScreen, QDialog):
         self._filling = False
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_filters())
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("historyMessage")
         layout.addWidget(self.message)
         layout.addWidget(self._build_split(), 1)
@@ -203,9 +202,9 @@ class HistoryDialog(LiveScreen, QDialog):
     def _render_view(self, v: ReturnView) -> None:
 
         parts = [
-            f"<h2>{v.ref}</h2>",
+            f"<h2>{escape(v.ref)}</h2>",
             f"<p>{tr('Date')}: {i18n.when(v.created_at)}<br>",
-            f"{tr('Order')}: {v.order_number or '—'}<br>",
+            f"{tr('Order')}: {escape(v.order_number or '—')}<br>",
             f"{tr('Customer')}: {escape(v.customer_name or '—')}<br>",
             f"{tr('Cashier')}: {escape(v.cashier_name)}<br>",
             f"{tr('Refund to')}: {tender_name(v.tender)}</p><table width='100%'>",
@@ -224,7 +223,7 @@ class HistoryDialog(LiveScreen, QDialog):
             )
         parts.append(f"</table><p><b>{tr('Total')}: {i18n.money(v.total)}</b></p>")
         for r in v.refunds:
-            card = f" {r.card_brand} •••• {r.card_last4}" if r.card_last4 else ""
+            card = escape(f" {r.card_brand} •••• {r.card_last4}") if r.card_last4 else ""
             parts.append(f"<p>{tender_name(r.tender)}{card}: {i18n.money(r.amount)}</p>")
         for o in v.overrides:
             parts.append(
@@ -235,7 +234,7 @@ class HistoryDialog(LiveScreen, QDialog):
                 + "</p>"
             )
         if v.store_credit_code:
-            parts.append(f"<p>{tr('Store credit')}: {v.store_credit_code} "
+            parts.append(f"<p>{tr('Store credit')}: {escape(v.store_credit_code)} "
                          f"{i18n.money(v.store_credit_amount)}</p>")
         self.detail.setHtml("".join(parts))
 

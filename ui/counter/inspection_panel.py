@@ -25,7 +25,8 @@ from ui import i18n
 from ui.counter.lines_model import badge_for, why_text
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
-from ui.widgets import icon
+from ui.labels import escape
+from ui.widgets import Label, icon
 
 _CTX = "MainWindow"
 
@@ -47,12 +48,12 @@ class InspectionPanel(StepPanel):
         self.session = session
         self._loading = False  # suppress signals while filling the fields
         layout = self.box
-        self.line_name = QLabel()
+        self.line_name = Label()
         self.line_name.setObjectName("lineName")
         self.line_name.setWordWrap(True)
         self.line_name.setStyleSheet("font-weight: 600;")
         layout.addWidget(self.line_name)
-        self.line_state = QLabel()
+        self.line_state = Label()
         self.line_state.setObjectName("lineState")
         self.line_state.setWordWrap(True)
         layout.addWidget(self.line_state)
@@ -91,7 +92,7 @@ class InspectionPanel(StepPanel):
         self.feedback.setObjectName("feedbackInput")
         self.feedback.setMaxLength(2000)
         self.feedback.editingFinished.connect(self._inspection_changed)
-        self.photo_slot = QLabel()
+        self.photo_slot = Label()
         self.photo_slot.setObjectName("photoSlot")
         self.photo_slot.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.photo_slot.setMinimumWidth(90)
@@ -108,9 +109,9 @@ class InspectionPanel(StepPanel):
         form = QGridLayout()
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(6)
-        self.qty_label, self.serial_label = QLabel(), QLabel()
-        self.reason_label, self.condition_label = QLabel(), QLabel()
-        self.notes_label, self.feedback_label = QLabel(), QLabel()
+        self.qty_label, self.serial_label = Label(), Label()
+        self.reason_label, self.condition_label = Label(), Label()
+        self.notes_label, self.feedback_label = Label(), Label()
         rows: list[tuple[QLabel, QWidget | QLayout]] = [
             (self.qty_label, self._build_fields()),
             (self.serial_label, self.serial),
@@ -131,9 +132,10 @@ class InspectionPanel(StepPanel):
         return form
 
     def _build_decision_row(self) -> QHBoxLayout:
-        self.decision_text = QLabel()
+        self.decision_text = Label()
         self.decision_text.setObjectName("decisionText")
         self.decision_text.setWordWrap(True)
+        self.decision_text.setTextFormat(Qt.TextFormat.RichText)  # data in it is escaped
         row = QHBoxLayout()
         row.addWidget(self.decision_text, 1)
         self.override_button = QPushButton(icon("override"), "")
@@ -281,7 +283,7 @@ class InspectionPanel(StepPanel):
             )
         else:
             prefix = "" if dl is not None else tr("Before inspection:") + " "
-            self.decision_text.setText(f"{prefix}<b>{text}</b> — {why}")
+            self.decision_text.setText(f"{escape(prefix)}<b>{escape(text)}</b> — {escape(why)}")
         needs = (
             dl is not None
             and dl.decision is not None

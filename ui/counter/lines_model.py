@@ -23,6 +23,7 @@ from counter_app.domain.draft import DraftLine, ReturnDraft
 from counter_app.domain.model import Order, OrderLine
 from counter_app.domain.policy import Decision
 from ui import i18n
+from ui.labels import plain_tip
 from ui.widgets import BADGE_COLOURS, BADGE_KIND_ROLE
 
 _CTX = "MainWindow"
@@ -184,7 +185,7 @@ class LinesModel(QAbstractTableModel):
         if role == LINE_NO_ROLE:
             return row.line_no
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_WHY):
-            return row.texts[COL_WHY]
+            return plain_tip(row.texts[COL_WHY])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _alignment(col)
         if col == COL_STATUS:

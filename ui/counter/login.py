@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -17,10 +16,9 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.model import User
 from counter_app.services import auth
-from counter_app.services.errors import CounterError, LockedOut
-from ui import i18n
+from counter_app.services.errors import CounterError, SignInFailed
 from ui.context import CounterContext
-from ui.widgets import LiveScreen, form_row, icon, panel
+from ui.widgets import Label, LiveScreen, form_row, icon, panel
 
 _CTX = "LoginPage"
 
@@ -46,20 +44,20 @@ class LoginPage(LiveScreen, QWidget):
         box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         box.setMinimumWidth(420)
         box.setMaximumWidth(620)
-        self.logo = QLabel()
+        self.logo = Label()
         self.logo.setPixmap(icon("app").pixmap(56, 56))
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel()
+        self.title = Label()
         self.title.setObjectName("lockTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.subtitle = QLabel()
+        self.subtitle = Label()
         self.subtitle.setObjectName("muted")
         self.subtitle.setWordWrap(True)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.user_label = QLabel()
-        self.pin_label = QLabel()
+        self.user_label = Label()
+        self.pin_label = Label()
         self.username = QLineEdit()
         self.username.setObjectName("loginUser")
         self.pin = QLineEdit()
@@ -68,7 +66,7 @@ class LoginPage(LiveScreen, QWidget):
         self.pin.setMaxLength(12)
         form_row(form, self.user_label, self.username)
         form_row(form, self.pin_label, self.pin)
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
@@ -153,14 +151,11 @@ class LoginPage(LiveScreen, QWidget):
         self.button.setEnabled(True)
         self.pin.clear()
         self.pin.setFocus()
-        if isinstance(exc, LockedOut):
-            text = tr(
-                "Too many wrong PINs. This user is locked for a few minutes; try again later "
-                "or ask an administrator."
-            )
-            if i18n.current_language() == "en":
-                text = str(exc)  # names the user and the minutes left
-            self.message.setText(text)
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            self.message.setText(tr(
+                "Wrong user name or PIN, or too many wrong PINs. Try again later or ask an "
+                "administrator."
+            ))  # fmt: skip
         elif isinstance(exc, CounterError):
             self.message.setText(tr("Wrong user name or PIN. Try again."))
         else:

@@ -26,6 +26,7 @@ from ui.counter.lines_model import (
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
 from ui.labels import channel_name, payment_label
+from ui.widgets import Label
 
 _CTX = "MainWindow"
 _KEYS = ("number", "date", "customer", "channel", "tenders")
@@ -75,7 +76,7 @@ class OrderPanel(StepPanel):
         grid.setVerticalSpacing(2)
         self.order_labels: dict[str, tuple[QLabel, QLabel]] = {}
         for i, key in enumerate(_KEYS):
-            name, value = QLabel(), QLabel()
+            name, value = Label(), Label()
             name.setObjectName("muted")
             value.setObjectName(f"order_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

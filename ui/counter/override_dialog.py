@@ -8,17 +8,16 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from counter_app.domain.draft import OverrideGrant, ReturnDraft
-from counter_app.services.errors import CounterError, LockedOut, OverrideRefused, SignInFailed
+from counter_app.services.errors import CounterError, OverrideRefused, SignInFailed
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import LiveScreen, form_row, icon
+from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "OverrideDialog"
 
@@ -59,16 +58,16 @@ class OverrideDialog(LiveScreen, QDialog):
         self.line_no = line_no
         self.grant: OverrideGrant | None = None
         layout = QVBoxLayout(self)
-        self.heading = QLabel()
+        self.heading = Label()
         self.heading.setObjectName("sectionTitle")
         self.heading.setWordWrap(True)
-        self.why = QLabel()
+        self.why = Label()
         self.why.setWordWrap(True)
         self.why.setObjectName("overrideWhy")
         layout.addWidget(self.heading)
         layout.addWidget(self.why)
         layout.addLayout(self._build_form())
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("overrideMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
@@ -90,8 +89,8 @@ class OverrideDialog(LiveScreen, QDialog):
     def _build_form(self) -> QFormLayout:
         """The manager's name and PIN, the reason code and a note."""
         form = QFormLayout()
-        self.user_label, self.pin_label = QLabel(), QLabel()
-        self.reason_label, self.note_label = QLabel(), QLabel()
+        self.user_label, self.pin_label = Label(), Label()
+        self.reason_label, self.note_label = Label(), Label()
         self.username = QLineEdit()
         self.username.setObjectName("managerUser")
         self.pin = QLineEdit()
@@ -173,13 +172,9 @@ class OverrideDialog(LiveScreen, QDialog):
         self.ok.setEnabled(True)
         self.pin.clear()
         english = i18n.current_language() == "en"
-        if isinstance(exc, LockedOut):
-            text = tr("Too many wrong PINs: this manager is locked out for a few minutes. "
-                      "Ask another manager.")
-            if english:
-                text = str(exc) + " " + tr("Ask another manager.")
-        elif isinstance(exc, SignInFailed):
-            text = tr("Wrong user name or PIN. Try again.")
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            text = tr("Wrong user name or PIN, or too many wrong PINs. Try again later or ask "
+                      "an administrator.")
         elif isinstance(exc, OverrideRefused):
             if "own return" in str(exc):
                 text = tr("You cannot approve your own return. Ask another manager to sign "

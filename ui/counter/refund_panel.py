@@ -10,7 +10,6 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -24,7 +23,7 @@ from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
 from ui.labels import escape, tender_name
 from ui.tasks import TaskManager
-from ui.widgets import icon, panel
+from ui.widgets import Label, icon, panel
 
 _CTX = "MainWindow"
 
@@ -55,28 +54,28 @@ class RefundPanel(StepPanel):
         super().__init__(parent)
         self.session = session
         layout = self.box
-        self.refund_lines = QLabel()
+        self.refund_lines = Label()
         self.refund_lines.setObjectName("refundLines")
         self.refund_lines.setWordWrap(True)
         self.refund_lines.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.refund_lines)
         total_row = QHBoxLayout()
-        self.total_label = QLabel()
-        self.total = QLabel()
+        self.total_label = Label()
+        self.total = Label()
         self.total.setObjectName("total")
         total_row.addWidget(self.total_label)
         total_row.addStretch(1)
         total_row.addWidget(self.total)
         layout.addLayout(total_row)
         tender_row = QHBoxLayout()
-        self.tender_label = QLabel()
+        self.tender_label = Label()
         self.tender = QComboBox()
         self.tender.setObjectName("tenderCombo")
         self.tender_label.setBuddy(self.tender)
         tender_row.addWidget(self.tender_label)
         tender_row.addWidget(self.tender, 1)
         layout.addLayout(tender_row)
-        self.blocked = QLabel()
+        self.blocked = Label()
         self.blocked.setObjectName("blockedText")
         self.blocked.setWordWrap(True)
         self.blocked.setStyleSheet("color: #7a3d00;")
@@ -153,16 +152,16 @@ class ConfirmedPanel(QWidget):
         self.setObjectName("donePage")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
+        self.title = Label()
         box, layout = panel(self.title)
-        self.done_ref = QLabel()
+        self.done_ref = Label()
         self.done_ref.setObjectName("bigRef")
         self.done_ref.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.done_ref.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.done_ref)
         self.receipt_scroll = QScrollArea()
         self.receipt_scroll.setWidgetResizable(True)
-        self.receipt_view = QLabel()
+        self.receipt_view = Label()
         self.receipt_view.setObjectName("receiptPreview")
         self.receipt_view.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.receipt_view.setWordWrap(True)
@@ -170,7 +169,7 @@ class ConfirmedPanel(QWidget):
         self.receipt_view.setStyleSheet("background: #ffffff; padding: 10px;")
         self.receipt_scroll.setWidget(self.receipt_view)
         layout.addWidget(self.receipt_scroll, 1)
-        self.hint = QLabel()
+        self.hint = Label()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
@@ -203,8 +202,8 @@ class ConfirmedPanel(QWidget):
         if pixmap and not pixmap.isNull():
             return
         lines = [
-            f"<p><b>{tr('Reference')}:</b> {result.ref}<br>"
-            f"<b>{tr('Order')}:</b> {draft.order.number}<br>"
+            f"<p><b>{tr('Reference')}:</b> {escape(result.ref)}<br>"
+            f"<b>{tr('Order')}:</b> {escape(draft.order.number)}<br>"
             f"<b>{tr('Date')}:</b> {i18n.when(result.created_at)}</p><table width='100%'>"
         ]
         committed = {no: refund for no, refund, _fee in result.lines}
@@ -219,7 +218,7 @@ class ConfirmedPanel(QWidget):
             f"{tr('Refund to')}: {tender_name(result.tender)}"
         )
         if result.store_credit_code:
-            lines.append(f"<br>{tr('Store credit code')}: {result.store_credit_code}")
+            lines.append(f"<br>{tr('Store credit code')}: {escape(result.store_credit_code)}")
         lines.append("</p>")
         self.receipt_view.setTextFormat(Qt.TextFormat.RichText)
         self.receipt_view.setText("".join(lines))

@@ -6,7 +6,6 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.counter.step import StepPanel
-from ui.widgets import icon
+from ui.widgets import Label, icon
 
 _CTX = "MainWindow"
 
@@ -42,7 +41,7 @@ class ScanPanel(StepPanel):
         self.scan_input.setClearButtonEnabled(True)
         self.scan_input.setMaxLength(200)
         self.scan_input.returnPressed.connect(lambda: self.typed.emit(self.scan_input.text()))
-        self.scan_icon = QLabel()
+        self.scan_icon = Label()
         self.scan_icon.setPixmap(icon("scan").pixmap(36, 36))
         self.search_button = QPushButton(icon("search"), "")
         self.search_button.setObjectName("searchButton")
@@ -50,7 +49,7 @@ class ScanPanel(StepPanel):
         inputs.addWidget(self.scan_icon)
         inputs.addWidget(self.scan_input, 1)
         inputs.addWidget(self.search_button)
-        self.hint = QLabel()
+        self.hint = Label()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         col.addLayout(inputs)
@@ -69,7 +68,7 @@ class ScanPanel(StepPanel):
         )
         self._preview_layout = QVBoxLayout(self.camera_preview)
         self._preview_layout.setContentsMargins(4, 4, 4, 4)
-        self.camera_placeholder = QLabel()
+        self.camera_placeholder = Label()
         self.camera_placeholder.setObjectName("cameraPlaceholder")
         self.camera_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.camera_placeholder.setWordWrap(True)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -25,7 +24,7 @@ from ui.errors import friendly_error
 from ui.labels import payment_label
 from ui.labels import to_date as qdate
 from ui.table_model import Column, RowModel, make_table_view
-from ui.widgets import LiveScreen, form_row, icon
+from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "SearchDialog"
 
@@ -54,8 +53,8 @@ class SearchDialog(LiveScreen, QDialog):
         self.orders: list[Order] = []
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.phone_label, self.email_label = QLabel(), QLabel()
-        self.card_label, self.date_label = QLabel(), QLabel()
+        self.phone_label, self.email_label = Label(), Label()
+        self.card_label, self.date_label = Label(), Label()
         self.phone = QLineEdit()
         self.phone.setObjectName("searchPhone")
         self.email = QLineEdit()
@@ -90,7 +89,7 @@ class SearchDialog(LiveScreen, QDialog):
         self.search_button.setAutoDefault(False)
         self.search_button.clicked.connect(self.search)
         layout.addWidget(self.search_button)
-        self.message = QLabel()
+        self.message = Label()
         self.message.setWordWrap(True)
         self.message.setObjectName("searchMessage")
         layout.addWidget(self.message)

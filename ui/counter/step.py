@@ -7,7 +7,9 @@ window was split, so the page lays out (and looks) exactly as it did.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+
+from ui.widgets import Label
 
 
 class StepPanel(QFrame):
@@ -17,6 +19,6 @@ class StepPanel(QFrame):
         self.box = QVBoxLayout(self)  # the panel's contents, below its title
         self.box.setContentsMargins(12, 10, 12, 10)  # as ui.widgets.panel()
         self.box.setSpacing(8)
-        self.title = QLabel()
+        self.title = Label()
         self.title.setObjectName("sectionTitle")
         self.box.addWidget(self.title)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.scanning import ScanEvent
 from ui.devices.camera import CameraController, hub
 from ui.devices.camera_widget import CameraWidget
-from ui.widgets import LiveScreen, icon
+from ui.widgets import Label, LiveScreen, icon
 
 _CTX = "CameraTestDialog"
 
@@ -47,22 +46,22 @@ class CameraTestDialog(LiveScreen, QDialog):
         self.view = CameraWidget(self.controller)
         self.view.setMinimumSize(480, 270)
         layout = QVBoxLayout(self)
-        self.source_label = QLabel()
+        self.source_label = Label()
         self.source_label.setObjectName("muted")
         self.source_label.setWordWrap(True)
         layout.addWidget(self.source_label)
         layout.addWidget(self.view, 1)
         form = QFormLayout()
-        self.code_name = QLabel()
-        self.code = QLabel("—")
+        self.code_name = Label()
+        self.code = Label("—")
         self.code.setObjectName("cameraTestCode")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code.setStyleSheet("font-size: 20px; font-weight: 700;")
-        self.fps_name = QLabel()
-        self.fps = QLabel("—")
+        self.fps_name = Label()
+        self.fps = Label("—")
         self.fps.setObjectName("cameraTestFps")
-        self.status_name = QLabel()
-        self.status = QLabel("—")
+        self.status_name = Label()
+        self.status = Label("—")
         self.status.setObjectName("cameraTestStatus")
         self.status.setWordWrap(True)
         form.addRow(self.code_name, self.code)

@@ -21,12 +21,13 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from ui.context import CounterContext
 from ui.counter.session import ReturnSession
 from ui.devices.camera import CameraController
-from ui.widgets import icon
+from ui.labels import plain_tip
+from ui.widgets import Label, icon
 
 _CTX = "Photo"
 THUMB_W, THUMB_H = 96, 64
@@ -74,7 +75,7 @@ class PhotoPanel(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.thumb = QLabel()
+        self.thumb = Label()
         self.thumb.setObjectName("photoThumb")
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setFixedSize(THUMB_W + 8, THUMB_H + 8)
@@ -97,7 +98,10 @@ class PhotoPanel(QWidget):
             self.thumb.setText(tr("No photo"))
 
     def show_photo(self, path: str | None) -> None:
-        if path:
+        from counter_app import bootstrap
+
+        # Over the pixel budget (a swapped file), the header says so before Qt decodes it.
+        if path and bootstrap.image_fits(path):
             pixmap = QPixmap.fromImage(QImage(path))  # not QPixmap(path): no stale cache
             if not pixmap.isNull():
                 self.thumb.setPixmap(
@@ -108,7 +112,7 @@ class PhotoPanel(QWidget):
                         Qt.TransformationMode.SmoothTransformation,
                     )
                 )
-                self.thumb.setToolTip(path)
+                self.thumb.setToolTip(plain_tip(path))
                 return
         self.thumb.clear()
         self.thumb.setText(tr("No photo"))

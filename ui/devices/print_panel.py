@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -20,7 +19,7 @@ from counter_app.services.print_queue import PrintJobView, ProcessResult
 from ui import i18n
 from ui.devices.printing import PrintController, PrintStatus
 from ui.table_model import Column, RowModel, make_table_view
-from ui.widgets import LiveScreen, StatusButton, icon
+from ui.widgets import Label, LiveScreen, StatusButton, icon
 
 _CTX = "PrintPanel"
 
@@ -127,7 +126,7 @@ class PrintQueueDialog(LiveScreen, QDialog):
         self.controller = controller
         self.jobs: list[PrintJobView] = []
         layout = QVBoxLayout(self)
-        self.summary = QLabel()
+        self.summary = Label()
         self.summary.setObjectName("printQueueSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
@@ -135,7 +134,7 @@ class PrintQueueDialog(LiveScreen, QDialog):
         self.table = make_table_view("printJobs", self.model, fill=len(JOB_COLUMNS) - 1)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("printQueueMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)

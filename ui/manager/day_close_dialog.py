@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTextBrowser,
@@ -37,9 +36,9 @@ from counter_app.services.day_close import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.labels import to_date, to_qdate
+from ui.labels import escape, to_date, to_qdate
 from ui.manager.common import store_timezone, tr
-from ui.widgets import Banner
+from ui.widgets import Banner, Label
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class DayCloseDialog(QDialog):
         self.date.setDate(to_qdate(today))
         self.date.setMaximumDate(to_qdate(today))
         self.date.dateChanged.connect(lambda _d: self.refresh())
-        title = QLabel(
+        title = Label(
             tr("Counter {counter} · business day").format(counter=app.settings.counter_code)
         )
         title.setObjectName("title")
@@ -233,7 +232,7 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
     ]
     for o in summary.overrides:
         rows.append(
-            ("&nbsp;&nbsp;" + _esc(f"{o.ref} {o.sku}"), _esc(f"{o.manager_name}: {o.reason}"))
+            ("&nbsp;&nbsp;" + escape(f"{o.ref} {o.sku}"), escape(f"{o.manager_name}: {o.reason}"))
         )
     last = i18n.when(summary.last_sync_at) if summary.last_sync_at else tr("never")
     rows += [
@@ -250,7 +249,7 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
     ]
     if closed is not None:
         rows.append(
-            (tr("Closed by"), _esc(f"{closed.closed_by_name}, {i18n.when(closed.closed_at)}"))
+            (tr("Closed by"), escape(f"{closed.closed_by_name}, {i18n.when(closed.closed_at)}"))
         )
     body = "".join(
         f"<tr><td style='padding:4px 16px 4px 0'>{k}</td>"
@@ -260,6 +259,3 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
     head = f"<h2>{tr('Day')} {summary.business_date.isoformat()}</h2>"
     return f"{head}<table style='font-size:13pt'>{body}</table>"
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -48,7 +47,7 @@ from ui.context import CounterContext
 from ui.labels import to_date, to_qdate
 from ui.manager.common import cell_text, make_table, store_timezone, tr
 from ui.table_model import Column, RowModel
-from ui.widgets import Banner
+from ui.widgets import Banner, Label
 
 BAR_COLOR = QColor("#1565c0")
 LIMIT_COLOR = QColor("#b3261e")
@@ -105,10 +104,10 @@ class ReportsWindow(QDialog):
         right.addLayout(self._build_filters())
         self.banner = Banner()
         right.addWidget(self.banner)
-        self.heading = QLabel()
+        self.heading = Label()
         self.heading.setObjectName("title")
         right.addWidget(self.heading)
-        self.notes = QLabel()
+        self.notes = Label()
         self.notes.setObjectName("reportNotes")
         self.notes.setWordWrap(True)
         self.notes.setMinimumHeight(self.notes.fontMetrics().lineSpacing() * 2 + 4)
@@ -167,8 +166,8 @@ class ReportsWindow(QDialog):
         self.export_button.setAutoDefault(False)
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._ask_export)
-        for widget in (QLabel(tr("Period")), self.preset, QLabel(tr("from")), self.first,
-                       QLabel(tr("to")), self.last, self.show_button):
+        for widget in (Label(tr("Period")), self.preset, Label(tr("from")), self.first,
+                       Label(tr("to")), self.last, self.show_button):
             filters.addWidget(widget)
         filters.addStretch(1)
         filters.addWidget(self.export_button)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 from counter_app.config import IDLE_LOCK_MINUTES, save_settings
 from ui import i18n
 from ui.context import CounterContext
-from ui.widgets import LiveScreen, form_row, icon
+from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "SettingsDialog"
 
@@ -44,11 +43,11 @@ class SettingsDialog(LiveScreen, QDialog):
         self.camera_test_button.setObjectName("cameraTestButton")
         self.camera_test_button.clicked.connect(self.open_camera_test)
         layout.addWidget(self.camera_test_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.hint = QLabel()
+        self.hint = Label()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        self.message = QLabel()
+        self.message = Label()
         self.message.setObjectName("settingsMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #8a1c1c; font-weight: 600;")
@@ -80,7 +79,7 @@ class SettingsDialog(LiveScreen, QDialog):
         self.printer.setObjectName("settingsPrinter")
         self.camera = QLineEdit(s.camera_source)
         self.camera.setObjectName("settingsCamera")
-        self.labels = [QLabel() for _ in range(6)]
+        self.labels = [Label() for _ in range(6)]
         for label, field in zip(
             self.labels,
             (self.store, self.counter, self.language, self.idle, self.printer, self.camera),

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -43,7 +42,7 @@ from ui.context import CounterContext
 from ui.labels import location_name
 from ui.manager.common import make_table, tr
 from ui.table_model import Column, RowModel
-from ui.widgets import Banner
+from ui.widgets import Banner, Label
 
 
 def _money(minor: int, currency: str) -> str:
@@ -103,9 +102,9 @@ class StockTab(QWidget):
         tl, bl = QVBoxLayout(top), QVBoxLayout(bottom)
         for lay in (tl, bl):
             lay.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(QLabel(tr("On hand")))
+        tl.addWidget(Label(tr("On hand")))
         tl.addWidget(self.on_hand)
-        bl.addWidget(QLabel(tr("Received from returns")))
+        bl.addWidget(Label(tr("Received from returns")))
         bl.addWidget(self.received)
         split.addWidget(top)
         split.addWidget(bottom)
@@ -176,7 +175,7 @@ class StockWindow(QDialog):
         self.export_button.setObjectName("stockExport")
         self.export_button.setAutoDefault(False)
         self.export_button.clicked.connect(self._ask_export)
-        vendor_bar.addWidget(QLabel(tr("Vendor")))
+        vendor_bar.addWidget(Label(tr("Vendor")))
         vendor_bar.addWidget(self.vendor, 1)
         vendor_bar.addWidget(self.export_button)
         vendor_layout = self.pages["vendor"].layout()
@@ -200,7 +199,7 @@ class StockWindow(QDialog):
         self.move_button.setObjectName("stockMove")
         self.move_button.setAutoDefault(False)
         self.move_button.clicked.connect(self.move_selected)
-        move.addWidget(QLabel(tr("Move selected to")))
+        move.addWidget(Label(tr("Move selected to")))
         move.addWidget(self.move_to)
         move.addWidget(self.move_qty)
         move.addWidget(self.move_reason, 1)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -20,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.services.errors import BadInput, CounterError, LockedOut, NotFound, SignInFailed
+from counter_app.services.errors import BadInput, CounterError, NotFound, SignInFailed
 from counter_app.services.sync import SyncException, SyncReport, SyncStatus
 from ui import i18n
 from ui.sync.controller import NOT_CONFIGURED, ONLY_MANAGERS, SyncController
 from ui.table_model import Column, RowModel, make_table_view
-from ui.widgets import LiveScreen, StatusButton, form_row, panel
+from ui.widgets import Label, LiveScreen, StatusButton, form_row, panel
 
 _CTX = "SyncPanel"
 
@@ -147,20 +146,20 @@ class SyncDialog(LiveScreen, QDialog):
 
     def _build_status(self) -> QWidget:
         """The status panel: what waits, the last sync and error, Sync now with progress."""
-        self.status_title = QLabel()
+        self.status_title = Label()
         status_box, sl = panel(self.status_title)
         form = QFormLayout()
-        self.labels = [QLabel() for _ in range(5)]
-        self.waiting = QLabel()
+        self.labels = [Label() for _ in range(5)]
+        self.waiting = Label()
         self.waiting.setObjectName("syncWaiting")
-        self.last_success = QLabel()
+        self.last_success = Label()
         self.last_success.setObjectName("syncLastSuccess")
-        self.last_error = QLabel()
+        self.last_error = Label()
         self.last_error.setObjectName("syncLastError")
         self.last_error.setWordWrap(True)
-        self.open_count = QLabel()
+        self.open_count = Label()
         self.open_count.setObjectName("syncOpen")
-        self.next_run = QLabel()
+        self.next_run = Label()
         self.next_run.setObjectName("syncNextRun")
         for label, field in zip(
             self.labels,
@@ -183,7 +182,7 @@ class SyncDialog(LiveScreen, QDialog):
         row.addWidget(self.progress, 1)
         row.addWidget(self.sync_button)
         sl.addLayout(row)
-        self.result_label = QLabel()
+        self.result_label = Label()
         self.result_label.setObjectName("syncResult")
         self.result_label.setWordWrap(True)
         sl.addWidget(self.result_label)
@@ -191,7 +190,7 @@ class SyncDialog(LiveScreen, QDialog):
 
     def _build_problems(self) -> QWidget:
         """The rejected messages and the manager's form that resolves one."""
-        self.problems_title = QLabel()
+        self.problems_title = Label()
         problems_box, pl = panel(self.problems_title)
         self.model: RowModel[SyncException] = RowModel(PROBLEM_COLUMNS, self)
         self.table = make_table_view("syncExceptions", self.model, fill=3)
@@ -199,7 +198,7 @@ class SyncDialog(LiveScreen, QDialog):
         self.table.setMinimumHeight(150)
         pl.addWidget(self.table, 1)
         resolve_form = QFormLayout()
-        self.resolve_labels = [QLabel() for _ in range(3)]
+        self.resolve_labels = [Label() for _ in range(3)]
         self.manager = QLineEdit()
         self.manager.setObjectName("resolveManager")
         self.pin = QLineEdit()
@@ -219,7 +218,7 @@ class SyncDialog(LiveScreen, QDialog):
         self.resolve_button.setObjectName("resolveButton")
         self.resolve_button.setAutoDefault(False)
         self.resolve_button.clicked.connect(self.resolve)
-        self.resolve_message = QLabel()
+        self.resolve_message = Label()
         self.resolve_message.setObjectName("resolveMessage")
         self.resolve_message.setWordWrap(True)
         rrow = QHBoxLayout()
@@ -368,10 +367,9 @@ class SyncDialog(LiveScreen, QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.pin.clear()
         self._selection_changed()
-        if isinstance(exc, LockedOut):
-            text = str(exc)
-        elif isinstance(exc, SignInFailed):
-            text = tr("Wrong user name or PIN. Try again.")
+        if isinstance(exc, SignInFailed):  # one message for unknown, wrong and locked
+            text = tr("Wrong user name or PIN, or too many wrong PINs. Try again later or ask "
+                      "an administrator.")
         elif isinstance(exc, BadInput) and str(exc) == ONLY_MANAGERS:
             text = tr("Only a manager can resolve a sync problem.")
         elif isinstance(exc, NotFound):

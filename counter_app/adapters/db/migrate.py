@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,9 +58,20 @@ def is_initialised(engine: Engine) -> bool:
 
 
 def head_revision() -> str:
-    """The newest migration, read from the file names (cheap: no alembic import)."""
-    names = sorted(p.stem.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
-    return names[-1]
+    """The newest migration: the revision no other names as its down_revision, read from the
+    scripts' text (cheap: no alembic import; ids need not match the file names)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r'^revision = "([^"]+)"', source, re.MULTILINE)
+        parent = re.search(r'^down_revision = "([^"]+)"', source, re.MULTILINE)
+        if revision:
+            revisions.add(revision.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    (head,) = revisions - parents
+    return head
 
 
 def is_current(engine: Engine) -> bool:

@@ -82,6 +82,8 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("failed_attempts", Integer, nullable=False, default=0),
     Column("locked_until", Timestamp, nullable=True),
+    # How many lockouts in a row: each lasts longer, the last one until an admin unlocks.
+    Column("lockouts", Integer, nullable=False, default=0),
     CheckConstraint("role IN ('cashier', 'manager', 'admin')", name="role"),
 )
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from counter_app.adapters.image_limits import check_pixels
 from counter_app.adapters.scanning.decoder import Decoder, Image, load_cv2
 from counter_app.adapters.scanning.errors import CameraUnavailable
 from counter_app.domain.scanning import DecodedCode, ScanEvent
@@ -120,7 +121,8 @@ def photo_digest(png_bytes: bytes) -> str:
 
 
 def encode_png(frame: Image) -> bytes:
-    """Encode a BGR (or gray) frame as PNG bytes."""
+    """Encode a BGR (or gray) frame as PNG bytes (refused over the pixel budget)."""
+    check_pixels(int(frame.shape[1]), int(frame.shape[0]))
     cv2 = load_cv2()
     ok, buf = cv2.imencode(".png", frame)
     if not ok:

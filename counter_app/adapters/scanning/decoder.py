@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from counter_app.adapters.image_limits import check_image_data
 from counter_app.adapters.scanning.errors import ScannerUnavailable, UnreadableImage
 from counter_app.domain.scanning import DecodedCode, normalise_code
 
@@ -424,6 +425,7 @@ def read_image(path: str | Path) -> Image:
         raise UnreadableImage(f"cannot read file: {p} ({exc.strerror or exc})") from exc
     if not data:
         raise UnreadableImage(f"file is empty: {p}")
+    check_image_data(data)  # from the header, before any decoder allocates the pixels
     img = None
     try:
         level = cv2.utils.logging.getLogLevel()

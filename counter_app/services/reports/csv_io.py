@@ -1,4 +1,6 @@
-"""Reports as CSV for spreadsheets, and back (the tests read exports with `from_csv`)."""
+"""Reports as CSV for spreadsheets, and back (the tests read exports with `from_csv`).
+
+Cells that a spreadsheet would run as formulas are quoted (domain/spreadsheet.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from counter_app.domain.money import parse_money
+from counter_app.domain.spreadsheet import csv_text, read_cell
 from counter_app.services.reports.model import Column, Report
 
 
@@ -44,12 +47,10 @@ def parse_cell(column: Column, text: str) -> Any:
 
 def to_csv(report: Report) -> str:
     """The report's table as CSV (header = column titles), for spreadsheets."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.title for c in report.columns])
-    for row in report.rows:
-        writer.writerow([format_cell(c, row.get(c.key)) for c in report.columns])
-    return buffer.getvalue()
+    return csv_text(
+        [c.title for c in report.columns],
+        ([format_cell(c, row.get(c.key)) for c in report.columns] for row in report.rows),
+    )
 
 
 def from_csv(text: str, columns: Sequence[Column]) -> list[dict[str, Any]]:
@@ -59,9 +60,9 @@ def from_csv(text: str, columns: Sequence[Column]) -> list[dict[str, Any]]:
     if header is None:
         return []
     by_title = {c.title: c for c in columns}
-    cols = [by_title[h] for h in header]
+    cols = [by_title[read_cell(h)] for h in header]
     return [
-        {c.key: parse_cell(c, cell) for c, cell in zip(cols, cells, strict=True)}
+        {c.key: parse_cell(c, read_cell(cell)) for c, cell in zip(cols, cells, strict=True)}
         for cells in reader
     ]
 
