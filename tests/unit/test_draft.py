@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -127,6 +128,9 @@ def test_a_hard_denial_stays_denied_even_with_an_override() -> None:
 def test_the_summary_adds_up_lines_and_keeps_the_tenders_every_line_allows() -> None:
     a, b = order_line(1, 2500), order_line(2, 1999, quantity=2)
     draft = draft_of(a, b)
+    # paid in cash: the ledger has the cash to give back (a card-only order would not)
+    cash = (Payment(1, "cash", usd(2500 + 1999), usd(0)),)
+    draft.order = dataclasses.replace(draft.order, payments=cash)
     add(draft, a, decision(tenders=("original", "cash", "store_credit")))
     add(draft, b, decision("approve_with_fee", fee=100, tenders=("store_credit", "cash")), 1)
     summary = refund_summary(draft)
