@@ -409,9 +409,14 @@ class ReturnDesk:
         fresh = draft.clone()
         self.evaluate(fresh)
         for dl in fresh.selected():
+            if dl.decision is not None and dl.decision.outcome in ("approve", "approve_with_fee"):
+                dl.override = None  # approved on its own now: no approval is recorded
+                continue
             problem = dl.override_problem(draft.id)
             if problem is not None:
                 raise OverrideRefused(f"{dl.line.name}: {problem}.")
+        if shown.blocked:
+            raise NotRefundable(" ".join(shown.blocked))
         again = refund_summary(fresh)
         if (again.lines, again.total) != (shown.lines, shown.total):
             raise NotRefundable(
