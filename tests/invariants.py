@@ -67,7 +67,9 @@ def check_invariants(engine: Engine) -> list[str]:
         for pid, refunded, amount in c.execute(
             select(t.payments.c.id, t.payments.c.refunded_minor, t.payments.c.amount_minor)
         ):
-            if refunded != charged.get(pid, 0):
+            # Refunds written here, plus what head office says went back elsewhere (online,
+            # other stores) — charged to the payments when the order was pulled.
+            if refunded < charged.get(pid, 0):
                 problems.append(
                     f"payment {pid}: refunded {refunded}, refunds say {charged.get(pid, 0)}"
                 )

@@ -11,8 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from counter_app.domain.model import Order, OrderLine, User
-from counter_app.domain.money import Money, allocate
+from counter_app.domain.model import units_refund as units_refund  # re-exported
+from counter_app.domain.money import Money
 from counter_app.domain.policy import CustomerHistory, Decision, Inspection
+from counter_app.domain.refund import ledger_choices
 
 # Refund tenders in the order the screen offers them.
 TENDER_ORDER = ("original", "cash", "store_credit", "exchange")
@@ -21,7 +23,9 @@ DEFAULT_TENDERS = frozenset({"original", "store_credit"})
 
 @dataclass(frozen=True)
 class OverrideGrant:
-    """A manager's approval, bound to one draft and one line, usable once."""
+    """A manager's approval, bound to one draft and one line, usable once — and to the facts
+    the manager saw: the quantity, condition, return reason, the decision's rule codes and
+    the refund approved. Any change voids it (`approval_problem`). None: not bound."""
 
     grant_id: str
     draft_id: str
@@ -30,6 +34,33 @@ class OverrideGrant:
     reason: str
     note: str
     rule_codes: tuple[str, ...]
+    quantity: int | None = None
+    condition: str | None = None
+    reason_code: str | None = None
+    refund: Money | None = None
+
+
+# What the cashier reads when an approval no longer covers its line, one message per kind.
+APPROVAL_VOID: dict[str, str] = {
+    "draft": "The manager's approval belongs to another return",
+    "line": "The manager's approval was given for another item, not this one",
+    "quantity": "The manager's approval no longer applies: quantity changed",
+    "condition": "The manager's approval no longer applies: condition changed",
+    "reason": "The manager's approval no longer applies: reason changed",
+    "refund": "The manager's approval no longer applies: refund changed",
+    "rules": "The manager's approval no longer applies: rules changed",
+}
+
+
+def grant_rule_codes(decision: Decision) -> tuple[str, ...]:
+    """The rule codes an approval of `decision` is bound to (every reason a manager may
+    override, and the notes that shaped the refund)."""
+    return tuple(r.code for r in decision.reasons if not r.hard)
+
+
+def approved_refund(decision: Decision) -> Money:
+    """The refund a manager's approval of `decision` pays out."""
+    return decision.override_refund if decision.override_refund is not None else decision.refund
 
 
 @dataclass
@@ -52,7 +83,27 @@ class DraftLine:
             return False
         if d.outcome in ("approve", "approve_with_fee"):
             return True
-        return self.override is not None and d.overridable
+        return self.override is not None and d.overridable and self.override_problem() is None
+
+    def override_problem(self, draft_id: str | None = None) -> str | None:
+        """Why the manager's approval on this line no longer applies (None: it does, or
+        there is none): the first fact that differs from what was approved."""
+        g = self.override
+        if g is None:
+            return None
+        insp, d = self.inspection, self.decision
+        condition = insp.condition if insp else None
+        reason = insp.reason_code if insp else None
+        checks = (
+            ("draft", draft_id is not None and g.draft_id != draft_id),
+            ("line", g.line_no != self.line.line_no),
+            ("quantity", g.quantity is not None and g.quantity != self.quantity),
+            ("condition", g.condition is not None and condition != g.condition),
+            ("reason", g.reason_code is not None and reason != g.reason_code),
+            ("refund", g.refund is not None and d is not None and approved_refund(d) != g.refund),
+            ("rules", d is not None and d.overridable and grant_rule_codes(d) != g.rule_codes),
+        )
+        return next((APPROVAL_VOID[kind] for kind, differs in checks if differs), None)
 
     @property
     def fee(self) -> Money:
@@ -111,18 +162,6 @@ class RefundSummary:
     blocked: tuple[str, ...]  # plain-words reasons the return cannot be confirmed yet
 
 
-def units_refund(paid: Money, refunded: Money, units_left: int, quantity: int) -> Money:
-    """What `quantity` more units of a line take of what it was paid, as its ledger stands:
-    what is left (paid minus already refunded) split over the units left by largest remainder,
-    so the last unit takes the remainder and a line's refunds add up to exactly its paid
-    amount whoever returned the units before. (With the ledger as sequential returns leave
-    it, this is `OrderLine.refund_for`.)"""
-    if quantity <= 0 or quantity > units_left:
-        raise ValueError("quantity outside what can still be returned")
-    left = (paid - refunded).max(Money.zero(paid.currency))
-    return sum(allocate(left, [1] * units_left)[:quantity], Money.zero(paid.currency))
-
-
 def _blocker(dl: DraftLine) -> str | None:
     """Why this line stops the return from being confirmed, or None."""
     name = dl.line.name
@@ -131,6 +170,9 @@ def _blocker(dl: DraftLine) -> str | None:
     if dl.decision is None:
         return f"{name}: not checked against the policy yet."
     if not dl.approved:
+        problem = dl.override_problem()
+        if problem is not None and dl.decision.overridable:
+            return f"{name}: {problem}."
         if dl.decision.overridable:
             return f"{name}: needs a manager's approval."
         return f"{name}: cannot be returned — remove it from the return."
@@ -138,7 +180,9 @@ def _blocker(dl: DraftLine) -> str | None:
 
 
 def refund_summary(draft: ReturnDraft) -> RefundSummary:
-    """What the draft refunds line by line, the tenders every line allows, and what blocks it."""
+    """What the draft refunds line by line, the tenders for the whole return, and what blocks
+    it. Tenders: those every line's decision allows that the order's per-tender ledger can
+    honour for the return's total (cash only as far as the cash left covers it)."""
     currency = draft.order.currency
     blocked: list[str] = []
     if not draft.lines:
@@ -156,7 +200,8 @@ def refund_summary(draft: ReturnDraft) -> RefundSummary:
         rows.append((dl.line.line_no, dl.refund, dl.fee))
     total = sum((r[1] for r in rows), Money.zero(currency))
     fees = sum((r[2] for r in rows), Money.zero(currency))
-    order_tenders = tuple(x for x in TENDER_ORDER if x in (tenders or set()))
+    tenders = (tenders or set()) & ledger_choices(total, draft.order.payments)
+    order_tenders = tuple(x for x in TENDER_ORDER if x in tenders)
     if rows and not order_tenders:
         blocked.append("The items allow no common refund tender: return them separately.")
     return RefundSummary(tuple(rows), total, fees, order_tenders, tuple(blocked))

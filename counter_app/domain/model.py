@@ -60,25 +60,43 @@ class OrderLine:
     final_sale: bool = False
     barcodes: tuple[str, ...] = ()
     vendor: str = ""
+    # The line's refund ledger (order_lines.refunded_minor): what its returned units took of
+    # `paid`. None when unknown: then it is what sequential returns would have taken.
+    refunded: Money | None = None
 
     @property
     def returnable_quantity(self) -> int:
         return self.quantity - self.returned_quantity
 
-    def refund_for(self, quantity: int) -> Money:
-        """What was paid for the next `quantity` units of this line.
-
-        The line's paid total is split over its units by largest remainder, and returns take
-        the units in order, so all partial returns of a line add up to exactly what was paid.
-        """
-        if quantity <= 0 or quantity > self.returnable_quantity:
-            raise ValueError("quantity outside what can still be returned")
+    @property
+    def refunded_so_far(self) -> Money:
+        if self.refunded is not None:
+            return self.refunded
         shares = allocate(self.paid, [1] * self.quantity)
-        taken = shares[self.returned_quantity : self.returned_quantity + quantity]
-        return sum(taken[1:], taken[0])
+        return sum(shares[: self.returned_quantity], Money.zero(self.paid.currency))
+
+    def refund_for(self, quantity: int) -> Money:
+        """What the next `quantity` units of this line refund, priced from its ledger.
+
+        THE refund computation: the policy decision, the refund summary, the receipt and the
+        commit all price units with it (`units_refund` on the line's ledger), so what the
+        cashier sees, what thresholds test and what is committed are the same amount.
+        """
+        return units_refund(self.paid, self.refunded_so_far, self.returnable_quantity, quantity)
 
     def unit_paid(self) -> Money:
         return allocate(self.paid, [1] * self.quantity)[self.returned_quantity % self.quantity]
+
+
+def units_refund(paid: Money, refunded: Money, units_left: int, quantity: int) -> Money:
+    """What `quantity` more units of a line take of what it was paid, as its ledger stands:
+    what is left (paid minus already refunded) split over the units left by largest remainder,
+    so the last unit takes the remainder and a line's refunds add up to exactly its paid
+    amount whoever returned the units before."""
+    if quantity <= 0 or quantity > units_left:
+        raise ValueError("quantity outside what can still be returned")
+    left = (paid - refunded).max(Money.zero(paid.currency))
+    return sum(allocate(left, [1] * units_left)[:quantity], Money.zero(paid.currency))
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,13 @@ class Order:
     @property
     def cash_paid(self) -> Money:
         cash = [p.amount for p in self.payments if p.tender == "cash"]
+        return sum(cash, Money.zero(self.currency))
+
+    @property
+    def cash_left(self) -> Money:
+        """Cash taken in minus what was already refunded from the cash payments: the most
+        cash that may still go out of the drawer for this order."""
+        cash = [p.remaining for p in self.payments if p.tender == "cash"]
         return sum(cash, Money.zero(self.currency))
 
 

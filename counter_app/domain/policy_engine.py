@@ -59,6 +59,11 @@ MESSAGE_TEMPLATES: dict[str, str] = {
     "DEFECTIVE": "Defective: accepted without fee and sent back to the vendor.",
     "LOW_VALUE_AUTO": "Refund {refund} is below {threshold}: approved on the fast path.",
     "OVER_VALUE_LIMIT": "Refund {refund} is above {threshold}: a manager must approve.",
+    "RETURN_OVER_VALUE_LIMIT": "Return total {total} is over {threshold}: a manager must approve.",
+    "RETURN_CASH_LIMIT": "The whole return refunds {total}, not below the cash limit of "
+    "{threshold}: no cash refund.",
+    "CASH_LEFT": "Only {cash_left} of the cash paid is left to refund on this order: no cash "
+    "refund of {total}.",
     "FREQUENT_RETURNER": "Customer has made {count} returns in the last {days} days, this one "
     "included; more than {limit} needs a manager.",
 }
@@ -139,6 +144,8 @@ def evaluate(
         return _hard_deny(policy, [mismatch], condition)
     unit_price = _unit_price(line)
     gross = unit_price * max(line.quantity_requested, 0)
+    if line.gross is not None and line.has_receipt:
+        gross = line.gross  # the ledger's price of these units: what the commit will pay
     serial_problem = _serial_reason(line, policy)
     hard = _hard_limits(line, rule, unit_price, gross, serial_problem)
     if hard:
@@ -153,10 +160,11 @@ def evaluate(
     waived = condition == "defective" or (reason_rule is not None and reason_rule.waives_fee)
     fee = _restocking_fee(line, condition, rule, policy, unit_price, waived, found.notes)
     refund = gross - fee
+    total = refund if line.return_refund is None else line.return_refund.max(refund)
     if not line.has_receipt:
-        _receiptless_checks(line, rule, history, now, policy, unit_price, refund, found)
-    _value_and_frequency(history, now, policy, refund, found)
-    return _outcome(line, policy, condition, fee, refund, found)
+        _receiptless_checks(line, rule, history, now, policy, unit_price, total, found)
+    _value_and_frequency(history, now, policy, refund, total, found)
+    return _outcome(line, policy, condition, fee, refund, total, found)
 
 
 def _currency_mismatch(line: LineFacts, policy: Policy) -> Reason | None:
@@ -201,6 +209,8 @@ def _hard_limits(
             )
         )
     remaining_paid = line.unit_paid * max(remaining, 0)
+    if line.gross is not None:  # priced from the ledger: never more than the line has left
+        remaining_paid = remaining_paid.max(line.gross)
     if not hard and (unit_price.is_negative() or gross > remaining_paid):
         hard.append(_reason("OVER_REFUND", True, refund=gross, remaining_paid=remaining_paid))
     if not rule.returnable and rule.non_returnable_hard:
@@ -300,11 +310,17 @@ def _receiptless_checks(
 
 
 def _value_and_frequency(
-    history: CustomerHistory, now: datetime, policy: Policy, refund: Money, found: _Findings
+    history: CustomerHistory,
+    now: datetime,
+    policy: Policy,
+    refund: Money,
+    total: Money,
+    found: _Findings,
 ) -> None:
-    """Referrals by refund value and by how often the customer returns."""
+    """Referrals by refund value — the line's and the whole return's `total` — and by how
+    often the customer returns. The fast path needs both below its threshold."""
     approval = policy.approval
-    fast_path = refund < approval.auto_approve_below
+    fast_path = total < approval.auto_approve_below
     if fast_path:
         found.notes.append(
             _reason("LOW_VALUE_AUTO", refund=refund, threshold=approval.auto_approve_below)
@@ -313,6 +329,10 @@ def _value_and_frequency(
         found.referrals.append(
             _reason("OVER_VALUE_LIMIT", refund=refund, threshold=approval.refer_above)
         )
+    elif total > approval.refer_above:
+        found.referrals.append(
+            _reason("RETURN_OVER_VALUE_LIMIT", total=total, threshold=approval.refer_above)
+        )
     if not (fast_path and approval.fast_path_skips_frequent_returner):
         frequent = _frequent_returner(history, now, policy)
         if frequent is not None:
@@ -320,10 +340,16 @@ def _value_and_frequency(
 
 
 def _outcome(
-    line: LineFacts, policy: Policy, condition: str, fee: Money, refund: Money, found: _Findings
+    line: LineFacts,
+    policy: Policy,
+    condition: str,
+    fee: Money,
+    refund: Money,
+    total: Money,
+    found: _Findings,
 ) -> Decision:
     """Tenders and the outcome: deny (overridable), refer, approve with or without a fee."""
-    tenders, bonus = _tenders(line, refund, policy)
+    tenders, bonus = _tenders(line, refund, total, policy, found.notes)
     reasons = tuple(found.denials + found.referrals + found.notes)
     disposition = _disposition(policy, condition)
     if found.denials:
@@ -440,12 +466,15 @@ def _frequent_returner(history: CustomerHistory, now: datetime, policy: Policy) 
     return None
 
 
-def _tenders(line: LineFacts, refund: Money, policy: Policy) -> tuple[tuple[str, ...], Decimal]:
+def _tenders(
+    line: LineFacts, refund: Money, total: Money, policy: Policy, notes: list[Reason]
+) -> tuple[tuple[str, ...], Decimal]:
     """Which refund tenders may be offered, and the store-credit bonus percent.
 
     "original" is offered when something other than cash paid the order (a cash-only order's
     original tender *is* cash, which has its own rule); cash only when the order was paid in
-    cash, the refund is covered by the cash paid and is below the cash limit.
+    cash, the whole return's `total` is covered by the cash still unrefunded on the order and
+    both the line and the total are below the cash limit (the summary re-checks the ledger).
     """
     if not line.has_receipt:
         tenders = tuple(policy.receiptless.tenders)
@@ -455,8 +484,14 @@ def _tenders(line: LineFacts, refund: Money, policy: Policy) -> tuple[tuple[str,
     out: list[str] = []
     if rule.original and any(t != "cash" for t in line.tenders_paid):
         out.append("original")
-    if "cash" in line.tenders_paid and refund <= line.cash_paid and refund < rule.cash_refund_below:
-        out.append("cash")
+    limit = rule.cash_refund_below
+    if "cash" in line.tenders_paid and refund < limit:
+        if total >= limit:
+            notes.append(_reason("RETURN_CASH_LIMIT", total=total, threshold=limit))
+        elif total > line.cash_paid:
+            notes.append(_reason("CASH_LEFT", cash_left=line.cash_paid, total=total))
+        else:
+            out.append("cash")
     if rule.store_credit:
         out.append("store_credit")
     if rule.exchange:

@@ -48,9 +48,15 @@ class LineFacts:
     serial_presented: str | None
     has_receipt: bool
     tenders_paid: tuple[str, ...]
-    cash_paid: Money
+    cash_paid: Money  # the cash still unrefunded on the order (cash in minus cash refunded)
     lowest_recent_price: Money | None = None
     final_sale: bool = False
+    # What the requested units refund, priced from the line's ledger (OrderLine.refund_for);
+    # None: `unit_paid` times the quantity.
+    gross: Money | None = None
+    # The whole return's refund (every line, this one included): value thresholds and the
+    # cash limit apply to it as well as to the line. None: the return is this line alone.
+    return_refund: Money | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,14 @@
-"""Which payments a refund is charged against, and in which tender it is paid out.
+"""The order's per-tender ledger: which payments a refund is charged against, and in which
+form it goes out.
 
-Every refund is charged against the order's payments (so the refunded amount per tender never
-exceeds what was paid), whatever tender it goes out in (original, cash, store credit, exchange).
+Every refund is charged against the order's payments (so what is refunded from a payment
+never exceeds what it took in), and each payout form draws only on the money it may:
+- cash is charged ONLY to cash payments: cash out never exceeds the cash taken in minus the
+  cash already refunded on the order (at this counter, other stores or online);
+- "original" pays each payment back in its own tender (card to the card, gift card to a gift
+  card, cash to cash);
+- store credit and exchange may be charged to any payment (store credit's own payments first).
+Card or gift-card money never goes out as cash: there is no rule that allows it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ CHOICES = ("original", "cash", "store_credit", "exchange")
 
 
 class OverRefund(ValueError):
-    """More would be refunded than the order's payments have left."""
+    """More would be refunded than the order's payments (or its cash) have left."""
 
 
 @dataclass(frozen=True)
@@ -27,28 +34,50 @@ class RefundPart:
     amount: Money
 
 
-def split_refund(total: Money, payments: Sequence[Payment], choice: str) -> list[RefundPart]:
-    """Charge `total` against `payments` for the tender `choice`.
+def _left(payments: Sequence[Payment], currency: str, tender: str | None = None) -> Money:
+    chosen = [p.remaining for p in payments if tender is None or p.tender == tender]
+    return sum(chosen, Money.zero(currency))
 
-    "original" pays each tender back what it is charged, in proportion to what each payment
-    has left. Any other choice first uses payments of the same tender, then the rest in
-    proportion — so cash goes back against cash, and nothing is over-refunded.
-    """
+
+def ledger_choices(total: Money, payments: Sequence[Payment]) -> frozenset[str]:
+    """The payout choices the order's payments can honour for a refund of `total`.
+
+    "original" needs a payment that is not cash (a cash-only order's original tender is
+    cash, which has its own limit); "cash" needs that much cash left unrefunded."""
+    if total.is_negative() or total > _left(payments, total.currency):
+        return frozenset()
+    out = {"store_credit", "exchange"}
+    if any(p.tender != "cash" for p in payments):
+        out.add("original")
+    if total <= _left(payments, total.currency, "cash"):
+        out.add("cash")
+    return frozenset(out)
+
+
+def split_refund(total: Money, payments: Sequence[Payment], choice: str) -> list[RefundPart]:
+    """Charge `total` against `payments` for the payout `choice` (see the module's rules).
+
+    "original" charges each payment in proportion to what it has left and pays it back in
+    its own tender; "cash" charges cash payments only and refuses (OverRefund) when their
+    cash left does not cover it; store credit and exchange use payments of their own tender
+    first, then the rest in proportion."""
     if choice not in CHOICES:
         raise ValueError(f"unknown refund tender {choice!r}")
     if total.is_negative():
         raise ValueError("a refund cannot be negative")
-    remaining = sum((p.remaining for p in payments), Money.zero(total.currency))
+    remaining = _left(payments, total.currency)
     if total > remaining:
         raise OverRefund(f"refund {total} is more than the {remaining} left on the order")
+    if choice == "cash" and total > _left(payments, total.currency, "cash"):
+        cash = _left(payments, total.currency, "cash")
+        raise OverRefund(f"cash refund {total} is more than the {cash} cash left on the order")
     if not total:
         return []
     charges: dict[int, Money] = {p.id: Money.zero(total.currency) for p in payments}
     left = total
     if choice != "original":
-        same = "cash" if choice == "cash" else choice
         for p in payments:
-            if p.tender == same and left:
+            if p.tender == choice and left:
                 take = p.remaining.min(left)
                 charges[p.id] = charges[p.id] + take
                 left = left - take

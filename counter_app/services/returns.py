@@ -20,6 +20,8 @@ from counter_app.domain.draft import (
     OverrideGrant,
     RefundSummary,
     ReturnDraft,
+    approved_refund,
+    grant_rule_codes,
     refund_summary,
 )
 from counter_app.domain.model import Order, User
@@ -216,7 +218,7 @@ class ReturnDesk:
             if line.serialised and line.serial:
                 scratch.lines[line.line_no].serial_presented = line.serial
             self.record_inspection(scratch, line.line_no, reason_code=reason, condition=condition)
-        return self.evaluate(scratch)
+        return self._decide(scratch, whole_return=False)
 
     def set_serial(self, draft: ReturnDraft, line_no: int, serial: str) -> None:
         draft_line = self._draft_line(draft, line_no)
@@ -262,22 +264,32 @@ class ReturnDesk:
 
     # ------------------------------------------------------------ 4. decide
     def evaluate(self, draft: ReturnDraft) -> dict[int, Decision]:
+        """Decide every inspected line, the whole return's limits included."""
+        return self._decide(draft, whole_return=True)
+
+    def _decide(self, draft: ReturnDraft, *, whole_return: bool) -> dict[int, Decision]:
+        """Each line on its own first; then, with more than one line, again with the whole
+        return's refund (what every line would pay out if approved), so value thresholds and
+        the cash limit apply to the return's total as well as to each line."""
         policy = self.policies.current
         now = self.clock.now()
-        for draft_line in draft.selected():
-            if draft_line.inspection is None:
-                continue
-            draft_line.decision = evaluate(
-                self._facts(draft, draft_line),
-                draft_line.inspection,
-                draft.customer_history,
-                now,
-                policy,
-            )
+        inspected = [dl for dl in draft.selected() if dl.inspection is not None]
+        total: Money | None = None
+        for rnd in range(2 if whole_return and len(inspected) > 1 else 1):
+            for dl in inspected:
+                assert dl.inspection is not None
+                facts = self._facts(draft, dl, total)
+                dl.decision = evaluate(facts, dl.inspection, draft.customer_history, now, policy)
+            if rnd == 0:
+                refunds = [approved_refund(dl.decision) for dl in inspected if dl.decision]
+                total = sum(refunds, Money.zero(draft.order.currency))
         return {n: d.decision for n, d in draft.lines.items() if d.decision is not None}
 
-    def _facts(self, draft: ReturnDraft, draft_line: DraftLine) -> LineFacts:
+    def _facts(
+        self, draft: ReturnDraft, draft_line: DraftLine, return_refund: Money | None = None
+    ) -> LineFacts:
         line, order = draft_line.line, draft.order
+        qty = draft_line.quantity
         return LineFacts(
             sku=line.sku,
             category=line.category,
@@ -292,8 +304,10 @@ class ReturnDesk:
             serial_presented=draft_line.serial_presented,
             has_receipt=True,
             tenders_paid=order.tenders,
-            cash_paid=order.cash_paid,
+            cash_paid=order.cash_left,
             final_sale=line.final_sale,
+            gross=line.refund_for(qty) if 0 < qty <= line.returnable_quantity else None,
+            return_refund=return_refund,
         )
 
     # ------------------------------------------------------------ 5. override
@@ -338,7 +352,11 @@ class ReturnDesk:
             manager=manager,
             reason=reason,
             note=redact_card_numbers(clean_text(note, "note")),
-            rule_codes=tuple(r.code for r in decision.reasons if not r.hard),
+            rule_codes=grant_rule_codes(decision),
+            quantity=draft_line.quantity,
+            condition=draft_line.inspection.condition if draft_line.inspection else None,
+            reason_code=draft_line.inspection.reason_code if draft_line.inspection else None,
+            refund=approved_refund(decision),
         )
         draft_line.override = grant
         return grant
@@ -350,15 +368,17 @@ class ReturnDesk:
 
     # ------------------------------------------------------------ 7. commit
     def commit_return(self, draft: ReturnDraft, tender: str) -> CommittedReturn:
-        """Write the whole return in one transaction; afterwards nothing of it can be lost."""
+        """Write the whole return in one transaction; afterwards nothing of it can be lost.
+
+        The draft is decided again first (on a clone): what is committed is what the policy
+        says now of these facts, and it must be what the cashier was shown."""
+        shown = self.refund_summary(draft)
+        draft = self._recheck(draft, shown)
         summary = self.refund_summary(draft)
         if summary.blocked:
             raise NotRefundable(" ".join(summary.blocked))
         if tender not in summary.tenders_allowed:
             raise BadInput("That refund tender is not allowed for these items.")
-        for dl in draft.selected():
-            if dl.override is not None and dl.override.draft_id != draft.id:
-                raise OverrideRefused("That approval belongs to another return.")
         policy = self.policies.current
         now = self.clock.now()
         try:
@@ -381,6 +401,29 @@ class ReturnDesk:
                 raise AlreadyCommitted("This return was already confirmed.") from None
             raise
         return result
+
+
+    def _recheck(self, draft: ReturnDraft, shown: RefundSummary) -> ReturnDraft:
+        """The draft decided again; refuses a voided approval with its reason, and a draft
+        whose refund differs from what its own decisions showed (changed or tampered with)."""
+        fresh = draft.clone()
+        self.evaluate(fresh)
+        for dl in fresh.selected():
+            if dl.decision is not None and dl.decision.outcome in ("approve", "approve_with_fee"):
+                dl.override = None  # approved on its own now: no approval is recorded
+                continue
+            problem = dl.override_problem(draft.id)
+            if problem is not None:
+                raise OverrideRefused(f"{dl.line.name}: {problem}.")
+        if shown.blocked:
+            raise NotRefundable(" ".join(shown.blocked))
+        again = refund_summary(fresh)
+        if (again.lines, again.total) != (shown.lines, shown.total):
+            raise NotRefundable(
+                "The return changed since it was checked against the policy: check the items "
+                "again and confirm."
+            )
+        return fresh
 
 
 def _reason_text(decision: Decision, hard_only: bool = False) -> str:

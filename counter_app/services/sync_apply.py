@@ -15,6 +15,8 @@ from sqlalchemy import Connection, insert, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.cards import last4
+from counter_app.domain.money import Money
+from counter_app.domain.refund import split_refund
 from counter_app.domain.text import sanitize
 
 NAME_LIMIT = 200  # the protocol's Text
@@ -87,9 +89,23 @@ def apply_order(conn: Connection, item: dict[str, Any]) -> int:
     customer_id = _apply_customer(conn, item.get("customer"))
     existing = repo.order_id_by_number(conn, str(item["number"]))
     order_id = _insert_order(conn, item, customer_id) if existing is None else existing
-    for line in item["lines"]:
-        _merge_order_line(conn, order_id, line)
+    refunded_elsewhere = sum(_merge_order_line(conn, order_id, line) for line in item["lines"])
+    _charge_refunded_elsewhere(conn, order_id, str(item["currency"]), refunded_elsewhere)
     return order_id
+
+
+def _charge_refunded_elsewhere(conn: Connection, order_id: int, currency: str, minor: int) -> None:
+    """Units returned online or at another store took `minor` of the lines' paid amounts:
+    charge it to the order's payments too, each back to its own tender in proportion to
+    what it has left (head office refunds to the original tender), so this counter never
+    pays out again money that already went back — above all never that cash."""
+    if minor <= 0:
+        return
+    payments = repo.load_payments(conn, order_id, currency)
+    left = sum(p.remaining.minor for p in payments)
+    amount = Money(min(minor, left), currency)
+    for part in split_refund(amount, payments, "original"):
+        repo.charge_payment(conn, part.payment_id, part.amount.minor)
 
 
 def _apply_customer(conn: Connection, customer: dict[str, Any] | None) -> int | None:
@@ -142,8 +158,9 @@ def _insert_order(conn: Connection, item: dict[str, Any], customer_id: int | Non
     return order_id
 
 
-def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> None:
-    """A new line is inserted; a known one only ever raises its returned quantity."""
+def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> int:
+    """A new line is inserted; a known one only ever raises its returned quantity. Returns
+    what units returned elsewhere added to the line's refunded amount (minor units)."""
     key = {"order_id": order_id, "line_no": int(line["line_no"])}
     found = (
         conn.execute(
@@ -156,6 +173,7 @@ def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> 
     )
     central_returned = int(line.get("returned_quantity") or 0)
     if found is None:
+        refunded = repo.refunded_after(line["quantity"], line["paid_minor"], 0, 0, central_returned)
         conn.execute(
             insert(t.order_lines).values(
                 **key,
@@ -168,27 +186,29 @@ def _merge_order_line(conn: Connection, order_id: int, line: dict[str, Any]) -> 
                 serial=line.get("serial"),
                 final_sale=bool(line.get("final_sale")),
                 returned_quantity=central_returned,
-                refunded_minor=repo.refunded_after(
-                    line["quantity"], line["paid_minor"], 0, 0, central_returned
-                ),
+                refunded_minor=refunded,
             )
         )
-    elif central_returned > found["returned_quantity"]:
+        return int(refunded)
+    if central_returned > found["returned_quantity"]:
         # Returned elsewhere (online, another store) since: never count fewer than that.
+        refunded = repo.refunded_after(
+            found["quantity"],
+            found["paid_minor"],
+            found["returned_quantity"],
+            found["refunded_minor"],
+            min(central_returned, found["quantity"]) - found["returned_quantity"],
+        )
         conn.execute(
             update(t.order_lines)
             .where(t.order_lines.c.id == found["id"])
             .values(
                 returned_quantity=min(central_returned, found["quantity"]),
-                refunded_minor=repo.refunded_after(
-                    found["quantity"],
-                    found["paid_minor"],
-                    found["returned_quantity"],
-                    found["refunded_minor"],
-                    min(central_returned, found["quantity"]) - found["returned_quantity"],
-                ),
+                refunded_minor=refunded,
             )
         )
+        return int(refunded - found["refunded_minor"])
+    return 0
 
 
 def apply_settlement(conn: Connection, item: dict[str, Any]) -> None:

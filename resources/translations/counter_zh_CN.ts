@@ -193,6 +193,34 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>The manager&apos;s approval belongs to another return</source>
+        <translation>经理的批准属于另一笔退货</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval was given for another item, not this one</source>
+        <translation>经理的批准是针对另一件商品的，不适用于此商品</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval no longer applies: quantity changed</source>
+        <translation>经理的批准已失效：数量已更改</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval no longer applies: condition changed</source>
+        <translation>经理的批准已失效：商品状况已更改</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval no longer applies: reason changed</source>
+        <translation>经理的批准已失效：退货原因已更改</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval no longer applies: refund changed</source>
+        <translation>经理的批准已失效：退款金额已更改</translation>
+    </message>
+    <message>
+        <source>The manager&apos;s approval no longer applies: rules changed</source>
+        <translation>经理的批准已失效：适用规则已更改</translation>
+    </message>
+    <message>
         <source>The camera read a code; the receipt stays on screen. Next customer: scan with the handheld scanner, type the number or press Ctrl+N.</source>
         <translation>摄像头读到了一个条码；收据仍显示在屏幕上。下一位顾客：请用手持扫描枪扫描、输入单号或按 Ctrl+N。</translation>
     </message>
@@ -845,6 +873,18 @@
 </context>
 <context>
     <name>PolicyReason</name>
+    <message>
+        <source>Return total {total} is over {threshold}: a manager must approve.</source>
+        <translation>整笔退货合计 {total} 超过 {threshold}:须经理批准。</translation>
+    </message>
+    <message>
+        <source>The whole return refunds {total}, not below the cash limit of {threshold}: no cash refund.</source>
+        <translation>整笔退货退款 {total},未低于现金上限 {threshold}:不可退现金。</translation>
+    </message>
+    <message>
+        <source>Only {cash_left} of the cash paid is left to refund on this order: no cash refund of {total}.</source>
+        <translation>该订单已付现金中仅剩 {cash_left} 可退:无法以现金退款 {total}。</translation>
+    </message>
     <message>
         <source>The order could not be found; nothing can be refunded against it.</source>
         <translation>找不到该订单,无法据此退款。</translation>

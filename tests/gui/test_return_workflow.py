@@ -458,3 +458,38 @@ def test_empty_store_tells_how_to_create_staff(
     finally:
         win.close()
         core.close()
+
+
+def test_a_voided_approval_is_shown_with_what_changed(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    from ui.counter.override_dialog import OverrideDialog
+
+    win = window
+    sign_in(qtbot, win, "alice", "1234")
+    open_order(qtbot, win, "O-1002")
+    scan_item(qtbot, win, JACKET)
+    insp = win.work.inspection
+    insp.reason.setCurrentIndex(insp.reason.findData("changed_mind"))
+    insp.condition.setCurrentIndex(insp.condition.findData("new"))
+    settle(win)
+    win.open_override()
+    dialog = win.findChild(OverrideDialog)
+    assert dialog is not None
+    dialog.username.setText("maria")
+    dialog.pin.setText("9876")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        dialog.submit()
+    settle(win)
+    assert badge(win, 0) == "Approved"
+    # the cashier changes the condition after the approval: it no longer applies
+    insp.condition.setCurrentIndex(insp.condition.findData("damaged"))
+    settle(win)
+    message = "The manager's approval no longer applies: condition changed"
+    qtbot.waitUntil(lambda: message in cell(win, 0, COL_WHY), timeout=10_000)
+    assert badge(win, 0) != "Approved"
+    assert any(message in b for b in win.session.summary.blocked)
+    assert message in win.work.refund.blocked.text()
+    assert not win.work.refund.confirm_button.isEnabled()
+    assert insp.override_button.isEnabled()  # a manager may approve it again

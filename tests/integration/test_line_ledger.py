@@ -4,8 +4,6 @@ and the database refuses any line refunded beyond what it was paid."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +12,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.draft import ReturnDraft, units_refund
 from counter_app.domain.money import Money
+from counter_app.domain.policy import default_policy_path
 from counter_app.services.errors import AmountChanged, NotRefundable
 from counter_app.services.history import get_return
 from counter_app.services.unit_of_work import UnitOfWork
@@ -40,11 +39,17 @@ def _draft(store: Store, number: str, qty: int, user: str = "alice") -> ReturnDr
     return draft
 
 
-def _with_fee(draft: ReturnDraft, fee: int) -> ReturnDraft:
-    dl = draft.lines[1]
-    assert dl.decision is not None
-    dl.decision = dataclasses.replace(dl.decision, outcome="approve_with_fee", fee=usd(fee))
-    return draft
+def _home_fee(store: Store, fee: int) -> None:
+    """A policy whose home items returned new pay a restocking fee of `fee` per unit (the
+    commit decides the draft again, so the fee must come from the policy, not be injected)."""
+    text = default_policy_path().read_text(encoding="utf-8").replace(
+        "[categories.home]\nwindow_days = 60\n",
+        "[categories.home]\nwindow_days = 60\nrestocking_fee_percent = 0\n"
+        f'restocking_fee_minimum = "{fee // 100}.{fee % 100:02d}"\n'
+        'restocking_fee_conditions = ["new"]\n',
+    )
+    assert "restocking_fee_conditions = [\"new\"]" in text
+    store.policies.replace(text)
 
 
 def _ledger(engine: Engine) -> tuple[int, int]:
@@ -80,8 +85,10 @@ def test_a_unit_returned_meanwhile_moves_the_last_cent_and_the_commit_says_so(
     store: Store, fee: int
 ) -> None:
     add_order(store.engine, "O-L2", days_before(NOW, 3), [("HOM-1", 2, 12093)])
-    mine = _with_fee(_draft(store, "O-L2", 1), fee)
-    theirs = _with_fee(_draft(store, "O-L2", 1, "bob"), fee)
+    _home_fee(store, fee)
+    mine = _draft(store, "O-L2", 1)
+    theirs = _draft(store, "O-L2", 1, "bob")
+    assert mine.lines[1].fee == usd(fee)
     seen = max(6047 - fee, 0)
     assert store.desk.refund_summary(mine).total == usd(seen)
 

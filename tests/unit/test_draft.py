@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from counter_app.domain.draft import (
+    APPROVAL_VOID,
     DraftLine,
     OverrideGrant,
     ReturnDraft,
+    approved_refund,
+    grant_rule_codes,
     refund_summary,
 )
 from counter_app.domain.model import Order, OrderLine, Payment, User
@@ -127,6 +131,9 @@ def test_a_hard_denial_stays_denied_even_with_an_override() -> None:
 def test_the_summary_adds_up_lines_and_keeps_the_tenders_every_line_allows() -> None:
     a, b = order_line(1, 2500), order_line(2, 1999, quantity=2)
     draft = draft_of(a, b)
+    # paid in cash: the ledger has the cash to give back (a card-only order would not)
+    cash = (Payment(1, "cash", usd(2500 + 1999), usd(0)),)
+    draft.order = dataclasses.replace(draft.order, payments=cash)
     add(draft, a, decision(tenders=("original", "cash", "store_credit")))
     add(draft, b, decision("approve_with_fee", fee=100, tenders=("store_credit", "cash")), 1)
     summary = refund_summary(draft)
@@ -201,3 +208,63 @@ def test_every_disposition_has_one_stock_place() -> None:
     assert {"restock_new", "restock_open_box"} == SELLABLE_DISPOSITIONS
     with pytest.raises(KeyError):
         location_for("lost")
+
+
+def _bound_grant(draft: ReturnDraft, dl: DraftLine, line_no: int = 1) -> OverrideGrant:
+    assert dl.decision is not None and dl.inspection is not None
+    return OverrideGrant(
+        "g-2", draft.id, line_no, MANAGER, "customer_care", "",
+        grant_rule_codes(dl.decision), dl.quantity, dl.inspection.condition,
+        dl.inspection.reason_code, approved_refund(dl.decision),
+    )  # fmt: skip
+
+
+def _denied(refund: int = 3000, code: str = "late") -> Decision:
+    return dataclasses.replace(
+        decision("deny", overridable=True),
+        reasons=(Reason(code, "Too late", False),),
+        override_refund=usd(refund),
+    )
+
+
+VOID_CASES = [
+    ("line", lambda dl: setattr(dl, "line", order_line(2, 3000, quantity=3))),
+    ("quantity", lambda dl: setattr(dl, "quantity", 2)),
+    ("condition", lambda dl: setattr(dl, "inspection", Inspection("changed_mind", "damaged"))),
+    ("reason", lambda dl: setattr(dl, "inspection", Inspection("wrong_size", "new"))),
+    ("refund", lambda dl: setattr(dl, "decision", _denied(refund=2999))),
+    ("rules", lambda dl: setattr(dl, "decision", _denied(code="FINAL_SALE"))),
+]
+
+
+@pytest.mark.parametrize(("kind", "change"), VOID_CASES)
+def test_an_approval_is_void_once_any_fact_it_approved_changes(kind: str, change: object) -> None:
+    draft = draft_of(order_line(1, 9000, quantity=3))
+    dl = add(draft, draft.order.lines[0], _denied())
+    dl.override = _bound_grant(draft, dl)
+    assert dl.approved and dl.override_problem(draft.id) is None
+    change(dl)  # type: ignore[operator]
+    assert not dl.approved
+    assert dl.override_problem() == APPROVAL_VOID[kind]
+    blocked = refund_summary(draft).blocked
+    assert blocked == (f"{dl.line.name}: {APPROVAL_VOID[kind]}.",)
+
+
+def test_an_approval_of_another_return_is_named_as_such() -> None:
+    draft = draft_of(order_line(1, 9000, quantity=3))
+    dl = add(draft, draft.order.lines[0], _denied())
+    dl.override = _bound_grant(draft, dl)
+    assert dl.override_problem("another-draft") == APPROVAL_VOID["draft"]
+
+
+def test_cash_is_offered_only_as_far_as_the_cash_left_covers_the_return() -> None:
+    a, b = order_line(1, 1500), order_line(2, 1500)
+    draft = draft_of(a, b)
+    pays = (Payment(1, "cash", usd(2000), usd(1500)), Payment(2, "card", usd(1000), usd(0)))
+    draft.order = dataclasses.replace(draft.order, payments=pays)
+    add(draft, b, decision(tenders=("original", "cash", "store_credit")))
+    assert refund_summary(draft).tenders_allowed == ("original", "store_credit")
+    draft.order = dataclasses.replace(
+        draft.order, payments=(Payment(1, "cash", usd(2000), usd(500)), pays[1])
+    )
+    assert refund_summary(draft).tenders_allowed == ("original", "cash", "store_credit")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from counter_app.domain.model import Payment
 from counter_app.domain.money import CurrencyMismatch, Money, allocate, parse_money
-from counter_app.domain.refund import OverRefund, split_refund
+from counter_app.domain.refund import OverRefund, ledger_choices, split_refund
 
 amounts = st.integers(min_value=0, max_value=10**9)
 
@@ -77,6 +77,14 @@ def test_refund_split_never_exceeds_any_payment(
     ]
     left = sum(p.remaining.minor for p in payments)
     total = Money(left * fraction // 100)
+    cash_left = sum(p.remaining.minor for p in payments if p.tender == "cash")
+    if choice == "cash" and total.minor > cash_left:
+        # cash out never exceeds the cash left: card or gift-card money never goes out as cash
+        assert "cash" not in ledger_choices(total, payments)
+        with pytest.raises(OverRefund):
+            split_refund(total, payments, choice)
+        return
+    assert choice in ledger_choices(total, payments) or choice == "original"
     parts = split_refund(total, payments, choice)
     assert sum(p.amount.minor for p in parts) == total.minor
     by_payment = {p.id: p for p in payments}
@@ -86,6 +94,8 @@ def test_refund_split_never_exceeds_any_payment(
         assert part.paid_out_as == (
             by_payment[part.payment_id].tender if choice == "original" else choice
         )
+        if choice == "cash":
+            assert part.charged_tender == "cash"
 
 
 def test_refund_over_what_is_left_is_refused() -> None:

@@ -22,7 +22,7 @@ from counter_app.domain.draft import DraftLine
 from counter_app.domain.model import OrderLine
 from counter_app.domain.policy_model import Policy
 from ui import i18n
-from ui.counter.lines_model import badge_for, why_text
+from ui.counter.lines_model import approval_holds, badge_for, why_text
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
 from ui.labels import escape
@@ -275,7 +275,7 @@ class InspectionPanel(StepPanel):
 
     def _render_decision(self, line: OrderLine, dl: DraftLine | None) -> None:
         decision = self.session.decision_for(line.line_no)
-        text, _kind = badge_for(line, decision, bool(dl and dl.override))
+        text, _kind = badge_for(line, decision, approval_holds(dl))
         why = why_text(line, decision, dl)
         if dl is not None and dl.decision is None:
             self.decision_text.setText(
@@ -289,7 +289,7 @@ class InspectionPanel(StepPanel):
             and dl.decision is not None
             and dl.decision.outcome in ("refer", "deny")
             and dl.decision.overridable
-            and dl.override is None
+            and not approval_holds(dl)
             and self.session.committed is None
         )
         self.override_button.setEnabled(needs)

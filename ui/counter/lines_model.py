@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from counter_app.domain.draft import DraftLine, ReturnDraft
+from counter_app.domain.draft import APPROVAL_VOID, DraftLine, ReturnDraft
 from counter_app.domain.model import Order, OrderLine
 from counter_app.domain.policy import Decision
 from ui import i18n
@@ -59,6 +59,26 @@ def badge_for(line: OrderLine, decision: Decision | None, overridden: bool) -> t
     return tr("Denied"), "denied"
 
 
+def approval_void_text(message: str) -> str:
+    """Why a manager's approval no longer covers its line, in the current language."""
+    texts = {
+        "draft": tr("The manager's approval belongs to another return"),
+        "line": tr("The manager's approval was given for another item, not this one"),
+        "quantity": tr("The manager's approval no longer applies: quantity changed"),
+        "condition": tr("The manager's approval no longer applies: condition changed"),
+        "reason": tr("The manager's approval no longer applies: reason changed"),
+        "refund": tr("The manager's approval no longer applies: refund changed"),
+        "rules": tr("The manager's approval no longer applies: rules changed"),
+    }
+    kind = next((k for k, v in APPROVAL_VOID.items() if v == message), None)
+    return texts[kind] if kind is not None else message
+
+
+def approval_holds(dl: DraftLine | None) -> bool:
+    """The line carries a manager's approval that still covers what it approved."""
+    return dl is not None and dl.override is not None and dl.override_problem() is None
+
+
 def override_reason_label(code: str) -> str:
     from ui.counter.override_dialog import reason_label
 
@@ -70,7 +90,10 @@ def why_text(line: OrderLine, decision: Decision | None, dl: DraftLine | None) -
     if line.returnable_quantity <= 0:
         return tr("All {n} already returned.").format(n=line.quantity)
     parts = []
-    if dl is not None and dl.override is not None:
+    problem = dl.override_problem() if dl is not None else None
+    if problem is not None:
+        parts.append(approval_void_text(problem) + ".")
+    elif dl is not None and dl.override is not None:
         parts.append(
             tr("Approved by {manager}: {reason}.").format(
                 manager=dl.override.manager.display_name,
@@ -105,7 +128,7 @@ class _Row:
         dl = draft.lines.get(line.line_no) if draft is not None else None
         decision = decision_for(draft, preview, line.line_no)
         mark = "" if dl is None else (" ✓" if dl.verified else " +")
-        badge, self.kind = badge_for(line, decision, dl is not None and dl.override is not None)
+        badge, self.kind = badge_for(line, decision, approval_holds(dl))
         item = f"{line.name}\n{line.sku}" if line.name.isascii() else f"{line.name} · {line.sku}"
         self.line_no = line.line_no
         self.texts = (

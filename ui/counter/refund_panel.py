@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain.draft import ReturnDraft
+from counter_app.domain.draft import APPROVAL_VOID, ReturnDraft
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
+from ui.counter.lines_model import approval_void_text
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
 from ui.labels import escape, tender_name
@@ -36,6 +37,9 @@ def blocked_text(text: str) -> str:
     """A reason the return cannot be confirmed yet, in the current language."""
     if i18n.current_language() == "en":
         return text
+    for message in APPROVAL_VOID.values():
+        if text.endswith(f": {message}."):
+            return text[: -len(message) - 3] + ": " + approval_void_text(message) + "."
     if text.endswith("needs a manager's approval."):
         return text.split(":")[0] + ": " + tr("needs a manager's approval (F4).")
     if text.endswith("pick a reason and a condition."):

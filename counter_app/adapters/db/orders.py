@@ -68,6 +68,7 @@ _ORDER_LINES = (
         _l.final_sale,
         _pr.vendor,
         t.product_barcodes.c.barcode,
+        _l.refunded_minor,
     )
     .select_from(
         t.order_lines.join(t.products, _pr.sku == _l.sku).outerjoin(
@@ -154,6 +155,7 @@ def _order_lines(conn: Connection, order_id: int, currency: str) -> tuple[OrderL
                 r[13],
                 tuple(sorted(codes)),
                 r[14],
+                Money(r[16], currency),
             )
         )
     return tuple(lines)
