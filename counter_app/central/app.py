@@ -41,3 +41,20 @@ def create_app(settings: CentralSettings) -> FastAPI:
         app.include_router(router)
     app.add_middleware(ResponseGuard)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `central serve --workers N` worker process, configured by the parent
+    through the environment: $COUNTER_CENTRAL_DB, $CENTRAL_ADMIN_KEY, the master key
+    ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE) and $COUNTER_CENTRAL_OPENAPI."""
+    import os
+
+    from counter_app.central.master_key import MasterKey
+
+    settings = CentralSettings(
+        db_url=os.environ["COUNTER_CENTRAL_DB"],
+        admin_key=os.environ.get("CENTRAL_ADMIN_KEY") or None,
+        master_key=MasterKey.resolve(),
+        openapi=bool(os.environ.get("COUNTER_CENTRAL_OPENAPI")),
+    )
+    return create_app(settings)

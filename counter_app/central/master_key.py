@@ -37,9 +37,12 @@ class MasterKey:
     @classmethod
     def from_file(cls, path: str | Path) -> MasterKey:
         try:
-            return cls(Path(path).read_bytes())
+            raw = Path(path).read_bytes()
         except OSError as exc:
-            raise MasterKeyError(f"cannot read the master key file {path}: {exc.strerror}") from None
+            raise MasterKeyError(
+                f"cannot read the master key file {path}: {exc.strerror}"
+            ) from None
+        return cls(raw)
 
     @classmethod
     def resolve(cls, file: str | Path | None = None) -> MasterKey:
