@@ -102,9 +102,10 @@ def first_use_of_nonce(
         dialect.insert(RequestNonce)
         .values(store=store, nonce=nonce, expires_at=expires_at)
         .on_conflict_do_nothing()
+        .returning(RequestNonce.nonce)
     )
     with Session(engine) as session, session.begin():
         if random.random() < 0.02:  # keep the table small without a separate job
             session.execute(delete(RequestNonce).where(RequestNonce.expires_at < now))
-        inserted = session.execute(statement).rowcount  # type: ignore[attr-defined]
-    return bool(inserted)
+        inserted = session.execute(statement).scalar_one_or_none()
+    return inserted is not None
