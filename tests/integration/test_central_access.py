@@ -88,7 +88,8 @@ def test_the_client_refuses_unsigned_forged_and_replayed_answers(central: LiveCe
         return httpx.Response(200, json=injected)
 
     def mismatched(_req: httpx.Request, up: httpx.Response) -> httpx.Response:
-        return httpx.Response(200, json=injected, headers={"X-Signature": up.headers["X-Signature"]})
+        signature = up.headers["X-Signature"]  # a real signature, over another body
+        return httpx.Response(200, json=injected, headers={"X-Signature": signature})
 
     recorded: list[httpx.Response] = []
 
@@ -226,9 +227,9 @@ def test_tls_certificate_is_verified_against_the_configured_ca(
                                ca_file=str(good.ca_file)) as client:  # fmt: skip
             assert client.pull("catalog", None, 10)["items"] == []
         for ca in (str(other.ca_file), None):  # another CA, or the system's
-            with HttpCentralClient(url, "S001", central.keys["S001"], ca_file=ca) as client:
-                with pytest.raises(CentralUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
-                    client.pull("catalog", None, 10)
+            client = HttpCentralClient(url, "S001", central.keys["S001"], ca_file=ca)
+            with client, pytest.raises(CentralUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+                client.pull("catalog", None, 10)
 
 
 @pytest.mark.parametrize("url", ["http://head.example.com", "http://10.0.0.5:8700",
