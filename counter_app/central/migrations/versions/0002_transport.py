@@ -59,13 +59,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash"),
     )
     _seal_existing_keys()
-    with op.batch_alter_table("stores", schema=None) as batch_op:
-        batch_op.drop_column("key")
+    # Native DROP COLUMN (SQLite >= 3.35): a batch copy of `stores` would trip the foreign
+    # keys that point at it.
+    op.execute("ALTER TABLE stores DROP COLUMN key")
 
 
 def _seal_existing_keys() -> None:
     bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT code, key, created_at FROM stores")).all()
+    stores = sa.table(
+        "stores",
+        sa.column("code", sa.String),
+        sa.column("key", sa.String),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    rows = bind.execute(sa.select(stores.c.code, stores.c.key, stores.c.created_at)).all()
     if not rows:
         return
     from counter_app.central.master_key import MasterKey
