@@ -203,7 +203,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     commands = central.add_subparsers(dest="central_command", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> Any:
-        parser = commands.add_parser(name, help=help)
+        parser = commands.add_parser(name, help=help, allow_abbrev=False)
         parser.add_argument(
             "--db", help=f"SQLAlchemy URL (default $COUNTER_CENTRAL_DB or {DEFAULT_DB})"
         )
