@@ -35,10 +35,9 @@ def use_master_key_file(args: argparse.Namespace) -> None:
 def store_setup_lines(store: str, key: str) -> list[str]:
     """What the operator does on the store with a new key (read from stdin, not argv)."""
     return [
-        f"Key for store {store} (shown only once):",
+        f"On store {store}, run `counter-app config set central_key -` and paste this key "
+        "(shown only once):",
         key,
-        "On the store, run this and paste the key when it waits for input:",
-        "  counter-app config set central_key -",
     ]
 
 
