@@ -129,6 +129,8 @@ class HttpCentralClient:
                 raise CentralRefused(
                     "head office refused this store's key (401): check central_key", 401
                 ) from None
+            if response.status_code == 413:  # refused by size, before the signature is read
+                raise CentralRefused("head office refused the request as too large", 413) from None
             raise CentralUntrusted(
                 f"head office's answer failed its signature check ({exc}); nothing was "
                 "applied — is something between this store and head office?"

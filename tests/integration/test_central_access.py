@@ -309,3 +309,18 @@ def test_admin_passwords_are_argon2id_and_long(central: LiveCentral) -> None:
 def test_openapi_is_off_by_default(default_app: str) -> None:
     assert httpx.get(f"{default_app}/openapi.json").status_code == 404
     assert httpx.get(f"{default_app}/docs").status_code == 404
+
+
+def test_unsigned_refusals_the_client_accepts_apply_nothing(central: LiveCentral) -> None:
+    """Head office cannot sign a 401 (wrong key) or a 413 (refused by size before the body and
+    its signature are read): the client reports both as refusals, never as data."""
+    central.add_store("S001")
+    wrong = HttpCentralClient(central.base_url, "S001", "0" * 64)
+    with wrong, pytest.raises(CentralRefused) as wrong_key:
+        wrong.pull("catalog", None, 10)
+    assert wrong_key.value.status_code == 401
+    huge = [stock_message("S001") | {"pad": "x" * 1000} for _ in range(6000)]
+    client = HttpCentralClient(central.base_url, "S001", central.keys["S001"])
+    with client, pytest.raises(CentralRefused) as too_big:
+        client.push(huge)
+    assert too_big.value.status_code == 413 and too_big.value.bad_content
