@@ -25,6 +25,7 @@ from typing import Any
 from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.db import make_engine
+from counter_app.central.master_key import MasterKey
 from counter_app.central.testing import (
     SignedClient,
     ThrowawayPostgres,
@@ -34,6 +35,9 @@ from counter_app.central.testing import (
     serve_in_subprocess,
     stock_message,
 )
+
+# Head office seals store keys with a master key; a throwaway one for the benchmark.
+os.environ.setdefault("CENTRAL_MASTER_KEY", MasterKey.generate())
 
 BATCH = 500
 

@@ -22,12 +22,16 @@ def main() -> None:
     from counter_app.adapters.db.migrate import upgrade
     from counter_app.central import db as central_db
     from counter_app.central import service as central
+    from counter_app.central.master_key import MasterKey
     from counter_app.central.testing import (
         ThrowawayPostgres,
         create_database,
         serve_in_subprocess,
     )
     from counter_app.services.clock import SystemClock
+
+    # Head office seals store keys with a master key; a throwaway one (the server inherits it).
+    os.environ.setdefault("CENTRAL_MASTER_KEY", MasterKey.generate())
     from counter_app.services.sync import push_outbox, sync_status
     from counter_app.services.unit_of_work import UnitOfWork
 

@@ -93,7 +93,11 @@ def _live_lookup(engine: Engine, settings: Settings) -> Callable[[str], Order | 
         from counter_app.services.sync import lookup_order_live
 
         with HttpCentralClient(
-            settings.central_url, settings.store_code, settings.central_key, timeout=2.0
+            settings.central_url,
+            settings.store_code,
+            settings.central_key,
+            timeout=2.0,
+            ca_file=settings.central_ca_file or None,
         ) as client:
             return lookup_order_live(engine, client, number)
 

@@ -8,6 +8,7 @@ anything is written, and a hand-edited file with a bad value names the key and i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -46,6 +47,7 @@ class Settings:
     policy_path: str = ""
     central_url: str = ""
     central_key: str = ""
+    central_ca_file: str = ""  # PEM bundle of a company CA for head office's certificate
     sync_time: str = "02:00"
     timezone: str = ""  # the store's IANA zone, e.g. Europe/Berlin; empty = store row / policy
     voucher_secret: str = ""
@@ -149,6 +151,34 @@ def _web_url(value: str) -> str:
     return value
 
 
+def _central_url(value: str) -> str:
+    """A web address; plain http:// only to this machine (the store refuses it otherwise)."""
+    value = _web_url(value)
+    parts = urlsplit(value)
+    if value and parts.scheme == "http":
+        host = parts.hostname or ""
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError("must use https:// (plain http:// only to this machine)")
+    return value
+
+
+def _ca_file(value: str) -> str:
+    if not value:
+        return value
+    path = Path(value).expanduser()
+    try:
+        head = path.read_bytes()[:1_000_000]
+    except OSError:
+        raise ValueError("is not a readable file") from None
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise ValueError("holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+    return str(path)
+
+
 def _smtp_url(value: str) -> str:
     if not value:
         return value
@@ -207,8 +237,9 @@ RULES: dict[str, Rule] = {
     "store_copy": Rule(bool),
     "camera_source": Rule(str, _text(1000, empty=False), 1000),
     "policy_path": Rule(str, _text(1000), 1000),
-    "central_url": Rule(str, _web_url, 1000),
+    "central_url": Rule(str, _central_url, 1000),
     "central_key": Rule(str, _secret, 256),
+    "central_ca_file": Rule(str, _ca_file, 1000),
     "sync_time": Rule(str, _sync_time),
     "timezone": Rule(str, _zone, 64),
     "voucher_secret": Rule(str, _secret, 256),

@@ -3,16 +3,11 @@
 Shared by the reference central service and the store-side sync client, so both sides agree
 on one definition. Pure: no I/O, no database, no network.
 
-Signing: every request carries ``X-Store``, ``X-Timestamp`` (unix seconds) and
-``X-Signature`` = hex HMAC-SHA256(key, f"{METHOD}\\n{PATH_WITH_QUERY}\\n{timestamp}\\n" +
-sha256_hex(body)). The server refuses timestamps more than ``MAX_SKEW_SECONDS`` away from
-its clock, which stops old captured requests from being replayed.
+Signing (requests and answers) is defined in `counter_app.sync_signing`, re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -26,6 +21,26 @@ from pydantic import (
     model_validator,
 )
 
+from counter_app.sync_signing import (
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_STORE,
+    HEADER_TIMESTAMP,
+    MAX_FUTURE_SKEW_SECONDS,
+    MAX_SKEW_SECONDS,
+    NONCE_PATTERN,
+    SignatureError,
+    canonical_string,
+    check_request_headers,
+    compute_signature,
+    new_nonce,
+    response_string,
+    sha256_hex,
+    sign_request,
+    sign_response,
+    verify_response,
+    verify_signature,
+)
 from counter_app.sync_types import (
     CURSOR_PATTERN,
     EXTRA_NAME_PATTERN,
@@ -34,8 +49,6 @@ from counter_app.sync_types import (
     MAX_BIGINT,
     MAX_INT,
     MAX_JSON_DEPTH,
-    SIGNATURE_PATTERN,
-    TIMESTAMP_PATTERN,
     Count,
     Currency,
     Cursor,
@@ -51,7 +64,6 @@ from counter_app.sync_types import (
     Timestamp,
     check_extra,
     json_too_deep,
-    matches,
     parse_cursor,
     valid_store_code,
 )
@@ -59,101 +71,37 @@ from counter_app.sync_types import (
 # Re-exported: the boundary checks the service runs before parsing or querying.
 __all__ = [
     "CURSOR_PATTERN",
+    "HEADER_NONCE",
+    "HEADER_SIGNATURE",
+    "HEADER_STORE",
+    "HEADER_TIMESTAMP",
     "MAX_BIGINT",
+    "MAX_FUTURE_SKEW_SECONDS",
     "MAX_INT",
     "MAX_JSON_DEPTH",
+    "MAX_SKEW_SECONDS",
+    "NONCE_PATTERN",
+    "SignatureError",
+    "canonical_string",
+    "check_request_headers",
+    "compute_signature",
     "json_too_deep",
+    "new_nonce",
     "parse_cursor",
+    "response_string",
+    "sha256_hex",
+    "sign_request",
+    "sign_response",
     "valid_store_code",
+    "verify_response",
+    "verify_signature",
 ]
 
 API_PREFIX = "/v1"
-HEADER_STORE = "X-Store"
-HEADER_TIMESTAMP = "X-Timestamp"
-HEADER_SIGNATURE = "X-Signature"
-MAX_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BATCH = 500
 DEFAULT_PAGE_LIMIT = 100
 MAX_PAGE_LIMIT = 1000
-
-# ---------------------------------------------------------------------------------------------
-# Signing
-# ---------------------------------------------------------------------------------------------
-
-
-class SignatureError(Exception):
-    """A request's signature headers are missing, wrong, or outside the time window."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def sha256_hex(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def canonical_string(method: str, path_with_query: str, timestamp: str, body: bytes) -> str:
-    """The exact text both sides sign; one definition so client and server cannot drift."""
-    return f"{method.upper()}\n{path_with_query}\n{timestamp}\n{sha256_hex(body)}"
-
-
-def _key_bytes(key: str | bytes) -> bytes:
-    return key if isinstance(key, bytes) else key.encode("utf-8")
-
-
-def compute_signature(
-    method: str, path_with_query: str, timestamp: str, body: bytes, key: str | bytes
-) -> str:
-    message = canonical_string(method, path_with_query, timestamp, body).encode("utf-8")
-    return hmac.new(_key_bytes(key), message, hashlib.sha256).hexdigest()
-
-
-def sign_request(
-    method: str,
-    path: str,
-    body: bytes,
-    store: str,
-    key: str | bytes,
-    now: float,
-) -> dict[str, str]:
-    """Headers to add to one request. `path` includes the query string, exactly as sent."""
-    timestamp = str(int(now))
-    return {
-        HEADER_STORE: store,
-        HEADER_TIMESTAMP: timestamp,
-        HEADER_SIGNATURE: compute_signature(method, path, timestamp, body, key),
-    }
-
-
-def verify_signature(
-    method: str,
-    path: str,
-    body: bytes,
-    timestamp: str | None,
-    signature: str | None,
-    key: str | bytes,
-    now: float,
-    max_skew: int = MAX_SKEW_SECONDS,
-) -> None:
-    """Raise SignatureError unless the signature is right and the timestamp is fresh.
-
-    The time window is checked first so a replayed request is reported as such.
-    """
-    if not timestamp or not signature:
-        raise SignatureError("unsigned", "missing signature headers")
-    if not matches(TIMESTAMP_PATTERN, timestamp):
-        raise SignatureError("bad_timestamp", "timestamp is not unix seconds")
-    if not matches(SIGNATURE_PATTERN, signature):
-        raise SignatureError("bad_signature", "signature is not 64 hex digits")
-    ts = int(timestamp)
-    if abs(now - ts) > max_skew:
-        raise SignatureError("stale_timestamp", "timestamp outside the allowed window")
-    expected = compute_signature(method, path, timestamp, body, key)
-    if not hmac.compare_digest(expected, signature.lower()):
-        raise SignatureError("bad_signature", "signature does not match")
-
 
 # ---------------------------------------------------------------------------------------------
 # Messages (store -> central)

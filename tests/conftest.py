@@ -16,6 +16,9 @@ import pytest
 from sqlalchemy import Engine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Head office seals store keys with a master key; one per test session (subprocesses inherit).
+os.environ.setdefault("CENTRAL_MASTER_KEY", __import__("cryptography.fernet").fernet.Fernet
+                      .generate_key().decode())
 
 from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade

@@ -1,4 +1,8 @@
-"""The store's HTTP client for the central system: signed requests, short timeouts.
+"""The store's HTTP client for the central system: signed requests, signed answers, TLS.
+
+Every answer must carry head office's signature over it and this request's nonce (see
+`sync_protocol`); one that does not is dropped unread (`CentralUntrusted`). Certificates are
+verified against the system's CAs or `ca_file`; plain http:// is allowed only to loopback.
 
 `CentralClient` is the interface the sync service uses; `HttpCentralClient` is the real one
 (httpx), `FakeCentral` an in-memory stand-in for unit tests.
@@ -6,11 +10,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -21,6 +27,11 @@ PULL_RESOURCES = ("catalog", "staff", "policies", "orders", "settlements")
 
 class CentralUnavailable(ConnectionError):
     """The central system could not be reached or did not answer properly; try again later."""
+
+
+class CentralUntrusted(CentralUnavailable):
+    """An answer not signed by head office with this store's key: dropped unread, like a
+    network failure, so nothing from it is applied."""
 
 
 class CentralRefused(RuntimeError):
@@ -44,6 +55,24 @@ class CentralClient(Protocol):
     def lookup_order(self, number: str) -> dict[str, Any] | None: ...
 
 
+def check_central_url(url: str) -> None:
+    """https:// anywhere; plain http:// only to this machine (nothing on the way to read it)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError("the central URL must start with https:// (or http:// to this machine)")
+    host = parts.hostname
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"refusing plain http:// to {host}: use https:// (http:// only to this machine)"
+        )
+
+
 class HttpCentralClient:
     def __init__(
         self,
@@ -54,14 +83,17 @@ class HttpCentralClient:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], float] = time.time,
+        ca_file: str | None = None,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError("the central URL must start with http:// or https://")
+        check_central_url(base_url)
         self._store = store
         self._key = key
         self._now = now
+        verify: ssl.SSLContext | bool = True
+        if ca_file:
+            verify = ssl.create_default_context(cafile=ca_file)
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, verify=verify
         )
 
     def close(self) -> None:
@@ -83,6 +115,26 @@ class HttpCentralClient:
             raise CentralUnavailable(f"head office could not be reached: {exc}") from exc
         if response.status_code >= 500:
             raise CentralUnavailable(f"head office answered {response.status_code}; try later")
+        try:
+            proto.verify_response(
+                response.status_code,
+                headers[proto.HEADER_TIMESTAMP],
+                headers[proto.HEADER_NONCE],
+                response.content,
+                response.headers.get(proto.HEADER_SIGNATURE),
+                self._key,
+            )
+        except proto.SignatureError as exc:
+            if response.status_code == 401:  # head office cannot sign for a key it refused
+                raise CentralRefused(
+                    "head office refused this store's key (401): check central_key", 401
+                ) from None
+            if response.status_code == 413:  # refused by size, before the signature is read
+                raise CentralRefused("head office refused the request as too large", 413) from None
+            raise CentralUntrusted(
+                f"head office's answer failed its signature check ({exc}); nothing was "
+                "applied — is something between this store and head office?"
+            ) from None
         return response
 
     def push(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

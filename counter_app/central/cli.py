@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from counter_app import sync_protocol as proto
+from counter_app.central import cli_access as access
 
 DEFAULT_DB = "sqlite:///central.db"
 M = TypeVar("M", bound=BaseModel)
@@ -56,17 +57,37 @@ def _load(path: str, parse: Callable[[dict[str, Any]], M]) -> list[M]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the HTTP service with uvicorn (migrating the database first)."""
+    """Run the HTTP service with uvicorn; migrate once first, before any worker starts."""
     import uvicorn
 
     from counter_app.central.app import CentralSettings, create_app
     from counter_app.central.db import upgrade
+    from counter_app.central.master_key import MasterKey
 
+    options = access.serve_options(args)
     url = _db_url(args)
+    admin_key = access.admin_key(args)
+    master = MasterKey.resolve()
+    if not options["ssl_certfile"] and options["host"] not in ("127.0.0.1", "::1", "localhost"):
+        print("warning: serving plain http beyond this machine; stores refuse it "
+              "(give --tls-cert/--tls-key)", file=sys.stderr)  # fmt: skip
     upgrade(url)
-    admin_key = args.admin_key or os.environ.get("COUNTER_CENTRAL_ADMIN_KEY")
-    app = create_app(CentralSettings(db_url=url, admin_key=admin_key))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers > 1:
+        # Each worker builds its app from the environment (secrets never go on argv).
+        os.environ["COUNTER_CENTRAL_DB"] = url
+        os.environ[access.ADMIN_KEY_ENV] = admin_key or ""
+        os.environ["COUNTER_CENTRAL_OPENAPI"] = "1" if args.openapi else ""
+        uvicorn.run(
+            "counter_app.central.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+        return 0
+    settings = CentralSettings(
+        db_url=url, admin_key=admin_key, master_key=master, openapi=args.openapi
+    )
+    uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -82,8 +103,8 @@ def cmd_add_store(args: argparse.Namespace) -> int:
     from counter_app.central.service import add_store
 
     key = add_store(_engine(args), args.code, args.name)
-    print(f"store {args.code} added. Its key (shown only once; configure it on the store):")
-    print(key)
+    print(f"store {args.code} added.")
+    print("\n".join(access.store_setup_lines(args.code, key)))
     return 0
 
 
@@ -142,6 +163,7 @@ def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 
     def run(args: argparse.Namespace) -> int:
         try:
+            access.use_master_key_file(args)
             return func(args)
         except (ValueError, LookupError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -168,7 +190,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     """Print the API contract (OpenAPI 3.1 JSON) for integrators; needs no database."""
     from counter_app.central.app import CentralSettings, create_app
 
-    app = create_app(CentralSettings(db_url="sqlite://"))
+    app = create_app(CentralSettings(db_url="sqlite://", openapi=True))
     print(json.dumps(app.openapi(), indent=2, sort_keys=True))
     return 0
 
@@ -181,18 +203,24 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     commands = central.add_subparsers(dest="central_command", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> Any:
-        parser = commands.add_parser(name, help=help)
+        parser = commands.add_parser(name, help=help, allow_abbrev=False)
         parser.add_argument(
             "--db", help=f"SQLAlchemy URL (default $COUNTER_CENTRAL_DB or {DEFAULT_DB})"
+        )
+        parser.add_argument(
+            "--master-key-file", help="file holding the master key (or $CENTRAL_MASTER_KEY)"
         )
         parser.set_defaults(func=_guard(func))
         return parser
 
+    def with_engine(func: Callable[[argparse.Namespace, Any], int]) -> Any:
+        return lambda args: func(args, _engine(args))
+
     serve = add("serve", cmd_serve, "run the HTTP service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8700)
-    serve.add_argument("--admin-key", help="key for head-office requests (X-Store: admin)")
-    serve.add_argument("--log-level", default="info")
+    access.add_serve_arguments(serve)
+    access.register_access(
+        lambda name, func, help: add(name, with_engine(func), help), commands, _guard
+    )
 
     store = add("add-store", cmd_add_store, "register a store and print its key once")
     store.add_argument("code")
@@ -224,6 +252,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="central_db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply the central migrations")
     upgrade.add_argument("--db", help="SQLAlchemy URL")
+    upgrade.add_argument("--master-key-file", help="file holding the master key")
     upgrade.set_defaults(func=_guard(cmd_db_upgrade))
     return central
 

@@ -47,9 +47,6 @@ class Store(Base):
     __tablename__ = "stores"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    # The HMAC key must be readable to verify signatures (it is a shared secret, not a
-    # password), so it is stored as issued. Protect the database accordingly.
-    key: Mapped[str] = mapped_column(String(128), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -57,6 +54,51 @@ class Store(Base):
     audit_seq: Mapped[int | None] = mapped_column(BigInteger)
     audit_hash: Mapped[str | None] = mapped_column(String(128))
     audit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StoreKey(Base):
+    """A store's signing keys. The HMAC key must be readable to check signatures (a shared
+    secret, not a password), so it is kept encrypted with the head-office master key. After a
+    rotation the old key stays valid until `not_after`; a revoked key is never valid again."""
+
+    __tablename__ = "store_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False, index=True)
+    key_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RequestNonce(Base):
+    """Nonces seen within the signature window: a second use of one is a replay. The primary
+    key makes the check atomic across worker processes."""
+
+    __tablename__ = "request_nonces"
+    store: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
+
+
+class Admin(Base):
+    """A head-office account for the status page; the password is kept as an argon2id hash."""
+
+    __tablename__ = "admins"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(512), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AdminSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie is stored."""
+
+    __tablename__ = "admin_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("admins.username"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 OPEN_EXCEPTION = "status = 'rejected' AND resolved_at IS NULL"

@@ -1,10 +1,13 @@
 """The head-office page: which store synced when, and what needs attention.
 
-Plain server-rendered HTML, no scripts; every value from the database is escaped.
+Plain server-rendered HTML, no scripts; every value from the database is escaped. The one
+inline style sheet is allowed by its hash in the Content-Security-Policy (`STYLE_HASH`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
@@ -25,7 +28,11 @@ tr.stale td.last-sync { color: #b00020; font-weight: 600; }
 tr.never td.last-sync { color: #b00020; font-style: italic; }
 td.exceptions.open { color: #fff; background: #c62828; font-weight: 600; }
 code { font-size: 0.85rem; }
+form.login { display: grid; gap: 0.6rem; max-width: 20rem; }
+form.signout { float: right; }
+p.error { color: #b00020; font-weight: 600; }
 """
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
 
 
 def _when(value: datetime | None, now: datetime) -> tuple[str, str]:
@@ -70,6 +77,7 @@ def render_status_page(statuses: Sequence[StoreStatus], now: datetime) -> str:
 <style>{_STYLE}</style>
 </head>
 <body>
+<form class="signout" method="post" action="/logout"><button type="submit">Sign out</button></form>
 <h1>Returns Counter — head office</h1>
 <p class="meta">{len(statuses)} stores · {stale} not synced in the last
 {int(STALE_AFTER.total_seconds() // 3600)} h · {open_total} open exception{plural} ·
@@ -81,6 +89,30 @@ as of {escape(now.strftime("%Y-%m-%d %H:%M:%S UTC"))}</p>
 {body}
 </tbody>
 </table>
+</body>
+</html>
+"""
+
+
+def render_login_page(failed: bool = False) -> str:
+    """The sign-in form; a failed attempt says only that it failed (not which part)."""
+    error = '<p class="error">Wrong user name or password.</p>' if failed else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Sign in — Returns Counter head office</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>Returns Counter — head office</h1>
+{error}
+<form class="login" method="post" action="/login">
+<label>User name <input name="username" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"
+required></label>
+<button type="submit">Sign in</button>
+</form>
 </body>
 </html>
 """

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -124,6 +125,29 @@ class ThrowawayPostgres:
         self.stop()
 
 
+@dataclass
+class TlsFiles:
+    """A certificate authority made at test time (trustme) and a server certificate it issued
+    for 127.0.0.1 and localhost, as PEM files in `directory`."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    @classmethod
+    def make(cls, directory: Path) -> TlsFiles:
+        import trustme
+
+        directory.mkdir(parents=True, exist_ok=True)
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        tls = cls(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+        ca.cert_pem.write_to_path(str(tls.ca_file))
+        cert.cert_chain_pems[0].write_to_path(str(tls.cert_file))
+        cert.private_key_pem.write_to_path(str(tls.key_file))
+        return tls
+
+
 def create_database(server_url: str) -> str:
     """CREATE DATABASE with a random name on the server of `server_url`; return its URL."""
     from sqlalchemy import create_engine, text
@@ -140,21 +164,29 @@ def create_database(server_url: str) -> str:
 
 
 class ServerThread:
-    """Serve an ASGI app with uvicorn in a daemon thread on 127.0.0.1."""
+    """Serve an ASGI app with uvicorn in a daemon thread on 127.0.0.1 (https with `tls`)."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, tls: TlsFiles | None = None) -> None:
         import uvicorn
 
         self.port = port or free_port()
+        self.tls = tls
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(tls.cert_file) if tls else None,
+            ssl_keyfile=str(tls.key_file) if tls else None,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> ServerThread:
         self.thread.start()
@@ -188,11 +220,17 @@ class SignedClient:
         key: str,
         timeout: float = 30.0,
         clock: Any = time.time,
+        ca_file: Path | None = None,
     ) -> None:
         self.store = store
         self.key = key
         self.clock = clock
-        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+        verify: Any = True
+        if ca_file is not None:
+            import ssl
+
+            verify = ssl.create_default_context(cafile=str(ca_file))
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, verify=verify)
 
     def close(self) -> None:
         self.http.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import fields
 from typing import Any
 
@@ -20,7 +21,7 @@ def register(sub: Any) -> None:
     cs.set_defaults(func=cmd_config_show)
     cset = config.add_parser("set", help="change one setting in the config file")
     cset.add_argument("key")
-    cset.add_argument("value")
+    cset.add_argument("value", help="the value; '-' reads it from stdin (for secrets)")
     cset.set_defaults(func=cmd_config_set)
 
 
@@ -41,6 +42,8 @@ def cmd_config_set(args: argparse.Namespace) -> int:
     if args.key not in known:
         raise CommandError(f"unknown setting {args.key[:40]!r}; see `counter-app config show`")
     current = getattr(settings, args.key)
+    if args.value == "-":  # secrets stay off the command line, where `ps` shows them
+        args.value = sys.stdin.readline().strip()
     value: Any = args.value
     if isinstance(current, bool):
         if args.value.lower() not in ("true", "false"):

@@ -37,7 +37,15 @@ def make_client(settings: Settings) -> Any:
             "head office is not configured: set central_url and central_key in "
             f"{settings.config_file}"
         )
-    return HttpCentralClient(settings.central_url, settings.store_code, settings.central_key)
+    try:
+        return HttpCentralClient(
+            settings.central_url,
+            settings.store_code,
+            settings.central_key,
+            ca_file=settings.central_ca_file or None,
+        )
+    except ValueError as exc:  # plain http:// to another machine
+        raise CommandError(str(exc)) from None
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

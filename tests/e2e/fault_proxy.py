@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 
@@ -28,6 +29,7 @@ class FaultProxy:
         fault_rate: float = 0.4,
         seed: int = 1,
         delay_seconds: float = 3.0,
+        verify: Any = True,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.fault_rate = fault_rate
@@ -54,7 +56,7 @@ class FaultProxy:
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="fault-proxy",
                                        daemon=True)
-        self.upstream_client = httpx.Client(timeout=60)
+        self.upstream_client = httpx.Client(timeout=60, verify=verify)
 
     @property
     def url(self) -> str:
@@ -102,12 +104,13 @@ class FaultProxy:
             handler.send_response(response.status_code)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(response.content)))
+            _signature(handler, response)
             handler.end_headers()
             handler.wfile.write(response.content[: max(1, len(response.content) // 2)])
             handler.wfile.flush()
             _reset(handler)
             return
-        _reply(handler, response.status_code, response.content)
+        _reply(handler, response.status_code, response.content, response)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -115,11 +118,23 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # resets are the point of this server
 
 
-def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+def _signature(handler: BaseHTTPRequestHandler, upstream: httpx.Response | None) -> None:
+    """Pass head office's answer signature through (the store refuses answers without it)."""
+    if upstream is not None and "X-Signature" in upstream.headers:
+        handler.send_header("X-Signature", upstream.headers["X-Signature"])
+
+
+def _reply(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    upstream: httpx.Response | None = None,
+) -> None:
     try:
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
+        _signature(handler, upstream)
         handler.end_headers()
         handler.wfile.write(body)
     except OSError:

@@ -1,4 +1,5 @@
-"""The head-office page, rendered by a real headless Chromium, shows stores and sync state.
+"""The head-office page, rendered by a real headless Chromium over https, shows stores and
+sync state once a head-office account signs in through the form.
 
 Needs the Debian package `chromium` (/usr/bin/chromium). Saves a screenshot under
 artifacts/central/ for a human look.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,19 @@ from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.app import CentralSettings, create_app
 from counter_app.central.db import make_engine, upgrade
+from counter_app.central.service import admins
 from counter_app.central.testing import (
     ServerThread,
     SignedClient,
+    TlsFiles,
     message,
     return_message,
     stock_message,
 )
+from tests.e2e.cdp import Chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "central"
+PASSWORD = "correct horse battery staple"
 
 
 def chromium() -> str | None:
@@ -44,6 +48,7 @@ def head_office(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path}/central.db"
     upgrade(url)
     engine = make_engine(url)
+    admins.add_admin(engine, "hq", PASSWORD)
     key = service.add_store(engine, "S001", "Downtown")
     service.add_store(engine, "S002", "Airport")
     service.add_store(engine, "S003", "<script>alert('x')</script> & Co")
@@ -69,8 +74,10 @@ def head_office(tmp_path: Path) -> Iterator[str]:
             )
         ],
     )
-    server = ServerThread(create_app(CentralSettings(db_url=url, engine=engine))).start()
-    with SignedClient(server.base_url, "S001", key) as client:
+    tls = TlsFiles.make(tmp_path / "tls")
+    app = create_app(CentralSettings(db_url=url, engine=engine))
+    server = ServerThread(app, tls=tls).start()
+    with SignedClient(server.base_url, "S001", key, ca_file=tls.ca_file) as client:
         batch: list[dict[str, Any]] = [
             return_message("S001", "R-S001-C1-1", "O-1", [(1, "SKU-1", 1)]),
             return_message("S001", "R-S001-C1-2", "O-1", [(1, "SKU-1", 1)]),  # rejected
@@ -85,35 +92,29 @@ def head_office(tmp_path: Path) -> Iterator[str]:
         engine.dispose()
 
 
-def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-
-
 def test_head_office_page_shows_stores_and_sync_state(head_office: str, tmp_path: Path) -> None:
-    browser = chromium()
-    assert browser is not None, "chromium is missing: `make test` installs it (apt chromium)"
-    dom = run_chromium(browser, tmp_path / "profile", "--dump-dom", head_office + "/")
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    html = dom.stdout
+    binary = chromium()
+    assert binary is not None, "chromium is missing: `make test` installs it (apt chromium)"
+    browser = Chromium(binary, tmp_path / "profile")
+    try:
+        browser.open(head_office + "/")  # not signed in: sent to the sign-in form
+        assert browser.evaluate("location.pathname") == "/login"
+        assert "Downtown" not in browser.evaluate("document.body.innerText")
+        browser.evaluate(
+            "document.querySelector('[name=username]').value = 'hq';"
+            f"document.querySelector('[name=password]').value = {PASSWORD!r};"
+            "document.querySelector('form.login').submit()"
+        )
+        browser.wait_for_load()
+        assert browser.evaluate("location.pathname") == "/"
+        assert browser.evaluate("document.cookie") == ""  # HttpOnly: no script reads it
+        html = browser.evaluate("document.documentElement.outerHTML")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "head_office_page.png"
+        browser.screenshot(shot)
+    finally:
+        browser.close()
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = dict(re.findall(r'<tr class="[^"]*" data-store="([^"]+)">(.*?)</tr>', html, re.S))
     assert set(rows) == {"S001", "S002", "S003"}
 
@@ -131,15 +132,3 @@ def test_head_office_page_shows_stores_and_sync_state(head_office: str, tmp_path
     # Hostile text is shown as text, never run: the DOM holds no script element.
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; Co" in rows["S003"]
     assert "<script" not in html
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "head_office_page.png"
-    png = run_chromium(
-        browser,
-        tmp_path / "profile",
-        f"--screenshot={shot}",
-        "--window-size=1280,480",
-        head_office + "/",
-    )
-    assert png.returncode == 0, png.stderr[-2000:]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

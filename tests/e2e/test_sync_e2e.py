@@ -1,4 +1,5 @@
-"""Head office on PostgreSQL and two stores, over real HTTP on 127.0.0.1.
+"""Head office on PostgreSQL and two stores, over real HTTPS on 127.0.0.1 (a CA made at test
+time with trustme; the stores verify head office's certificate against it).
 
 Orders flow down, returns flow up, and — through a network that drops, resets, delays and
 fails — every message arrives exactly once.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +30,7 @@ from counter_app.bootstrap import App, bootstrap
 from counter_app.central import db as central_db
 from counter_app.central import service as central
 from counter_app.central.app import CentralSettings, create_app
-from counter_app.central.testing import ServerThread
+from counter_app.central.testing import ServerThread, TlsFiles
 from counter_app.config import Settings
 from counter_app.services import auth
 from counter_app.services.clock import FixedClock
@@ -38,6 +40,7 @@ from tests.e2e.fault_proxy import FaultProxy
 from tests.factories import PRODUCTS
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+CA = [""]  # the test CA of the running head office, for the stores' central_ca_file
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Central:
     url: str
     db_url: str
     keys: dict[str, str]
+    ca_file: str
 
     @property
     def engine(self) -> Any:
@@ -66,7 +70,7 @@ def _order(number: str, store: str | None, sku: str, qty: int, paid: int, days: 
 
 
 @pytest.fixture
-def central_server(pg_server: Any) -> Iterator[Central]:
+def central_server(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     db_url = pg_server.create_database()
     central_db.upgrade(db_url)
     engine = central_db.make_engine(db_url)
@@ -83,9 +87,12 @@ def central_server(pg_server: Any) -> Iterator[Central]:
         _order("O-S2", "S002", "HOM-1", 1, 3999, 2),
         _order("O-WEB", None, "APP-2", 1, 1999, 1),
     ])
-    server = ServerThread(create_app(CentralSettings(db_url=db_url))).start()
+    tls = TlsFiles.make(tmp_path_factory.mktemp("tls"))
+    server = ServerThread(create_app(CentralSettings(db_url=db_url)), tls=tls).start()
+    assert server.base_url.startswith("https://")
+    CA[0] = str(tls.ca_file)
     try:
-        yield Central(server.base_url, db_url, keys)
+        yield Central(server.base_url, db_url, keys, str(tls.ca_file))
     finally:
         server.stop()
         engine.dispose()
@@ -93,7 +100,7 @@ def central_server(pg_server: Any) -> Iterator[Central]:
 
 def _store(tmp: Path, code: str, db_url: str, central_url: str, key: str) -> App:
     settings = Settings(home=tmp / code, db_url=db_url, store_code=code, counter_code="C1",
-                        central_url=central_url, central_key=key)
+                        central_url=central_url, central_key=key, central_ca_file=CA[0])
     return bootstrap(settings, clock=FixedClock(NOW))
 
 
@@ -109,8 +116,8 @@ def _return(app: App, number: str, tender: str = "original") -> str:
 
 
 def _sync(app: App, url: str, key: str, **options: Any) -> Any:
-    with HttpCentralClient(url, app.settings.store_code, key, timeout=options.pop("timeout", 5)
-                           ) as client:
+    with HttpCentralClient(url, app.settings.store_code, key, timeout=options.pop("timeout", 5),
+                           ca_file=app.settings.central_ca_file) as client:
         return run_sync(app.engine, client, app.clock, app.policies, **options)
 
 
@@ -209,7 +216,9 @@ def test_ten_thousand_messages_through_a_faulty_network_arrive_exactly_once(
     store = _store(tmp_path, "S001", f"sqlite:///{tmp_path / 'a.db'}", central_server.url,
                    central_server.keys["S001"])
     ids = _bulk_outbox(store, count)
-    with FaultProxy(central_server.url, fault_rate=0.5, seed=11, delay_seconds=1.5) as proxy:
+    verify = ssl.create_default_context(cafile=central_server.ca_file)
+    with FaultProxy(central_server.url, fault_rate=0.5, seed=11, delay_seconds=1.5,
+                    verify=verify) as proxy:
         for _ in range(400):
             if sync_status(store.engine).waiting == 0:
                 break
@@ -234,11 +243,11 @@ from counter_app.adapters.db.engine import make_engine
 from counter_app.services.clock import SystemClock
 from counter_app.services.sync import push_outbox
 
-db, url, key = sys.argv[1:4]
+db, url, key, ca = sys.argv[1:5]
 def answered():
     print("answered", flush=True)
     time.sleep(30)  # killed here: head office has the batch, the store has not marked it
-with HttpCentralClient(url, "S001", key) as client:
+with HttpCentralClient(url, "S001", key, ca_file=ca) as client:
     push_outbox(make_engine(db), client, SystemClock(), batch_size=50, after_answer=answered)
 print("done", flush=True)
 """
@@ -254,7 +263,8 @@ def test_relay_killed_between_answer_and_marking_duplicates_nothing(
     kills = 0
     for _ in range(5):
         child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, central_server.url,
-                                  central_server.keys["S001"]], stdout=subprocess.PIPE,
+                                  central_server.keys["S001"], central_server.ca_file],
+                                 stdout=subprocess.PIPE,
                                  text=True)
         assert child.stdout is not None
         line = child.stdout.readline().strip()

@@ -61,7 +61,10 @@ class LiveCentral:
 def _serve(url: str) -> Iterator[LiveCentral]:
     upgrade(url)
     engine = make_engine(url)
-    app = create_app(CentralSettings(db_url=url, admin_key=ADMIN_KEY, engine=engine))
+    # The contract tests read /openapi.json, which a default app does not serve.
+    app = create_app(
+        CentralSettings(db_url=url, admin_key=ADMIN_KEY, engine=engine, openapi=True)
+    )
     server = ServerThread(app).start()
     live = LiveCentral(engine=engine, base_url=server.base_url)
     try:

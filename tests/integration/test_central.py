@@ -314,7 +314,7 @@ def test_refused_requests_store_nothing(
     assert s1.http.post(path, content=tampered, headers=headers).status_code == 401
 
     replayed = s1.request("POST", path, good, now=time.time() - 301)
-    assert replayed.status_code == 401 and replayed.json()["error"] == "stale_timestamp"
+    assert replayed.status_code == 401 and replayed.json()["error"] == "unauthorized"
     assert s1.request("POST", path, good, now=time.time() + 301).status_code == 401
 
     # S002's key cannot pass for S001, and S002 cannot act on S001's resources.

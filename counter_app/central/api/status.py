@@ -1,12 +1,12 @@
-"""Where things stand: a store's own status, head office's status of all stores, the
-head-office page and the health check."""
+"""Where things stand: a store's own status, head office's status of all stores and the
+health check (the head-office page is in `page_routes`)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +14,6 @@ from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.api.contract import SIGNED, StorePath, errors
 from counter_app.central.api.gate import Gate
-from counter_app.central.page import render_status_page
 
 
 class Health(BaseModel):
@@ -48,11 +47,6 @@ def status_router(gate: Gate) -> APIRouter:
         await gate.authenticate(request, None)
         statuses = await run_in_threadpool(service.store_statuses, engine, None, False)
         return JSONResponse(proto.StatusResponse(stores=statuses).model_dump(mode="json"))
-
-    @router.get("/", response_class=HTMLResponse, operation_id="status_page")
-    async def home() -> HTMLResponse:
-        statuses = await run_in_threadpool(service.store_statuses, engine, None, False)
-        return HTMLResponse(render_status_page(statuses, gate.now()))
 
     @router.get("/healthz", operation_id="healthz", response_model=Health)
     async def healthz() -> Health:

@@ -7,13 +7,20 @@ and tests all share one implementation. One module per concern:
 - `pulls`: the pages stores pull (orders, catalog, policies, staff, settlements);
 - `publish`: what head office publishes (orders, online refunds, catalog, policy, staff);
 - `settlements`: card refunds settled by the (stand-in) payment gateway;
-- `stores`: registering stores, their keys and their sync status.
+- `stores`: registering stores and their sync status;
+- `keys`: store keys (sealed with the master key, rotated, revoked) and the replay guard.
 """
 
 from __future__ import annotations
 
 from counter_app.central.db import is_sqlite
 from counter_app.central.service.ingest import push_messages
+from counter_app.central.service.keys import (
+    first_use_of_nonce,
+    revoke_keys,
+    rotate_key,
+    valid_keys,
+)
 from counter_app.central.service.publish import (
     publish_catalog,
     publish_orders,
@@ -43,6 +50,7 @@ from counter_app.central.service.tx import utcnow
 
 __all__ = [
     "add_store",
+    "first_use_of_nonce",
     "get_order",
     "is_sqlite",
     "message_counts",
@@ -58,10 +66,13 @@ __all__ = [
     "pull_staff",
     "push_messages",
     "record_online_refund",
+    "revoke_keys",
+    "rotate_key",
     "settle",
     "staff_from_record",
     "store_key",
     "store_statuses",
     "touch_store",
     "utcnow",
+    "valid_keys",
 ]

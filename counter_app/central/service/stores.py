@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
@@ -10,27 +9,34 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
+from counter_app.central.master_key import MasterKey
 from counter_app.central.models import InboundMessage, Store
+from counter_app.central.service.keys import issue_key, valid_keys
 from counter_app.central.service.tx import aware, utcnow
 
 
-def add_store(engine: Engine, code: str, name: str) -> str:
-    """Register a store and return its new secret key (shown once to the operator)."""
+def add_store(engine: Engine, code: str, name: str, master: MasterKey | None = None) -> str:
+    """Register a store and return its new secret key (shown once to the operator).
+
+    The key is kept sealed with the master key (default: from $CENTRAL_MASTER_KEY)."""
     if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
         raise ValueError(f"invalid store code: {code!r}")
     if code.lower() == "admin":
         raise ValueError("'admin' is reserved for head-office requests")
-    key = secrets.token_hex(32)
+    master = master or MasterKey.resolve()
+    now = utcnow()
     with Session(engine) as session, session.begin():
         if session.get(Store, code) is not None:
             raise ValueError(f"store {code} already exists")
-        session.add(Store(code=code, name=name, key=key, created_at=utcnow(), messages_received=0))
-    return key
+        session.add(Store(code=code, name=name, created_at=now, messages_received=0))
+        session.flush()
+        return issue_key(session, code, master, now)
 
 
-def store_key(engine: Engine, code: str) -> str | None:
-    with Session(engine) as session:
-        return session.execute(select(Store.key).where(Store.code == code)).scalar_one_or_none()
+def store_key(engine: Engine, code: str, master: MasterKey | None = None) -> str | None:
+    """The newest valid key of a store, or None (unknown store, or every key revoked)."""
+    keys = valid_keys(engine, code, master or MasterKey.resolve())
+    return keys[0] if keys else None
 
 
 def touch_store(engine: Engine, code: str, now: datetime) -> None:
