@@ -24,6 +24,7 @@ from counter_app.central.testing import (
     SignedClient,
     message,
     return_message,
+    seed_reference,
     stock_message,
 )
 
@@ -47,6 +48,7 @@ def head_office(tmp_path: Path) -> Iterator[str]:
     key = service.add_store(engine, "S001", "Downtown")
     service.add_store(engine, "S002", "Airport")
     service.add_store(engine, "S003", "<script>alert('x')</script> & Co")
+    seed_reference(engine)
     service.publish_orders(
         engine,
         [

@@ -111,7 +111,7 @@ def prefetch(session: Session, state: BatchState, messages: list[proto.BaseMessa
         state.known_refs = set(
             session.execute(select(CentralReturn.ref).where(CentralReturn.ref.in_(refs))).scalars()
         )
-    group_refs = sorted({ref for m in messages if (ref := _ref_of(m)) is not None})
+    group_refs = sorted({ref for m in messages if (ref := group_of(m)) is not None})
     _load_groups(session, state, group_refs, {m.id for m in messages})
     skus: set[str] = set()
     names: set[str] = {p.cashier for p in returns}
@@ -129,9 +129,16 @@ def prefetch(session: Session, state: BatchState, messages: list[proto.BaseMessa
     _load_reference(session, state, skus, names)
 
 
-def _ref_of(message: proto.BaseMessage) -> str | None:
-    ref = getattr(message.payload, "ref", None)
-    return ref if isinstance(ref, str) and ref else None
+def group_of(message: proto.BaseMessage) -> str | None:
+    """The return a message belongs to: its own ref, or the ref a member names."""
+    payload = message.payload
+    if isinstance(payload, proto.ReturnCommittedPayload):
+        return payload.ref
+    if isinstance(payload, proto.StockMovementPayload):
+        return payload.ref if payload.cause == "return" and payload.ref else None
+    if isinstance(payload, proto.OverrideGrantedPayload | proto.StoreCreditIssuedPayload):
+        return payload.ref
+    return None
 
 
 def _load_orders(session: Session, state: BatchState, numbers: list[str]) -> None:

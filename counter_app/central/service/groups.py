@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
 from counter_app.central.models import InboundMessage
-from counter_app.central.service.batch import BatchState, Member, Unit
+from counter_app.central.service.batch import BatchState, Member, Unit, group_of
 from counter_app.central.service.facts import (
     Reject,
     check_member,
@@ -29,24 +29,14 @@ from counter_app.central.service.facts import (
     check_stock,
 )
 
+__all__ = ["group_of"]
+
 _MESSAGES = cast(Table, InboundMessage.__table__)
 _SET_STATUS = (
     update(_MESSAGES)
     .where(_MESSAGES.c.message_id == bindparam("mid"))
     .values(status=bindparam("status"), reason=bindparam("reason"))
 )
-
-
-def group_of(message: proto.BaseMessage) -> str | None:
-    """The return a message belongs to: its own ref, or the ref a member names."""
-    payload = message.payload
-    if isinstance(payload, proto.ReturnCommittedPayload):
-        return payload.ref
-    if isinstance(payload, proto.StockMovementPayload):
-        return payload.ref if payload.cause == "return" and payload.ref else None
-    if isinstance(payload, proto.OverrideGrantedPayload | proto.StoreCreditIssuedPayload):
-        return payload.ref
-    return None
 
 
 def reject(state: BatchState, message: proto.BaseMessage, why: str) -> None:
