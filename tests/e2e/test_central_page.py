@@ -67,6 +67,14 @@ def head_office(tmp_path: Path) -> Iterator[str]:
                             "paid_minor": 1999,
                         }
                     ],
+                    "payments": [
+                        {
+                            "tender": "card",
+                            "amount_minor": 1999,
+                            "card_brand": "VISA",
+                            "card_last4": "4242",
+                        }
+                    ],
                 }
             )
         ],
