@@ -37,6 +37,8 @@ log = logging.getLogger("counter_app.central")
 
 _LINES = cast(Table, CentralOrderLine.__table__)
 _PAYMENTS = cast(Table, OrderPayment.__table__)
+_RETURNS = cast(Table, CentralReturn.__table__)
+_STOCK = cast(Table, StockMovement.__table__)
 _ADD_TO_LINE = (
     update(_LINES)
     .where(_LINES.c.order_number == bindparam("o"), _LINES.c.line_no == bindparam("n"))
@@ -150,7 +152,7 @@ def _load_orders(session: Session, state: BatchState, numbers: list[str]) -> Non
             select(CentralOrder.number, CentralOrder.currency).where(
                 CentralOrder.number.in_(numbers)
             )
-        ).tuples()
+        )
     }
     for line in session.execute(
         select(_LINES)
@@ -195,7 +197,7 @@ def _load_groups(session: Session, state: BatchState, refs: list[str], fresh: se
         .where(m.store == state.store, m.group_ref.in_(refs))
         .order_by(m.id)
         .with_for_update()
-    ).tuples()
+    )
     for message_id, kind, status, payload, ref in rows:
         if message_id in fresh or ref is None:
             continue
@@ -274,10 +276,11 @@ def _write(session: Session, units: list[Unit]) -> None:
     stock = [row for unit in units for row in unit.stock]
     lines = [row for unit in units for row in unit.lines]
     payments = [row for unit in units for row in unit.payments]
+    # Core inserts without RETURNING: a plain executemany of one cached statement.
     if returns:
-        session.execute(insert(CentralReturn), returns)
+        session.execute(insert(_RETURNS), returns)
     if stock:
-        session.execute(insert(StockMovement), stock)
+        session.execute(insert(_STOCK), stock)
     if lines:
         session.execute(_ADD_TO_LINE, lines)
     if payments:

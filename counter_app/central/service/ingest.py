@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -52,14 +52,52 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect == "postgresql":
+        return _insert_ignore_pg(session, rows)
     stmt = (
-        ins(InboundMessage)
+        sqlite.insert(InboundMessage)
         .on_conflict_do_nothing(index_elements=["message_id"])
         .returning(InboundMessage.message_id)
     )
-    # executemany: one cached statement, sent as multi-row VALUES pages ("insertmanyvalues").
     return set(session.execute(stmt, rows).scalars())
+
+
+_COLUMNS = (
+    "message_id",
+    "store",
+    "kind",
+    "created_at",
+    "received_at",
+    "payload",
+    "status",
+    "group_ref",
+)
+_INSERT_PG = (
+    f"INSERT INTO messages ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
+    "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+)
+
+
+def _insert_ignore_pg(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """One prepared statement through psycopg's pipelined executemany: the query is parsed
+    once, not rebuilt as a new multi-row VALUES text for every batch."""
+    from psycopg.types.json import Json
+
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    inserted: set[str] = set()
+    with driver.cursor() as cursor:
+        params = [
+            tuple(Json(row[c]) if c == "payload" else row[c] for c in _COLUMNS) for row in rows
+        ]
+        cursor.executemany(_INSERT_PG, params, returning=True)
+        while True:
+            for (message_id,) in cursor.fetchall():
+                inserted.add(message_id)
+            if not cursor.nextset():
+                break
+    return inserted
 
 
 def _push(
