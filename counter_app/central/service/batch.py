@@ -52,6 +52,8 @@ _ADD_TO_PAYMENT = (
     .where(_PAYMENTS.c.order_number == bindparam("o"), _PAYMENTS.c.payment_no == bindparam("n"))
     .values(refunded_minor=_PAYMENTS.c.refunded_minor + bindparam("r"))
 )
+_ORDERS = cast(Table, CentralOrder.__table__)
+_RENUMBER = update(_ORDERS).where(_ORDERS.c.number == bindparam("o")).values(seq=bindparam("s"))
 _RETRYABLE = {"40001", "40P01"}
 
 
@@ -225,7 +227,7 @@ def _load_reference(session: Session, state: BatchState, skus: set[str], names: 
             select(StaffAccount.username, StaffAccount.role, StaffAccount.store).where(
                 StaffAccount.username.in_(sorted(names)), StaffAccount.active.is_(True)
             )
-        ).tuples():
+        ):
             if store is None or store == state.store:
                 state.staff[username] = role
 
@@ -259,8 +261,8 @@ def write_batch(session: Session, state: BatchState) -> None:
     if touched:
         start = next_seq(session, len(touched))
         session.execute(
-            update(CentralOrder),
-            [{"number": number, "seq": start + offset} for offset, number in enumerate(touched)],
+            _RENUMBER,
+            [{"o": number, "s": start + offset} for offset, number in enumerate(touched)],
         )
 
 
