@@ -131,6 +131,10 @@ def push(live: LiveCentral, store: str, messages: list[dict[str, Any]]) -> list[
     ]
 
 
+def open_exceptions(live: LiveCentral, store: str) -> int:
+    return next(s.open_exceptions for s in service.store_statuses(live.engine) if s.store == store)
+
+
 def count(live: LiveCentral, model: Any) -> int:
     with Session(live.engine) as session:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())
@@ -239,12 +243,16 @@ def test_override_by_an_unknown_or_non_manager_rejects_its_return(
     moved = stock("S001", "R-1")
     the_return = ret("S001", "R-1", "O-1", [(1, 1, 2000)], [card_refund(2000)])
     answers = push(ho, "S001", [moved, grant, the_return])
-    assert answers == [
-        ("rejected", "group_rejected"),
-        ("rejected", reason),
-        ("rejected", "group_rejected"),
-    ]
+    # The stock movement goes with its return (stored, closed with it): two exceptions, the
+    # override's own and the return's.
+    assert answers == [("accepted", ""), ("rejected", reason), ("rejected", "group_rejected")]
     assert count(ho, CentralReturn) == 0 and count(ho, StockMovement) == 0
+    assert open_exceptions(ho, "S001") == 2
+    with Session(ho.engine) as session:
+        row = session.execute(
+            select(InboundMessage).where(InboundMessage.message_id == moved["id"])
+        ).scalar_one()
+        assert row.status == "rejected" and (row.reason or "").startswith("group_rejected")
 
 
 def test_unknown_cashier_is_rejected(ho: LiveCentral) -> None:
@@ -288,7 +296,7 @@ def test_a_return_and_its_members_across_batches_count_once(ho: LiveCentral) -> 
 def test_a_rejected_return_takes_its_stock_and_credit_with_it(ho: LiveCentral) -> None:
     """The cross-channel conflict: S001's return of the only unit wins, S002's return of the
     same unit is rejected, and so are its stock movement and store credit, whether they
-    came in the batch before or after."""
+    came in the batch before or after. The store sees one exception: the return's."""
     publish(ho, "O-1", [(1, 2000)], [card(2000)])
     assert push(
         ho,
@@ -309,14 +317,19 @@ def test_a_rejected_return_takes_its_stock_and_credit_with_it(ho: LiveCentral) -
         [{"tender": "store_credit", "amount_minor": 2000, "charged_tender": "card"}],
     )
     assert push(ho, "S002", [credit, conflict, late]) == [
-        ("rejected", "group_rejected"),
+        ("accepted", ""),
         ("rejected", "over_return"),
-        ("rejected", "group_rejected"),
+        ("accepted", ""),
     ]
-    assert push(ho, "S002", [early]) == [("rejected", "group_rejected")]  # the replay says so
+    assert push(ho, "S002", [early, credit, late]) == [("duplicate", "")] * 3  # replays
     with Session(ho.engine) as session:
         moved = session.execute(select(StockMovement.store)).scalars().all()
         assert moved == ["S001"]
+        statuses = session.execute(
+            select(InboundMessage.status).where(InboundMessage.store == "S002")
+        ).scalars()
+        assert set(statuses) == {"rejected"}
+    assert open_exceptions(ho, "S002") == 1
 
 
 def test_an_error_storing_one_message_rejects_only_that_one(central: LiveCentral) -> None:

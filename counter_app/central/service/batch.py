@@ -96,6 +96,8 @@ class BatchState:
     held_ids: set[str] = field(default_factory=set)
     released: set[str] = field(default_factory=set)  # held before, accepted now
     rejected: dict[str, str] = field(default_factory=dict)
+    # Members rejected with their return: answered as stored, closed with the return.
+    with_group: dict[str, str] = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
 
 
@@ -207,12 +209,12 @@ def _load_groups(session: Session, state: BatchState, refs: list[str], fresh: se
             if status == "accepted":
                 state.returns[ref] = proto.ReturnCommittedPayload.model_validate(payload)
             elif ref not in state.returns:
-                state.failed.setdefault(ref, f"group_rejected: return {ref} was rejected")
+                state.failed.setdefault(ref, f"return {ref} was rejected")
         elif status == "held":
             model = _MEMBER_PAYLOADS[kind].model_validate(payload)
             state.waiting.setdefault(ref, []).append(Member(message_id, kind, model, True))
         elif status == "rejected" and ref not in state.returns:
-            state.failed.setdefault(ref, f"group_rejected: message {message_id} was rejected")
+            state.failed.setdefault(ref, f"message {message_id} of return {ref} was rejected")
 
 
 def _load_reference(session: Session, state: BatchState, skus: set[str], names: set[str]) -> None:

@@ -5,10 +5,12 @@ transaction as the return and pushes them in outbox order — the members first,
 `return.committed`, possibly in different batches. Head office holds each member ("held",
 answered `accepted`: it is stored and will count with its return) until the return arrives,
 then checks the return and every member together: all are accepted, or all are rejected with
-the return's reason. A member arriving after its return is checked against it alone; one
-arriving after its return was rejected is rejected too. A member rejected on its own (say an
-unknown manager) rejects the return that follows. Replays are answered from the stored rows
-(`duplicate`, or the group's rejection), so nothing is applied twice.
+the return's reason. Members rejected with their return are closed with it (the return's
+exception stands for the unit) and keep their `accepted` answer, so the store shows one
+exception per return. A member arriving after its return is checked against it alone; one
+arriving after its return was rejected goes with it. A member failing its own check (say an
+unknown manager) is rejected itself and rejects the return that follows. Replays are
+answered from the stored rows, so nothing is applied twice.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ from counter_app.central.service.facts import (
 __all__ = ["group_of"]
 
 _MESSAGES = cast(Table, InboundMessage.__table__)
+# A member rejected with its return: closed at once, the return's exception stands for both.
+_SET_WITH_GROUP = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.message_id == bindparam("mid"))
+    .values(
+        status="rejected",
+        reason=bindparam("reason"),
+        resolved_at=bindparam("at"),
+        resolution="rejected with its return",
+    )
+)
 _SET_STATUS = (
     update(_MESSAGES)
     .where(_MESSAGES.c.message_id == bindparam("mid"))
@@ -44,11 +57,21 @@ def reject(state: BatchState, message: proto.BaseMessage, why: str) -> None:
     state.rejected[message.id] = why
     ref = group_of(message)
     if ref is not None and ref not in state.returns:
-        state.failed.setdefault(ref, f"group_rejected: message {message.id} was rejected ({why})")
+        state.failed.setdefault(ref, f"message {message.id} of return {ref} was rejected ({why})")
 
 
 def set_statuses(session: Session, changes: list[dict[str, Any]]) -> None:
     session.execute(_SET_STATUS, changes)
+
+
+def close_with_group(session: Session, state: BatchState) -> None:
+    rows = [
+        {"mid": mid, "reason": why, "at": state.now}
+        for mid, why in state.with_group.items()
+        if mid not in state.rejected
+    ]
+    if rows:
+        session.execute(_SET_WITH_GROUP, rows)
 
 
 def apply_stock(
@@ -70,8 +93,9 @@ def apply_member(message: proto.BaseMessage, state: BatchState) -> None:
         _add_member(unit, Member(message.id, message.kind, payload, False), state)
         state.units.append(unit)
         return
-    if ref in state.failed:
-        raise Reject("group_rejected", f"return {ref} was rejected ({state.failed[ref]})")
+    if ref in state.failed:  # goes with its return: one exception, the return's
+        state.with_group[message.id] = f"group_rejected: {state.failed[ref]}"
+        return
     if isinstance(payload, proto.StockMovementPayload):
         check_stock(payload, state.skus)
     elif isinstance(payload, proto.OverrideGrantedPayload):
@@ -90,11 +114,9 @@ def apply_return(
     except Reject as exc:
         why = str(exc)
         state.rejected[message.id] = why
-        state.failed[payload.ref] = why
+        state.failed[payload.ref] = f"return {payload.ref} was rejected ({why})"
         for member in members:
-            state.rejected[member.message_id] = (
-                f"group_rejected: return {payload.ref} was rejected ({why})"
-            )
+            state.with_group[member.message_id] = f"group_rejected: {state.failed[payload.ref]}"
         return
     state.units.append(unit)
     state.returns[payload.ref] = payload

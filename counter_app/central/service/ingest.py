@@ -160,7 +160,7 @@ def _mark(session: Session, state: BatchState) -> None:
     changes += [
         {"mid": mid, "status": "held", "reason": None}
         for mid in state.held_ids
-        if mid not in state.rejected
+        if mid not in state.rejected and mid not in state.with_group
     ]
     changes += [
         {"mid": mid, "status": "accepted", "reason": None}
@@ -169,6 +169,7 @@ def _mark(session: Session, state: BatchState) -> None:
     ]
     if changes:
         groups.set_statuses(session, changes)
+    groups.close_with_group(session, state)
 
 
 def _stored_outcomes(session: Session, store: str, missing: list[str]) -> dict[str, Outcome]:
@@ -186,7 +187,7 @@ def _stored_outcomes(session: Session, store: str, missing: list[str]) -> dict[s
     ):
         if owner != store:
             outcome[message_id] = ("rejected", "id_taken: message id used by another store")
-        elif stored_status == "rejected":
+        elif stored_status == "rejected" and not (stored_reason or "").startswith("group_rejected"):
             outcome[message_id] = ("rejected", stored_reason)
         else:
             outcome[message_id] = ("duplicate", None)
