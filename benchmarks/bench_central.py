@@ -32,6 +32,7 @@ from counter_app.central.testing import (
     create_database,
     find_pg_bin,
     return_message,
+    seed_reference,
     serve_in_subprocess,
     stock_message,
 )
@@ -60,7 +61,14 @@ def orders_for(store: str, count: int) -> list[proto.Order]:
                         "paid_minor": 1999,
                     }
                 ],
-                "payments": [{"tender": "cash", "amount_minor": 1999}],
+                "payments": [
+                    {
+                        "tender": "card",
+                        "amount_minor": 1999,
+                        "card_brand": "VISA",
+                        "card_last4": "4242",
+                    }
+                ],
             }
         )
         for n in range(count)
@@ -98,6 +106,7 @@ def run(db_url: str, stores: int, per_store: int, return_share: float) -> None:
     proc, base = serve_in_subprocess(db_url)  # `serve` runs the migrations first
     try:
         # --- 1. one store, 10,000 messages ---------------------------------------------------
+        seed_reference(engine)  # the SKU and cashier the messages name
         key = service.add_store(engine, "B000", "Bench single")
         single_returns = 5_000
         service.publish_orders(engine, orders_for("B000", single_returns))

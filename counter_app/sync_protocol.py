@@ -147,8 +147,11 @@ class ReturnLinePayload(_Payload):
 
 
 class RefundPayload(_Payload):
-    tender: Tender
+    tender: Tender = Field(description="the tender it is paid out in")
     amount_minor: Minor
+    charged_tender: Tender | None = Field(
+        default=None, description="the tender of the order payment it is charged against"
+    )
     card_brand: Text | None = None
     card_last4: Last4 | None = None
 
@@ -263,7 +266,7 @@ PushStatus = Literal["accepted", "duplicate", "rejected"]
 class PushResult(BaseModel):
     id: MessageId
     status: PushStatus
-    reason: StrictStr | None = Field(default=None, description="why a message was rejected")
+    reason: LongText | None = Field(default=None, description="why a message was rejected")
 
 
 class PushResponse(BaseModel):
@@ -389,13 +392,13 @@ class AuditHead(BaseModel):
 class OpenException(BaseModel):
     message_id: MessageId
     kind: MessageKind
-    reason: StrictStr | None
+    reason: LongText | None
     received_at: Timestamp
 
 
 class StoreStatus(BaseModel):
     store: StoreCode
-    name: StrictStr
+    name: Text
     last_contact_at: Timestamp | None
     messages_received: Count
     open_exceptions: Count

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -117,10 +118,14 @@ class InboundMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The return a message belongs to (its ref): a return, its stock movements, override and
+    # store credit are accepted or rejected together; dependents wait as "held" until then.
+    group_ref: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
-        CheckConstraint("status in ('accepted', 'rejected')", name="ck_messages_status"),
+        CheckConstraint("status in ('accepted', 'rejected', 'held')", name="ck_messages_status"),
+        Index("ix_messages_group", "store", "group_ref"),
         # Partial: only open exceptions are indexed, so accepting a message costs no entry.
         Index(
             "ix_messages_open",
@@ -162,12 +167,42 @@ class CentralOrderLine(Base):
     final_sale: Mapped[bool] = mapped_column(Boolean, nullable=False)
     online_returned_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     store_returned_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Money refunded on this line by returns accepted from stores (never above what it paid).
+    refunded_minor: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default=text("0")
+    )
     __table_args__ = (
         CheckConstraint("quantity > 0", name="ck_order_lines_quantity"),
+        CheckConstraint(
+            "refunded_minor >= 0 AND refunded_minor <= paid_minor",
+            name="ck_order_lines_refunded",
+        ),
         CheckConstraint(
             "online_returned_quantity >= 0 AND store_returned_quantity >= 0 AND "
             "online_returned_quantity + store_returned_quantity <= quantity",
             name="ck_order_lines_returned",
+        ),
+    )
+
+
+class OrderPayment(Base):
+    """One payment of an order (as published), with what store refunds have taken back from
+    it; a refund is charged to a payment of its tender (and card), never above its amount."""
+
+    __tablename__ = "order_payments"
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), primary_key=True)
+    payment_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tender: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    card_brand: Mapped[str | None] = mapped_column(String(200))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    refunded_minor: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default=text("0")
+    )
+    __table_args__ = (
+        CheckConstraint(
+            "refunded_minor >= 0 AND refunded_minor <= amount_minor",
+            name="ck_order_payments_refunded",
         ),
     )
 
@@ -183,6 +218,10 @@ class CentralReturn(Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     refunds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Checked against head office's records (amounts, payments); only these are settled.
+    validated: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
 
 
 class StockMovement(Base):
@@ -256,6 +295,7 @@ __all__ = [
     "CentralReturn",
     "ChangeCounter",
     "InboundMessage",
+    "OrderPayment",
     "Policy",
     "SettlementRecord",
     "StaffAccount",

@@ -304,7 +304,8 @@ def return_message(
     refund_minor: int = 1999,
     tender: str = "card",
 ) -> dict[str, Any]:
-    """A `return.committed` message for (line_no, sku, quantity) lines."""
+    """A `return.committed` message for (line_no, sku, quantity) lines, refunding
+    `refund_minor` a unit to the order's VISA 4242 card (or in `tender`)."""
     return message(
         "return.committed",
         store,
@@ -319,7 +320,7 @@ def return_message(
                     "line_no": line_no,
                     "sku": sku,
                     "quantity": qty,
-                    "refund_minor": refund_minor,
+                    "refund_minor": refund_minor * qty,
                     "fee_minor": 0,
                     "condition": "new",
                     "reason": "wrong_size",
@@ -336,6 +337,29 @@ def return_message(
                 }
             ],
         },
+    )
+
+
+def seed_reference(engine: Any, skus: Sequence[str] = ("SKU-1",)) -> None:
+    """What head office checks pushed facts against: the catalog SKUs, cashier "alice" and
+    manager "mia" (company-wide)."""
+    from counter_app.central import service
+
+    service.publish_catalog(
+        engine,
+        [
+            proto.CatalogItem(sku=sku, name=sku, category="test", price_minor=1999, currency="USD")
+            for sku in skus
+        ],
+    )
+    service.publish_staff(
+        engine,
+        [
+            service.staff_from_record(
+                {"username": name, "display_name": name.title(), "role": role, "pin": "246810"}
+            )
+            for name, role in (("alice", "cashier"), ("mia", "manager"))
+        ],
     )
 
 

@@ -26,6 +26,7 @@ from counter_app.central.testing import (
     TlsFiles,
     message,
     return_message,
+    seed_reference,
     stock_message,
 )
 from tests.e2e.cdp import Chromium
@@ -52,6 +53,7 @@ def head_office(tmp_path: Path) -> Iterator[str]:
     key = service.add_store(engine, "S001", "Downtown")
     service.add_store(engine, "S002", "Airport")
     service.add_store(engine, "S003", "<script>alert('x')</script> & Co")
+    seed_reference(engine)
     service.publish_orders(
         engine,
         [
@@ -68,6 +70,14 @@ def head_office(tmp_path: Path) -> Iterator[str]:
                             "quantity": 1,
                             "unit_price_minor": 1999,
                             "paid_minor": 1999,
+                        }
+                    ],
+                    "payments": [
+                        {
+                            "tender": "card",
+                            "amount_minor": 1999,
+                            "card_brand": "VISA",
+                            "card_last4": "4242",
                         }
                     ],
                 }

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from counter_app import sync_protocol as proto
 from counter_app.adapters.db import tables as t
 from counter_app.central import db as central_db
 from counter_app.central import service as central
@@ -24,6 +25,7 @@ from counter_app.central.testing import ServerThread
 from counter_app.services import auth
 from counter_app.services.sync import sync_status
 from counter_app.services.unit_of_work import UnitOfWork
+from tests.factories import PRODUCTS
 from tests.gui import tables
 from tests.gui.conftest import GuiStore, qtbot_app, shot, sign_in
 
@@ -45,6 +47,12 @@ def head_office(tmp_path: Path, gui_store: GuiStore) -> Iterator[Central]:
     central_db.upgrade(url)
     engine = central_db.make_engine(url)
     key = central.add_store(engine, gui_store.core.settings.store_code, "Test Store")
+    # Head office checks the SKUs stores move against its catalog.
+    central.publish_catalog(engine, [
+        proto.CatalogItem(sku=sku, name=name, category=category, price_minor=price,
+                          currency="USD")
+        for sku, name, category, _serialised, price, _barcode in PRODUCTS
+    ])
     server = ServerThread(create_app(CentralSettings(db_url=url, engine=engine))).start()
     try:
         yield Central(server.base_url, key, engine)

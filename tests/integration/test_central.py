@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.models import CentralOrderLine, InboundMessage, Store
-from counter_app.central.testing import message, return_message, stock_message
+from counter_app.central.testing import message, return_message, seed_reference, stock_message
 from tests.integration.central_fixtures import LiveCentral
 
 pytestmark = pytest.mark.postgres
@@ -42,7 +42,12 @@ def order(number: str, quantity: int = 1, store: str | None = None, lines: int =
                 for n in range(1, lines + 1)
             ],
             "payments": [
-                {"tender": "card", "amount_minor": 1999, "card_brand": "VISA", "card_last4": "4242"}
+                {
+                    "tender": "card",
+                    "amount_minor": 1999 * quantity * lines,
+                    "card_brand": "VISA",
+                    "card_last4": "4242",
+                }
             ],
         }
     )
@@ -64,6 +69,7 @@ def statuses(response: Any) -> list[str]:
 
 
 def test_push_accepted_then_duplicate_then_rejection_repeats(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     service.publish_orders(central.engine, [order("O-1")])
     client = central.client("S001")
@@ -85,6 +91,7 @@ def test_push_accepted_then_duplicate_then_rejection_repeats(central: LiveCentra
 
 
 def test_same_id_twice_in_one_batch_is_stored_once(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     stock = stock_message("S001")
     assert statuses(central.client("S001").push([stock, stock])) == ["accepted", "duplicate"]
@@ -92,6 +99,7 @@ def test_same_id_twice_in_one_batch_is_stored_once(central: LiveCentral) -> None
 
 
 def test_same_batch_pushed_concurrently_is_stored_exactly_once(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     service.publish_orders(central.engine, [order(f"O-{n}") for n in range(100)])
     batch = [
@@ -125,6 +133,7 @@ def test_same_batch_pushed_concurrently_is_stored_exactly_once(central: LiveCent
 
 
 def test_cross_channel_conflict_is_rejected_and_shows_as_exception(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     central.add_store("S002")
     service.publish_orders(central.engine, [order("O-7", quantity=2)])
@@ -162,6 +171,7 @@ def test_cross_channel_conflict_is_rejected_and_shows_as_exception(central: Live
 
 
 def test_two_stores_returning_the_last_unit_at_once_only_one_wins(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     central.add_store("S002")
     service.publish_orders(central.engine, [order(f"O-{n}") for n in range(20)])
@@ -211,6 +221,7 @@ def test_audit_head_is_recorded_and_a_changed_hash_rejected(central: LiveCentral
 
 
 def test_orders_page_by_cursor_resume_and_updates_reappear(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     central.add_store("S002")
     service.publish_orders(central.engine, [order(f"O-{n:03d}") for n in range(25)])
@@ -280,6 +291,7 @@ def test_catalog_policy_staff_and_settlements_pull(central: LiveCentral) -> None
     assert client.pull("staff", staff_cursor).json()["items"][0]["active"] is False
 
     service.publish_orders(central.engine, [order("O-1")])
+    seed_reference(central.engine)
     ret = return_message("S001", "R-S001-C1-1", "O-1", [(1, "SKU-1", 1)])
     assert statuses(client.push([ret])) == ["accepted"]
     service.settle(central.engine, "R-S001-C1-1", gateway_ref="GW-1")
@@ -299,6 +311,7 @@ def test_refused_requests_store_nothing(
     central: LiveCentral, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="counter_app.central")
+    seed_reference(central.engine)
     central.add_store("S001")
     central.add_store("S002")
     service.publish_orders(central.engine, [order("O-1")])
@@ -370,6 +383,7 @@ def test_publishing_refuses_full_card_numbers(central: LiveCentral) -> None:
 
 
 def test_sqlite_demo_push_and_pull(central_sqlite: LiveCentral) -> None:
+    seed_reference(central_sqlite.engine)
     central_sqlite.add_store("S001")
     service.publish_orders(central_sqlite.engine, [order("O-1", quantity=2)])
     client = central_sqlite.client("S001")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central import service
 from counter_app.central.models import InboundMessage, Store
-from counter_app.central.testing import message, stock_message
+from counter_app.central.testing import message, seed_reference, stock_message
 from tests.integration.central_fixtures import LiveCentral
 
 pytestmark = pytest.mark.postgres
@@ -60,6 +60,7 @@ def test_deeply_nested_json_in_a_push_is_refused_not_a_500(central: LiveCentral)
 def test_audit_head_seq_beyond_the_column_is_refused_and_stores_nothing(
     central: LiveCentral,
 ) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     client = central.client("S001")
     huge = message("audit.head", "S001", {"seq": 2**63, "hash": "ab" * 16})
@@ -77,6 +78,7 @@ def test_an_unexpected_error_storing_one_message_rejects_only_that_one(
 ) -> None:
     """Behind the schema: a message that fails while being stored is that message's rejection,
     and the rest of the batch is kept."""
+    seed_reference(central.engine)
     central.add_store("S001")
     good = proto.MESSAGE.validate_python(stock_message("S001"))
     bad = proto.AuditHeadMessage.model_construct(
@@ -168,6 +170,7 @@ def test_types_are_strict_and_bounded(central: LiveCentral, path: str, value: ob
 
 
 def test_stored_payload_is_the_validated_one_and_extras_are_kept(central: LiveCentral) -> None:
+    seed_reference(central.engine)
     central.add_store("S001")
     good = _with(stock_message("S001"), "payload.policy_version", "2026.1")
     good["created_at"] = "2026-11-26T11:00:00+01:00"

@@ -1,86 +1,38 @@
-"""Messages pushed by stores: store each once, apply it, answer per message.
+"""Messages pushed by stores: store each once, check it, apply it, answer per message.
 
-A batch is applied in one transaction: every message is checked before anything of it is
-written, rows of the same kind are written with one executemany each at the end, and a
-rejected message leaves only its stored row (status "rejected", with the reason).
+A batch is applied in one transaction: the records it needs (orders, lines, payments, SKUs,
+staff, the groups of its returns) are loaded in a few queries, every message is checked
+against them (`facts`) before anything of it is written, and the accepted rows are written
+with one executemany per table at the end. If that write fails, each unit is retried in its
+own savepoint, so one message head office cannot store is that message's rejection.
+
+A return is one unit (the protocol's message group, keyed by the return's ref): its stock
+movements, override and store credit wait as "held" until the return arrives, and are
+accepted or rejected with it (`groups`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
-from counter_app.central.db import next_seq
-from counter_app.central.models import (
-    CentralOrder,
-    CentralOrderLine,
-    CentralReturn,
-    InboundMessage,
-    StockMovement,
-    Store,
-)
+from counter_app.central.models import InboundMessage, Store
+from counter_app.central.service import groups
+from counter_app.central.service.batch import BatchState, prefetch, write_batch
+from counter_app.central.service.facts import Reject
 from counter_app.central.service.tx import retrying, utcnow
 
 log = logging.getLogger("counter_app.central")
 
 Outcome = tuple[str, str | None]
-
-
-class _Reject(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-
-
-@dataclass
-class _BatchState:
-    store: str
-    now: datetime
-    touched_orders: set[str]
-    audit_head: tuple[int, str] | None = None
-    orders: set[str] = field(default_factory=set)
-    lines: dict[tuple[str, int], CentralOrderLine] = field(default_factory=dict)
-    refs: set[str] = field(default_factory=set)
-    # Rows written with one executemany each at the end of the batch (no ORM round trips).
-    return_rows: list[dict[str, Any]] = field(default_factory=list)
-    stock_rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _prefetch_returns(
-    session: Session, state: _BatchState, messages: list[proto.BaseMessage]
-) -> None:
-    """Load (and lock) everything the batch's returns touch in three queries, not three per
-    return. Lines are locked in (order, line) order so concurrent batches cannot deadlock."""
-    payloads = [p for m in messages if isinstance(p := m.payload, proto.ReturnCommittedPayload)]
-    if not payloads:
-        return
-    numbers = sorted({p.order_number for p in payloads})
-    state.orders = set(
-        session.execute(select(CentralOrder.number).where(CentralOrder.number.in_(numbers)))
-        .scalars()
-        .all()
-    )
-    state.lines = {
-        (line.order_number, line.line_no): line
-        for line in session.execute(
-            select(CentralOrderLine)
-            .where(CentralOrderLine.order_number.in_(numbers))
-            .order_by(CentralOrderLine.order_number, CentralOrderLine.line_no)
-            .with_for_update()
-        ).scalars()
-    }
-    refs = sorted({p.ref for p in payloads})
-    state.refs = set(
-        session.execute(select(CentralReturn.ref).where(CentralReturn.ref.in_(refs))).scalars()
-    )
 
 
 def push_messages(
@@ -100,14 +52,52 @@ def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect == "postgresql":
+        return _insert_ignore_pg(session, rows)
     stmt = (
-        ins(InboundMessage)
+        sqlite.insert(InboundMessage)
         .on_conflict_do_nothing(index_elements=["message_id"])
         .returning(InboundMessage.message_id)
     )
-    # executemany: one cached statement, sent as multi-row VALUES pages ("insertmanyvalues").
     return set(session.execute(stmt, rows).scalars())
+
+
+_COLUMNS = (
+    "message_id",
+    "store",
+    "kind",
+    "created_at",
+    "received_at",
+    "payload",
+    "status",
+    "group_ref",
+)
+_INSERT_PG = (
+    f"INSERT INTO messages ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
+    "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+)
+
+
+def _insert_ignore_pg(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """One prepared statement through psycopg's pipelined executemany: the query is parsed
+    once, not rebuilt as a new multi-row VALUES text for every batch."""
+    from psycopg.types.json import Json
+
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    inserted: set[str] = set()
+    with driver.cursor() as cursor:
+        params = [
+            tuple(Json(row[c]) if c == "payload" else row[c] for c in _COLUMNS) for row in rows
+        ]
+        cursor.executemany(_INSERT_PG, params, returning=True)
+        while True:
+            for (message_id,) in cursor.fetchall():
+                inserted.add(message_id)
+            if not cursor.nextset():
+                break
+    return inserted
 
 
 def _push(
@@ -117,17 +107,22 @@ def _push(
     for message in messages:
         first.setdefault(message.id, message)
     inserted = _insert_ignore(session, [_message_row(m, store, now) for m in first.values()])
-    state = _BatchState(store=store, now=now, touched_orders=set())
+    state = BatchState(store=store, now=now)
     fresh = [m for m in first.values() if m.id in inserted]
-    _prefetch_returns(session, state, fresh)
-    outcome, rejected = _apply_all(session, fresh, state)
+    prefetch(session, state, fresh)
+    _apply_all(session, fresh, state)
+    write_batch(session, state)
+    _mark(session, state)
+    outcome: dict[str, Outcome] = {
+        mid: ("rejected", state.rejected[mid]) if mid in state.rejected else ("accepted", None)
+        for mid in inserted
+    }
     missing = [mid for mid in first if mid not in inserted]
     outcome.update(_stored_outcomes(session, store, missing))
-    _write_batch(session, state, len(inserted))
-    results = _answers(messages, outcome)
-    for message_id, why in rejected.items():
+    _touch_store(session, state, len(inserted))
+    for message_id, why in state.rejected.items():
         log.warning("store %s: message %s rejected (%s)", store, message_id, why)
-    return results
+    return _answers(messages, outcome)
 
 
 def _message_row(message: proto.BaseMessage, store: str, now: datetime) -> dict[str, Any]:
@@ -139,36 +134,42 @@ def _message_row(message: proto.BaseMessage, store: str, now: datetime) -> dict[
         "received_at": now,
         "payload": message.payload.model_dump(mode="json"),
         "status": "accepted",
+        "group_ref": groups.group_of(message),
     }
 
 
-def _apply_all(
-    session: Session, fresh: list[proto.BaseMessage], state: _BatchState
-) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Apply the newly stored messages in order; mark the rejected ones with their reason."""
-    outcome: dict[str, Outcome] = {}
-    rejected: dict[str, str] = {}
+def _apply_all(session: Session, fresh: list[proto.BaseMessage], state: BatchState) -> None:
+    """Check and apply the newly stored messages in order; collect the rejected ones."""
     for message in fresh:
         try:
-            # _apply checks everything before it writes, so a rejection leaves nothing behind.
             _apply(session, message, state)
-            outcome[message.id] = ("accepted", None)
-        except _Reject as exc:
-            rejected[message.id] = str(exc)
-            outcome[message.id] = ("rejected", str(exc))
+        except Reject as exc:
+            groups.reject(state, message, str(exc))
         except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
             # A fault in one message is that message's rejection, not the batch's 500.
             log.exception("store %s: message %s could not be applied", state.store, message.id)
             why = f"internal_error: could not apply the message ({type(exc).__name__})"
-            rejected[message.id] = why
-            outcome[message.id] = ("rejected", why)
-    for message_id, why in rejected.items():
-        session.execute(
-            update(InboundMessage)
-            .where(InboundMessage.message_id == message_id)
-            .values(status="rejected", reason=why)
-        )
-    return outcome, rejected
+            groups.reject(state, message, why)
+
+
+def _mark(session: Session, state: BatchState) -> None:
+    """Record every status that is not the inserted "accepted": held, rejected, released."""
+    changes: list[dict[str, str | None]] = [
+        {"mid": mid, "status": "rejected", "reason": why} for mid, why in state.rejected.items()
+    ]
+    changes += [
+        {"mid": mid, "status": "held", "reason": None}
+        for mid in state.held_ids
+        if mid not in state.rejected and mid not in state.with_group
+    ]
+    changes += [
+        {"mid": mid, "status": "accepted", "reason": None}
+        for mid in state.released
+        if mid not in state.rejected
+    ]
+    if changes:
+        groups.set_statuses(session, changes)
+    groups.close_with_group(session, state)
 
 
 def _stored_outcomes(session: Session, store: str, missing: list[str]) -> dict[str, Outcome]:
@@ -186,29 +187,14 @@ def _stored_outcomes(session: Session, store: str, missing: list[str]) -> dict[s
     ):
         if owner != store:
             outcome[message_id] = ("rejected", "id_taken: message id used by another store")
-        elif stored_status == "rejected":
+        elif stored_status == "rejected" and not (stored_reason or "").startswith("group_rejected"):
             outcome[message_id] = ("rejected", stored_reason)
         else:
             outcome[message_id] = ("duplicate", None)
     return outcome
 
 
-def _write_batch(session: Session, state: _BatchState, received: int) -> None:
-    """Write what the batch collected, renumber the orders it touched, update the store."""
-    if state.return_rows:
-        session.execute(insert(CentralReturn), state.return_rows)
-    if state.stock_rows:
-        session.execute(insert(StockMovement), state.stock_rows)
-    if state.touched_orders:
-        session.flush()  # the returned quantities of the locked lines
-        start = next_seq(session, len(state.touched_orders))
-        session.execute(
-            update(CentralOrder),
-            [
-                {"number": number, "seq": start + offset}
-                for offset, number in enumerate(sorted(state.touched_orders))
-            ],
-        )
+def _touch_store(session: Session, state: BatchState, received: int) -> None:
     now = state.now
     values: dict[str, Any] = {
         "last_contact_at": now,
@@ -243,21 +229,14 @@ def _answers(
     return results
 
 
-def _apply(session: Session, message: proto.BaseMessage, state: _BatchState) -> None:
+def _apply(session: Session, message: proto.BaseMessage, state: BatchState) -> None:
     payload = message.payload
     if isinstance(payload, proto.ReturnCommittedPayload):
-        _apply_return(session, message, payload, state)
+        groups.apply_return(message, payload, state)
+    elif groups.group_of(message) is not None:
+        groups.apply_member(message, state)
     elif isinstance(payload, proto.StockMovementPayload):
-        state.stock_rows.append(
-            {
-                "store": state.store,
-                "sku": payload.sku,
-                "quantity": payload.quantity,
-                "cause": payload.cause,
-                "ref": payload.ref,
-                "message_id": message.id,
-            }
-        )
+        groups.apply_stock(message, payload, state)
     elif isinstance(payload, proto.AuditHeadPayload):
         _apply_audit_head(session, payload, state)
     elif isinstance(payload, proto.SyncExceptionResolvedPayload):
@@ -274,17 +253,15 @@ def _apply(session: Session, message: proto.BaseMessage, state: _BatchState) -> 
             )
         )
         if getattr(done, "rowcount", 0) == 0:
-            raise _Reject(
+            raise Reject(
                 "unknown_exception", f"no rejected message {payload.message_id} of this store"
             )
-    # override.granted and store_credit.issued are kept as received (the message row).
+    # An override or store credit without a return ref is kept as received (the message row).
 
 
-def _apply_audit_head(
-    session: Session, payload: proto.AuditHeadPayload, state: _BatchState
-) -> None:
+def _apply_audit_head(session: Session, payload: proto.AuditHeadPayload, state: BatchState) -> None:
     if not 0 <= payload.seq <= proto.MAX_BIGINT:
-        raise _Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
+        raise Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
     digest = payload.hash.lower()
     known = session.execute(
         select(Store.audit_seq, Store.audit_hash).where(Store.code == state.store)
@@ -294,58 +271,9 @@ def _apply_audit_head(
     if state.audit_head is not None and state.audit_head[0] == payload.seq:
         known_seq, known_hash = state.audit_head
     if known_seq == payload.seq and known_hash and known_hash != digest:
-        raise _Reject(
+        raise Reject(
             "audit_chain_mismatch",
             f"audit entry {payload.seq} was reported before with a different hash",
         )
     if state.audit_head is None or payload.seq >= state.audit_head[0]:
         state.audit_head = (payload.seq, digest)
-
-
-def _apply_return(
-    session: Session,
-    message: proto.BaseMessage,
-    payload: proto.ReturnCommittedPayload,
-    state: _BatchState,
-) -> None:
-    number = payload.order_number
-    if number not in state.orders:
-        raise _Reject("unknown_order", f"order {number} is not known to head office")
-    if payload.ref in state.refs:
-        raise _Reject("duplicate_reference", f"return {payload.ref} was already received")
-    wanted: dict[int, int] = {}
-    for item in payload.lines:
-        line = state.lines.get((number, item.line_no))
-        if line is None:
-            raise _Reject("unknown_line", f"order {number} has no line {item.line_no}")
-        if line.sku != item.sku:
-            raise _Reject(
-                "sku_mismatch",
-                f"order {number} line {item.line_no} is {line.sku}, not {item.sku}",
-            )
-        wanted[item.line_no] = wanted.get(item.line_no, 0) + item.quantity
-    for line_no, quantity in wanted.items():
-        line = state.lines[(number, line_no)]
-        already = line.online_returned_quantity + line.store_returned_quantity
-        if already + quantity > line.quantity:
-            raise _Reject(
-                "over_return",
-                f"order {number} line {line_no} ({line.sku}): returning "
-                f"{quantity} but {already} of {line.quantity} sold were already returned "
-                f"(online refund or another store)",
-            )
-    for line_no, quantity in wanted.items():
-        state.lines[(number, line_no)].store_returned_quantity += quantity
-    state.return_rows.append(
-        {
-            "ref": payload.ref,
-            "store": state.store,
-            "order_number": number,
-            "message_id": message.id,
-            "currency": payload.currency,
-            "refunds": [r.model_dump(mode="json") for r in payload.refunds],
-            "received_at": state.now,
-        }
-    )
-    state.refs.add(payload.ref)
-    state.touched_orders.add(number)

@@ -20,6 +20,7 @@ from counter_app.central.models import (
     CatalogProduct,
     CentralOrder,
     CentralOrderLine,
+    OrderPayment,
     Policy,
     StaffAccount,
 )
@@ -38,6 +39,7 @@ def publish_orders(engine: Engine, orders: Sequence[proto.Order]) -> int:
             existing = _upsert_order(session, order, start + offset)
             _upsert_lines(session, order, existing)
             session.flush()
+            _upsert_payments(session, order)
         return len(orders)
 
     return retrying(engine, work)
@@ -106,6 +108,37 @@ def _upsert_lines(
             raise ValueError(
                 f"order {order.number} line {gone.line_no} has store returns; it cannot be removed"
             )
+        session.delete(gone)
+
+
+def _upsert_payments(session: Session, order: proto.Order) -> None:
+    """The order's payments as rows (numbered in published order), keeping what store
+    refunds already took from each; a republish may not shrink a payment below that."""
+    stored = {
+        p.payment_no: p
+        for p in session.execute(
+            select(OrderPayment).where(OrderPayment.order_number == order.number).with_for_update()
+        ).scalars()
+    }
+    for payment_no, pay in enumerate(order.payments, start=1):
+        row = stored.pop(payment_no, None)
+        refunded = row.refunded_minor if row is not None else 0
+        if refunded > pay.amount_minor:
+            raise ValueError(
+                f"order {order.number} payment {payment_no} was refunded {refunded}; "
+                f"it cannot become {pay.amount_minor}"
+            )
+        if row is None:
+            row = OrderPayment(order_number=order.number, payment_no=payment_no)
+            session.add(row)
+        row.tender = pay.tender
+        row.amount_minor = pay.amount_minor
+        row.card_brand = pay.card_brand
+        row.card_last4 = pay.card_last4
+        row.refunded_minor = refunded
+    for gone in stored.values():
+        if gone.refunded_minor:
+            raise ValueError(f"order {order.number} payment {gone.payment_no} has refunds")
         session.delete(gone)
 
 

@@ -27,6 +27,9 @@ def settle(
         ret = session.get(CentralReturn, ref)
         if ret is None:
             raise LookupError(f"return {ref} is not known to head office")
+        if not ret.validated:
+            # Accepted before head office checked refunds against payments: a person reviews.
+            raise LookupError(f"return {ref} was not validated by head office; it is not paid")
         done = set(
             session.execute(
                 select(SettlementRecord.refund_index).where(SettlementRecord.return_ref == ref)
