@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_hofacts"
-down_revision = "0001"
+down_revision = "0002_transport"
 branch_labels = None
 depends_on = None
 
