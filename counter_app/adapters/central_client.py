@@ -20,7 +20,14 @@ PULL_RESOURCES = ("catalog", "staff", "policies", "orders", "settlements")
 
 
 class CentralUnavailable(ConnectionError):
-    """The central system could not be reached or did not answer properly; try again later."""
+    """The central system could not be reached or did not answer properly; try again later.
+
+    `status_code` is head office's 5xx answer, 0 when no answer came (network, timeout); sync
+    tells a message head office keeps failing on (500) from an outage (502/503, no answer)."""
+
+    def __init__(self, message: str, status_code: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class CentralRefused(RuntimeError):
@@ -82,7 +89,9 @@ class HttpCentralClient:
         except httpx.HTTPError as exc:
             raise CentralUnavailable(f"head office could not be reached: {exc}") from exc
         if response.status_code >= 500:
-            raise CentralUnavailable(f"head office answered {response.status_code}; try later")
+            raise CentralUnavailable(
+                f"head office answered {response.status_code}; try later", response.status_code
+            )
         return response
 
     def push(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,7 +99,8 @@ class HttpCentralClient:
         response = self._request("POST", f"{proto.API_PREFIX}/stores/{self._store}/messages", body)
         if response.status_code != 200:
             raise CentralRefused(
-                f"head office refused the batch ({response.status_code}): {response.text[:200]}"
+                f"head office refused the batch ({response.status_code}): {response.text[:200]}",
+                response.status_code,
             )
         try:
             results: list[dict[str, Any]] = response.json()["results"]
@@ -103,7 +113,9 @@ class HttpCentralClient:
         path = f"{proto.API_PREFIX}/stores/{self._store}/{resource}{query}"
         response = self._request("GET", path)
         if response.status_code != 200:
-            raise CentralRefused(f"head office refused {resource} ({response.status_code})")
+            raise CentralRefused(
+                f"head office refused {resource} ({response.status_code})", response.status_code
+            )
         try:
             page: dict[str, Any] = response.json()
             page["items"], page["next_cursor"], page["has_more"]
