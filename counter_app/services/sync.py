@@ -32,7 +32,7 @@ from counter_app.domain.model import Order
 from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
-from counter_app.services.sync_apply import APPLIERS, apply_order, upsert
+from counter_app.services.sync_apply import APPLIERS, STAFF_REFUSED, apply_order, upsert
 from counter_app.services.sync_isolate import push_isolating_bad
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text
@@ -356,9 +356,13 @@ def resolve_exception(
             subject=row["message_id"],
             data=data,
         )
-        repo.add_outbox(
-            uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
-        )
+        kind = uow.conn.execute(
+            select(t.outbox.c.kind).where(t.outbox.c.id == row["message_id"])
+        ).scalar()
+        if kind != STAFF_REFUSED:  # a refused pulled record is the store's own problem
+            repo.add_outbox(
+                uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
+            )
         uow.commit()
 
 
