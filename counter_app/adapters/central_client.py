@@ -128,10 +128,23 @@ class HttpCentralClient:
         response = self._request("GET", path)
         if response.status_code == 404:
             return None
+        if response.status_code == 429:
+            raise CentralRefused(_error_message(response), 429)
         if response.status_code != 200:
-            raise CentralRefused(f"head office refused the order lookup ({response.status_code})")
+            raise CentralRefused(
+                f"head office refused the order lookup ({response.status_code})",
+                response.status_code,
+            )
         result: dict[str, Any] = response.json()
         return result
+
+
+def _error_message(response: httpx.Response) -> str:
+    """Head office's own explanation of a refusal (its `message` field), if readable."""
+    try:
+        return str(response.json()["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return f"head office refused the request ({response.status_code})"
 
 
 class FakeCentral:

@@ -219,7 +219,12 @@ def activate_latest_policy(engine: Engine, policies: PolicyHolder) -> str | None
 def lookup_order_live(engine: Engine, client: CentralClient, number: str) -> Order | None:
     """Ask head office for an order not (yet) in the local database; keep it locally."""
     number = clean_code(number, "order number")
-    item = client.lookup_order(number)
+    try:
+        item = client.lookup_order(number)
+    except CentralRefused as exc:
+        if exc.status_code == 429:  # the store's lookups for this minute are spent
+            raise BadInput(f"Head office: {exc}") from exc
+        raise
     if item is None:
         return None
     with UnitOfWork(engine, write=True) as uow:

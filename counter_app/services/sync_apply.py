@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.cards import last4
+from counter_app.domain.masking import is_masked
 from counter_app.domain.model import ROLES
 from counter_app.domain.pins import pin_hash_problem
 
@@ -154,6 +155,11 @@ def apply_order(conn: Connection, item: dict[str, Any]) -> int:
 def _apply_customer(conn: Connection, customer: dict[str, Any] | None) -> int | None:
     if not customer:
         return None
+    known = conn.execute(
+        select(t.customers.c.id).where(t.customers.c.code == customer["code"])
+    ).scalar()
+    if known is not None and is_masked(customer.get("email") or customer.get("name")):
+        return int(known)  # a masked lookup never overwrites what the store knows in full
     upsert(
         conn,
         t.customers,

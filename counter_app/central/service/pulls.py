@@ -149,7 +149,7 @@ def pull_staff(
             StaffAccount,
             cursor,
             limit,
-            or_(StaffAccount.store.is_(None), StaffAccount.store == store),
+            or_(StaffAccount.travelling.is_(True), StaffAccount.store == store),
         )
         items = [
             proto.StaffMember(
