@@ -18,6 +18,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.domain.pins import pin_hash_problem
 from counter_app.services import auth
 from counter_app.services.audit import verify_audit_trail
+from counter_app.services.errors import BadInput
 from counter_app.services.sync import list_exceptions, pull_all, resolve_exception, sync_status
 from counter_app.services.sync_apply import SYNC_ACTOR
 from counter_app.services.unit_of_work import UnitOfWork
@@ -119,3 +120,12 @@ def test_valid_staff_changes_are_applied_and_audited(store: Store) -> None:
     again.pages["staff"] = central.pages["staff"]
     pull_all(store.engine, again, retry=no_wait)
     assert len(_synced_audit(store)) == 4  # applying the same records again changes nothing
+
+
+def test_store_sets_pins_by_the_same_policy(store: Store) -> None:
+    with pytest.raises(BadInput, match="manager's PIN is 6 to 12 digits"):
+        auth.add_user(store.engine, store.clock, "max", "Max", "manager", "4321")
+    with pytest.raises(BadInput, match="manager's PIN is 6 to 12 digits"):
+        auth.set_pin(store.engine, store.clock, "maria", "4321")
+    auth.set_pin(store.engine, store.clock, "alice", "4321")  # a cashier's 4 digits are fine
+    assert auth.authenticate(store.engine, store.clock, "alice", "4321").username == "alice"
