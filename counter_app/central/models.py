@@ -196,6 +196,20 @@ class StaffAccount(Base):
     )
 
 
+class StaffWithdrawal(Base):
+    """A store an account was taken away from (moved to another home store, or no longer
+    travelling): that store pulls it once more, disabled, with an unusable PIN hash."""
+
+    __tablename__ = "staff_withdrawals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(200), nullable=False)
+    store: Mapped[str] = mapped_column(String(32), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    pin_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+
+
 class OrderLookup(Base):
     """Each live order lookup a store made: the log, and the per-store rate limit's count
     (kept here so every worker process sees the same budget)."""
@@ -236,6 +250,7 @@ __all__ = [
     "Policy",
     "SettlementRecord",
     "StaffAccount",
+    "StaffWithdrawal",
     "StockMovement",
     "Store",
 ]

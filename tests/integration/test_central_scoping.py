@@ -137,3 +137,35 @@ def test_lookups_are_throttled_per_store(central: LiveCentral) -> None:
     # Refused lookups are not logged (a flood does not grow the log); other stores unaffected.
     assert len(service.lookups_of(central.engine, "S002")) == service.lookups.LOOKUPS_PER_MINUTE
     assert _lookup(central, "S001", "O-1").status_code == 200  # type: ignore[attr-defined]
+
+
+def test_a_store_losing_an_account_pulls_it_disabled(central: LiveCentral) -> None:
+    central.add_store("S001")
+    central.add_store("S002")
+    service.publish_staff(central.engine, [
+        _staff("ann", store="S001"),  # type: ignore[list-item]
+        _staff("cy", "admin", "864209", travelling=True),  # type: ignore[list-item]
+    ])
+    s1, c1 = central.client("S001").pull_all("staff")
+    s2, c2 = central.client("S002").pull_all("staff")
+    service.publish_staff(central.engine, [
+        _staff("ann", store="S002"),  # type: ignore[list-item]  (moved)
+        _staff("cy", "admin", "864209", store="S001"),  # type: ignore[list-item]  (settled)
+    ])
+    new1 = central.client("S001").pull("staff", c1).json()["items"]
+    new2 = central.client("S002").pull("staff", c2).json()["items"]
+    new1.sort(key=lambda m: m["username"])
+    new2.sort(key=lambda m: m["username"])
+    assert [(m["username"], m["active"]) for m in new1] == [("ann", False), ("cy", True)]
+    assert [(m["username"], m["active"]) for m in new2] == [("ann", True), ("cy", False)]
+    hasher = PasswordHasher()
+    gone = new1[0]["pin_hash"]
+    assert gone != s1[0]["pin_hash"] and not _verifies(hasher, gone, "1234")
+    assert _verifies(hasher, new2[0]["pin_hash"], "1234") and s2
+
+
+def _verifies(hasher: PasswordHasher, pin_hash: str, pin: str) -> bool:
+    try:
+        return hasher.verify(pin_hash, pin)
+    except Exception:
+        return False

@@ -5,6 +5,7 @@ Every change takes a fresh change number (`next_seq`) so stores pull it on their
 
 from __future__ import annotations
 
+import secrets
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from counter_app.central.models import (
     CentralOrderLine,
     Policy,
     StaffAccount,
+    StaffWithdrawal,
+    Store,
 )
 from counter_app.central.service.tx import retrying, utcnow
 from counter_app.domain.pins import pin_hash_problem, pin_problem
@@ -227,7 +230,10 @@ def publish_staff(engine: Engine, members: Sequence[StaffEntry]) -> int:
             existing = session.get(StaffAccount, member.username)
             if given is None and existing is None:
                 raise ValueError(f"{member.username!r} is new: say which store they work at")
-            assignment = given or Assignment(existing.store, existing.travelling)  # type: ignore[union-attr]
+            before = None if existing is None else Assignment(existing.store, existing.travelling)
+            assignment = given or before or Assignment()
+            if before is not None:
+                _withdraw(session, member, _lost_stores(session, before, assignment))
             session.merge(
                 StaffAccount(
                     **member.model_dump(),
@@ -239,3 +245,35 @@ def publish_staff(engine: Engine, members: Sequence[StaffEntry]) -> int:
         return len(members)
 
     return retrying(engine, work)
+
+
+def _lost_stores(session: Session, before: Assignment, after: Assignment) -> list[str]:
+    """The stores that pulled the account before and will not now."""
+    if after.travelling:
+        return []
+    if before.travelling:
+        codes = session.execute(select(Store.code).order_by(Store.code)).scalars()
+        return [code for code in codes if code != after.store]
+    return [before.store] if before.store and before.store != after.store else []
+
+
+def _withdraw(session: Session, member: proto.StaffMember, stores: list[str]) -> None:
+    """Each store losing the account pulls it once more: disabled, with a PIN hash of a
+    secret nobody knows (so neither the old nor the new PIN works there)."""
+    if not stores:
+        return
+    from argon2 import PasswordHasher
+
+    unusable = PasswordHasher().hash(secrets.token_hex(32))
+    start = next_seq(session, len(stores))
+    for offset, store in enumerate(stores):
+        session.add(
+            StaffWithdrawal(
+                username=member.username,
+                store=store,
+                display_name=member.display_name,
+                role=member.role,
+                pin_hash=unusable,
+                seq=start + offset,
+            )
+        )

@@ -5,6 +5,9 @@ and staff flagged travelling. Existing staff keep their home store; existing com
 staff (`store` NULL, which every store pulled until now) become travelling, so no store
 loses anyone at the upgrade — review them and give each a home store with `publish-staff`.
 
+`staff_withdrawals`: the stores an account was taken from (moved, no longer travelling);
+each pulls it once more, disabled.
+
 `order_lookups`: one row per live order lookup (store, order number, time), also the count
 behind the per-store rate limit.
 
@@ -27,6 +30,24 @@ def upgrade() -> None:
             sa.Column("travelling", sa.Boolean(), nullable=False, server_default=sa.text("false"))
         )
     op.execute(sa.text("UPDATE staff SET travelling = true WHERE store IS NULL"))
+    op.create_table(
+        "staff_withdrawals",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("username", sa.String(length=200), nullable=False),
+        sa.Column("store", sa.String(length=32), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("pin_hash", sa.String(length=300), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("staff_withdrawals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_withdrawals_seq"), ["seq"], unique=False)
     op.create_table(
         "order_lookups",
         sa.Column(
@@ -51,5 +72,8 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lookups", schema=None) as batch_op:
         batch_op.drop_index("ix_order_lookups_store_at")
     op.drop_table("order_lookups")
+    with op.batch_alter_table("staff_withdrawals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_withdrawals_seq"))
+    op.drop_table("staff_withdrawals")
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_column("travelling")
