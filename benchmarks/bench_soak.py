@@ -160,7 +160,7 @@ class Soak:
         dialog = win.findChild(OverrideDialog)
         assert dialog is not None, "no override dialog"
         dialog.username.setText("wei")
-        dialog.pin.setText("8765")
+        dialog.pin.setText("876543")
         dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
         dialog.note.setText("soak")
         wait_for(win.draft_changed, dialog.submit)

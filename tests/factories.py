@@ -30,8 +30,8 @@ PRODUCTS = [
 STAFF = {
     "alice": ("Alice Chen", "cashier", "1234"),
     "bob": ("Bob Ortiz", "cashier", "2345"),
-    "maria": ("Maria Rossi", "manager", "9876"),
-    "wei": ("王伟", "manager", "8765"),
+    "maria": ("Maria Rossi", "manager", "987654"),
+    "wei": ("王伟", "manager", "876543"),
 }
 
 

@@ -26,7 +26,14 @@ PULL_RESOURCES = ("catalog", "staff", "policies", "orders", "settlements")
 
 
 class CentralUnavailable(ConnectionError):
-    """The central system could not be reached or did not answer properly; try again later."""
+    """The central system could not be reached or did not answer properly; try again later.
+
+    `status_code` is head office's 5xx answer, 0 when no answer came (network, timeout); sync
+    tells a message head office keeps failing on (500) from an outage (502/503, no answer)."""
+
+    def __init__(self, message: str, status_code: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class CentralUntrusted(CentralUnavailable):
@@ -114,7 +121,9 @@ class HttpCentralClient:
         except httpx.HTTPError as exc:
             raise CentralUnavailable(f"head office could not be reached: {exc}") from exc
         if response.status_code >= 500:
-            raise CentralUnavailable(f"head office answered {response.status_code}; try later")
+            raise CentralUnavailable(
+                f"head office answered {response.status_code}; try later", response.status_code
+            )
         try:
             proto.verify_response(
                 response.status_code,
@@ -142,7 +151,8 @@ class HttpCentralClient:
         response = self._request("POST", f"{proto.API_PREFIX}/stores/{self._store}/messages", body)
         if response.status_code != 200:
             raise CentralRefused(
-                f"head office refused the batch ({response.status_code}): {response.text[:200]}"
+                f"head office refused the batch ({response.status_code}): {response.text[:200]}",
+                response.status_code,
             )
         try:
             results: list[dict[str, Any]] = response.json()["results"]
@@ -155,7 +165,9 @@ class HttpCentralClient:
         path = f"{proto.API_PREFIX}/stores/{self._store}/{resource}{query}"
         response = self._request("GET", path)
         if response.status_code != 200:
-            raise CentralRefused(f"head office refused {resource} ({response.status_code})")
+            raise CentralRefused(
+                f"head office refused {resource} ({response.status_code})", response.status_code
+            )
         try:
             page: dict[str, Any] = response.json()
             page["items"], page["next_cursor"], page["has_more"]
@@ -168,10 +180,23 @@ class HttpCentralClient:
         response = self._request("GET", path)
         if response.status_code == 404:
             return None
+        if response.status_code == 429:
+            raise CentralRefused(_error_message(response), 429)
         if response.status_code != 200:
-            raise CentralRefused(f"head office refused the order lookup ({response.status_code})")
+            raise CentralRefused(
+                f"head office refused the order lookup ({response.status_code})",
+                response.status_code,
+            )
         result: dict[str, Any] = response.json()
         return result
+
+
+def _error_message(response: httpx.Response) -> str:
+    """Head office's own explanation of a refusal (its `message` field), if readable."""
+    try:
+        return str(response.json()["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return f"head office refused the request ({response.status_code})"
 
 
 class FakeCentral:

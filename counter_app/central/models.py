@@ -258,11 +258,15 @@ class Policy(Base):
 
 
 class StaffAccount(Base):
-    """`store` NULL = company-wide staff, pulled by every store."""
+    """A store pulls only its own staff (`store`, the home store) and staff flagged
+    `travelling` (company staff who work at any store). Neither: pulled by no store."""
 
     __tablename__ = "staff"
     username: Mapped[str] = mapped_column(String(200), primary_key=True)
     store: Mapped[str | None] = mapped_column(String(32))
+    travelling: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     pin_hash: Mapped[str] = mapped_column(String(300), nullable=False)
@@ -271,6 +275,34 @@ class StaffAccount(Base):
     __table_args__ = (
         CheckConstraint("role in ('cashier', 'manager', 'admin')", name="ck_staff_role"),
     )
+
+
+class StaffWithdrawal(Base):
+    """A store an account was taken away from (moved to another home store, or no longer
+    travelling): that store pulls it once more, disabled, with an unusable PIN hash."""
+
+    __tablename__ = "staff_withdrawals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(200), nullable=False)
+    store: Mapped[str] = mapped_column(String(32), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    pin_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+
+
+class OrderLookup(Base):
+    """Each live order lookup a store made: the log, and the per-store rate limit's count
+    (kept here so every worker process sees the same budget)."""
+
+    __tablename__ = "order_lookups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    order_number: Mapped[str] = mapped_column(String(200), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    found: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    masked: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    __table_args__ = (Index("ix_order_lookups_store_at", "store", "at"),)
 
 
 class SettlementRecord(Base):
@@ -295,10 +327,12 @@ __all__ = [
     "CentralReturn",
     "ChangeCounter",
     "InboundMessage",
+    "OrderLookup",
     "OrderPayment",
     "Policy",
     "SettlementRecord",
     "StaffAccount",
+    "StaffWithdrawal",
     "StockMovement",
     "Store",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, or_, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.model import ROLES, User
+from counter_app.domain.pins import pin_problem
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound, SignInFailed
 from counter_app.services.unit_of_work import UnitOfWork
@@ -29,14 +30,16 @@ SIGN_IN_REFUSED = (
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-def hash_pin(pin: str) -> str:
-    check_pin_format(pin)
+def hash_pin(pin: str, role: str = "cashier") -> str:
+    check_pin_format(pin, role)
     return _hasher.hash(pin)
 
 
-def check_pin_format(pin: str) -> None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise BadInput("A PIN is 4 to 12 digits.")
+def check_pin_format(pin: str, role: str = "cashier") -> None:
+    """The company's one PIN policy (domain/pins.py), as head office applies it too."""
+    problem = pin_problem(pin, role)
+    if problem is not None:
+        raise BadInput(problem)
 
 
 def verify_pin(pin_hash: str, pin: str) -> bool:
@@ -159,7 +162,7 @@ def add_user(
     if role not in ROLES:
         raise BadInput(f"Role must be one of: {', '.join(ROLES)}.")
     display_name = clean_text(display_name, "display name", 200, multiline=False) or username
-    pin_hash = hash_pin(pin)
+    pin_hash = hash_pin(pin, role)
     with UnitOfWork(engine, write=True) as uow:
         if repo.user_row(uow.conn, username) is not None:
             raise BadInput(f"There is already a user called {username}.")
@@ -188,7 +191,11 @@ def add_user(
 
 
 def set_pin(engine: Engine, clock: Clock, username: str, pin: str, actor: str = "admin") -> None:
-    pin_hash = hash_pin(pin)
+    with UnitOfWork(engine) as uow:
+        row = repo.user_row(uow.conn, username)
+    if row is None:
+        raise NotFound(f"There is no user called {username}.")
+    pin_hash = hash_pin(pin, str(row["role"]))
     _update_user(
         engine,
         clock,

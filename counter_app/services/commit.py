@@ -25,6 +25,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
 from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
+from counter_app.domain.masking import is_masked
 from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
 from counter_app.domain.refund import OverRefund, RefundPart, split_refund
@@ -432,7 +433,10 @@ def _queue_receipt_and_email(w: _Written, draft: ReturnDraft) -> None:
         w.conn, kind="return_receipt", subject=w.ref, at=w.now, counter=w.counter.counter_code
     )
     customer = draft.order.customer
+    # A masked address (another store's order, looked up live) is no address to write to.
     if customer is None or not customer.email or not w.counter.email_language:
+        return
+    if is_masked(customer.email):
         return
     repo.insert_row(
         w.conn,

@@ -28,9 +28,9 @@ TAX_PERCENT = 8
 DEMO_STAFF = (
     ("alice", "Alice Chen", "cashier", "1234"),
     ("bob", "Bob Ortiz", "cashier", "2345"),
-    ("maria", "Maria Rossi", "manager", "9876"),
-    ("wei", "王伟 Wang Wei", "manager", "8765"),
-    ("admin", "Store Admin", "admin", "0000"),
+    ("maria", "Maria Rossi", "manager", "987654"),
+    ("wei", "王伟 Wang Wei", "manager", "876543"),
+    ("admin", "Store Admin", "admin", "000000"),
 )
 
 _CATALOG: dict[str, tuple[int, list[str], list[str], tuple[int, int]]] = {
@@ -434,7 +434,7 @@ def _demo_return(desk: Any, draft: Any, line: Any, rng: random.Random) -> tuple[
                 draft,
                 line.line_no,
                 manager_username="maria",
-                pin="9876",
+                pin="987654",
                 reason="customer_goodwill",
                 note="Demo: long-standing customer",
             )

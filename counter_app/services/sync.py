@@ -32,7 +32,8 @@ from counter_app.domain.model import Order
 from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
-from counter_app.services.sync_apply import APPLIERS, apply_order, upsert
+from counter_app.services.sync_apply import APPLIERS, STAFF_REFUSED, apply_order, upsert
+from counter_app.services.sync_isolate import push_isolating_bad
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text
 
@@ -109,7 +110,7 @@ def push_outbox(
         if not rows:
             return report
         messages = [json.loads(row.payload_json) for row in rows]
-        results = _push_isolating_bad(client, messages, retry)
+        results = push_isolating_bad(client, messages, retry)
         after_answer()
         by_id = {r.get("id"): r for r in results}
         now = clock.now()
@@ -157,31 +158,6 @@ def _record_rejection(
         conn.execute(
             insert(t.sync_exceptions).values(message_id=message_id, reason=text, created_at=now)
         )
-
-
-def _push_isolating_bad(
-    client: CentralClient,
-    messages: list[dict[str, Any]],
-    retry: Callable[[Callable[[], Any]], Any],
-) -> list[dict[str, Any]]:
-    """Push a batch; if head office cannot read it, find the unreadable message(s) by halving.
-
-    One bad message must not hold back every return after it: it is answered "rejected"
-    here, becomes a sync exception for a manager, and the rest go through.
-    """
-    try:
-        results: list[dict[str, Any]] = retry(functools.partial(client.push, messages))
-        return results
-    except CentralRefused as exc:
-        if not exc.bad_content:
-            raise
-        if len(messages) == 1:
-            reason = f"head office could not accept this message: {exc}"[:2000]
-            return [{"id": messages[0]["id"], "status": "rejected", "reason": reason}]
-    middle = len(messages) // 2
-    return _push_isolating_bad(client, messages[:middle], retry) + _push_isolating_bad(
-        client, messages[middle:], retry
-    )
 
 
 # ---------------------------------------------------------------------------- pull
@@ -243,7 +219,12 @@ def activate_latest_policy(engine: Engine, policies: PolicyHolder) -> str | None
 def lookup_order_live(engine: Engine, client: CentralClient, number: str) -> Order | None:
     """Ask head office for an order not (yet) in the local database; keep it locally."""
     number = clean_code(number, "order number")
-    item = client.lookup_order(number)
+    try:
+        item = client.lookup_order(number)
+    except CentralRefused as exc:
+        if exc.status_code == 429:  # the store's lookups for this minute are spent
+            raise BadInput(f"Head office: {exc}") from exc
+        raise
     if item is None:
         return None
     with UnitOfWork(engine, write=True) as uow:
@@ -271,15 +252,25 @@ def run_sync(
     def retry(action: Callable[[], Any]) -> Any:
         return with_retries(action, **retry_options)
 
+    # Pulls run even when the push failed: a store that cannot send still gets new orders,
+    # staff changes and policy.
     report = SyncReport()
+    errors: list[str] = []
     try:
         pushed = push_outbox(engine, client, clock, retry=retry)
-        pulled = pull_all(engine, client, policies, retry=retry)
-        report = SyncReport(
-            pushed.pushed, pushed.duplicates, pushed.rejected, pulled.pulled, pulled.policy_warning
+        report.pushed, report.duplicates, report.rejected = (
+            pushed.pushed,
+            pushed.duplicates,
+            pushed.rejected,
         )
     except (CentralUnavailable, CentralRefused) as exc:
-        report.error = str(exc)
+        errors.append(str(exc))
+    try:
+        pulled = pull_all(engine, client, policies, retry=retry)
+        report.pulled, report.policy_warning = pulled.pulled, pulled.policy_warning
+    except (CentralUnavailable, CentralRefused) as exc:
+        errors.append(str(exc))
+    report.error = "; ".join(dict.fromkeys(errors)) or None
     with UnitOfWork(engine, write=True) as uow:
         if report.ok:
             _set_state(uow.conn, "last_success", clock.now().isoformat())
@@ -370,9 +361,13 @@ def resolve_exception(
             subject=row["message_id"],
             data=data,
         )
-        repo.add_outbox(
-            uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
-        )
+        kind = uow.conn.execute(
+            select(t.outbox.c.kind).where(t.outbox.c.id == row["message_id"])
+        ).scalar()
+        if kind != STAFF_REFUSED:  # a refused pulled record is the store's own problem
+            repo.add_outbox(
+                uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
+            )
         uow.commit()
 
 

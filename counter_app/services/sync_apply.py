@@ -6,8 +6,10 @@ the same rows. `APPLIERS` maps a pull resource to its applier; sync.pull_all run
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -15,7 +17,10 @@ from sqlalchemy import Connection, insert, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.cards import last4
+from counter_app.domain.masking import is_masked
+from counter_app.domain.model import ROLES
 from counter_app.domain.money import Money
+from counter_app.domain.pins import pin_hash_problem
 from counter_app.domain.refund import split_refund
 from counter_app.domain.text import sanitize
 
@@ -58,19 +63,83 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
         upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
 
 
+SYNC_ACTOR = "head office (sync)"
+STAFF_REFUSED = "staff.refused"
+
+
 def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
-    if not str(item.get("pin_hash", "")).startswith("$argon2id$"):
-        return  # never accept a weaker or plain credential
-    upsert(
-        conn,
-        t.users,
-        {"username": item["username"]},
-        {
-            "display_name": _name(item["display_name"]),
-            "role": item["role"],
-            "pin_hash": item["pin_hash"],
-            "active": bool(item.get("active", True)),
-        },
+    """Apply a pulled staff record, or refuse all of it; either way it is audited.
+
+    Head office (or whoever answers in its name) must not be able to plant a weak
+    credential: the hash must be argon2id of at least the minimum cost and the role known.
+    A refused record becomes a sync problem for a manager and changes nothing."""
+    now = datetime.now(UTC)
+    username = str(item.get("username", ""))[:64]
+    problem = pin_hash_problem(str(item.get("pin_hash", "")))
+    if item.get("role") not in ROLES:
+        problem = f"unknown role {str(item.get('role'))[:20]!r}"
+    if problem is not None:
+        _refuse_staff(conn, username, str(item.get("role"))[:20], problem, now)
+        return
+    values = {
+        "display_name": _name(item["display_name"]),
+        "role": item["role"],
+        "pin_hash": item["pin_hash"],
+        "active": bool(item.get("active", True)),
+    }
+    before = upsert(conn, t.users, {"username": username}, values)
+    for action, data in _staff_changes(before, values):
+        repo.append_audit(
+            conn, at=now, actor=SYNC_ACTOR, action=action, subject=username, data=data
+        )
+
+
+def _staff_changes(before: Any, after: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The audit entries for one applied staff record (none when nothing changed)."""
+    if before is None:
+        return [("user.added", {"role": after["role"], "active": after["active"]})]
+    changes: list[tuple[str, dict[str, Any]]] = []
+    if before["role"] != after["role"]:
+        changes.append(("user.role_changed", {"from": before["role"], "to": after["role"]}))
+    if before["pin_hash"] != after["pin_hash"]:
+        changes.append(("user.pin_changed", {}))
+    if bool(before["active"]) != after["active"]:
+        changes.append(("user.enabled" if after["active"] else "user.disabled", {}))
+    if before["display_name"] != after["display_name"]:
+        changes.append(("user.renamed", {"to": after["display_name"]}))
+    return changes
+
+
+def _refuse_staff(conn: Connection, username: str, role: str, problem: str, now: datetime) -> None:
+    """Audit the refusal and record it as a sync problem (a local, never-sent outbox row)."""
+    reason = f"staff record for {username!r} ({role}) refused: {problem}"[:2000]
+    data = {"username": username, "role": role, "problem": problem}
+    payload_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    o, e = t.outbox.c, t.sync_exceptions.c
+    open_already = conn.execute(
+        select(o.id)
+        .join(t.sync_exceptions, e.message_id == o.id)
+        .where(o.kind == STAFF_REFUSED, o.payload_json == payload_json, e.resolved_at.is_(None))
+    ).first()
+    if open_already is not None:
+        return  # the same page applied again (a crash before its cursor was saved)
+    repo.append_audit(
+        conn, at=now, actor=SYNC_ACTOR, action=STAFF_REFUSED, subject=username, data=data
+    )
+    message_id = str(uuid.uuid4())
+    conn.execute(
+        insert(t.outbox).values(
+            id=message_id,
+            kind=STAFF_REFUSED,
+            created_at=now,
+            payload_json=payload_json,
+            status="rejected",
+            attempts=0,
+            last_error=reason,
+        )
+    )
+    conn.execute(
+        insert(t.sync_exceptions).values(message_id=message_id, reason=reason, created_at=now)
     )
 
 
@@ -111,6 +180,11 @@ def _charge_refunded_elsewhere(conn: Connection, order_id: int, currency: str, m
 def _apply_customer(conn: Connection, customer: dict[str, Any] | None) -> int | None:
     if not customer:
         return None
+    known = conn.execute(
+        select(t.customers.c.id).where(t.customers.c.code == customer["code"])
+    ).scalar()
+    if known is not None and is_masked(customer.get("email") or customer.get("name")):
+        return int(known)  # a masked lookup never overwrites what the store knows in full
     upsert(
         conn,
         t.customers,

@@ -81,7 +81,8 @@ def central_server(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
         for s, n, c, ser, p, b in PRODUCTS
     ])
     central.publish_staff(engine, [central.staff_from_record(
-        {"username": "alice", "display_name": "Alice", "role": "cashier", "pin": "1234"})])
+        {"username": "alice", "display_name": "Alice", "role": "cashier", "pin": "1234",
+         "travelling": True})])
     central.publish_orders(engine, [
         _order("O-S1", "S001", "APP-1", 2, 5000, 3),
         _order("O-S2", "S002", "HOM-1", 1, 3999, 2),

@@ -394,7 +394,7 @@ def test_settings_test_camera_pauses_the_counter_camera(
 ) -> None:
     win = make_camera_window(qtbot, gui_store, str(plain_video))
     close_after.append(win)
-    sign_in(qtbot, win, "maria", "9876")
+    sign_in(qtbot, win, "maria", "987654")
     qtbot.waitUntil(lambda: win.camera.controller.state == "live", timeout=10_000)
     win.open_settings()
     from ui.manager.settings_dialog import SettingsDialog

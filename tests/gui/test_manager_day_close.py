@@ -34,7 +34,7 @@ def test_day_close_dialog(qtbot: Any, manager_ctx: Any) -> None:  # noqa: F811
     dialog.close_day()
     qtbot.waitUntil(lambda: "Wrong user name or PIN" in dialog.banner.text(), timeout=20_000)
     assert dialog.outcome is None and dialog.close_button.isEnabled()
-    dialog.pin.setText("9876")
+    dialog.pin.setText("987654")
     with qtbot.waitSignal(dialog.closed, timeout=20_000) as blocker:
         dialog.close_day()
     outcome = blocker.args[0]
@@ -45,7 +45,7 @@ def test_day_close_dialog(qtbot: Any, manager_ctx: Any) -> None:  # noqa: F811
     )
     shot(dialog, "day_close_done")
     # the same day again is refused
-    dialog.pin.setText("9876")
+    dialog.pin.setText("987654")
     dialog.close_day()
     qtbot.waitUntil(lambda: "already closed" in dialog.banner.text(), timeout=20_000)
     # another day shows its own totals

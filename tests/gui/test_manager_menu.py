@@ -21,7 +21,7 @@ def test_cashier_has_no_manager_tools(qtbot: Any, window: Any) -> None:
 
 @pytest.mark.timeout(60)
 def test_manager_menu_opens_reports_and_day_close(qtbot: Any, window: Any) -> None:
-    sign_in(qtbot, window, "maria", "9876")
+    sign_in(qtbot, window, "maria", "987654")
     assert window.header.manager_button.isVisible()
     assert [a.text() for a in window.header.manager_menu.actions()] == [
         "Reports",

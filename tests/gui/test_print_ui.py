@@ -305,7 +305,7 @@ def test_settings_test_page(
     from ui.manager.settings_dialog import SettingsDialog
 
     win = make_printing_window("tcp://127.0.0.1:1")
-    sign_in(qtbot, win, "maria", "9876")
+    sign_in(qtbot, win, "maria", "987654")
     win.open_settings()
     dialog = win.findChild(SettingsDialog)
     assert dialog is not None

@@ -200,7 +200,7 @@ def test_manager_override_self_approval_and_hard_deny(
     from ui.counter.override_dialog import OverrideDialog
 
     win = window
-    sign_in(qtbot, win, "maria", "9876")  # a manager working the counter
+    sign_in(qtbot, win, "maria", "987654")  # a manager working the counter
     open_order(qtbot, win, "O-1002")
     badges = [badge(win, r) for r in range(3)]
     assert badges == ["Final sale", "Denied", "Returnable"]
@@ -218,7 +218,7 @@ def test_manager_override_self_approval_and_hard_deny(
     assert dialog is not None and dialog.isVisible()
     # maria started this return: she cannot approve it herself
     dialog.username.setText("maria")
-    dialog.pin.setText("9876")
+    dialog.pin.setText("987654")
     dialog.submit()
     qtbot.waitUntil(lambda: "own return" in dialog.message.text(), timeout=10_000)
     assert win.session.draft.lines[1].override is None
@@ -228,7 +228,7 @@ def test_manager_override_self_approval_and_hard_deny(
     dialog.submit()
     qtbot.waitUntil(lambda: "Wrong user name or PIN" in dialog.message.text(), timeout=10_000)
     # another manager approves
-    dialog.pin.setText("8765")
+    dialog.pin.setText("876543")
     dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
     dialog.note.setText("Regular customer")
     shot(dialog, "override_dialog")
@@ -286,7 +286,7 @@ def test_manager_lockout_message(qtbot: Any, window: Any) -> None:
         dialog.submit()
         settle(win)
     assert "too many wrong pins" in dialog.message.text().lower()
-    dialog.pin.setText("8765")  # even the right PIN is refused now
+    dialog.pin.setText("876543")  # even the right PIN is refused now
     dialog.submit()
     settle(win)
     assert "too many wrong pins" in dialog.message.text().lower()
@@ -397,7 +397,7 @@ def test_override_and_confirm_by_keyboard_alone(
     QTest.keyClicks(dialog.username, "wei")
     QTest.keyClick(dialog.username, Qt.Key.Key_Return)
     assert dialog.pin.hasFocus()
-    QTest.keyClicks(dialog.pin, "8765")
+    QTest.keyClicks(dialog.pin, "876543")
     QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert dialog.reason.hasFocus()
     QTest.keyClick(dialog.reason, Qt.Key.Key_Down)

@@ -85,7 +85,7 @@ def test_language_switch_to_chinese_without_restart(
     from ui.manager.settings_dialog import SettingsDialog
 
     win = window
-    sign_in(qtbot, win, "maria", "9876")
+    sign_in(qtbot, win, "maria", "987654")
     open_order(qtbot, win, "O-1001")
     win.open_settings()
     dialog = win.findChild(SettingsDialog)

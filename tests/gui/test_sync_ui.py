@@ -159,7 +159,7 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     qtbot.waitUntil(lambda: "Wrong user name or PIN" in dialog.resolve_message.text(),
                     timeout=10_000)
     # a note is required
-    dialog.pin.setText("9876")
+    dialog.pin.setText("987654")
     dialog.note.clear()
     dialog.resolve_button.click()
     assert "note" in dialog.resolve_message.text().lower()

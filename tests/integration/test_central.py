@@ -276,7 +276,8 @@ def test_catalog_policy_staff_and_settlements_pull(central: LiveCentral) -> None
     )
     service.publish_policy(central.engine, "2026.1", 'name = "default"\n')
     member, store = service.staff_from_record(
-        {"username": "bob", "display_name": "Bob", "role": "manager", "pin": "2468"}
+        {"username": "bob", "display_name": "Bob", "role": "manager", "pin": "246813",
+         "store": "S001"}
     )
     service.publish_staff(central.engine, [(member, store)])
     client = central.client("S001")
@@ -286,7 +287,7 @@ def test_catalog_policy_staff_and_settlements_pull(central: LiveCentral) -> None
     policies, _ = client.pull_all("policies")
     assert policies[0]["version"] == "2026.1" and "default" in policies[0]["toml"]
     staff, staff_cursor = client.pull_all("staff")
-    assert staff[0]["pin_hash"].startswith("$argon2id$") and "2468" not in json.dumps(staff)
+    assert staff[0]["pin_hash"].startswith("$argon2id$") and "246813" not in json.dumps(staff)
     service.publish_staff(central.engine, [member.model_copy(update={"active": False})])
     assert client.pull("staff", staff_cursor).json()["items"][0]["active"] is False
 
@@ -419,7 +420,8 @@ def test_cli_commands(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["central", "publish-policy", str(policy), "--version", "v2", "--db", db]) == 2
     staff = tmp_path / "staff.jsonl"
     staff.write_text(
-        json.dumps({"username": "a", "display_name": "A", "role": "cashier", "pin": "1234"})
+        json.dumps({"username": "a", "display_name": "A", "role": "cashier", "pin": "1234",
+                    "travelling": True})
     )
     assert main(["central", "publish-staff", str(staff), "--db", db]) == 0
     assert main(["central", "settle", "R-NOPE", "--db", db]) == 2

@@ -97,7 +97,7 @@ def test_returns_create_reads_the_manager_pin_from_stdin_after_the_cashiers(
     code, _, err = cli("", *args, "--pin", "1234")
     assert code == 1 and "needs a manager" in err
     code, out, err = cli(
-        "1234\n9876\n",
+        "1234\n987654\n",
         *args,
         *("--pin", "-", "--manager", "maria", "--manager-pin", "-", "--json"),
     )
@@ -110,7 +110,7 @@ def test_returns_create_reads_the_manager_pin_from_stdin_after_the_cashiers(
 
 def test_day_close_reads_the_pin_from_stdin(cli: Run, home: Path) -> None:
     code, out, err = cli(
-        "9876\n",
+        "987654\n",
         *("day", "close", "--date", "2026-11-02", "--manager", "maria", "--pin", "-"),
     )
     assert code == 0, err
@@ -123,7 +123,7 @@ def test_stock_move_reads_the_pin_from_stdin(
     assert main(["--home", str(home), "stock", "list", "--location", "sellable", "--json"]) == 0
     sku = json.loads(capsys.readouterr().out)[0]["sku"]
     code, out, err = cli(
-        "9876\n",
+        "987654\n",
         *("stock", "move", sku, "--from", "sellable", "--to", "scrap", "--reason", "crushed"),
         *("--manager", "maria", "--pin", "-"),
     )
@@ -138,7 +138,7 @@ def test_sync_resolve_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Eng
     push_outbox(engine, central, SystemClock(), retry=retry)
     problem = list_exceptions(engine)[0]
     code, out, err = cli(
-        "9876\n",
+        "987654\n",
         *("sync", "resolve", str(problem.id), "--manager", "maria", "--pin", "-"),
         *("--note", "called the customer"),
     )

@@ -195,12 +195,16 @@ def test_manager_cli(
     )
     assert "not a manager" in capsys.readouterr().err
     assert (
-        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "9876"])
+        main(
+            [*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "987654"]
+        )
         == 0
     )
     assert "closed by Maria Rossi" in capsys.readouterr().out
     assert (
-        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "9876"])
+        main(
+            [*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "987654"]
+        )
         == 1
     )
     assert "already closed" in capsys.readouterr().err
@@ -224,7 +228,7 @@ def test_manager_cli(
                 "--manager",
                 "maria",
                 "--pin",
-                "9876",
+                "987654",
             ]
         )
         == 0

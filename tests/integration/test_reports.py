@@ -129,7 +129,7 @@ def build_fixture(engine: Engine) -> Store:
         "O-4",
         [(1, 1, "changed_mind", "new")],
         cashier="bob",
-        manager=("maria", "9876"),
+        manager=("maria", "987654"),
         at=datetime(2026, 11, 19, 17, tzinfo=utc),
     )
     # R5: 11-19 13:00 local, alice, the second unit of O-0.

@@ -161,7 +161,7 @@ def test_referred_line_needs_a_real_manager_and_the_grant_is_used_once(store: St
     with pytest.raises(SignInFailed):
         desk.authorize_override(draft, 1, manager_username="maria", pin="0000", reason="goodwill")
     grant = desk.authorize_override(
-        draft, 1, manager_username="maria", pin="9876", reason="goodwill", note="regular customer"
+        draft, 1, manager_username="maria", pin="987654", reason="goodwill", note="regular customer"
     )
     assert grant.manager.username == "maria" and grant.draft_id == draft.id
     committed = desk.commit_return(draft, "original")
@@ -190,7 +190,7 @@ def test_manager_cannot_approve_their_own_return(store: Store) -> None:
     store.desk.evaluate(draft)
     with pytest.raises(OverrideRefused, match="own return"):
         store.desk.authorize_override(
-            draft, 1, manager_username="maria", pin="9876", reason="goodwill"
+            draft, 1, manager_username="maria", pin="987654", reason="goodwill"
         )
 
 
@@ -204,7 +204,7 @@ def test_hard_limits_are_never_overridable(store: Store) -> None:
     before = snapshot(store.engine)
     with pytest.raises(OverrideRefused, match="cannot be overridden"):
         store.desk.authorize_override(
-            draft, 1, manager_username="maria", pin="9876", reason="goodwill"
+            draft, 1, manager_username="maria", pin="987654", reason="goodwill"
         )
     with pytest.raises(NotRefundable):
         store.desk.commit_return(draft, "original")
@@ -218,16 +218,16 @@ def test_lockout_after_repeated_wrong_pins(store: Store) -> None:
     with pytest.raises(SignInFailed, match=auth.SIGN_IN_REFUSED):
         auth.authenticate(store.engine, store.clock, "maria", "1111")
     with pytest.raises(SignInFailed, match=auth.SIGN_IN_REFUSED):  # the right PIN, while locked
-        auth.authenticate(store.engine, store.clock, "maria", "9876")
+        auth.authenticate(store.engine, store.clock, "maria", "987654")
     store.clock.advance(minutes=6)
-    assert auth.authenticate(store.engine, store.clock, "maria", "9876").username == "maria"
+    assert auth.authenticate(store.engine, store.clock, "maria", "987654").username == "maria"
 
 
 def test_pins_are_stored_as_argon2id_hashes(store: Store) -> None:
     with UnitOfWork(store.engine) as uow:
         hashes = [h for (h,) in uow.conn.execute(select(t.users.c.pin_hash))]
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    assert not any("9876" in h for h in hashes)
+    assert not any("987654" in h for h in hashes)
 
 
 @pytest.mark.parametrize(

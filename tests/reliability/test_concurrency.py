@@ -22,7 +22,7 @@ from tests.invariants import check_invariants
 
 ROOT = Path(__file__).resolve().parents[2]
 RACERS = 5
-STAFF = [("alice", "1234"), ("bob", "2345"), ("maria", "9876"), ("wei", "8765")]
+STAFF = [("alice", "1234"), ("bob", "2345"), ("maria", "987654"), ("wei", "876543")]
 
 
 def race(

@@ -193,7 +193,7 @@ class ReturnsMachine(RuleBasedStateMachine):
                 and data.draw(st.booleans(), label=f"manager overrides {n}")
             ):
                 self.desk.authorize_override(
-                    draft, n, manager_username="maria", pin="9876", reason="customer_goodwill"
+                    draft, n, manager_username="maria", pin="987654", reason="customer_goodwill"
                 )
                 self.seen["override"] += 1
         summary = self.desk.refund_summary(draft)

@@ -46,9 +46,9 @@ def test_every_command_sets_func_and_nothing_else_dispatches() -> None:
 
 
 def test_dash_reads_one_line_of_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n9876\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n987654\n"))
     assert common.read_secret("-", "PIN: ") == "1234"
-    assert common.read_secret("-", "manager PIN: ") == "9876"
+    assert common.read_secret("-", "manager PIN: ") == "987654"
 
 
 def test_a_given_value_is_used_as_it_is() -> None:
@@ -85,5 +85,5 @@ def test_omitted_without_a_terminal_names_the_option(monkeypatch: pytest.MonkeyP
 def test_a_signed_in_manager_never_shows_the_pin() -> None:
     from counter_app.domain.model import User
 
-    signed_in = common.ManagerSignIn(User(1, "maria", "Maria Rossi", "manager"), "9876")
-    assert "9876" not in repr(signed_in) and "maria" in repr(signed_in)
+    signed_in = common.ManagerSignIn(User(1, "maria", "Maria Rossi", "manager"), "987654")
+    assert "987654" not in repr(signed_in) and "maria" in repr(signed_in)

@@ -21,8 +21,10 @@ from counter_app.central.api.contract import (
     StorePath,
     errors,
 )
-from counter_app.central.api.errors import ApiError
+from counter_app.central.api.errors import ApiError, ErrorBody
 from counter_app.central.api.gate import Gate, refuse
+
+_THROTTLED = "too many order lookups from this store this minute"
 
 Fetch = Callable[[Engine, str, int, int], proto.Page[Any]]
 
@@ -69,13 +71,22 @@ def pull_router(gate: Gate) -> APIRouter:
     @router.get(
         "/v1/stores/{store}/orders/{number}",
         operation_id="lookup_order",
-        summary="Look up any order of the company by number",
+        summary="Look up an order of the company by number (another store's: masked)",
+        description=(
+            "A store's own order in full; any other order with only what a return needs "
+            "(customer contact masked). Rate-limited per store (429) and logged."
+        ),
         response_model=proto.Order,
-        responses=errors(*SIGNED, 404),
+        responses={**errors(*SIGNED, 404), 429: {"model": ErrorBody, "description": _THROTTLED}},
     )
     async def order(request: Request, store: StorePath, number: OrderNumber) -> JSONResponse:
         await gate.store_request(request, store)
-        found = await run_in_threadpool(service.get_order, gate.engine, number)
+        try:
+            found = await run_in_threadpool(
+                service.lookup_order, gate.engine, store, number, gate.now()
+            )
+        except service.LookupThrottled as exc:
+            raise ApiError(429, str(exc), "rate_limited") from None
         if found is None:
             raise ApiError(404, "unknown order", "unknown_order")
         return JSONResponse(found.model_dump(mode="json"))

@@ -5,6 +5,7 @@ and tests all share one implementation. One module per concern:
 
 - `ingest`: messages pushed by stores (returns, stock, audit heads, resolutions);
 - `pulls`: the pages stores pull (orders, catalog, policies, staff, settlements);
+- `lookups`: the live order lookup (masked, rate-limited, logged);
 - `publish`: what head office publishes (orders, online refunds, catalog, policy, staff);
 - `settlements`: card refunds settled by the (stand-in) payment gateway;
 - `stores`: registering stores and their sync status;
@@ -21,7 +22,9 @@ from counter_app.central.service.keys import (
     rotate_key,
     valid_keys,
 )
+from counter_app.central.service.lookups import LookupThrottled, lookup_order, lookups_of
 from counter_app.central.service.publish import (
+    Assignment,
     publish_catalog,
     publish_orders,
     publish_policy,
@@ -49,10 +52,14 @@ from counter_app.central.service.stores import (
 from counter_app.central.service.tx import utcnow
 
 __all__ = [
+    "Assignment",
+    "LookupThrottled",
     "add_store",
     "first_use_of_nonce",
     "get_order",
     "is_sqlite",
+    "lookup_order",
+    "lookups_of",
     "message_counts",
     "parse_cursor",
     "publish_catalog",

@@ -5,8 +5,10 @@ Every change takes a fresh change number (`next_seq`) so stores pull it on their
 
 from __future__ import annotations
 
+import secrets
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +25,11 @@ from counter_app.central.models import (
     OrderPayment,
     Policy,
     StaffAccount,
+    StaffWithdrawal,
+    Store,
 )
 from counter_app.central.service.tx import retrying, utcnow
+from counter_app.domain.pins import pin_hash_problem, pin_problem
 
 
 def publish_orders(engine: Engine, orders: Sequence[proto.Order]) -> int:
@@ -203,28 +208,105 @@ def publish_policy(
     retrying(engine, work)
 
 
-def staff_from_record(record: dict[str, Any]) -> tuple[proto.StaffMember, str | None]:
-    """Accept `pin` (hashed here with argon2id, never stored) or a ready `pin_hash`."""
+@dataclass(frozen=True)
+class Assignment:
+    """Which stores pull a staff member: the home `store`, or every store if `travelling`."""
+
+    store: str | None = None
+    travelling: bool = False
+
+
+StaffEntry = proto.StaffMember | tuple[proto.StaffMember, Assignment | str | None]
+
+
+def staff_from_record(record: dict[str, Any]) -> tuple[proto.StaffMember, Assignment]:
+    """Accept `pin` (checked against the PIN policy, hashed here with argon2id, never stored)
+    or a ready `pin_hash` (checked for its argon2id cost), plus the assignment: `store`
+    (the home store) and/or `travelling` — one of them is required."""
     data = dict(record)
     store = data.pop("store", None)
+    travelling = data.pop("travelling", False)
+    if store is not None and not (isinstance(store, str) and proto.valid_store_code(store)):
+        raise ValueError(f"store must be a store code, not {str(store)[:40]!r}")
+    if not isinstance(travelling, bool):
+        raise ValueError("travelling must be true or false")
+    if store is None and not travelling:
+        raise ValueError(
+            f"say where {str(data.get('username'))[:64]!r} works: "
+            '"store": "<code>" (their home store) or "travelling": true (every store)'
+        )
     pin = data.pop("pin", None)
     if pin is not None:
+        problem = pin_problem(str(pin), str(data.get("role")))
+        if problem is not None:
+            raise ValueError(f"{str(data.get('username'))[:64]!r}: {problem}")
         from argon2 import PasswordHasher
 
         data["pin_hash"] = PasswordHasher().hash(str(pin))
-    return proto.StaffMember.model_validate(data), store
+    elif (problem := pin_hash_problem(str(data.get("pin_hash", "")))) is not None:
+        raise ValueError(f"{str(data.get('username'))[:64]!r}: {problem}")
+    return proto.StaffMember.model_validate(data), Assignment(store, travelling)
 
 
-def publish_staff(
-    engine: Engine, members: Sequence[proto.StaffMember | tuple[proto.StaffMember, str | None]]
-) -> int:
+def publish_staff(engine: Engine, members: Sequence[StaffEntry]) -> int:
+    """Publish staff accounts. A bare StaffMember keeps its existing assignment (e.g. to
+    disable someone); a new account needs one."""
+
     def work(session: Session) -> int:
         if not members:
             return 0
         start = next_seq(session, len(members))
         for offset, entry in enumerate(members):
-            member, store = entry if isinstance(entry, tuple) else (entry, None)
-            session.merge(StaffAccount(**member.model_dump(), store=store, seq=start + offset))
+            member, given = entry if isinstance(entry, tuple) else (entry, None)
+            if isinstance(given, str):
+                given = Assignment(store=given)
+            existing = session.get(StaffAccount, member.username)
+            if given is None and existing is None:
+                raise ValueError(f"{member.username!r} is new: say which store they work at")
+            before = None if existing is None else Assignment(existing.store, existing.travelling)
+            assignment = given or before or Assignment()
+            if before is not None:
+                _withdraw(session, member, _lost_stores(session, before, assignment))
+            session.merge(
+                StaffAccount(
+                    **member.model_dump(),
+                    store=assignment.store,
+                    travelling=assignment.travelling,
+                    seq=start + offset,
+                )
+            )
         return len(members)
 
     return retrying(engine, work)
+
+
+def _lost_stores(session: Session, before: Assignment, after: Assignment) -> list[str]:
+    """The stores that pulled the account before and will not now."""
+    if after.travelling:
+        return []
+    if before.travelling:
+        codes = session.execute(select(Store.code).order_by(Store.code)).scalars()
+        return [code for code in codes if code != after.store]
+    return [before.store] if before.store and before.store != after.store else []
+
+
+def _withdraw(session: Session, member: proto.StaffMember, stores: list[str]) -> None:
+    """Each store losing the account pulls it once more: disabled, with a PIN hash of a
+    secret nobody knows (so neither the old nor the new PIN works there)."""
+    if not stores:
+        return
+    from argon2 import PasswordHasher
+
+    unusable = PasswordHasher().hash(secrets.token_hex(32))
+    start = next_seq(session, len(stores))
+    for offset, store in enumerate(stores):
+        session.add(
+            StaffWithdrawal(
+                username=member.username,
+                store=store,
+                display_name=member.display_name,
+                role=member.role,
+                pin_hash=unusable,
+                seq=start + offset,
+            )
+        )

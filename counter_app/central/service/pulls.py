@@ -17,6 +17,7 @@ from counter_app.central.models import (
     Policy,
     SettlementRecord,
     StaffAccount,
+    StaffWithdrawal,
 )
 from counter_app.central.service.tx import T, aware
 
@@ -143,25 +144,29 @@ def pull_policies(
 def pull_staff(
     engine: Engine, store: str, cursor: int, limit: int
 ) -> proto.Page[proto.StaffMember]:
+    """This store's own and the travelling staff, and the accounts taken from it (disabled),
+    in change order."""
     with Session(engine) as session:
         rows = _rows_after(
             session,
             StaffAccount,
             cursor,
             limit,
-            or_(StaffAccount.store.is_(None), StaffAccount.store == store),
+            or_(StaffAccount.travelling.is_(True), StaffAccount.store == store),
         )
+        gone = _rows_after(session, StaffWithdrawal, cursor, limit, StaffWithdrawal.store == store)
+        merged = sorted([*rows, *gone], key=lambda r: r.seq)[: limit + 1]
         items = [
             proto.StaffMember(
                 username=r.username,
                 display_name=r.display_name,
-                role=r.role,  # type: ignore[arg-type]
+                role=r.role,
                 pin_hash=r.pin_hash,
-                active=r.active,
+                active=r.active if isinstance(r, StaffAccount) else False,
             )
-            for r in rows
+            for r in merged
         ]
-        return _page(items, [r.seq for r in rows], cursor, limit)
+        return _page(items, [r.seq for r in merged], cursor, limit)
 
 
 def pull_settlements(
