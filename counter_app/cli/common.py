@@ -216,14 +216,15 @@ def bounded_float(lo: float, hi: float) -> Callable[[str], float]:
     return parse
 
 
-def bounded_text(longest: int) -> Callable[[str], str]:
+def bounded_text(longest: int, *, printable: bool = True) -> Callable[[str], str]:
     """argparse type: one line of text of at most `longest` characters (no control
-    characters), so a 120 KB `--search` is refused before it reaches a query."""
+    characters), so a 120 KB `--search` is refused before it reaches a query.
+    `printable=False` leaves the characters to a later check that names the field."""
 
     def parse(text: str) -> str:
         if len(text) > longest:
             raise argparse.ArgumentTypeError(f"at most {longest} characters, got {len(text)}")
-        if any(not ch.isprintable() for ch in text):
+        if printable and any(not ch.isprintable() for ch in text):
             raise argparse.ArgumentTypeError("control characters are not allowed")
         return text
 

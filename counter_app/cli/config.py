@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
     cset.add_argument("key", type=NAME)
     cset.add_argument(
         "value",
-        type=bounded_text(2000),
+        type=bounded_text(2000, printable=False),  # parse_setting names the key
         help="the new value; '-' reads it from standard input (required for secrets)",
     )
     add_admin_options(cset)
@@ -67,12 +67,12 @@ def cmd_config_set(args: argparse.Namespace) -> int:
     if args.key not in known:
         raise CommandError(f"unknown setting {args.key!r}; see `counter-app config show`")
     from_stdin = args.value == "-"
+    value = None if from_stdin else _parsed(args.key, args.value)
     if not from_stdin and _is_secret(args.key, args.value):
         raise CommandError(
             f"{args.key} holds a secret: give '-' and the value on standard input "
             "(the line after the admin PIN), never on the command line"
         )
-    value = None if from_stdin else _parsed(args.key, args.value)
     app = app_from(args)
     admin = sign_in_admin(app, args)
     if value is None:
