@@ -77,6 +77,7 @@ def secret_source(option: str) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(_NO_SECRET_ON_ARGV.format(option=option))
         return text
 
+    parse.__name__ = "secret_source"
     return parse
 
 
