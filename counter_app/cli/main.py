@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None, gui: Callable[[Settings], int] | Non
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a wrong command line (2, one line already)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except BrokenPipeError:  # `counter-app --help | head -1`
+        _drop_stdout()
+        return EXIT_ERROR
     args.gui = gui
     return _guard(args.func, args)
 
