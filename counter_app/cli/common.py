@@ -180,7 +180,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("counter-app").strip()
         where = f"{command}: " if command else ""
-        text = " ".join(message.split())
+        text = " ".join("".join(ch for ch in message if ch.isprintable() or ch == " ").split())
         text = text if len(text) <= 300 else text[:299] + "…"
         self.exit(EXIT_USAGE, f"counter-app: {where}{text} (see --help)\n")
 

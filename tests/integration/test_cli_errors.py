@@ -47,6 +47,7 @@ USAGE_ERRORS: list[tuple[str, ...]] = [
     ("demo", "--orders", "-5"),
     ("--db", "postgresql://app:DB-PASSWORD@db.example.com/shop", "returns", "list"),
     ("returns", "list", "--json", "--bogus-option"),
+    ("returns", "list", "\x1b]0;owned\x07\x1b[2J"),
 ]
 
 
