@@ -298,7 +298,7 @@ def parse_setting(key: str, raw: str) -> Any:
             raise ConfigError(f"{key} is true or false")
         return text.lower() in _TRUE
     if rule.kind is int:
-        if not re.fullmatch(r"[+-]?\d{1,9}", text):
+        if not re.fullmatch(r"[+-]?\d{1,30}", text):  # bigger: the range says why
             raise ConfigError(f"{key} must be a whole number, got {_shown(text)}")
         return check_setting(key, int(text))
     return check_setting(key, text)

@@ -10,7 +10,9 @@ from counter_app.cli.common import EXIT_ERROR, EXIT_OK, app_from
 
 
 def register(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="audit trail").add_subparsers(metavar="ACTION")
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(
+        metavar="ACTION", required=True
+    )
     av = audit.add_parser("verify", help="check the audit trail's hash chain")
     av.set_defaults(func=cmd_audit_verify)
 

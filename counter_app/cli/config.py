@@ -1,4 +1,8 @@
-"""`counter-app config show|set`: this counter's settings (secrets are never printed)."""
+"""`counter-app config show|set`: this counter's settings (secrets are never printed).
+
+`config set` is administrator work: the value is checked first, then the administrator signs
+in, then the file is replaced atomically and the change is audited under their name.
+"""
 
 from __future__ import annotations
 
@@ -7,50 +11,93 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, CommandError, settings_from, whole_number
-from counter_app.config import masked_settings, save_settings
-
-_SECRET_SETTINGS = ("central_key", "voucher_secret")
+from counter_app.cli.common import (
+    EXIT_OK,
+    NAME,
+    CommandError,
+    add_admin_options,
+    app_from,
+    bounded_text,
+    read_secret,
+    settings_from,
+    sign_in_admin,
+)
+from counter_app.config import (
+    SECRET_SETTINGS,
+    URL_SETTINGS,
+    ConfigError,
+    mask_url,
+    masked_settings,
+    parse_setting,
+    save_settings,
+)
 
 
 def register(sub: Any) -> None:
     config = sub.add_parser("config", help="this counter's settings").add_subparsers(
-        metavar="ACTION"
+        metavar="ACTION", required=True
     )
-    cs = config.add_parser("show", help="the settings in force")
+    cs = config.add_parser("show", help="the settings in force (secrets masked)")
     cs.set_defaults(func=cmd_config_show)
-    cset = config.add_parser("set", help="change one setting in the config file")
-    cset.add_argument("key")
-    cset.add_argument("value", help="the value; '-' reads it from stdin (for secrets)")
+    cset = config.add_parser("set", help="change one setting in the config file (administrator)")
+    cset.add_argument("key", type=NAME)
+    cset.add_argument(
+        "value",
+        type=bounded_text(2000, printable=False),  # parse_setting names the key
+        help="the new value; '-' reads it from standard input (required for secrets)",
+    )
+    add_admin_options(cset)
     cset.set_defaults(func=cmd_config_set)
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     print(f"config file: {settings.config_file}")
+    shown = masked_settings(settings)
     for f in fields(settings):
-        value = masked_settings(settings)[f.name]
-        if f.name in _SECRET_SETTINGS and value:
-            value = "(set)"
-        print(f"{f.name} = {value}")
+        print(f"{f.name} = {shown[f.name]}")
     return EXIT_OK
 
 
 def cmd_config_set(args: argparse.Namespace) -> int:
+    from counter_app.services.audit import record
+
     settings = settings_from(args)
-    known = {f.name: f for f in fields(settings) if f.name != "home"}
+    known = {f.name for f in fields(settings) if f.name != "home"}
     if args.key not in known:
-        raise CommandError(f"unknown setting {args.key[:40]!r}; see `counter-app config show`")
-    current = getattr(settings, args.key)
-    if args.value == "-":  # secrets stay off the command line, where `ps` shows them
-        args.value = sys.stdin.readline().strip()
-    value: Any = args.value
-    if isinstance(current, bool):
-        if args.value.lower() not in ("true", "false"):
-            raise CommandError(f"{args.key} is true or false")
-        value = args.value.lower() == "true"
-    elif isinstance(current, int):
-        value = whole_number(args.value, args.key)
-    save_settings(settings, **{args.key: value})
+        raise CommandError(f"unknown setting {args.key!r}; see `counter-app config show`")
+    from_stdin = args.value == "-"
+    value = None if from_stdin else _parsed(args.key, args.value)
+    if not from_stdin and _is_secret(args.key, args.value):
+        raise CommandError(
+            f"{args.key} holds a secret: give '-' and the value on standard input "
+            "(the line after the admin PIN), never on the command line"
+        )
+    app = app_from(args)
+    admin = sign_in_admin(app, args)
+    if value is None:
+        secret = read_secret(None if sys.stdin.isatty() else "-", f"{args.key}: ", option="VALUE")
+        value = _parsed(args.key, secret)
+    updated = save_settings(settings, **{args.key: value})
+    record(
+        app.engine,
+        app.clock,
+        actor=admin.user.username,
+        action="config.changed",
+        subject=args.key,
+        data={"value": masked_settings(updated)[args.key]},
+    )
     print(f"{args.key} saved in {settings.config_file}")
     return EXIT_OK
+
+
+def _is_secret(key: str, value: str) -> bool:
+    """A secret setting, or a URL with a password in it."""
+    return key in SECRET_SETTINGS or (key in URL_SETTINGS and mask_url(value) != value)
+
+
+def _parsed(key: str, raw: str) -> Any:
+    try:
+        return parse_setting(key, raw)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None

@@ -9,9 +9,19 @@ import argparse
 import sys
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, app_from, authenticate_manager
+from counter_app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    NAME,
+    add_secret_option,
+    app_from,
+    authenticate_manager,
+    bounded_text,
+)
 from counter_app.cli.reports import day_arg, store_zone
 from counter_app.domain.money import Money
+
+_DAY = bounded_text(10)  # YYYY-MM-DD, checked by reports.parse_day
 
 
 def register(sub: Any) -> None:
@@ -20,18 +30,18 @@ def register(sub: Any) -> None:
     day_parser.set_defaults(func=cmd_day_show, date=None, json=False)
     day = day_parser.add_subparsers(metavar="ACTION")
     show = day.add_parser("show", help="the day so far (nothing is stored)")
-    show.add_argument("--date", help="local business day (default: today)")
+    show.add_argument("--date", type=_DAY, help="local business day (default: today)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_day_show)
     close = day.add_parser("close", help="close the day (manager): store and print the Z-report")
-    close.add_argument("--manager", required=True)
-    close.add_argument("--pin", required=True, help="PIN ('-' reads it from stdin)")
-    close.add_argument("--date", help="local business day (default: today)")
+    close.add_argument("--manager", required=True, type=NAME)
+    add_secret_option(close, "--pin", "the manager's")
+    close.add_argument("--date", type=_DAY, help="local business day (default: today)")
     close.add_argument("--print", dest="print_", action="store_true", help="print the Z-report")
     close.add_argument("--json", action="store_true")
     close.set_defaults(func=cmd_day_close)
     zr = day.add_parser("report", help="a closed day's Z-report as text (or print it again)")
-    zr.add_argument("--date", help="local business day (default: today)")
+    zr.add_argument("--date", type=_DAY, help="local business day (default: today)")
     zr.add_argument("--print", dest="print_", action="store_true")
     zr.set_defaults(func=cmd_day_report)
 

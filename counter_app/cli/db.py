@@ -9,7 +9,9 @@ from counter_app.cli.common import EXIT_OK, settings_from
 
 
 def register(sub: Any) -> None:
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        metavar="ACTION", required=True
+    )
     up = db.add_parser("upgrade", help="create or upgrade the database schema")
     up.set_defaults(func=cmd_db_upgrade)
 

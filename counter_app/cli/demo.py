@@ -7,14 +7,14 @@ import sys
 import time
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, CommandError, app_from, positive_int
+from counter_app.cli.common import EXIT_OK, CommandError, app_from, bounded_int
 
 
 def register(sub: Any) -> None:
     demo = sub.add_parser("demo", help="create a demo store with orders, products and staff")
-    demo.add_argument("--orders", type=positive_int, default=1200)
-    demo.add_argument("--returns", type=int, default=24)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--orders", type=bounded_int(1, 2_000_000), default=1200)
+    demo.add_argument("--returns", type=bounded_int(0, 100_000), default=24)
+    demo.add_argument("--seed", type=bounded_int(0, 2**31), default=7)
     demo.add_argument(
         "--if-missing", action="store_true", help="do nothing if the database already has a store"
     )
@@ -57,6 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{result.customers} customers, {result.orders} orders, {result.returns} returns"
     )
     print("staff (user / role / PIN) — shown once, change them for real use:")
+    print("  (admin work signs in as the demo admin: --admin admin, PIN 0000)")
     for username, name, role, pin in result.staff:
         print(f"  {username:<8} {role:<8} {pin}   ({name})")
     return EXIT_OK

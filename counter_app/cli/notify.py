@@ -6,7 +6,16 @@ import argparse
 import sys
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, CommandError, app_from
+from counter_app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    MAX_ID,
+    CommandError,
+    add_admin_options,
+    app_from,
+    bounded_int,
+    sign_in_admin,
+)
 
 
 def register(sub: Any) -> None:
@@ -18,8 +27,9 @@ def register(sub: Any) -> None:
     nl = notify.add_parser("list", help="customer e-mails, newest first")
     nl.add_argument("--status", choices=["pending", "sent", "failed"])
     nl.set_defaults(func=cmd_notify_list)
-    nt = notify.add_parser("retry", help="put a failed e-mail back in line")
-    nt.add_argument("id", type=int)
+    nt = notify.add_parser("retry", help="put a failed e-mail back in line (administrator)")
+    nt.add_argument("id", type=bounded_int(1, MAX_ID))
+    add_admin_options(nt)
     nt.set_defaults(func=cmd_notify_retry)
 
 
@@ -54,6 +64,8 @@ def cmd_notify_list(args: argparse.Namespace) -> int:
 def cmd_notify_retry(args: argparse.Namespace) -> int:
     from counter_app.services.notifications import retry_notification
 
-    retry_notification(app_from(args).engine, args.id)
+    app = app_from(args)
+    admin = sign_in_admin(app, args)
+    retry_notification(app.engine, args.id, actor=admin.user.username, clock=app.clock)
     print(f"customer e-mail {args.id} will be sent again")
     return EXIT_OK

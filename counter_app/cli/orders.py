@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, app_from
+from counter_app.cli.common import EXIT_OK, NAME, app_from
 from counter_app.domain.zones import local_date
 
 
 def register(sub: Any) -> None:
-    orders = sub.add_parser("orders", help="orders").add_subparsers(metavar="ACTION")
+    orders = sub.add_parser("orders", help="orders").add_subparsers(metavar="ACTION", required=True)
     os_ = orders.add_parser("show", help="show an order with each line's eligibility")
-    os_.add_argument("code")
+    os_.add_argument("code", type=NAME)
     os_.add_argument("--json", action="store_true")
     os_.set_defaults(func=cmd_orders_show)
     oi = orders.add_parser(

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, app_from
+from counter_app.cli.common import EXIT_OK, app_from, bounded_path
 
 
 def register(sub: Any) -> None:
-    policy = sub.add_parser("policy", help="return policy").add_subparsers(metavar="ACTION")
+    policy = sub.add_parser("policy", help="return policy").add_subparsers(
+        metavar="ACTION", required=True
+    )
     pc = policy.add_parser("check", help="check a policy file before publishing it")
-    pc.add_argument("file", type=Path)
+    pc.add_argument("file", type=bounded_path)
     pc.set_defaults(func=cmd_policy_check)
     ps = policy.add_parser("show", help="which policy is in force")
     ps.set_defaults(func=cmd_policy_show)

@@ -9,17 +9,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, CommandError, app_from, settings_from
+from counter_app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FILE_OR_DASH,
+    MAX_ID,
+    NAME,
+    CommandError,
+    app_from,
+    bounded_float,
+    bounded_int,
+    bounded_text,
+    settings_from,
+)
 
 FORMATS = ("escpos", "png", "text")
 
 
 def register(sub: Any) -> None:
     rc = sub.add_parser("receipt", help="render a return's receipt to a file (no printing)")
-    rc.add_argument("ref", metavar="RETURN_REF")
+    rc.add_argument("ref", metavar="RETURN_REF", type=NAME)
     rc.add_argument("--format", choices=FORMATS, default="text")
-    rc.add_argument("--out", default="-", help="file to write, or '-' for stdout (default)")
-    rc.add_argument("--profile", help="printer profile (default: the configured one)")
+    rc.add_argument(
+        "--out", default="-", type=FILE_OR_DASH, help="file to write, or '-' for stdout (default)"
+    )
+    rc.add_argument("--profile", type=NAME, help="printer profile (default: the configured one)")
     rc.add_argument("--copy", choices=["customer", "store"], default="customer")
     rc.set_defaults(func=cmd_receipt)
 
@@ -27,22 +41,24 @@ def register(sub: Any) -> None:
     printer.set_defaults(func=cmd_printer_queue, status=None, json=False)
     actions = printer.add_subparsers(metavar="ACTION")
     test = actions.add_parser("test", help="print the test page")
-    test.add_argument("--url", help="printer connection string (default: the configured one)")
-    test.add_argument("--profile", help="printer profile (default: the configured one)")
-    test.add_argument("--timeout", type=float, default=5.0)
+    test.add_argument(
+        "--url", type=bounded_text(2000), help="printer connection (default: the configured one)"
+    )
+    test.add_argument("--profile", type=NAME, help="printer profile (default: the configured one)")
+    test.add_argument("--timeout", type=bounded_float(0.1, 120), default=5.0)
     test.set_defaults(func=cmd_printer_test)
     queue = actions.add_parser("queue", help="list print jobs, newest first")
     queue.add_argument("--status", choices=["pending", "printing", "printed", "failed"])
     queue.add_argument("--json", action="store_true")
     queue.set_defaults(func=cmd_printer_queue)
     retry = actions.add_parser("retry", help="put a waiting or failed job back in line now")
-    retry.add_argument("id", type=int)
-    retry.add_argument("--by", default="", help="who asks (for the audit trail)")
+    retry.add_argument("id", type=bounded_int(1, MAX_ID))
+    retry.add_argument("--by", default="", type=NAME, help="who asks (for the audit trail)")
     retry.set_defaults(func=cmd_printer_retry)
     reprint = actions.add_parser("reprint", help="print a return's receipt again")
-    reprint.add_argument("ref", metavar="RETURN_REF")
+    reprint.add_argument("ref", metavar="RETURN_REF", type=NAME)
     reprint.add_argument("--copy", choices=["customer", "store"], default="customer")
-    reprint.add_argument("--by", default="", help="who asks (for the audit trail)")
+    reprint.add_argument("--by", default="", type=NAME, help="who asks (for the audit trail)")
     reprint.add_argument("--no-print", action="store_true", help="only queue it")
     reprint.set_defaults(func=cmd_printer_reprint)
     run = actions.add_parser("run", help="print every waiting job once and exit (for cron)")
@@ -102,7 +118,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     url = args.url or settings.printer_url
     page = printer_test_page(settings, url, args.profile)
-    result = send_document(page, url, profile_spec(settings, args.profile), max(0.1, args.timeout))
+    result = send_document(page, url, profile_spec(settings, args.profile), args.timeout)
     if not result.printed:
         raise CommandError(f"the test page did not print: {result.reason}")
     print(f"test page printed on {url.split('?')[0]}")

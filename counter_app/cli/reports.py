@@ -10,7 +10,16 @@ import json
 from datetime import date
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, CommandError, app_from, write_csv
+from counter_app.cli.common import (
+    EXIT_OK,
+    FILE_OR_DASH,
+    add_admin_options,
+    app_from,
+    bounded_int,
+    bounded_text,
+    sign_in_admin,
+    write_csv,
+)
 from counter_app.domain.money import Money
 
 
@@ -19,11 +28,17 @@ def register(sub: Any) -> None:
 
     rep = sub.add_parser("report", help="manager reports (table on stdout, or CSV)")
     rep.add_argument("name", choices=[*REPORTS, "list"], help="which report ('list' names them)")
-    rep.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
-    rep.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
-    rep.add_argument("--days", type=int, default=30, help="without --from: the last N days")
-    rep.add_argument("--csv", help="write CSV to this file ('-' for stdout)")
+    day = bounded_text(10)
+    rep.add_argument("--from", dest="first", type=day, help="first local day, YYYY-MM-DD")
+    rep.add_argument(
+        "--to", dest="last", type=day, help="last local day, YYYY-MM-DD (default: today)"
+    )
+    rep.add_argument(
+        "--days", type=bounded_int(1, 3660), default=30, help="without --from: the last N days"
+    )
+    rep.add_argument("--csv", type=FILE_OR_DASH, help="write CSV to this file ('-' for stdout)")
     rep.add_argument("--json", action="store_true")
+    add_admin_options(rep)  # for the reports that list customers (frequent_returners)
     rep.set_defaults(func=cmd_report)
 
 
@@ -62,14 +77,24 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"{definition.name:<22} {definition.title} — {definition.description}")
         return EXIT_OK
     app = app_from(args)
+    if REPORTS[args.name].lists_customers:
+        from counter_app.services.audit import record
+
+        admin = sign_in_admin(app, args)
+        record(
+            app.engine,
+            app.clock,
+            actor=admin.user.username,
+            action="report.viewed",
+            subject=args.name,
+            data={},
+        )
     zone = store_zone(app)
     now = app.clock.now()
     last = day_arg(args.last) or Period.last_days(1, now, zone).last
     if args.first:
         period = Period(day_arg(args.first) or last, last, zone)
     else:
-        if args.days < 1:
-            raise CommandError("--days must be at least 1")
         period = Period(last.fromordinal(last.toordinal() - args.days + 1), last, zone)
     report = run_report(app.engine, args.name, period, app.policies.current, now)
     if args.csv:

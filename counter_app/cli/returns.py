@@ -8,11 +8,15 @@ from typing import Any
 
 from counter_app.cli.common import (
     EXIT_OK,
+    NAME,
+    REASON,
     CommandError,
     ManagerSignIn,
+    add_secret_option,
     app_from,
     authenticate_manager,
-    positive_int,
+    bounded_int,
+    bounded_text,
     read_secret,
     split_spec,
     whole_number,
@@ -21,35 +25,40 @@ from counter_app.domain.zones import local_datetime
 
 
 def register(sub: Any) -> None:
-    returns = sub.add_parser("returns", help="returns").add_subparsers(metavar="ACTION")
+    returns = sub.add_parser("returns", help="returns").add_subparsers(
+        metavar="ACTION", required=True
+    )
     rl = returns.add_parser("list", help="list returns, newest first")
     rl.add_argument("--json", action="store_true")
-    rl.add_argument("--search", help="part of a reference or order number")
-    rl.add_argument("--cashier")
-    rl.add_argument("--limit", type=positive_int, default=50)
+    rl.add_argument("--search", type=bounded_text(100), help="part of a reference or order number")
+    rl.add_argument("--cashier", type=NAME)
+    rl.add_argument("--limit", type=bounded_int(1, 10_000), default=50)
     rl.set_defaults(func=cmd_returns_list)
     rs = returns.add_parser("show", help="show one return")
-    rs.add_argument("ref")
+    rs.add_argument("ref", type=NAME)
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(func=cmd_returns_show)
     rc = returns.add_parser("create", help="run a whole return from the command line")
-    rc.add_argument("order")
-    rc.add_argument("--cashier", required=True)
-    rc.add_argument("--pin", required=True)
+    rc.add_argument("order", type=NAME)
+    rc.add_argument("--cashier", required=True, type=NAME)
+    add_secret_option(rc, "--pin", "the cashier's")
     rc.add_argument(
         "--line",
         action="append",
         required=True,
+        type=bounded_text(200),
         metavar="LINE:QTY:REASON:CONDITION",
         help="a line to return, e.g. 1:1:wrong_size:new (repeatable)",
     )
-    rc.add_argument("--serial", action="append", default=[], metavar="LINE:SERIAL")
+    rc.add_argument(
+        "--serial", action="append", default=[], type=bounded_text(200), metavar="LINE:SERIAL"
+    )
     rc.add_argument(
         "--tender", default="original", choices=["original", "cash", "store_credit", "exchange"]
     )
-    rc.add_argument("--manager", help="manager user name, for lines that need approval")
-    rc.add_argument("--manager-pin")
-    rc.add_argument("--override-reason", default="manager_discretion")
+    rc.add_argument("--manager", type=NAME, help="manager user name, for lines that need approval")
+    add_secret_option(rc, "--manager-pin", "the manager's (the line after the cashier's)")
+    rc.add_argument("--override-reason", default="manager_discretion", type=REASON)
     rc.add_argument("--json", action="store_true")
     rc.set_defaults(func=cmd_returns_create)
 

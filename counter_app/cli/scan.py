@@ -6,10 +6,12 @@ import argparse
 import sys
 from typing import Any
 
+from counter_app.cli.common import bounded_text
+
 
 def register(sub: Any) -> None:
     scan = sub.add_parser("scan-image", help="decode barcodes in image files (JSON lines)")
-    scan.add_argument("files", nargs="+")
+    scan.add_argument("files", nargs="+", type=bounded_text(4096))
     scan.set_defaults(func=cmd_scan_image)
 
 

@@ -2,6 +2,7 @@
 
     counter-app stock move HOM-1 --from vendor --to open_box --qty 1 --reason "works" \\
         --manager maria --pin -
+    counter-app stock label R-S001-C1-000042#1 --manager maria --pin -
 """
 
 from __future__ import annotations
@@ -10,7 +11,20 @@ import argparse
 import json
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, app_from, authenticate_manager, write_csv
+from counter_app.cli.common import (
+    EXIT_OK,
+    FILE_OR_DASH,
+    MANAGER_OR_ADMIN,
+    NAME,
+    REASON,
+    add_secret_option,
+    app_from,
+    authenticate_manager,
+    bounded_int,
+    bounded_text,
+    sign_in,
+    write_csv,
+)
 from counter_app.domain.money import Money
 from counter_app.domain.stock import LOCATIONS
 
@@ -27,25 +41,27 @@ def register(sub: Any) -> None:
     sl.set_defaults(func=cmd_stock_list)
     sr = stock.add_parser("received", help="what returns brought in, newest first")
     sr.add_argument("--location", choices=LOCATION_CHOICES)
-    sr.add_argument("--limit", type=int, default=100)
+    sr.add_argument("--limit", type=bounded_int(1, 10_000), default=100)
     sr.set_defaults(func=cmd_stock_received)
     sv = stock.add_parser("vendors", help="the return-to-vendor list")
-    sv.add_argument("--vendor")
-    sv.add_argument("--csv", help="write CSV to this file ('-' for stdout)")
+    sv.add_argument("--vendor", type=bounded_text(200))
+    sv.add_argument("--csv", type=FILE_OR_DASH, help="write CSV to this file ('-' for stdout)")
     sv.set_defaults(func=cmd_stock_vendors)
     sm = stock.add_parser("move", help="move units between dispositions (manager)")
-    sm.add_argument("sku")
+    sm.add_argument("sku", type=NAME)
     sm.add_argument("--from", dest="source", required=True, choices=LOCATION_CHOICES)
     sm.add_argument("--to", dest="target", required=True, choices=LOCATION_CHOICES)
-    sm.add_argument("--qty", type=int, default=1)
-    sm.add_argument("--reason", required=True)
-    sm.add_argument("--manager", required=True)
-    sm.add_argument("--pin", required=True, help="PIN ('-' reads it from stdin)")
-    sm.add_argument("--label", metavar="REF#LINE", help="queue the open-box shelf label")
+    sm.add_argument("--qty", type=bounded_int(1, 10_000), default=1)
+    sm.add_argument("--reason", required=True, type=REASON)
+    sm.add_argument("--manager", required=True, type=NAME)
+    add_secret_option(sm, "--pin", "the manager's")
+    sm.add_argument("--label", metavar="REF#LINE", type=NAME, help="queue the open-box shelf label")
     sm.set_defaults(func=cmd_stock_move)
-    lb = stock.add_parser("label", help="queue an open-box shelf label again")
-    lb.add_argument("subject", metavar="REF#LINE")
-    lb.add_argument("--by", default="cli")
+    # A manager suffices: a label is shop-floor work that moves no money and shows no customer.
+    lb = stock.add_parser("label", help="queue an open-box shelf label again (manager)")
+    lb.add_argument("subject", metavar="REF#LINE", type=NAME)
+    lb.add_argument("--manager", required=True, type=NAME, help="manager or administrator")
+    add_secret_option(lb, "--pin", "the manager's")
     lb.set_defaults(func=cmd_stock_label)
 
 
@@ -81,7 +97,7 @@ def cmd_stock_list(args: argparse.Namespace) -> int:
 def cmd_stock_received(args: argparse.Namespace) -> int:
     from counter_app.services.stock import received_items
 
-    for item in received_items(app_from(args).engine, args.location, limit=max(1, args.limit)):
+    for item in received_items(app_from(args).engine, args.location, limit=args.limit):
         label = f"  label {item.label_subject}" if item.label_subject else ""
         print(
             f"{item.received_at:%Y-%m-%d %H:%M}  {item.ref:<18} {item.location:<9} "
@@ -110,7 +126,7 @@ def cmd_stock_move(args: argparse.Namespace) -> int:
     from counter_app.services.stock import move_stock
 
     app = app_from(args)
-    manager = authenticate_manager(app, args.manager, args.pin)
+    manager = authenticate_manager(app, args.manager, args.pin)  # move_stock checks the role
     move = move_stock(
         app.engine,
         app.clock,
@@ -135,12 +151,13 @@ def cmd_stock_label(args: argparse.Namespace) -> int:
     from counter_app.services.stock import reprint_label
 
     app = app_from(args)
+    manager = sign_in(app, args.manager, args.pin, MANAGER_OR_ADMIN)
     job = reprint_label(
         app.engine,
         app.clock,
         subject=args.subject,
         counter_code=app.settings.counter_code,
-        actor=args.by,
+        actor=manager.user.username,
     )
     print(f"shelf label queued (print job {job})")
     return EXIT_OK

@@ -7,13 +7,26 @@ import json
 import sys
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, CommandError, app_from, authenticate_manager
+from counter_app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    MAX_ID,
+    NAME,
+    REASON,
+    CommandError,
+    add_secret_option,
+    app_from,
+    authenticate_manager,
+    bounded_int,
+)
 from counter_app.config import Settings
 
 
 def register(sub: Any) -> None:
     sync = sub.add_parser("sync", help="send returns to head office and fetch its updates")
-    sync.add_argument("--attempts", type=int, default=5, help="tries when head office is down")
+    sync.add_argument(
+        "--attempts", type=bounded_int(1, 100), default=5, help="tries when head office is down"
+    )
     sync.set_defaults(func=cmd_sync)
     actions = sync.add_subparsers(metavar="ACTION")
     status = actions.add_parser("status", help="messages waiting, last success, problems")
@@ -22,10 +35,10 @@ def register(sub: Any) -> None:
     problems = actions.add_parser("exceptions", help="messages head office rejected")
     problems.set_defaults(func=cmd_sync_exceptions)
     resolve = actions.add_parser("resolve", help="a manager resolves a rejected message")
-    resolve.add_argument("id", type=int)
-    resolve.add_argument("--manager", required=True)
-    resolve.add_argument("--pin", required=True)
-    resolve.add_argument("--note", required=True)
+    resolve.add_argument("id", type=bounded_int(1, MAX_ID))
+    resolve.add_argument("--manager", required=True, type=NAME)
+    add_secret_option(resolve, "--pin", "the manager's")
+    resolve.add_argument("--note", required=True, type=REASON)
     resolve.set_defaults(func=cmd_sync_resolve)
 
 
@@ -53,9 +66,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     app = app_from(args)
     with make_client(app.settings) as client:
-        report = run_sync(
-            app.engine, client, app.clock, app.policies, attempts=max(1, args.attempts)
-        )
+        report = run_sync(app.engine, client, app.clock, app.policies, attempts=args.attempts)
     if not report.ok:
         print(f"counter-app: sync failed: {report.error}", file=sys.stderr)
         return EXIT_ERROR

@@ -34,6 +34,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 from sqlalchemy import Engine, and_, func, or_, select, update
 
+from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.mail import MailError, MailSender
 from counter_app.domain.money import Money
@@ -384,7 +385,10 @@ def notification_counts(engine: Engine) -> dict[str, int]:
     return {str(s): int(c) for s, c in rows}
 
 
-def retry_notification(engine: Engine, note_id: int) -> None:
+def retry_notification(
+    engine: Engine, note_id: int, *, actor: str = "", clock: Clock | None = None
+) -> None:
+    """Put a failed or waiting e-mail back in line; audited under `actor` when one is given."""
     n = t.notifications.c
     with UnitOfWork(engine, write=True) as uow:
         status = uow.conn.execute(select(n.status).where(n.id == note_id)).scalar()
@@ -397,6 +401,15 @@ def retry_notification(engine: Engine, note_id: int) -> None:
             .where(n.id == note_id)
             .values(status="pending", attempts=0, next_attempt_at=None)
         )
+        if actor and clock is not None:
+            repo.append_audit(
+                uow.conn,
+                at=clock.now(),
+                actor=actor,
+                action="notification.retry",
+                subject=str(note_id),
+                data={},
+            )
         uow.commit()
 
 

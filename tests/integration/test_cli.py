@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from counter_app.adapters.db.engine import make_engine
 from counter_app.cli.main import main
+from tests.cli_helpers import AS_ADMIN, admin_cli, cli, first_admin
 from tests.factories import snapshot
 
 
@@ -23,10 +24,11 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def run(home: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["--home", str(home), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+def run(
+    home: Path, *args: str, capsys: pytest.CaptureFixture[str], stdin: str = ""
+) -> tuple[int, str, str]:
+    capsys.readouterr()
+    return cli(home, *args, stdin=stdin)
 
 
 def test_demo_store_has_what_the_issue_asks_for(demo_home: Path) -> None:
@@ -90,13 +92,14 @@ def test_a_return_end_to_end_from_the_command_line(
         "--cashier",
         "alice",
         "--pin",
-        "1234",
+        "-",
         "--line",
         "1:1:wrong_size:new",
         "--tender",
         "store_credit",
         "--json",
         capsys=capsys,
+        stdin="1234\n",
     )
     assert code == 0, err
     made = json.loads(out)
@@ -106,46 +109,29 @@ def test_a_return_end_to_end_from_the_command_line(
     assert code == 0 and "intact" in out
 
 
+_CREATE = ("returns", "create", "O-0000001", "--cashier", "alice", "--pin", "-", "--line")
+
+
 @pytest.mark.parametrize(
-    "args",
+    ("args", "stdin"),
     [
-        ["returns", "show", "R-NOPE-1"],
-        ["returns", "show", "x" * 100_000],
-        ["returns", "show", "\x1b[2J; rm -rf /"],
-        ["orders", "show", "O-9999999"],
-        [
-            "returns",
-            "create",
-            "O-0000001",
-            "--cashier",
-            "alice",
-            "--pin",
-            "1234",
-            "--line",
-            "1:-1:wrong_size:new",
-        ],
-        [
-            "returns",
-            "create",
-            "O-0000001",
-            "--cashier",
-            "alice",
-            "--pin",
-            "1234",
-            "--line",
-            "1:1:made_up_reason:new",
-        ],
-        ["users", "add", "eve", "--pin", "12"],
-        ["users", "add", "bad name!", "--pin", "1234"],
-        ["users", "set-pin", "nobody", "--pin", "1234"],
+        (["returns", "show", "R-NOPE-1"], ""),
+        (["returns", "show", "x" * 100_000], ""),
+        (["returns", "show", "\x1b[2J; rm -rf /"], ""),
+        (["orders", "show", "O-9999999"], ""),
+        ([*_CREATE, "1:-1:wrong_size:new"], "1234\n"),
+        ([*_CREATE, "1:1:made_up_reason:new"], "1234\n"),
+        (["users", "add", "eve", "--pin", "-", *AS_ADMIN], "0000\n12\n"),
+        (["users", "add", "bad name!", "--pin", "-", *AS_ADMIN], "0000\n1234\n"),
+        (["users", "set-pin", "nobody", "--pin", "-", *AS_ADMIN], "0000\n1234\n"),
     ],
 )
 def test_bad_input_gets_one_line_and_changes_nothing(
-    demo_home: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+    demo_home: Path, capsys: pytest.CaptureFixture[str], args: list[str], stdin: str
 ) -> None:
     engine = make_engine(f"sqlite:///{demo_home / 'counter.db'}")
     before = snapshot(engine)
-    code, _out, err = run(demo_home, *args, capsys=capsys)
+    code, _out, err = run(demo_home, *args, capsys=capsys, stdin=stdin)
     assert code != 0
     assert len(err.strip().splitlines()) == 1 and err.startswith("counter-app: ")
     assert "Traceback" not in err and "\x1b" not in err
@@ -154,14 +140,16 @@ def test_bad_input_gets_one_line_and_changes_nothing(
 
 
 def test_ten_megabytes_on_stdin_is_refused_in_one_line(
-    demo_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    demo_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import io
-
     engine = make_engine(f"sqlite:///{demo_home / 'counter.db'}")
     before = snapshot(engine)
-    monkeypatch.setattr("sys.stdin", io.StringIO("7" * 10_000_000 + "\n"))
-    code, _, err = run(demo_home, "users", "add", "mallory", "--pin", "-", capsys=capsys)
+    code, _, err = run(
+        demo_home,
+        *("users", "add", "mallory", "--pin", "-", *AS_ADMIN),
+        capsys=capsys,
+        stdin="0000\n" + "7" * 10_000_000 + "\n",
+    )
     assert code == 1 and "PIN is 4 to 12 digits" in err and len(err) < 300
     assert snapshot(engine) == before
     engine.dispose()
@@ -196,10 +184,11 @@ def test_wrong_pin_is_refused_and_only_the_failed_attempt_is_recorded(
         "--cashier",
         "alice",
         "--pin",
-        "0000",
+        "-",
         "--line",
         "1:1:wrong_size:new",
         capsys=capsys,
+        stdin="0000\n",
     )
     assert code == 1 and "Wrong user name or PIN" in err
     after = snapshot(engine)
@@ -211,27 +200,13 @@ def test_wrong_pin_is_refused_and_only_the_failed_attempt_is_recorded(
 def test_users_add_list_set_pin_disable(
     demo_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        run(
-            demo_home,
-            "users",
-            "add",
-            "zoe",
-            "--name",
-            "Zoe",
-            "--role",
-            "cashier",
-            "--pin",
-            "4321",
-            capsys=capsys,
-        )[0]
-        == 0
-    )
-    _code, out, _ = run(demo_home, "users", "list", "--json", capsys=capsys)
+    add = ("users", "add", "zoe", "--name", "Zoe", "--role", "cashier", "--pin", "-")
+    assert admin_cli(demo_home, *add, then="4321\n")[0] == 0
+    _code, out, _ = admin_cli(demo_home, "users", "list", "--json")
     assert "zoe" in [json.loads(line)["username"] for line in out.splitlines()]
-    assert run(demo_home, "users", "set-pin", "zoe", "--pin", "5678", capsys=capsys)[0] == 0
-    assert run(demo_home, "users", "disable", "zoe", capsys=capsys)[0] == 0
-    _code, out, _ = run(demo_home, "users", "list", capsys=capsys)
+    assert admin_cli(demo_home, "users", "set-pin", "zoe", "--pin", "-", then="5678\n")[0] == 0
+    assert admin_cli(demo_home, "users", "disable", "zoe")[0] == 0
+    _code, out, _ = admin_cli(demo_home, "users", "list")
     assert "zoe" in out and "disabled" in out
 
 
@@ -294,15 +269,15 @@ def test_demo_on_postgresql(pg_server, capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def test_config_set_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--home", str(tmp_path), "config", "set", "idle_lock_minutes", "9"]) == 0
-    assert main(["--home", str(tmp_path), "config", "set", "central_key", "s3cret"]) == 0
-    capsys.readouterr()
-    assert main(["--home", str(tmp_path), "config", "show"]) == 0
-    out = capsys.readouterr().out
+    first_admin(tmp_path)
+    assert admin_cli(tmp_path, "config", "set", "idle_lock_minutes", "9")[0] == 0
+    assert admin_cli(tmp_path, "config", "set", "central_key", "-", then="s3cret\n")[0] == 0
+    code, out, _ = cli(tmp_path, "config", "show")
+    assert code == 0
     assert "idle_lock_minutes = 9" in out and "central_key = (set)" in out and "s3cret" not in out
-    assert main(["--home", str(tmp_path), "config", "set", "idle_lock_minutes", "soon"]) == 1
-    assert main(["--home", str(tmp_path), "config", "set", "no_such", "1"]) == 1
-    assert "unknown setting" in capsys.readouterr().err
+    assert admin_cli(tmp_path, "config", "set", "idle_lock_minutes", "soon")[0] == 1
+    code, _, err = admin_cli(tmp_path, "config", "set", "no_such", "1")
+    assert code == 1 and "unknown setting" in err
 
 
 def test_central_demo_then_a_store_syncs_from_it(
@@ -317,16 +292,18 @@ def test_central_demo_then_a_store_syncs_from_it(
     assert main(["central", "demo", "--db", central_url, "--orders", "80"]) == 0
     key = central.add_store(central_db.make_engine(central_url), "S001", "Downtown")
     with ServerThread(create_app(CentralSettings(db_url=central_url))) as server:
-        home = ["--home", str(tmp_path / "store")]
-        assert main([*home, "config", "set", "central_url", server.base_url]) == 0
-        assert main([*home, "config", "set", "central_key", key]) == 0
+        store = tmp_path / "store"
+        home = ["--home", str(store)]
+        first_admin(store)
+        assert admin_cli(store, "config", "set", "central_url", server.base_url)[0] == 0
+        assert admin_cli(store, "config", "set", "central_key", "-", then=f"{key}\n")[0] == 0
         capsys.readouterr()
         assert main([*home, "sync"]) == 0
         out = capsys.readouterr().out
         assert "catalog 200" in out and "staff 5" in out
         assert main([*home, "sync", "status", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["waiting"] == 0
-        assert main([*home, "config", "set", "central_key", "wrong"]) == 0
+        assert admin_cli(store, "config", "set", "central_key", "-", then="wrong\n")[0] == 0
         capsys.readouterr()
         assert main([*home, "sync"]) == 1
         assert "sync failed" in capsys.readouterr().err

@@ -1,5 +1,6 @@
-"""`--pin -` and `--manager-pin -` read the PIN from standard input on every command that
-takes one (so scripts never put a PIN on the command line, where `ps` shows it)."""
+"""`--pin -`, `--manager-pin -` and `--admin-pin -` read the PIN from standard input on every
+command that takes one (so scripts never put a PIN on the command line, where `ps` shows it);
+a PIN given on the command line itself is refused."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from counter_app.services import auth
 from counter_app.services.clock import SystemClock
 from counter_app.services.errors import SignInFailed
 from counter_app.services.sync import list_exceptions, push_outbox, with_retries
+from tests.cli_helpers import AS_ADMIN
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +64,15 @@ def signs_in(engine: Engine, username: str, pin: str) -> bool:
 
 
 def test_users_add_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Engine) -> None:
-    code, out, err = cli("4321\n", "users", "add", "dora", "--pin", "-")
+    code, out, err = cli("0000\n4321\n", "users", "add", "dora", "--pin", "-", *AS_ADMIN)
     assert code == 0, err
     assert "added dora" in out and "4321" not in out + err
     assert signs_in(engine, "dora", "4321")
 
 
 def test_users_set_pin_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Engine) -> None:
-    assert main(["--home", str(home), "users", "add", "finn", "--pin", "1111"]) == 0
-    code, _, err = cli("2222\n", "users", "set-pin", "finn", "--pin", "-")
+    assert cli("0000\n1111\n", "users", "add", "finn", "--pin", "-", *AS_ADMIN)[0] == 0
+    code, _, err = cli("0000\n2222\n", "users", "set-pin", "finn", "--pin", "-", *AS_ADMIN)
     assert code == 0, err
     assert signs_in(engine, "finn", "2222") and not signs_in(engine, "finn", "1111")
 
@@ -94,7 +96,7 @@ def test_returns_create_reads_the_manager_pin_from_stdin_after_the_cashiers(
     # Bought long ago: outside every window, so the line needs a manager's override.
     number = _order(engine, "o.placed_at < datetime('now', '-75 days')")
     args = ("returns", "create", number, "--cashier", "alice", "--line", "1:1:wrong_size:new")
-    code, _, err = cli("", *args, "--pin", "1234")
+    code, _, err = cli("1234\n", *args, "--pin", "-")
     assert code == 1 and "needs a manager" in err
     code, out, err = cli(
         "1234\n987654\n",
@@ -147,14 +149,14 @@ def test_sync_resolve_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Eng
     assert problem.id not in [p.id for p in list_exceptions(engine)]
 
 
-PIPER = ("users", "add", "piper", "--pin", "-")
+PIPER = ("users", "add", "piper", "--pin", "-", *AS_ADMIN)
 
 
 def test_a_real_pipe_into_the_executable(home: Path, engine: Engine) -> None:
     """The same through a real process and pipe, as a script would run it."""
     result = subprocess.run(
         [sys.executable, "-m", "counter_app.cli", "--home", str(home), *PIPER],
-        input="8642\n",
+        input="0000\n8642\n",
         capture_output=True,
         text=True,
         env={**os.environ, "COUNTER_APP_HOME": str(home)},
@@ -166,9 +168,12 @@ def test_a_real_pipe_into_the_executable(home: Path, engine: Engine) -> None:
 
 
 def test_an_omitted_pin_without_a_terminal_is_one_line_not_a_hang(cli: Run, home: Path) -> None:
-    code, _, err = cli("", "users", "add", "nopin")
+    code, _, err = cli("0000\n", "users", "add", "nopin", *AS_ADMIN)
     assert code == 1
-    assert err == "counter-app: give the PIN with --pin (or --pin - to read it from stdin)\n"
+    assert (
+        err
+        == "counter-app: give the PIN on standard input with --pin - (or type it at a terminal)\n"
+    )
 
 
 def _order(engine: Engine, when: str) -> str:

@@ -190,20 +190,28 @@ def test_manager_cli(
     shown = json.loads(capsys.readouterr().out)
     assert shown["refunds_by_tender"] == {"card": 7499, "cash": 7998}
     assert (
-        main([*base, "day", "close", "--date", "2026-11-19", "--manager", "alice", "--pin", "1234"])
+        with_stdin(
+            monkeypatch,
+            "1234\n",
+            [*base, "day", "close", "--date", "2026-11-19", *("--manager", "alice", "--pin", "-")],
+        )
         == 1
     )
     assert "not a manager" in capsys.readouterr().err
     assert (
-        main(
-            [*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "987654"]
+        with_stdin(
+            monkeypatch,
+            "987654\n",
+            [*base, "day", "close", "--date", "2026-11-19", *("--manager", "maria", "--pin", "-")],
         )
         == 0
     )
     assert "closed by Maria Rossi" in capsys.readouterr().out
     assert (
-        main(
-            [*base, "day", "close", "--date", "2026-11-19", "--manager", "maria", "--pin", "987654"]
+        with_stdin(
+            monkeypatch,
+            "987654\n",
+            [*base, "day", "close", "--date", "2026-11-19", *("--manager", "maria", "--pin", "-")],
         )
         == 1
     )
@@ -211,7 +219,9 @@ def test_manager_cli(
     assert main([*base, "day", "report", "--date", "2026-11-19"]) == 0
     assert "154.97 USD" in capsys.readouterr().out
     assert (
-        main(
+        with_stdin(
+            monkeypatch,
+            "9876\n",
             [
                 *base,
                 "stock",
@@ -228,8 +238,8 @@ def test_manager_cli(
                 "--manager",
                 "maria",
                 "--pin",
-                "987654",
-            ]
+                "-",
+            ],
         )
         == 0
     )
@@ -247,3 +257,13 @@ def test_manager_cli(
     ]
     assert main([*base, "notify", "run"]) == 1
     assert "not configured" in capsys.readouterr().err
+
+
+def with_stdin(monkeypatch: pytest.MonkeyPatch, stdin: str, argv: list[str]) -> int:
+    """`counter-app ARGV` with `stdin` as standard input (a PIN is never on the command line)."""
+    import io
+
+    from counter_app.cli.main import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(argv)

@@ -27,15 +27,21 @@ from counter_app.config import (
     set_setting,
     shipped_languages,
 )
+from tests.cli_helpers import ADMIN_PIN, AS_ADMIN, first_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(home: Path, *args: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    home: Path, *args: str, umask: int | None = None, stdin: str = "", db: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COUNTER_APP_HOME": str(home)}
     env.pop("COUNTER_APP_DB", None)
+    if db:
+        env["COUNTER_APP_DB"] = db
     return subprocess.run(
         [sys.executable, "-m", "counter_app.cli", "--home", str(home), *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
@@ -55,7 +61,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("store")
     result = cli(home, "demo", "--orders", "20", "--returns", "1")
     assert result.returncode == 0, result.stderr
-    assert cli(home, "config", "set", "idle_lock_minutes", "7").returncode == 0
+    result = cli(home, "config", "set", "idle_lock_minutes", "7", *AS_ADMIN, stdin="0000\n")
+    assert result.returncode == 0, result.stderr
     return home
 
 
@@ -89,7 +96,7 @@ def test_a_bad_value_is_refused_in_one_line_and_nothing_changes(
 ) -> None:
     file_before = (store / "config.toml").read_bytes()
     rows_before = table_rows(store / "counter.db")
-    result = cli(store, "config", "set", key, value)
+    result = cli(store, "config", "set", key, value, *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
     assert result.returncode == 1, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("counter-app: "), result.stderr
@@ -101,6 +108,7 @@ def test_a_bad_value_is_refused_in_one_line_and_nothing_changes(
 
 
 def test_good_values_are_saved_typed(tmp_path: Path) -> None:
+    first_admin(tmp_path)
     for key, raw in [
         ("idle_lock_minutes", "15"),
         ("sync_time", "23:59"),
@@ -110,9 +118,10 @@ def test_good_values_are_saved_typed(tmp_path: Path) -> None:
         ("printer_url", "tcp://127.0.0.1:9100"),
         ("store_copy", "true"),
         ("central_url", "https://head.example.com:8443/api"),
-        ("smtp_url", "smtps://shop:p%40ss@mail.example.com"),
+        ("smtp_url", "-"),  # a URL with a password: on standard input, after the admin PIN
     ]:
-        result = cli(tmp_path, "config", "set", key, raw)
+        stdin = f"{ADMIN_PIN}\nsmtps://shop:p%40ss@mail.example.com\n"
+        result = cli(tmp_path, "config", "set", key, raw, *AS_ADMIN, stdin=stdin)
         assert result.returncode == 0, result.stderr
     s = load_settings(tmp_path)
     assert (s.idle_lock_minutes, s.sync_time, s.language, s.store_code) == (
@@ -194,10 +203,13 @@ def test_config_show_masks_every_secret(tmp_path: Path) -> None:
         "smtp_url": "smtp://shop:SMTP-SECRET-3@mail.example.com:587?starttls=1",
         "central_url": "https://store:URL-SECRET-4@head.example.com",
     }
+    first_admin(tmp_path)
     for key, value in secrets.items():
-        assert cli(tmp_path, "config", "set", key, value).returncode == 0
-    result = cli(tmp_path, "--db", "postgresql://app:DB-SECRET-5@db.example.com/shop",
-                 "config", "show")  # fmt: skip
+        stdin = f"{ADMIN_PIN}\n{value}\n"
+        assert cli(tmp_path, "config", "set", key, "-", *AS_ADMIN, stdin=stdin).returncode == 0
+    result = cli(
+        tmp_path, "config", "show", db="postgresql://app:DB-SECRET-5@db.example.com/shop"
+    )
     assert result.returncode == 0, result.stderr
     for word in ("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-4", "SECRET-5"):
         assert word not in result.stdout
@@ -217,7 +229,10 @@ def test_private_modes_whatever_the_umask(tmp_path: Path, umask: int) -> None:
     home = tmp_path / "new" / "home"
     result = cli(home, "demo", "--orders", "20", "--returns", "1", umask=umask)
     assert result.returncode == 0, result.stderr
-    assert cli(home, "config", "set", "idle_lock_minutes", "9", umask=umask).returncode == 0
+    result = cli(
+        home, "config", "set", "idle_lock_minutes", "9", *AS_ADMIN, umask=umask, stdin="0000\n"
+    )
+    assert result.returncode == 0, result.stderr
     assert _mode(home) == 0o700 and _mode(tmp_path / "new") == 0o700
     assert _mode(home / "config.toml") == 0o600
     assert _mode(home / "counter.db") == 0o600

@@ -51,8 +51,10 @@ def test_dash_reads_one_line_of_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert common.read_secret("-", "manager PIN: ") == "987654"
 
 
-def test_a_given_value_is_used_as_it_is() -> None:
-    assert common.read_secret("2468", "PIN: ") == "2468"
+def test_a_pin_on_the_command_line_is_refused_without_showing_it() -> None:
+    with pytest.raises(common.CommandError) as caught:
+        common.read_secret("2468", "PIN: ")
+    assert "2468" not in str(caught.value) and "--pin only takes '-'" in str(caught.value)
 
 
 class _Terminal(io.StringIO):
@@ -78,7 +80,7 @@ def test_omitted_on_a_terminal_asks_without_echo(
 
 def test_omitted_without_a_terminal_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
-    with pytest.raises(common.CommandError, match="--manager-pin - to read it from stdin"):
+    with pytest.raises(common.CommandError, match="standard input with --manager-pin -"):
         common.read_secret(None, "manager PIN: ", option="--manager-pin")
 
 

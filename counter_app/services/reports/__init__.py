@@ -91,11 +91,18 @@ __all__ = [
 ]
 
 
-def _def(name: str, title: str, fn: Callable[[_Ctx], Report], description: str) -> ReportDef:
+def _def(
+    name: str,
+    title: str,
+    fn: Callable[[_Ctx], Report],
+    description: str,
+    *,
+    lists_customers: bool = False,
+) -> ReportDef:
     def build(conn: Connection, period: Period, policy: Policy, now: datetime) -> Report:
         return fn(_Ctx(conn, period, policy, now, title=title))
 
-    return ReportDef(name, title, build, description)
+    return ReportDef(name, title, build, description, lists_customers)
 
 
 REPORTS: dict[str, ReportDef] = {
@@ -141,6 +148,7 @@ REPORTS: dict[str, ReportDef] = {
             "Frequent returners",
             _frequent_returners,
             "customers with many returns in the policy's look-back period",
+            lists_customers=True,
         ),
     )
 }

@@ -97,6 +97,7 @@ class ReportDef:
     title: str
     build: Callable[[Connection, Period, Policy, datetime], Report]
     description: str = ""
+    lists_customers: bool = False  # names customers: the command line asks for an admin
 
 
 @dataclass
