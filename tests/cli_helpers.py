@@ -13,7 +13,7 @@ from sqlalchemy import Engine, MetaData, select
 
 from counter_app.cli.main import main
 
-ADMIN, ADMIN_PIN = "admin", "0000"  # the demo store's administrator
+ADMIN, ADMIN_PIN = "admin", "000000"  # the demo store's administrator
 AS_ADMIN = ("--admin", ADMIN, "--admin-pin", "-")
 
 

@@ -57,7 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{result.customers} customers, {result.orders} orders, {result.returns} returns"
     )
     print("staff (user / role / PIN) — shown once, change them for real use:")
-    print("  (admin work signs in as the demo admin: --admin admin, PIN 0000)")
+    print("  (admin work signs in as the demo admin: --admin admin, PIN 000000)")
     for username, name, role, pin in result.staff:
         print(f"  {username:<8} {role:<8} {pin}   ({name})")
     return EXIT_OK

@@ -154,7 +154,7 @@ admin sign-in:
   from standard input with --admin-pin -  (a PIN is never taken on the command
   line). The audit trail names that administrator. A new store gets its first
   administrator with `counter-app setup --admin USER`; the demo store has
-  `admin` (PIN 0000). Manager commands (day close, stock move, stock label,
+  `admin` (PIN 000000). Manager commands (day close, stock move, stock label,
   sync resolve) take --manager USER and --pin - the same way.
 
   echo 0000 | counter-app config set idle_lock_minutes 10 --admin admin --admin-pin -

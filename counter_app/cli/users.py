@@ -1,4 +1,4 @@
-"""`counter-app users ...`: staff accounts (add, list, set-pin, disable), for an administrator.
+"""`counter-app users ...`: staff accounts (add, list, set-pin, disable, unlock), for admins.
 
 Every action signs the administrator in first (`--admin USER`, PIN asked or `--admin-pin -`);
 a new PIN is read after theirs (the next line of standard input with `--pin -`).
@@ -42,7 +42,10 @@ def register(sub: Any) -> None:
     disable = users.add_parser("disable", help="disable a user")
     disable.add_argument("username", type=NAME)
     disable.set_defaults(func=cmd_users_disable)
-    for action in (add, lst, setpin, disable):
+    unlock = users.add_parser("unlock", help="lift a PIN lockout (the only way out of the last)")
+    unlock.add_argument("username", type=NAME)
+    unlock.set_defaults(func=cmd_users_unlock)
+    for action in (add, lst, setpin, disable, unlock):
         add_admin_options(action)
 
 
@@ -107,4 +110,14 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
     admin = sign_in_admin(app, args)
     auth.disable_user(app.engine, app.clock, args.username, actor=admin.user.username)
     print(f"{args.username} is disabled")
+    return EXIT_OK
+
+
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    from counter_app.services import auth
+
+    app = app_from(args)
+    admin = sign_in_admin(app, args)
+    auth.unlock_user(app.engine, app.clock, args.username, actor=admin.user.username)
+    print(f"{args.username} can sign in again")
     return EXIT_OK

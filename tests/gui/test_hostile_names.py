@@ -122,7 +122,7 @@ def test_override_and_manager_screens_show_markup_as_text(
     qtbot: Any, hostile: GuiStore, window: Any
 ) -> None:
     win = window
-    sign_in(qtbot, win, "maria", "9876")
+    sign_in(qtbot, win, "maria", "987654")
     texts = check_screen(win)
     assert shows_literally(texts, IMG)
     for tool in ("reports", "day_close", "stock", "mail"):

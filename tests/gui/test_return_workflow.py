@@ -477,7 +477,7 @@ def test_a_voided_approval_is_shown_with_what_changed(
     dialog = win.findChild(OverrideDialog)
     assert dialog is not None
     dialog.username.setText("maria")
-    dialog.pin.setText("9876")
+    dialog.pin.setText("987654")
     dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
     with qtbot.waitSignal(win.draft_changed, timeout=10_000):
         dialog.submit()

@@ -121,9 +121,9 @@ _CREATE = ("returns", "create", "O-0000001", "--cashier", "alice", "--pin", "-",
         (["orders", "show", "O-9999999"], ""),
         ([*_CREATE, "1:-1:wrong_size:new"], "1234\n"),
         ([*_CREATE, "1:1:made_up_reason:new"], "1234\n"),
-        (["users", "add", "eve", "--pin", "-", *AS_ADMIN], "0000\n12\n"),
-        (["users", "add", "bad name!", "--pin", "-", *AS_ADMIN], "0000\n1234\n"),
-        (["users", "set-pin", "nobody", "--pin", "-", *AS_ADMIN], "0000\n1234\n"),
+        (["users", "add", "eve", "--pin", "-", *AS_ADMIN], "000000\n12\n"),
+        (["users", "add", "bad name!", "--pin", "-", *AS_ADMIN], "000000\n1234\n"),
+        (["users", "set-pin", "nobody", "--pin", "-", *AS_ADMIN], "000000\n1234\n"),
     ],
 )
 def test_bad_input_gets_one_line_and_changes_nothing(
@@ -148,7 +148,7 @@ def test_ten_megabytes_on_stdin_is_refused_in_one_line(
         demo_home,
         *("users", "add", "mallory", "--pin", "-", *AS_ADMIN),
         capsys=capsys,
-        stdin="0000\n" + "7" * 10_000_000 + "\n",
+        stdin="000000\n" + "7" * 10_000_000 + "\n",
     )
     assert code == 1 and "PIN is 4 to 12 digits" in err and len(err) < 300
     assert snapshot(engine) == before
@@ -188,7 +188,7 @@ def test_wrong_pin_is_refused_and_only_the_failed_attempt_is_recorded(
         "--line",
         "1:1:wrong_size:new",
         capsys=capsys,
-        stdin="0000\n",
+        stdin="000000\n",
     )
     assert code == 1 and "Wrong user name or PIN" in err
     after = snapshot(engine)

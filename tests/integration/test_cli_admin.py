@@ -54,6 +54,7 @@ ADMIN_WORK: list[tuple[tuple[str, ...], str]] = [
     (("users", "list", "--json"), ""),
     (("users", "set-pin", "maria", "--pin", "-"), "1111\n"),
     (("users", "disable", "admin"), ""),
+    (("users", "unlock", "maria"), ""),
     (("config", "set", "central_url", "https://evil.example.com"), ""),
     (("config", "set", "idle_lock_minutes", "15"), ""),
     (("config", "set", "voucher_secret", "-"), "not-so-secret\n"),
@@ -94,7 +95,7 @@ def test_a_wrong_pin_or_unknown_admin_gets_one_generic_line(
 
 
 @pytest.mark.parametrize(("args", "stdin"), ADMIN_WORK, ids=IDS)
-@pytest.mark.parametrize(("who", "pin"), [("alice", "1234"), ("maria", "9876")])
+@pytest.mark.parametrize(("who", "pin"), [("alice", "1234"), ("maria", "987654")])
 def test_a_cashier_or_manager_is_not_an_administrator(
     home: Path, engine: Engine, args: tuple[str, ...], stdin: str, who: str, pin: str
 ) -> None:
@@ -152,7 +153,7 @@ def test_stock_label_is_a_managers_and_names_them(home: Path, engine: Engine) ->
     assert code == 1 and "this needs a manager or an administrator" in one_line(err)
     assert store_state(engine, home) == before
     code, _out, err = cli(
-        home, "stock", "label", subject, "--manager", "maria", "--pin", "-", stdin="9876\n"
+        home, "stock", "label", subject, "--manager", "maria", "--pin", "-", stdin="987654\n"
     )
     assert code == 0, err
     assert last_audit(engine, "label.reprint")[:2] == ("maria", subject)
@@ -206,3 +207,26 @@ def test_the_first_admin_is_in_the_help(home: Path) -> None:
     assert code == 0
     assert "admin sign-in:" in out and "--admin USER" in out and "--admin-pin -" in out
     assert "counter-app setup --admin USER" in out and "PIN 0000" in out
+
+
+def test_users_unlock_lifts_a_lockout_and_names_the_admin(home: Path, engine: Engine) -> None:
+    """A manager locked out by wrong PINs signs in again once an administrator unlocks them."""
+    from counter_app.services import auth
+    from counter_app.services.clock import SystemClock
+    from counter_app.services.errors import SignInFailed
+
+    clock = SystemClock()
+    for _ in range(auth.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(SignInFailed):
+            auth.authenticate(engine, clock, "maria", "000001")
+    with pytest.raises(SignInFailed):  # locked: even the right PIN is refused
+        auth.authenticate(engine, clock, "maria", "987654")
+    code, out, err = admin_cli(home, "users", "unlock", "maria")
+    assert code == 0, err
+    assert "maria can sign in again" in out
+    assert auth.authenticate(engine, clock, "maria", "987654").username == "maria"
+    with engine.connect() as conn:
+        actor = conn.execute(
+            text("select actor from audit_entries where action = 'user.unlocked' order by seq desc")
+        ).scalar()
+    assert actor == "admin"

@@ -71,7 +71,7 @@ def test_a_wrong_command_line_is_one_line_exit_2_and_changes_nothing(
     home: Path, engine: Engine, args: tuple[str, ...]
 ) -> None:
     before = store_state(engine, home)
-    code, out, err = cli(home, *args, stdin="0000\n")
+    code, out, err = cli(home, *args, stdin="000000\n")
     assert (code, out) == (2, "")
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("counter-app: "), err

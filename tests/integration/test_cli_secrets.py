@@ -64,15 +64,15 @@ def signs_in(engine: Engine, username: str, pin: str) -> bool:
 
 
 def test_users_add_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Engine) -> None:
-    code, out, err = cli("0000\n4321\n", "users", "add", "dora", "--pin", "-", *AS_ADMIN)
+    code, out, err = cli("000000\n4321\n", "users", "add", "dora", "--pin", "-", *AS_ADMIN)
     assert code == 0, err
     assert "added dora" in out and "4321" not in out + err
     assert signs_in(engine, "dora", "4321")
 
 
 def test_users_set_pin_reads_the_pin_from_stdin(cli: Run, home: Path, engine: Engine) -> None:
-    assert cli("0000\n1111\n", "users", "add", "finn", "--pin", "-", *AS_ADMIN)[0] == 0
-    code, _, err = cli("0000\n2222\n", "users", "set-pin", "finn", "--pin", "-", *AS_ADMIN)
+    assert cli("000000\n1111\n", "users", "add", "finn", "--pin", "-", *AS_ADMIN)[0] == 0
+    code, _, err = cli("000000\n2222\n", "users", "set-pin", "finn", "--pin", "-", *AS_ADMIN)
     assert code == 0, err
     assert signs_in(engine, "finn", "2222") and not signs_in(engine, "finn", "1111")
 
@@ -156,7 +156,7 @@ def test_a_real_pipe_into_the_executable(home: Path, engine: Engine) -> None:
     """The same through a real process and pipe, as a script would run it."""
     result = subprocess.run(
         [sys.executable, "-m", "counter_app.cli", "--home", str(home), *PIPER],
-        input="0000\n8642\n",
+        input="000000\n8642\n",
         capture_output=True,
         text=True,
         env={**os.environ, "COUNTER_APP_HOME": str(home)},
@@ -168,7 +168,7 @@ def test_a_real_pipe_into_the_executable(home: Path, engine: Engine) -> None:
 
 
 def test_an_omitted_pin_without_a_terminal_is_one_line_not_a_hang(cli: Run, home: Path) -> None:
-    code, _, err = cli("0000\n", "users", "add", "nopin", *AS_ADMIN)
+    code, _, err = cli("000000\n", "users", "add", "nopin", *AS_ADMIN)
     assert code == 1
     assert (
         err

@@ -221,7 +221,7 @@ def test_manager_cli(
     assert (
         with_stdin(
             monkeypatch,
-            "9876\n",
+            "987654\n",
             [
                 *base,
                 "stock",

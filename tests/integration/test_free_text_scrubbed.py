@@ -46,7 +46,7 @@ def _hostile_return(store: Store) -> str:
     )
     desk.evaluate(draft)
     desk.authorize_override(
-        draft, 1, manager_username="maria", pin="9876", reason=SHORT, note=HOSTILE
+        draft, 1, manager_username="maria", pin="987654", reason=SHORT, note=HOSTILE
     )
     return desk.commit_return(draft, "original").ref
 

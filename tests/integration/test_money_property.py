@@ -143,7 +143,7 @@ def _one_return(store: Store, number: str, picks: list[tuple[int, int]], tender:
         assert d is not None
         if d.outcome in ("refer", "deny") and d.overridable:
             desk.authorize_override(
-                draft, dl.line.line_no, manager_username="maria", pin="9876",
+                draft, dl.line.line_no, manager_username="maria", pin="987654",
                 reason="customer_care",
             )  # fmt: skip
     summary = desk.refund_summary(draft)

@@ -37,7 +37,7 @@ def _draft(store: Store, number: str, lines: dict[int, int]) -> ReturnDraft:
 
 def _approve(store: Store, draft: ReturnDraft, line_no: int) -> None:
     store.desk.authorize_override(
-        draft, line_no, manager_username="maria", pin="9876", reason="customer_care"
+        draft, line_no, manager_username="maria", pin="987654", reason="customer_care"
     )
 
 

@@ -24,7 +24,7 @@ from tests.conftest import NOW
 from tests.factories import Store, make_store
 from tests.pg import PostgresServer
 
-RIGHT, WRONG = "9876", "1111"
+RIGHT, WRONG = "987654", "1111"
 
 
 @pytest.fixture
