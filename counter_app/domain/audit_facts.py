@@ -95,7 +95,7 @@ def _money(minor: object, currency: str) -> str:
 
 def _missing(count: int, what: str, names: Sequence[str]) -> str:
     shown = ", ".join(names[:NAMED]) + (", ..." if len(names) > NAMED else "")
-    verb = "has" if count == 1 else "have"
+    what, verb = (what, "has") if count == 1 else (f"{what}s", "have")
     return f"audit trail missing: {count} {what} {verb} no audit entry ({shown})"
 
 
@@ -113,7 +113,7 @@ def check_returns(records: Sequence[AuditRecord], returns: Sequence[ReturnFacts]
     problems: list[str] = []
     missing = [r.ref for r in returns if r.ref not in entries]
     if missing:
-        problems.append(_missing(len(missing), "returns", missing))
+        problems.append(_missing(len(missing), "return", missing))
     known = {r.ref for r in returns}
     for ref, found in entries.items():
         if ref not in known:
@@ -224,7 +224,7 @@ def check_overrides(
     problems: list[str] = []
     missing = [f"{o.ref} line {o.line_no}" for o in overrides if (o.ref, o.line_no) not in entries]
     if missing:
-        problems.append(_missing(len(missing), "overrides", missing))
+        problems.append(_missing(len(missing), "override", missing))
     known = {(o.ref, o.line_no) for o in overrides}
     for ref, line_no in entries:
         if (ref, line_no) not in known:
@@ -253,7 +253,7 @@ def check_day_closes(records: Sequence[AuditRecord], closes: Sequence[DayCloseFa
     problems: list[str] = []
     missing = [c.subject for c in closes if c.subject not in entries]
     if missing:
-        problems.append(_missing(len(missing), "day closes", missing))
+        problems.append(_missing(len(missing), "day close", missing))
     known = {c.subject for c in closes}
     problems.extend(
         f"day close {s} is in the audit trail but not in the database"
@@ -299,13 +299,13 @@ def check_stock(
     extra = sorted((actual - wanted).elements())
     if extra:
         names = [f"{q:+d} {sku} in {loc} at {at}" for sku, loc, q, _, at in extra]
-        problems.append(_missing(len(extra), "stock movements", names))
+        problems.append(_missing(len(extra), "stock movement", names))
     problems.extend(
         f"audit entry for moving {q:+d} {sku} in {loc} at {at} has no stock movement"
         for sku, loc, q, _, at in sorted((wanted - actual).elements())
     )
     if unexplained:
-        problems.append(_missing(len(unexplained), "stock movements", list(unexplained)))
+        problems.append(_missing(len(unexplained), "stock movement", list(unexplained)))
     return problems
 
 
