@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from counter_app.central.api.audit import audit_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
 from counter_app.central.api.gate import ADMIN, CentralSettings, Gate
@@ -27,6 +28,7 @@ def create_app(settings: CentralSettings) -> FastAPI:
     install_contract(app)
     app.state.engine = engine
     app.state.settings = settings
-    for router in (push_router(gate), pull_router(gate), status_router(gate)):
+    routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate))
+    for router in routers:
         app.include_router(router)
     return app

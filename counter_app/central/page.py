@@ -25,6 +25,8 @@ tr.stale td.last-sync { color: #b00020; font-weight: 600; }
 tr.never td.last-sync { color: #b00020; font-style: italic; }
 td.exceptions.open { color: #fff; background: #c62828; font-weight: 600; }
 code { font-size: 0.85rem; }
+tr.audit-refused td { background: #fdecea; }
+tr.audit-refused td.audit { color: #fff; background: #c62828; font-weight: 600; }
 """
 
 
@@ -37,6 +39,19 @@ def _when(value: datetime | None, now: datetime) -> tuple[str, str]:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC"), stale
 
 
+def _anchor_cell(s: StoreStatus, head: str, row_class: str) -> tuple[str, str]:
+    """The audit cell: the anchored head; red with the reason when the latest was refused."""
+    anchor = s.audit_anchor
+    if anchor is None:
+        return head, row_class
+    if anchor.seq:
+        head = f"#{anchor.seq} <code>{escape(anchor.hash[:16])}</code> anchored"
+    if anchor.refused:
+        head += f"<br>head refused: {escape(anchor.refused)}"
+        row_class += " audit-refused"
+    return head, row_class
+
+
 def render_status_page(statuses: Sequence[StoreStatus], now: datetime) -> str:
     rows = []
     for s in statuses:
@@ -47,6 +62,7 @@ def render_status_page(statuses: Sequence[StoreStatus], now: datetime) -> str:
             else "—"
         )
         exc_class = "exceptions num open" if s.open_exceptions else "exceptions num"
+        head, row_class = _anchor_cell(s, head, row_class)
         rows.append(
             f'<tr class="{row_class}" data-store="{escape(s.store)}">'
             f'<td class="code">{escape(s.store)}</td>'

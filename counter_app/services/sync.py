@@ -30,6 +30,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.model import Order
 from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
+from counter_app.services.anchor import queue_anchor
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
 from counter_app.services.sync_apply import APPLIERS, apply_order, upsert
@@ -266,12 +267,16 @@ def run_sync(
     policies: PolicyHolder | None = None,
     **retry_options: Any,
 ) -> SyncReport:
-    """Push, then pull. Records the last success (or the error) for the status panel."""
+    """Anchor the audit chain, push, then pull. Records the last success (or the error) for
+    the status panel."""
 
     def retry(action: Callable[[], Any]) -> Any:
         return with_retries(action, **retry_options)
 
     report = SyncReport()
+    store = getattr(client, "store", None)  # a client that knows its store anchors the chain
+    if isinstance(store, str):
+        queue_anchor(engine, clock, store)
     try:
         pushed = push_outbox(engine, client, clock, retry=retry)
         pulled = pull_all(engine, client, policies, retry=retry)

@@ -28,6 +28,7 @@ from counter_app.central.models import (
     StockMovement,
     Store,
 )
+from counter_app.central.service.anchors import apply_anchor, check_head
 from counter_app.central.service.tx import retrying, utcnow
 
 log = logging.getLogger("counter_app.central")
@@ -260,6 +261,10 @@ def _apply(session: Session, message: proto.BaseMessage, state: _BatchState) -> 
         )
     elif isinstance(payload, proto.AuditHeadPayload):
         _apply_audit_head(session, payload, state)
+    elif isinstance(payload, proto.AuditAnchorPayload):
+        refusal = apply_anchor(session, message.id, payload, state.store, state.now)
+        if refusal is not None:
+            raise _Reject(*refusal)
     elif isinstance(payload, proto.SyncExceptionResolvedPayload):
         done = session.execute(
             update(InboundMessage)
@@ -286,6 +291,9 @@ def _apply_audit_head(
     if not 0 <= payload.seq <= proto.MAX_BIGINT:
         raise _Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
     digest = payload.hash.lower()
+    refusal = check_head(session, state.store, payload.seq, digest)
+    if refusal is not None:
+        raise _Reject(*refusal)
     known = session.execute(
         select(Store.audit_seq, Store.audit_hash).where(Store.code == state.store)
     ).one()
