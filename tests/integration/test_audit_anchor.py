@@ -156,9 +156,10 @@ def test_head_office_refuses_non_extending_heads_on_the_wire(central: LiveCentra
     client = central.client("S001")
     chain = [f"{n:064x}" for n in range(1, 11)]
     first = anchor_payloads(0, list(enumerate(chain, 1)), 10)
-    assert client.push([message("audit.anchor", "S001", first[0])]).json()["results"][0][
-        "status"
-    ] == "accepted"
+    assert (
+        client.push([message("audit.anchor", "S001", first[0])]).json()["results"][0]["status"]
+        == "accepted"
+    )
 
     def push(payload: dict[str, Any], kind: str = "audit.anchor") -> tuple[str, str]:
         result = client.push([message(kind, "S001", payload)]).json()["results"][0]
