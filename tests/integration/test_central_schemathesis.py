@@ -128,7 +128,7 @@ def _run_mode(
 def test_schemathesis_finds_nothing(contract: tuple[Any, LiveCentral]) -> None:
     schema, central = contract
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 12
     signed = SigningSession(STORE, central.keys[STORE])
     unsigned = requests.Session()
     started = time.monotonic()
