@@ -30,6 +30,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.model import Order
 from counter_app.domain.policy import PolicyError, PolicyHolder, load_policy
+from counter_app.services.anchor import KIND as ANCHOR_KIND
 from counter_app.services.anchor import queue_anchor
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
@@ -110,6 +111,8 @@ def push_outbox(
         if not rows:
             return report
         messages = [json.loads(row.payload_json) for row in rows]
+        # Audit anchors are the sync's own bookkeeping: sent, but not counted as messages.
+        anchors = {m["id"] for m in messages if m.get("kind") == ANCHOR_KIND}
         results = _push_isolating_bad(client, messages, retry)
         after_answer()
         by_id = {r.get("id"): r for r in results}
@@ -123,7 +126,9 @@ def push_outbox(
                 status = result.get("status")
                 if status in ("accepted", "duplicate"):
                     delivered.append(row.seq)
-                    if status == "accepted":
+                    if row.id in anchors:
+                        pass
+                    elif status == "accepted":
                         report.pushed += 1
                     else:
                         report.duplicates += 1
