@@ -113,6 +113,7 @@ MessageKind = Literal[
     "override.granted",
     "store_credit.issued",
     "audit.head",
+    "audit.anchor",
     "sync_exception.resolved",
 ]
 
@@ -192,6 +193,22 @@ class AuditHeadPayload(_Payload):
     hash: Hash
 
 
+# Entry hashes one audit.anchor carries; a longer stretch is sent as several anchors in a row.
+MAX_ANCHOR_HASHES = 1000
+
+
+class AuditAnchorPayload(_Payload):
+    """The chain head at a sync and every entry hash since the last anchored head: entries
+    ``from_seq + 1 .. seq`` in order, entry ``from_seq`` having ``prev_hash`` (GENESIS for 0).
+    Head office accepts it only if (from_seq, prev_hash) is the head it anchored last."""
+
+    from_seq: Count
+    prev_hash: Hash
+    seq: Count
+    hash: Hash
+    hashes: list[Hash] = Field(default_factory=list, max_length=MAX_ANCHOR_HASHES)
+
+
 class SyncExceptionResolvedPayload(_Payload):
     message_id: MessageId = Field(description="id of the rejected message being resolved")
     manager: Text
@@ -235,6 +252,11 @@ class AuditHeadMessage(BaseMessage):
     payload: AuditHeadPayload
 
 
+class AuditAnchorMessage(BaseMessage):
+    kind: Literal["audit.anchor"]
+    payload: AuditAnchorPayload
+
+
 class SyncExceptionResolvedMessage(BaseMessage):
     kind: Literal["sync_exception.resolved"]
     payload: SyncExceptionResolvedPayload
@@ -246,6 +268,7 @@ Message = Annotated[
     | OverrideGrantedMessage
     | StoreCreditIssuedMessage
     | AuditHeadMessage
+    | AuditAnchorMessage
     | SyncExceptionResolvedMessage,
     Field(discriminator="kind"),
 ]
@@ -389,6 +412,16 @@ class AuditHead(BaseModel):
     received_at: Timestamp
 
 
+class AuditAnchorState(BaseModel):
+    """The store's last anchored head at head office (seq 0: nothing anchored yet), and the
+    reason the latest anchor after it was refused, if one was."""
+
+    seq: Count
+    hash: Hash
+    anchored_at: Timestamp | None = None
+    refused: StrictStr | None = None
+
+
 class OpenException(BaseModel):
     message_id: MessageId
     kind: MessageKind
@@ -404,6 +437,7 @@ class StoreStatus(BaseModel):
     open_exceptions: Count
     audit_head: AuditHead | None
     exceptions: list[OpenException] = Field(default_factory=list)
+    audit_anchor: AuditAnchorState | None = None
 
 
 class StatusResponse(BaseModel):

@@ -103,6 +103,11 @@ class HttpCentralClient:
             base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, verify=verify
         )
 
+    @property
+    def store(self) -> str:
+        """The store this client signs for (the sync anchors its audit chain as this store)."""
+        return self._store
+
     def close(self) -> None:
         self._http.close()
 
@@ -174,6 +179,19 @@ class HttpCentralClient:
         except (ValueError, KeyError, TypeError) as exc:
             raise CentralUnavailable("head office sent an unreadable page") from exc
         return page
+
+    def audit_anchor(self) -> dict[str, Any]:
+        """Head office's last anchored audit-chain head of this store (seq 0: none yet)."""
+        response = self._request("GET", f"{proto.API_PREFIX}/stores/{self._store}/audit/anchor")
+        if response.status_code != 200:
+            raise CentralRefused(
+                f"head office refused the audit anchor ({response.status_code})",
+                response.status_code,
+            )
+        try:
+            return proto.AuditAnchorState.model_validate(response.json()).model_dump(mode="json")
+        except ValueError as exc:
+            raise CentralUnavailable("head office sent an unreadable audit anchor") from exc
 
     def lookup_order(self, number: str) -> dict[str, Any] | None:
         path = f"{proto.API_PREFIX}/stores/{self._store}/orders/{quote(number, safe='')}"

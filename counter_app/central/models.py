@@ -319,7 +319,33 @@ class SettlementRecord(Base):
     __table_args__ = (UniqueConstraint("return_ref", "refund_index", name="uq_settlements_refund"),)
 
 
+class AuditAnchor(Base):
+    """Every audit.anchor a store sent, accepted or refused: the history of its chain head.
+
+    An accepted anchor extends the previous accepted one (its `from_seq` and `prev_hash` are
+    that one's `seq` and `hash`); `hashes` are the entry hashes from_seq+1..seq."""
+
+    __tablename__ = "audit_anchors"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
+    message_id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    from_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    hashes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (
+        CheckConstraint("status in ('accepted', 'refused')", name="ck_audit_anchors_status"),
+        CheckConstraint("from_seq >= 0 AND seq >= 0", name="ck_audit_anchors_seq"),
+        Index("ix_audit_anchors_store_seq", "store", "status", "seq"),
+    )
+
+
 __all__ = [
+    "AuditAnchor",
     "Base",
     "CatalogProduct",
     "CentralOrder",

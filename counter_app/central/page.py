@@ -31,6 +31,8 @@ code { font-size: 0.85rem; }
 form.login { display: grid; gap: 0.6rem; max-width: 20rem; }
 form.signout { float: right; }
 p.error { color: #b00020; font-weight: 600; }
+tr.audit-refused td { background: #fdecea; }
+tr.audit-refused td.audit { color: #fff; background: #c62828; font-weight: 600; }
 """
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
 
@@ -44,6 +46,19 @@ def _when(value: datetime | None, now: datetime) -> tuple[str, str]:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC"), stale
 
 
+def _anchor_cell(s: StoreStatus, head: str, row_class: str) -> tuple[str, str]:
+    """The audit cell: the anchored head; red with the reason when the latest was refused."""
+    anchor = s.audit_anchor
+    if anchor is None:
+        return head, row_class
+    if anchor.seq:
+        head = f"#{anchor.seq} <code>{escape(anchor.hash[:16])}</code> anchored"
+    if anchor.refused:
+        head += f"<br>head refused: {escape(anchor.refused)}"
+        row_class += " audit-refused"
+    return head, row_class
+
+
 def render_status_page(statuses: Sequence[StoreStatus], now: datetime) -> str:
     rows = []
     for s in statuses:
@@ -54,6 +69,7 @@ def render_status_page(statuses: Sequence[StoreStatus], now: datetime) -> str:
             else "—"
         )
         exc_class = "exceptions num open" if s.open_exceptions else "exceptions num"
+        head, row_class = _anchor_cell(s, head, row_class)
         rows.append(
             f'<tr class="{row_class}" data-store="{escape(s.store)}">'
             f'<td class="code">{escape(s.store)}</td>'

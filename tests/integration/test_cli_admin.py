@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from counter_app.adapters.db.engine import make_engine
+from counter_app.services import auth
 from tests.cli_helpers import (
     ADMIN_PIN,
     AS_ADMIN,
@@ -89,7 +90,7 @@ def test_a_wrong_pin_or_unknown_admin_gets_one_generic_line(
     before = store_state(engine, home)
     code, out, err = cli(home, *args, "--admin", who, "--admin-pin", "-", stdin=f"9999\n{stdin}")
     assert (code, out) == (1, "")
-    assert one_line(err) == "counter-app: Wrong user name or PIN. Try again."
+    assert one_line(err) == f"counter-app: {auth.SIGN_IN_REFUSED}"
     assert sign_in_bookkeeping(store_state(engine, home)) == sign_in_bookkeeping(before)
     assert admin_cli(home, "users", "list")[0] == 0  # the right PIN clears the failed count
 
@@ -211,7 +212,6 @@ def test_the_first_admin_is_in_the_help(home: Path) -> None:
 
 def test_users_unlock_lifts_a_lockout_and_names_the_admin(home: Path, engine: Engine) -> None:
     """A manager locked out by wrong PINs signs in again once an administrator unlocks them."""
-    from counter_app.services import auth
     from counter_app.services.clock import SystemClock
     from counter_app.services.errors import SignInFailed
 

@@ -416,9 +416,12 @@ def add_outbox_many(
 
 
 def pending_outbox_count(conn: Connection) -> int:
+    """Messages waiting for head office; the sync's own audit anchors are not counted."""
     return int(
         conn.execute(
-            select(func.count()).select_from(t.outbox).where(t.outbox.c.status == "pending")
+            select(func.count())
+            .select_from(t.outbox)
+            .where(t.outbox.c.status == "pending", t.outbox.c.kind != "audit.anchor")
         ).scalar_one()
     )
 

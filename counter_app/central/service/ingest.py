@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central.models import InboundMessage, Store
 from counter_app.central.service import groups
+from counter_app.central.service.anchors import apply_anchor, check_head
 from counter_app.central.service.batch import BatchState, prefetch, write_batch
 from counter_app.central.service.facts import Reject
 from counter_app.central.service.tx import retrying, utcnow
@@ -239,6 +240,10 @@ def _apply(session: Session, message: proto.BaseMessage, state: BatchState) -> N
         groups.apply_stock(message, payload, state)
     elif isinstance(payload, proto.AuditHeadPayload):
         _apply_audit_head(session, payload, state)
+    elif isinstance(payload, proto.AuditAnchorPayload):
+        refusal = apply_anchor(session, message.id, payload, state.store, state.now)
+        if refusal is not None:
+            raise Reject(*refusal)
     elif isinstance(payload, proto.SyncExceptionResolvedPayload):
         done = session.execute(
             update(InboundMessage)
@@ -263,6 +268,9 @@ def _apply_audit_head(session: Session, payload: proto.AuditHeadPayload, state: 
     if not 0 <= payload.seq <= proto.MAX_BIGINT:
         raise Reject("out_of_range", f"audit seq must be 0..{proto.MAX_BIGINT}")
     digest = payload.hash.lower()
+    refusal = check_head(session, state.store, payload.seq, digest)
+    if refusal is not None:
+        raise Reject(*refusal)
     known = session.execute(
         select(Store.audit_seq, Store.audit_hash).where(Store.code == state.store)
     ).one()
