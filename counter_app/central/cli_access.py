@@ -35,8 +35,8 @@ def use_master_key_file(args: argparse.Namespace) -> None:
 def store_setup_lines(store: str, key: str) -> list[str]:
     """What the operator does on the store with a new key (read from stdin, not argv)."""
     return [
-        f"On store {store}, run `counter-app config set central_key -` and paste this key "
-        "(shown only once):",
+        f"On store {store}, run `counter-app config set central_key - --admin YOU` and give "
+        "this key on standard input after your PIN (shown only once):",
         key,
     ]
 
