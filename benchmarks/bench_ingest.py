@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_central import orders_for  # noqa: E402  (the same demo orders)
+
 from counter_app import sync_protocol as proto  # noqa: E402
 from counter_app.central import service  # noqa: E402
 from counter_app.central.db import make_engine, upgrade  # noqa: E402
@@ -49,38 +51,6 @@ RAW_SQL = (
     "INSERT INTO messages (message_id, store, kind, created_at, received_at, payload, status) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING"
 )
-
-
-def orders_for(store: str, count: int) -> list[proto.Order]:
-    return [
-        proto.Order.model_validate(
-            {
-                "number": f"O-{store}-{n}",
-                "store": store,
-                "channel": "store",
-                "placed_at": "2026-11-01T10:00:00+00:00",
-                "currency": "USD",
-                "lines": [
-                    {
-                        "line_no": 1,
-                        "sku": "SKU-1",
-                        "quantity": 1,
-                        "unit_price_minor": 1999,
-                        "paid_minor": 1999,
-                    }
-                ],
-                "payments": [
-                    {
-                        "tender": "card",
-                        "amount_minor": 1999,
-                        "card_brand": "VISA",
-                        "card_last4": "4242",
-                    }
-                ],
-            }
-        )
-        for n in range(count)
-    ]
 
 
 def messages_for(store: str, count: int, returns: int) -> list[proto.BaseMessage]:
