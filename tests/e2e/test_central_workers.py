@@ -21,6 +21,7 @@ from counter_app.central import service
 from counter_app.central.master_key import MasterKey
 from counter_app.central.service import admins
 from counter_app.central.testing import SignedClient, TlsFiles, free_port, stock_message
+from tests.cli_helpers import ADMIN, ADMIN_PIN, AS_ADMIN
 
 STORES = [f"S{n:03}" for n in range(1, 7)]
 
@@ -150,7 +151,11 @@ def test_key_and_account_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert service.valid_keys(engine, "S001", master) == []
     # The key goes into the store's config from stdin, never argv.
     home = tmp_path / "store"
-    stored = _cli("--home", str(home), "config", "set", "central_key", "-", stdin=new_key + "\n")
+    first = _cli("--home", str(home), "setup", "--admin", ADMIN, "--pin", "-",
+                 stdin=f"{ADMIN_PIN}\n")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    stored = _cli("--home", str(home), "config", "set", "central_key", "-", *AS_ADMIN,
+                  stdin=f"{ADMIN_PIN}\n{new_key}\n")  # fmt: skip
     assert stored.returncode == 0, stored.stderr
     assert f'central_key = "{new_key}"' in (home / "config.toml").read_text()
     # Head-office accounts: the password from stdin.

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -17,7 +18,9 @@ from counter_app.adapters.central_client import HttpCentralClient
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
+from counter_app.central.api.page_routes import COOKIE
 from counter_app.central.models import AuditAnchor
+from counter_app.central.service import admins
 from counter_app.central.testing import message
 from counter_app.cli.main import main
 from counter_app.services.anchor import anchor_payloads
@@ -26,6 +29,7 @@ from counter_app.services.clock import FixedClock
 from counter_app.services.sync import list_exceptions, run_sync
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.sync_protocol import MAX_ANCHOR_HASHES
+from tests.cli_helpers import ADMIN, ADMIN_PIN, AS_ADMIN, cli
 from tests.conftest import NOW
 from tests.integration.central_fixtures import LiveCentral
 
@@ -91,6 +95,16 @@ def anchored(central: LiveCentral) -> dict[str, Any]:
         return client.audit_anchor()
 
 
+def head_office_page(central: LiveCentral) -> str:
+    """The status page, as a signed-in head-office account sees it."""
+    admins.add_admin(central.engine, "hq", "correct horse battery")
+    token = admins.start_session(central.engine, "hq")
+    with httpx.Client(base_url=central.base_url) as browser:
+        page = browser.get("/", headers={"Cookie": f"{COOKIE}={token}"})
+    assert page.status_code == 200
+    return page.text
+
+
 def test_a_normal_sync_anchors_and_the_next_one_extends_it(
     central: LiveCentral, store_db: Engine
 ) -> None:
@@ -127,7 +141,7 @@ def test_a_rewound_head_is_refused_and_shows_as_an_exception(
     assert problem.kind == "audit.anchor" and problem.reason.startswith("audit_rewound")
     state = anchored(central)
     assert state["seq"] == 10 and (state["refused"] or "").startswith("audit_rewound")
-    page = central.client("S001").request("GET", "/").text
+    page = head_office_page(central)
     assert 'class="ok audit-refused"' in page and "head refused: audit_rewound" in page
     # the refused head is not sent again until the chain changes
     sync(store_db, central)
@@ -204,22 +218,29 @@ def test_verify_central_finds_a_chain_rewritten_after_anchoring(
 ) -> None:
     central.add_store("S001")
     home = ["--home", str(tmp_path), "--db", sqlite_db_url]
-    assert main([*home, "config", "set", "central_url", central.base_url]) == 0
-    assert main([*home, "config", "set", "central_key", central.keys["S001"]]) == 0
+    first = cli(tmp_path, "--db", sqlite_db_url, "setup", "--admin", ADMIN, "--pin", "-",
+                stdin=f"{ADMIN_PIN}\n")  # fmt: skip
+    assert first[0] == 0, first[2]
+    for name, value in (("central_url", central.base_url), ("central_key", central.keys["S001"])):
+        code, _out, err = cli(tmp_path, "--db", sqlite_db_url, "config", "set", name, "-",
+                              *AS_ADMIN, stdin=f"{ADMIN_PIN}\n{value}\n")  # fmt: skip
+        assert code == 0, err
     note(store_db, 10)
     sync(store_db, central)
+    anchored_seq = local_head(store_db)[0]  # the notes, and the sign-in and config entries
     capsys.readouterr()
     assert main([*home, "audit", "verify", "--central"]) == 0
     assert "head office anchored it; 0 newer entries" in capsys.readouterr().out
     # A thorough rewrite: a new, self-consistent chain and no trace of it in the outbox.
     cut_back_to(store_db, 0)
-    note(store_db, 10, what="rewritten")
+    note(store_db, anchored_seq, what="rewritten")
     with store_db.begin() as conn:
         conn.execute(t.outbox.delete())
     assert verify_audit_trail(store_db)[1] == []  # the store alone cannot tell
     assert main([*home, "audit", "verify", "--central"]) == 1
     out = capsys.readouterr().out
-    assert "TAMPERED: entry 10 is not the one head office anchored" in out
+    assert f"TAMPERED: entry {anchored_seq} is not the one head office anchored" in out
     cut_back_to(store_db, 7)
     assert main([*home, "audit", "verify", "--central"]) == 1
-    assert "anchored entry 10 but the local trail ends at entry 7" in capsys.readouterr().out
+    expected = f"anchored entry {anchored_seq} but the local trail ends at entry 7"
+    assert expected in capsys.readouterr().out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
+from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from counter_app import sync_protocol as proto
 from counter_app.central import db as central_db
@@ -16,6 +16,7 @@ from counter_app.central.service import push_messages, store_statuses
 from counter_app.central.service.anchors import last_anchor
 from counter_app.central.service.tx import utcnow
 from counter_app.central.testing import message
+from tests.central_old import insert_store
 from tests.pg import PostgresServer
 
 REVISION = "0002_audit_anchors"
@@ -46,11 +47,9 @@ def test_upgrade_keeps_stores_and_their_heads_and_anchoring_starts(old_central: 
     stores = Table("stores", MetaData(), autoload_with=old_central)
     head = "ab" * 32
     with old_central.begin() as conn:
-        conn.execute(
-            insert(stores).values(
-                code="S001", name="Old", key="k" * 64, created_at=utcnow(),
-                messages_received=7, audit_seq=3, audit_hash=head, audit_at=utcnow(),
-            )
+        insert_store(
+            conn, "S001", "Old", "k" * 64, utcnow(),
+            messages_received=7, audit_seq=3, audit_hash=head, audit_at=utcnow(),
         )  # fmt: skip
     central_db.upgrade(old_central)
     assert "audit_anchors" in inspect(old_central).get_table_names()

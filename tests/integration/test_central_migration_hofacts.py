@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from counter_app.central import db as central_db
 from counter_app.central import service
+from tests.central_old import insert_store
 from tests.pg import PostgresServer
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -110,14 +111,10 @@ def _populate(engine: Engine) -> None:
     meta = MetaData()
     tables = {
         name: Table(name, meta, autoload_with=engine)
-        for name in ("stores", "orders", "order_lines", "messages", "returns")
+        for name in ("orders", "order_lines", "messages", "returns")
     }
     with engine.begin() as conn:
-        conn.execute(
-            insert(tables["stores"]).values(
-                code="S001", name="One", key="k" * 64, created_at=NOW, messages_received=0
-            )
-        )
+        insert_store(conn, "S001", "One", "k" * 64, NOW, messages_received=0)
         conn.execute(
             insert(tables["orders"]).values(
                 number="O-1",
