@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, app_from
+from counter_app.cli.common import EXIT_ERROR, EXIT_OK, app_from, bounded_path
 
 
 def register(sub: Any) -> None:
@@ -16,7 +15,7 @@ def register(sub: Any) -> None:
     ci = catalog.add_parser(
         "import", help="add or update products from a JSON-lines file (the catalog pull format)"
     )
-    ci.add_argument("file", type=Path)
+    ci.add_argument("file", type=bounded_path)
     ci.add_argument("--json", action="store_true")
     ci.set_defaults(func=cmd_catalog_import)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from counter_app.cli.common import EXIT_OK, NAME, app_from
+from counter_app.cli.common import EXIT_OK, NAME, app_from, bounded_path
 from counter_app.domain.zones import local_date
 
 
@@ -21,7 +20,7 @@ def register(sub: Any) -> None:
     oi = orders.add_parser(
         "import", help="load orders from a JSON-lines file (the orders pull format)"
     )
-    oi.add_argument("file", type=Path)
+    oi.add_argument("file", type=bounded_path)
     oi.add_argument("--json", action="store_true")
     oi.set_defaults(func=cmd_orders_import)
 

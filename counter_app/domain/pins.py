@@ -35,7 +35,8 @@ def pin_problem(pin: str, role: str) -> str | None:
         return f"Role must be one of: {', '.join(ROLES)}."
     shortest = MIN_PIN_LENGTH[role]
     if not (pin.isascii() and pin.isdigit() and shortest <= len(pin) <= MAX_PIN_LENGTH):
-        return f"A {role}'s PIN is {shortest} to {MAX_PIN_LENGTH} digits."
+        article = "An" if role[0] in "aeiou" else "A"
+        return f"{article} {role}'s PIN is {shortest} to {MAX_PIN_LENGTH} digits."
     return None
 
 

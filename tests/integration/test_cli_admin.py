@@ -121,26 +121,27 @@ def last_audit(engine: Engine, action: str) -> tuple[str, str, str]:
 
 def test_the_audit_trail_names_the_administrator_who_signed_in(home: Path, engine: Engine) -> None:
     code, out, err = admin_cli(
-        home, "users", "add", "olga", "--role", "admin", "--pin", "-", then="5555\n"
+        home, "users", "add", "olga", "--role", "admin", "--pin", "-", then="555555\n"
     )
     assert code == 0, err
     assert last_audit(engine, "user.added")[:2] == ("admin", "olga")
     as_olga = ("--admin", "olga", "--admin-pin", "-")
-    code, _, err = cli(home, "users", "add", "ivan", "--pin", "-", *as_olga, stdin="5555\n3333\n")
+    code, _, err = cli(home, "users", "add", "ivan", "--pin", "-", *as_olga, stdin="555555\n3333\n")
     assert code == 0, err
     assert last_audit(engine, "user.added")[:2] == ("olga", "ivan")
     assert (
-        cli(home, "users", "set-pin", "ivan", "--pin", "-", *as_olga, stdin="5555\n4444\n")[0] == 0
+        cli(home, "users", "set-pin", "ivan", "--pin", "-", *as_olga, stdin="555555\n4444\n")[0]
+        == 0
     )
     assert last_audit(engine, "user.pin_changed")[:2] == ("olga", "ivan")
-    assert cli(home, "users", "disable", "ivan", *as_olga, stdin="5555\n")[0] == 0
+    assert cli(home, "users", "disable", "ivan", *as_olga, stdin="555555\n")[0] == 0
     assert last_audit(engine, "user.disabled")[:2] == ("olga", "ivan")
-    code, _, err = cli(home, "config", "set", "central_key", "-", *as_olga, stdin="5555\nK-42\n")
+    code, _, err = cli(home, "config", "set", "central_key", "-", *as_olga, stdin="555555\nK-42\n")
     assert code == 0, err
     actor, subject, data = last_audit(engine, "config.changed")
     assert (actor, subject, json.loads(data)) == ("olga", "central_key", {"value": "(set)"})
     assert "K-42" not in data
-    code, out, err = cli(home, "report", "frequent_returners", "--json", *as_olga, stdin="5555\n")
+    code, out, err = cli(home, "report", "frequent_returners", "--json", *as_olga, stdin="555555\n")
     assert code == 0, err
     assert json.loads(out)["report"] == "frequent_returners"
     assert last_audit(engine, "report.viewed")[:2] == ("olga", "frequent_returners")
@@ -163,19 +164,19 @@ def test_stock_label_is_a_managers_and_names_them(home: Path, engine: Engine) ->
 def test_setup_creates_the_first_admin_once(tmp_path: Path) -> None:
     home = tmp_path / "new-store"
     code, out, err = cli(home, "setup", "--admin", "root", "--name", "Owner", "--pin", "-",
-                         stdin="2468\n")  # fmt: skip
+                         stdin="246813\n")  # fmt: skip
     assert code == 0, err
-    assert "administrator root created" in out and "2468" not in out + err
+    assert "administrator root created" in out and "246813" not in out + err
     engine = make_engine(f"sqlite:///{home / 'counter.db'}")
     try:
         assert last_audit(engine, "user.added")[:2] == ("setup", "root")
         before = store_state(engine, home)
-        code, out, err = cli(home, "setup", "--admin", "eve", "--pin", "-", stdin="1357\n")
+        code, out, err = cli(home, "setup", "--admin", "eve", "--pin", "-", stdin="135791\n")
         assert (code, out) == (1, "")
         assert "already has an administrator" in one_line(err)
         assert store_state(engine, home) == before
         code, out, err = cli(home, "users", "list", "--admin", "root", "--admin-pin", "-",
-                             stdin="2468\n")  # fmt: skip
+                             stdin="246813\n")  # fmt: skip
         assert code == 0 and "Owner" in out, err
     finally:
         engine.dispose()

@@ -76,7 +76,7 @@ def _assert_clean(where: str, text: str) -> None:
 
 def test_every_free_text_field_is_scrubbed_everywhere(store: Store, tmp_path: Path) -> None:
     engine, clock = store.engine, store.clock
-    auth.add_user(engine, clock, "hostile", HOSTILE, "manager", "4321")  # display name
+    auth.add_user(engine, clock, "hostile", HOSTILE, "manager", "432198")  # display name
     ref = _hostile_return(store)
     maria = store.user("maria")
     common = {"store_code": "S001", "counter_code": "C1"}

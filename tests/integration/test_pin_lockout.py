@@ -191,8 +191,8 @@ def test_set_pin_also_lifts_the_lock(store: Store, hasher: CountingHasher) -> No
         _lock_once(store)
         store.clock.advance(hours=2)
     _refusal(store, "maria", RIGHT)
-    auth.set_pin(store.engine, store.clock, "maria", "5555")
-    assert auth.authenticate(store.engine, store.clock, "maria", "5555").username == "maria"
+    auth.set_pin(store.engine, store.clock, "maria", "555555")
+    assert auth.authenticate(store.engine, store.clock, "maria", "555555").username == "maria"
 
 
 # ------------------------------------------------------------------ revision upgrade

@@ -61,7 +61,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("store")
     result = cli(home, "demo", "--orders", "20", "--returns", "1")
     assert result.returncode == 0, result.stderr
-    result = cli(home, "config", "set", "idle_lock_minutes", "7", *AS_ADMIN, stdin="0000\n")
+    result = cli(home, "config", "set", "idle_lock_minutes", "7", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
     assert result.returncode == 0, result.stderr
     return home
 
@@ -230,7 +230,14 @@ def test_private_modes_whatever_the_umask(tmp_path: Path, umask: int) -> None:
     result = cli(home, "demo", "--orders", "20", "--returns", "1", umask=umask)
     assert result.returncode == 0, result.stderr
     result = cli(
-        home, "config", "set", "idle_lock_minutes", "9", *AS_ADMIN, umask=umask, stdin="0000\n"
+        home,
+        "config",
+        "set",
+        "idle_lock_minutes",
+        "9",
+        *AS_ADMIN,
+        umask=umask,
+        stdin=f"{ADMIN_PIN}\n",
     )
     assert result.returncode == 0, result.stderr
     assert _mode(home) == 0o700 and _mode(tmp_path / "new") == 0o700

@@ -22,10 +22,12 @@ from counter_app.cli.main import main
 from counter_app.cli.reports import store_zone
 from counter_app.config import ConfigError, Settings, load_settings, set_setting
 from counter_app.domain.zones import check_zone
+from counter_app.services import auth
 from counter_app.services.day_close import day_summary
 from counter_app.services.notifications import Notifier
 from counter_app.services.receipts import receipt_data, receipt_document
 from counter_app.services.unit_of_work import UnitOfWork
+from tests.cli_helpers import ADMIN, ADMIN_PIN, admin_cli
 from tests.conftest import NOW
 from tests.factories import Store, add_order, make_store
 
@@ -142,8 +144,11 @@ def test_the_local_setting_beats_the_row_and_a_bad_zone_is_one_line(
     assert err == [
         "counter-app: timezone must be an IANA time zone like Europe/Berlin, not 'Mars/Olympus'"
     ]
-    assert main(["--home", str(home), "config", "set", "timezone", "Europe/Berlin"]) == 0
-    capsys.readouterr()
+    auth.add_user(store.engine, store.clock, ADMIN, "Store Admin", "admin", ADMIN_PIN)
+    code, _out, err = admin_cli(
+        home, "--db", store_db_url, "config", "set", "timezone", "Europe/Berlin"
+    )
+    assert code == 0, err
     assert load_settings(home).timezone == "Europe/Berlin"
     assert main(["--home", str(home), "--db", store_db_url, "returns", "show", ref]) == 0
     assert "2026-10-02 00:30 Europe/Berlin" in capsys.readouterr().out
