@@ -356,7 +356,13 @@ def seed_reference(engine: Any, skus: Sequence[str] = ("SKU-1",)) -> None:
         engine,
         [
             service.staff_from_record(
-                {"username": name, "display_name": name.title(), "role": role, "pin": "246810"}
+                {
+                    "username": name,
+                    "display_name": name.title(),
+                    "role": role,
+                    "pin": "246810",
+                    "travelling": True,
+                }
             )
             for name, role in (("alice", "cashier"), ("mia", "manager"))
         ],

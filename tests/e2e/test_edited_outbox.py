@@ -16,6 +16,7 @@ from counter_app.central.cli import main as central_main
 from counter_app.central.models import SettlementRecord
 from counter_app.cli.main import main
 from counter_app.services.sync import sync_status
+from tests.cli_helpers import ADMIN, ADMIN_PIN, admin_cli, cli
 from tests.e2e.test_sync_e2e import Central, _return, _store, _sync, central_server
 
 __all__ = ["central_server"]
@@ -59,8 +60,18 @@ def test_an_edited_outbox_row_is_rejected_and_never_paid(
     _forge(db_file, ref)
 
     home = ["--home", str(tmp_path / "S001"), "--db", db_url]
-    for name, value in (("central_url", central_server.url), ("central_key", key)):
-        assert main([*home, "config", "set", name, value]) == 0
+    # Changing the config needs the store's administrator (`setup` makes the first one).
+    code, _out, err = cli(tmp_path / "S001", "--db", db_url, "setup", "--admin", ADMIN,
+                          "--pin", "-", stdin=f"{ADMIN_PIN}\n")
+    assert code == 0, err
+    # Head office is https with the test CA; a secret setting is given as `-`, its value on
+    # the line after the admin PIN.
+    for name, value, then in (("central_url", central_server.url, ""),
+                              ("central_ca_file", central_server.ca_file, ""),
+                              ("central_key", "-", f"{key}\n")):
+        code, _out, err = admin_cli(tmp_path / "S001", "--db", db_url, "config", "set", name,
+                                    value, then=then)
+        assert code == 0, err
     assert main([*home, "sync"]) == 0
     # The return and its stock movement are one unit: both rejected at head office, one
     # exception (the return's) at the store.

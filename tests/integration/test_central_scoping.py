@@ -111,7 +111,7 @@ def test_lookup_masks_other_stores_orders_and_is_logged(central: LiveCentral) ->
                                     "phone": "•••• 1234", "loyalty_tier": None}
         assert "Mia" not in json.dumps(body) and "555" not in json.dumps(body)
         assert body["lines"][0]["paid_minor"] == 3998 and body["lines"][0]["sku"] == "SKU-1"
-        assert body["payments"] == [{"tender": "card", "amount_minor": 1999,
+        assert body["payments"] == [{"tender": "card", "amount_minor": 3998,
                                      "card_brand": "VISA", "card_last4": "4242"}]
     assert _lookup(central, "S002", "O-404").status_code == 404  # type: ignore[attr-defined]
     log = [(r.store, r.order_number, r.found, r.masked)
