@@ -127,12 +127,9 @@ def push_outbox(
                 status = result.get("status")
                 if status in ("accepted", "duplicate"):
                     delivered.append(row.seq)
-                    if row.id in anchors:
-                        pass
-                    elif status == "accepted":
-                        report.pushed += 1
-                    else:
-                        report.duplicates += 1
+                    if row.id not in anchors:  # the sync's own bookkeeping is not counted
+                        report.pushed += status == "accepted"
+                        report.duplicates += status == "duplicate"
                 elif status == "rejected":
                     _record_rejection(uow.conn, row.seq, row.id, result.get("reason"), now)
                     report.rejected += 1
