@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.gui import tables
-from tests.gui.conftest import SCARF, GuiStore, sign_in
+from tests.gui.conftest import SCARF, GuiStore, shot, sign_in
 from tests.gui.test_return_workflow import open_order, scan_item, settle
 from tests.gui.test_sync_ui import _free_port, commit_return, make_sync_window  # noqa: F401
 
@@ -83,6 +83,7 @@ def test_counter_screens_show_markup_as_text(qtbot: Any, hostile: GuiStore, wind
     inspection.condition.setCurrentIndex(inspection.condition.findData("new"))
     settle(win)
     check_screen(win)
+    shot(win, "hostile_names_order")
     refund_lines = win.work.refund.refund_lines
     assert BOLD not in refund_lines.text() and "&lt;b style" in refund_lines.text()
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
@@ -93,6 +94,7 @@ def test_counter_screens_show_markup_as_text(qtbot: Any, hostile: GuiStore, wind
     win.lock()
     texts = check_screen(win)  # the lock screen names who was signed in
     assert win.locked and shows_literally(texts, BOLD)
+    shot(win, "hostile_names_locked")
     sign_in(qtbot, win)
 
     win.open_history()

@@ -493,3 +493,4 @@ def test_a_voided_approval_is_shown_with_what_changed(
     assert message in win.work.refund.blocked.text()
     assert not win.work.refund.confirm_button.isEnabled()
     assert insp.override_button.isEnabled()  # a manager may approve it again
+    shot(win, "approval_voided")
