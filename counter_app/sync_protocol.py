@@ -21,6 +21,28 @@ from pydantic import (
     model_validator,
 )
 
+from counter_app.sync_payloads import (
+    CUSTOMER_KEY_PREFIX,
+    MAX_ANCHOR_HASHES,
+    AuditAnchorPayload,
+    AuditHeadPayload,
+    ExchangeLinePayload,
+    ExchangePaymentPayload,
+    ExchangeSalePayload,
+    GiftCodePayload,
+    GiftReceiptIssuedPayload,
+    OverrideGrantedPayload,
+    RefundPayload,
+    ReturnCommittedPayload,
+    ReturnKind,
+    ReturnLinePayload,
+    StockMovementPayload,
+    StoreCreditIssuedPayload,
+    SyncExceptionResolvedPayload,
+    _Payload,
+    customer_key,
+    normalise_customer,
+)
 from counter_app.sync_signing import (
     HEADER_NONCE,
     HEADER_SIGNATURE,
@@ -43,8 +65,6 @@ from counter_app.sync_signing import (
 )
 from counter_app.sync_types import (
     CURSOR_PATTERN,
-    EXTRA_NAME_PATTERN,
-    EXTRA_VALUE_SCHEMA,
     LINES_PATTERN,
     MAX_BIGINT,
     MAX_INT,
@@ -62,7 +82,6 @@ from counter_app.sync_types import (
     Tender,
     Text,
     Timestamp,
-    check_extra,
     json_too_deep,
     parse_cursor,
     valid_store_code,
@@ -71,22 +90,41 @@ from counter_app.sync_types import (
 # Re-exported: the boundary checks the service runs before parsing or querying.
 __all__ = [
     "CURSOR_PATTERN",
+    "CUSTOMER_KEY_PREFIX",
     "HEADER_NONCE",
     "HEADER_SIGNATURE",
     "HEADER_STORE",
     "HEADER_TIMESTAMP",
+    "MAX_ANCHOR_HASHES",
     "MAX_BIGINT",
     "MAX_FUTURE_SKEW_SECONDS",
     "MAX_INT",
     "MAX_JSON_DEPTH",
     "MAX_SKEW_SECONDS",
     "NONCE_PATTERN",
+    "AuditAnchorPayload",
+    "AuditHeadPayload",
+    "ExchangeLinePayload",
+    "ExchangePaymentPayload",
+    "ExchangeSalePayload",
+    "GiftCodePayload",
+    "GiftReceiptIssuedPayload",
+    "OverrideGrantedPayload",
+    "RefundPayload",
+    "ReturnCommittedPayload",
+    "ReturnKind",
+    "ReturnLinePayload",
     "SignatureError",
+    "StockMovementPayload",
+    "StoreCreditIssuedPayload",
+    "SyncExceptionResolvedPayload",
     "canonical_string",
     "check_request_headers",
     "compute_signature",
+    "customer_key",
     "json_too_deep",
     "new_nonce",
+    "normalise_customer",
     "parse_cursor",
     "response_string",
     "sha256_hex",
@@ -115,104 +153,9 @@ MessageKind = Literal[
     "audit.head",
     "audit.anchor",
     "sync_exception.resolved",
+    "exchange.sale",
+    "gift_receipt.issued",
 ]
-
-
-class _Payload(BaseModel):
-    """Unknown fields are kept (newer store versions may send more): scalars only, bounded."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "additionalProperties": EXTRA_VALUE_SCHEMA,
-            "propertyNames": {"pattern": EXTRA_NAME_PATTERN},
-        },
-    )
-
-    @model_validator(mode="after")
-    def _extras_are_bounded_scalars(self) -> _Payload:
-        for name, value in (self.model_extra or {}).items():
-            check_extra(name, value)
-        return self
-
-
-class ReturnLinePayload(_Payload):
-    line_no: LineNo = Field(description="the order line being returned")
-    sku: Text
-    quantity: StrictInt = Field(ge=1, le=100_000)
-    refund_minor: Minor
-    fee_minor: Minor = 0
-    condition: Text
-    reason: Text
-    disposition: Text
-
-
-class RefundPayload(_Payload):
-    tender: Tender = Field(description="the tender it is paid out in")
-    amount_minor: Minor
-    charged_tender: Tender | None = Field(
-        default=None, description="the tender of the order payment it is charged against"
-    )
-    card_brand: Text | None = None
-    card_last4: Last4 | None = None
-
-
-class ReturnCommittedPayload(_Payload):
-    ref: Text
-    order_number: Text
-    counter: Text
-    cashier: Text
-    currency: Currency
-    lines: list[ReturnLinePayload] = Field(min_length=1, max_length=1000)
-    refunds: list[RefundPayload] = Field(default_factory=list, max_length=20)
-
-
-class StockMovementPayload(_Payload):
-    sku: Text
-    quantity: StrictInt = Field(ge=-(10**9), le=10**9)
-    cause: Text
-    ref: Text | None = None
-
-
-class OverrideGrantedPayload(_Payload):
-    ref: Text
-    line_no: LineNo
-    manager: Text
-    reason: LongText
-    rule_codes: list[Text] = Field(default_factory=list, max_length=100)
-
-
-class StoreCreditIssuedPayload(_Payload):
-    ref: Text
-    amount_minor: Minor
-    currency: Currency
-
-
-class AuditHeadPayload(_Payload):
-    seq: Count
-    hash: Hash
-
-
-# Entry hashes one audit.anchor carries; a longer stretch is sent as several anchors in a row.
-MAX_ANCHOR_HASHES = 1000
-
-
-class AuditAnchorPayload(_Payload):
-    """The chain head at a sync and every entry hash since the last anchored head: entries
-    ``from_seq + 1 .. seq`` in order, entry ``from_seq`` having ``prev_hash`` (GENESIS for 0).
-    Head office accepts it only if (from_seq, prev_hash) is the head it anchored last."""
-
-    from_seq: Count
-    prev_hash: Hash
-    seq: Count
-    hash: Hash
-    hashes: list[Hash] = Field(default_factory=list, max_length=MAX_ANCHOR_HASHES)
-
-
-class SyncExceptionResolvedPayload(_Payload):
-    message_id: MessageId = Field(description="id of the rejected message being resolved")
-    manager: Text
-    note: LongText = ""
 
 
 class BaseMessage(BaseModel):
@@ -262,6 +205,16 @@ class SyncExceptionResolvedMessage(BaseMessage):
     payload: SyncExceptionResolvedPayload
 
 
+class ExchangeSaleMessage(BaseMessage):
+    kind: Literal["exchange.sale"]
+    payload: ExchangeSalePayload
+
+
+class GiftReceiptIssuedMessage(BaseMessage):
+    kind: Literal["gift_receipt.issued"]
+    payload: GiftReceiptIssuedPayload
+
+
 Message = Annotated[
     ReturnCommittedMessage
     | StockMovementMessage
@@ -269,7 +222,9 @@ Message = Annotated[
     | StoreCreditIssuedMessage
     | AuditHeadMessage
     | AuditAnchorMessage
-    | SyncExceptionResolvedMessage,
+    | SyncExceptionResolvedMessage
+    | ExchangeSaleMessage
+    | GiftReceiptIssuedMessage,
     Field(discriminator="kind"),
 ]
 MESSAGE: TypeAdapter[BaseMessage] = TypeAdapter(Message)
@@ -332,6 +287,9 @@ class OrderLine(BaseModel):
     serial: Text | None = None
     final_sale: StrictBool = False
     returned_quantity: StrictInt = Field(default=0, ge=0, le=MAX_INT)
+    gift_code: Text | None = Field(
+        default=None, description="the code on this line's gift receipt (unique company-wide)"
+    )
 
 
 class Payment(BaseModel):
@@ -369,7 +327,20 @@ class Order(BaseModel):
         return self
 
 
+class PricePoint(BaseModel):
+    """The product's price from `effective_from` until the next point (history for the
+    receiptless lowest-recent-price rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effective_from: Timestamp
+    price_minor: Minor
+
+
 class CatalogItem(BaseModel):
+    """`style` groups the variants of one product (sizes, colours); `prices` is the price
+    history, oldest first; `price_minor` is the price now."""
+
     model_config = ConfigDict(extra="forbid")
 
     sku: Text
@@ -380,6 +351,10 @@ class CatalogItem(BaseModel):
     price_minor: Minor
     currency: Currency
     vendor: Text | None = None
+    style: Text | None = None
+    size: Text | None = None
+    colour: Text | None = None
+    prices: list[PricePoint] = Field(default_factory=list, max_length=1000)
 
 
 class PolicyVersion(BaseModel):

@@ -132,6 +132,8 @@ class ReturnDraft:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     lines: dict[int, DraftLine] = field(default_factory=dict)
     customer_history: CustomerHistory = field(default_factory=CustomerHistory)
+    # How the return started: "order" (an order or receipt), "receiptless" or "gift".
+    kind: str = "order"
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]

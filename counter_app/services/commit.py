@@ -94,6 +94,7 @@ def write_return(
     _record_overrides(w, draft)
     return_payload = {
         "ref": w.ref,
+        "kind": draft.kind,
         "order_number": draft.order.number,
         "counter": counter.counter_code,
         "cashier": draft.cashier.username,

@@ -205,6 +205,10 @@ def _catalog_row(conn: Connection, sku: str) -> dict[str, Any] | None:
     }
 
 
+# The catalog columns compared to tell "unchanged" from "updated".
+COMPARED_FIELDS = ("name", "category", "serialised", "price_minor", "currency", "vendor")
+
+
 def import_catalog(engine: Engine, path: Path) -> ImportReport:
     """Import a catalog file (JSON lines of `CatalogItem`): new items added, known updated."""
     items = read_file(path, CatalogItem)
@@ -213,7 +217,7 @@ def import_catalog(engine: Engine, path: Path) -> ImportReport:
         for _number, product in items:
             item = product.model_dump(mode="json")
             before = _catalog_row(uow.conn, product.sku)
-            wanted = {k: v for k, v in item.items() if k not in ("sku", "barcodes")}
+            wanted = {k: v for k, v in item.items() if k in COMPARED_FIELDS}
             wanted["vendor"] = wanted.get("vendor") or ""
             if before is not None:
                 has_codes = set(product.barcodes) <= before.pop("barcodes")

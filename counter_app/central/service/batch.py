@@ -111,7 +111,7 @@ _MEMBER_PAYLOADS: dict[str, type[BaseModel]] = {
 def prefetch(session: Session, state: BatchState, messages: list[proto.BaseMessage]) -> None:
     """Load (and lock) everything the batch's messages are checked against."""
     returns = [p for m in messages if isinstance(p := m.payload, proto.ReturnCommittedPayload)]
-    _load_orders(session, state, sorted({p.order_number for p in returns}))
+    _load_orders(session, state, sorted({n for p in returns if (n := p.order_number)}))
     refs = sorted({p.ref for p in returns})
     if refs:
         state.known_refs = set(

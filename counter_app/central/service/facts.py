@@ -81,6 +81,8 @@ def check_return(
 ) -> ReturnClaim:
     """Every line and refund of a return against the order; raises Reject."""
     number = payload.order_number
+    if number is None or payload.kind != "order":
+        raise Reject("kind_not_supported", f"return {payload.ref}: {payload.kind} returns")
     if payload.currency != currency:
         raise Reject(
             "currency_mismatch", f"order {number} is in {currency}, not {payload.currency}"
@@ -99,7 +101,7 @@ def check_return(
 def _check_lines(
     payload: proto.ReturnCommittedPayload, lines: Mapping[tuple[str, int], LineFacts]
 ) -> dict[int, tuple[int, int]]:
-    number = payload.order_number
+    number = payload.order_number or ""
     wanted: dict[int, tuple[int, int]] = {}
     for item in payload.lines:
         line = lines.get((number, item.line_no))

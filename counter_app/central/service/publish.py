@@ -181,7 +181,12 @@ def publish_catalog(engine: Engine, items: Sequence[proto.CatalogItem]) -> int:
             return 0
         start = next_seq(session, len(items))
         for offset, item in enumerate(items):
-            session.merge(CatalogProduct(**item.model_dump(), seq=start + offset))
+            session.merge(
+                CatalogProduct(
+                    **item.model_dump(exclude={"style", "size", "colour", "prices"}),
+                    seq=start + offset,
+                )
+            )
         return len(items)
 
     return retrying(engine, work)
