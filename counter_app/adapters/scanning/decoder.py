@@ -3,16 +3,19 @@
 Real webcam frames and phone photos are rarely clean, so :class:`PipelineDecoder` tries a
 short list of image variants, cheapest first (plain grayscale, rescaled, contrast-stretched,
 thresholded, inverted, slightly rotated), runs zxing-cpp and pyzbar on each and stops at
-the first variant that yields a believable code. Both engines stay: on the reference photo
-set each reads codes the other misses, and where both read the same symbology their
-agreement is used to drop misreads. Libraries are imported when the decoder is built, never
-at import of ``counter_app``, and a missing one raises :class:`ScannerUnavailable`.
+the first variant that yields a believable code. Both engines stay for files and photos: on
+the reference photo set each reads codes the other misses, and where both read the same
+symbology their agreement is used to drop misreads. Live camera frames go to zxing-cpp
+alone, pyzbar only on frames it could not read and within a time budget. Libraries are
+imported when the decoder is built, never at import of ``counter_app``, and a missing one
+raises :class:`ScannerUnavailable`.
 """
 
 from __future__ import annotations
 
-import math
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -20,8 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from counter_app.adapters.image_limits import check_image_data
+from counter_app.adapters.scanning.engines import Engine, PyzbarEngine, ZxingEngine
 from counter_app.adapters.scanning.errors import ScannerUnavailable, UnreadableImage
-from counter_app.domain.scanning import DecodedCode, normalise_code
+from counter_app.adapters.scanning.variants import thorough_variants, to_gray, working_size
+from counter_app.domain.scanning import DecodedCode
 
 Image = npt.NDArray[np.uint8]
 Effort = Literal["fast", "thorough"]
@@ -76,117 +81,72 @@ def load_cv2() -> Any:
     return cv2
 
 
-def _load_pyzbar() -> Any:
-    try:
-        from pyzbar import pyzbar
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        raise ScannerUnavailable(
-            "the zbar barcode library is missing: pip install pyzbar, and the system "
-            "library (Debian/Ubuntu: apt-get install libzbar0; macOS: brew install zbar)"
-        ) from exc
-    return pyzbar
+@dataclass(frozen=True)
+class Tuning:
+    """The knobs of the thorough search, chosen by a leave-one-folder-out benchmark.
+
+    ``extra`` names variants from :data:`EXTRA_VARIANTS` tried right after the cheap ones
+    (before the long list of filters and rotations); ``max_side`` is the working size.
+    See benchmarks/bench_decode.py for how a tuning is judged on photos it was not chosen on.
+    """
+
+    extra: tuple[str, ...] = ()
+    max_side: int = 1280
 
 
-def _load_zxing() -> Any:
-    try:
-        import zxingcpp
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        raise ScannerUnavailable("zxing-cpp is not installed: pip install zxing-cpp") from exc
-    return zxingcpp
+DEFAULT_TUNING = Tuning()
+
+
+def _engine(spec: str | Engine) -> Engine:
+    if not isinstance(spec, str):
+        return spec
+    if spec == "zxing":
+        return ZxingEngine()
+    if spec == "pyzbar":
+        return PyzbarEngine()
+    raise ValueError(f"engines must be 'zxing' and/or 'pyzbar', got {spec!r}")
 
 
 class PipelineDecoder:
-    """The real decoder: image variants x (zxing-cpp, pyzbar), cheap first.
+    """The real decoder: image variants x engines (zxing-cpp first, pyzbar second).
 
-    ``effort="thorough"`` (files, condition photos) walks all variants; ``effort="fast"``
-    (live camera frames, decoded many times a second) works on the frame scaled to
-    ``max_side`` 640 and tries only the plain and one contrast variant, so a 1280x720
-    frame stays within the frame budget. ``engines`` picks the engines; both are on by
-    default.
+    ``effort="thorough"`` (files, condition photos) walks all variants with both engines and
+    uses their agreement. ``effort="fast"`` (live camera frames, decoded many times a second)
+    works on the frame scaled to ``max_side`` 640: zxing-cpp reads it, and only a frame it
+    could not read goes to the fallback (pyzbar, then zxing-cpp on a contrast-stretched
+    copy) — and only while the fallback's time stays within ``fallback_budget`` times the
+    primary's time, so an empty frame costs about one zxing-cpp call. ``engines`` are names
+    or :class:`Engine` objects (tests pass counting fakes); the first is the primary.
     """
 
     def __init__(
         self,
         effort: Effort = "thorough",
-        engines: Sequence[str] = ("zxing", "pyzbar"),
+        engines: Sequence[str | Engine] = ("zxing", "pyzbar"),
         max_side: int | None = None,
         confirm: bool = True,
+        fallback_budget: float = 0.25,
+        tuning: Tuning = DEFAULT_TUNING,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        unknown = set(engines) - {"zxing", "pyzbar"}
-        if unknown or not engines:
+        if not engines or any(isinstance(e, str) and e not in ("zxing", "pyzbar") for e in engines):
             raise ValueError(f"engines must be 'zxing' and/or 'pyzbar', got {list(engines)}")
         self.effort: Effort = effort
-        self.max_side = max_side or (640 if effort == "fast" else 1280)
+        self.tuning = tuning
+        self.max_side = max_side or (640 if effort == "fast" else tuning.max_side)
         self.confirm = confirm
+        self.fallback_budget = fallback_budget
+        self._clock = clock
+        self._credit = 0.0  # seconds the fallback may still spend (fast mode)
         self._cv2 = load_cv2()
-        self._zx: Any = _load_zxing() if "zxing" in engines else None
-        self._zb: Any = _load_pyzbar() if "pyzbar" in engines else None
-        self._zb_symbols: list[Any] = []
-        self._zx_formats: Any = None
-        if self._zb is not None:
-            from pyzbar.pyzbar import ZBarSymbol
-
-            # UPC-A left out on purpose: zbar then reports it as a 13-digit EAN (our
-            # canonical form). UPC-E stays on so its reads are labelled UPCE: zbar misreads
-            # half a UPC-A as a UPC-E, so those reads need zxing-cpp to confirm them.
-            self._zb_symbols = [
-                ZBarSymbol.EAN13,
-                ZBarSymbol.UPCE,
-                ZBarSymbol.EAN8,
-                ZBarSymbol.CODE39,
-                ZBarSymbol.CODE93,
-                ZBarSymbol.CODE128,
-                ZBarSymbol.I25,
-                ZBarSymbol.CODABAR,
-                ZBarSymbol.QRCODE,
-            ]
-        if self._zx is not None:
-            f = self._zx.BarcodeFormat
-            wanted = [f.EAN13, f.EAN8, f.UPCA, f.UPCE, f.Code39, f.Code93, f.Code128]
-            wanted += [f.ITF, f.Codabar, f.QRCode]
-            try:  # zxing-cpp 3 takes a list; 2.x only the | operator
-                self._zx_formats = self._zx.BarcodeFormats(wanted)
-            except TypeError:
-                formats = wanted[0] | wanted[1]
-                for fmt in wanted[2:]:
-                    formats = formats | fmt
-                self._zx_formats = formats
+        self.engines: list[Engine] = [_engine(e) for e in engines]
 
     # -- engines -----------------------------------------------------------------------
-    def _zxing(self, gray: Image, thorough: bool) -> list[DecodedCode]:
-        if self._zx is None:
-            return []
-        found = self._zx.read_barcodes(
-            gray,
-            formats=self._zx_formats,
-            try_rotate=True,
-            try_downscale=thorough,
-            try_invert=True,
-        )
-        out = []
-        for r in found:
-            code = normalise_code(r.text, str(r.format).split(".")[-1])
-            if code is not None:
-                out.append(code)
-        return out
-
-    def _pyzbar(self, gray: Image) -> list[DecodedCode]:
-        if self._zb is None or min(gray.shape[:2]) < 1:
-            return []
-        try:
-            found = self._zb.decode(gray, symbols=self._zb_symbols)
-        except Exception:  # zbar refuses some degenerate shapes; that is "no code"
-            return []
-        out = []
-        for r in found:
-            try:
-                text = r.data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = r.data.decode("latin-1")
-            code = normalise_code(text, r.type)
-            if code is not None:
-                out.append(code)
-        return out
+    def _read(self, gray: Image, thorough: bool) -> tuple[list[DecodedCode], list[DecodedCode]]:
+        """(primary reads, other engines' reads) of one variant."""
+        primary = self.engines[0].read(gray, thorough)
+        others = [c for e in self.engines[1:] for c in e.read(gray, thorough)]
+        return primary, others
 
     @staticmethod
     def _combine(zx: list[DecodedCode], zb: list[DecodedCode]) -> list[DecodedCode]:
@@ -239,123 +199,72 @@ class PipelineDecoder:
     # -- preprocessing -----------------------------------------------------------------
     def to_gray(self, image: Image) -> Image:
         """Grayscale properly: pyzbar would read only the first (blue) channel of BGR."""
-        cv2 = self._cv2
-        if image.ndim == 2:
-            gray = image
-        elif image.shape[2] == 4:
-            gray = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-        elif image.shape[2] == 3:
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        else:
-            gray = image[:, :, 0]
-        if gray.dtype != np.uint8:
-            gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-        return np.ascontiguousarray(gray)
-
-    def _rotate(self, gray: Image, angle: float) -> Image:
-        cv2 = self._cv2
-        h, w = gray.shape[:2]
-        rad = math.radians(angle)
-        nw = int(w * abs(math.cos(rad)) + h * abs(math.sin(rad)))
-        nh = int(h * abs(math.cos(rad)) + w * abs(math.sin(rad)))
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        m[0, 2] += (nw - w) / 2
-        m[1, 2] += (nh - h) / 2
-        return np.asarray(
-            cv2.warpAffine(
-                gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-            ),
-            dtype=np.uint8,
-        )
-
-    def _scale(self, gray: Image, factor: float) -> Image:
-        cv2 = self._cv2
-        interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-        h, w = gray.shape[:2]
-        size = (max(1, round(w * factor)), max(1, round(h * factor)))
-        return np.asarray(cv2.resize(gray, size, interpolation=interp), dtype=np.uint8)
+        return to_gray(self._cv2, image)
 
     def variants(self, image: Image) -> Iterator[tuple[str, Image]]:
-        """Yield (name, grayscale image) to try, cheapest and likeliest first."""
-        cv2 = self._cv2
+        """Yield (name, grayscale image) to try in thorough mode, cheapest first."""
         gray = self.to_gray(image)
-        h, w = gray.shape[:2]
-        side = max(h, w)
-        base = gray
-        if side > self.max_side:
-            base = self._scale(gray, self.max_side / side)
-        yield "gray", base
-        clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-        if self.effort == "fast":
-            yield "clahe", np.asarray(clahe.apply(base), dtype=np.uint8)
-            return
-        small = side < 640
-        if small:
-            yield "up2", self._scale(base, 2.0)
-        yield "clahe", np.asarray(clahe.apply(base), dtype=np.uint8)
-        blur = np.asarray(cv2.GaussianBlur(base, (3, 3), 0), dtype=np.uint8)
-        yield "blur", blur
-        _, fixed = cv2.threshold(base, 127, 255, cv2.THRESH_BINARY)
-        yield "threshold", np.asarray(fixed, dtype=np.uint8)
-        _, otsu = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        yield "otsu", np.asarray(otsu, dtype=np.uint8)
-        yield "inverted", np.asarray(255 - base, dtype=np.uint8)
-        sharp = cv2.addWeighted(base, 1.8, cv2.GaussianBlur(base, (0, 0), 2.0), -0.8, 0)
-        yield "sharpen", np.asarray(sharp, dtype=np.uint8)
-        strong = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(4, 4))
-        yield "clahe-strong", np.asarray(strong.apply(base), dtype=np.uint8)
-        # Averaging along the bars removes glare, speckle and print noise of 1-D codes
-        # while keeping the bar edges; both orientations, then at 1.5x.
-        along_v = np.asarray(clahe.apply(cv2.blur(base, (1, 15))), dtype=np.uint8)
-        yield "vblur-clahe", along_v
-        along_h = np.asarray(clahe.apply(cv2.blur(base, (15, 1))), dtype=np.uint8)
-        yield "hblur-clahe", along_h
-        if side <= 800:
-            yield "vblur-clahe-up", self._scale(along_v, 1.5)
-            yield "hblur-clahe-up", self._scale(along_h, 1.5)
-        if small:
-            yield "up3", self._scale(base, 3.0)
-            yield "up2-otsu", self._scale(np.asarray(otsu, dtype=np.uint8), 2.0)
-        tilt_base = base if side <= 800 else self._scale(base, 800 / max(base.shape[:2]))
-        for angle in (10, -10, 20, -20, 30, -30, 45, -45):
-            yield f"rot{angle}", self._rotate(tilt_base, angle)
-        if side < 640 and min(h, w) >= 8:
-            yield "down-half", self._scale(base, 0.5)
-        if side > self.max_side:
-            yield "full", gray
+        return thorough_variants(self._cv2, gray, self.max_side, self.tuning.extra)
 
     # -- the interface -----------------------------------------------------------------
     def decode(self, image: Image) -> list[DecodedCode]:
-        """Decode, stopping at the first variant that makes a code sure.
+        """Decode one image: the camera path in fast mode, the variant search otherwise."""
+        if image is None or image.size == 0 or image.ndim not in (2, 3):
+            return []
+        if self.effort == "fast":
+            return self._decode_fast(image)
+        return self._decode_thorough(image)
+
+    def _decode_fast(self, image: Image) -> list[DecodedCode]:
+        """zxing-cpp on the downscaled frame; the fallback only on an unread frame, budgeted.
+
+        Single reads are returned: the camera worker already demands consistent reads over
+        several frames. Only ITF-14 (GS1 check digit) is accepted from ITF, since a scan
+        line across a tilted ITF code yields a shorter, valid-looking code.
+        """
+
+        def believable(codes: list[DecodedCode]) -> list[DecodedCode]:
+            return [c for c in codes if c.symbology != "ITF" or len(c.text) == 14]
+
+        base = working_size(self._cv2, self.to_gray(image), self.max_side)
+        start = self._clock()
+        found = believable(self._combine(self.engines[0].read(base, False), []))
+        if found:
+            return found
+        # every unread frame earns the fallback a share of what the primary just cost
+        self._credit += self.fallback_budget * (self._clock() - start)
+        if self._credit <= 0:
+            return []
+        start = self._clock()
+        try:
+            others = [c for e in self.engines[1:] for c in e.read(base, False)]
+            found = believable(self._combine([], others))
+            if not found:
+                stretched = self._cv2.createCLAHE(2.0, (8, 8)).apply(base)
+                primary = self.engines[0].read(np.asarray(stretched, dtype=np.uint8), False)
+                found = believable(self._combine(primary, []))
+        finally:
+            self._credit -= self._clock() - start
+        return found
+
+    def _decode_thorough(self, image: Image) -> list[DecodedCode]:
+        """Walk the variants with every engine, stopping at the first code made sure.
 
         A code is sure when both engines read it in one variant, or when it is read again
-        in a later variant. In thorough mode a code read only once is dropped when
-        ``confirm`` is set (default), since a single weak read is how misreads happen; the
-        fast (camera) mode returns single reads because the camera worker already demands
-        consistent reads over several frames.
+        in a later variant; a code read only once is dropped when ``confirm`` is set
+        (default), since a single weak read is how misreads happen.
 
         ITF has no check character and no fixed length, so a scan line crossing a tilted
         ITF code yields shorter, perfectly valid-looking codes. Once any ITF read shows up,
-        thorough mode walks every variant (the rotated ones read the whole code) and keeps
-        only ITF texts that are no fragment of a longer read; fast mode accepts only
-        ITF-14 (GS1 check digit).
+        every variant is walked (the rotated ones read the whole code) and only ITF texts
+        that are no fragment of a longer read are kept.
         """
-        if image is None or image.size == 0 or image.ndim not in (2, 3):
-            return []
-        thorough = self.effort == "thorough"
         zx_votes: dict[DecodedCode, int] = {}
         zb_votes: dict[DecodedCode, int] = {}
         itf_seen = False
-        for name, variant in self.variants(image):
-            zx = self._zxing(variant, thorough)
-            # zbar is the slow engine on noisy frames: in fast mode only on the plain frame
-            zb = self._pyzbar(variant) if thorough or name == "gray" else []
+        for _name, variant in self.variants(image):
+            zx, zb = self._read(variant, True)
             found = self._combine(zx, zb)
-            if not thorough:
-                found = [c for c in found if c.symbology != "ITF" or len(c.text) == 14]
-                if found:
-                    return found
-                continue
             for c in found + [c for c in zx + zb if c.symbology == "ITF"]:
                 zx_votes.setdefault(c, 0)
                 zb_votes.setdefault(c, 0)
