@@ -16,9 +16,12 @@ import pytest
 
 from counter_app.adapters.scanning import PipelineDecoder, read_image
 
-# Measured 159/164 = 97.0% (zero misreads) with zxing-cpp 3.1 + pyzbar 0.1.9; raw pyzbar
-# reads ~82%, raw zxing-cpp ~90%. The floor leaves one photo of slack.
-MIN_DECODE_RATE = 0.96
+# Floors measured on main before the zxing-first camera path (2026-12-01, zxing-cpp 3.1.1,
+# pyzbar 0.1.9): thorough 159/164 = 97.0% with zero misreads and false positives; the camera
+# (fast) path 143/164 = 87.2% on one frame each. No slack: a decoder change may not lose a
+# photo. benchmarks/bench_decode.py also reports the leave-one-folder-out rate.
+MIN_DECODE_RATE = 159 / 164
+MIN_FAST_DECODE_RATE = 143 / 164
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
@@ -54,8 +57,7 @@ class Outcome:
     got: list[str]
 
 
-@pytest.fixture(scope="module")
-def outcomes() -> list[Outcome]:
+def _decode_all(decoder: PipelineDecoder) -> list[Outcome]:
     root = photos_dir()
     if not root.is_dir():
         pytest.fail(
@@ -63,7 +65,6 @@ def outcomes() -> list[Outcome]:
             "repository or set COUNTER_APP_BARCODE_PHOTOS"
         )
     cv2.setNumThreads(1)
-    decoder = PipelineDecoder()
     result = []
     for path in sorted(p for p in root.glob("*/*") if p.suffix.lower() in IMAGE_SUFFIXES):
         txt = path.with_suffix(".txt")
@@ -74,7 +75,28 @@ def outcomes() -> list[Outcome]:
     return result
 
 
+@pytest.fixture(scope="module")
+def outcomes() -> list[Outcome]:
+    return _decode_all(PipelineDecoder())
+
+
 def test_decode_rate(outcomes: list[Outcome]) -> None:
+    _assert_rate(outcomes, MIN_DECODE_RATE)
+
+
+def test_camera_path_decode_rate() -> None:
+    # one frame per photo, the pyzbar fallback unbudgeted: what the camera path can read
+    fast = PipelineDecoder(effort="fast", fallback_budget=float("inf"))
+    outcomes = _decode_all(fast)
+    _assert_rate(outcomes, MIN_FAST_DECODE_RATE)
+    assert [o.path.name for o in outcomes if _negative(o) and o.got] == []
+
+
+def _negative(o: Outcome) -> bool:
+    return o.path.parent.name.startswith("falsepositives-")
+
+
+def _assert_rate(outcomes: list[Outcome], floor: float) -> None:
     positives = [o for o in outcomes if not o.path.parent.name.startswith("falsepositives-")]
     assert all(o.expected is not None for o in positives), "image without expected .txt"
     decoded = [
@@ -84,9 +106,9 @@ def test_decode_rate(outcomes: list[Outcome]) -> None:
     missed = sorted(
         f"{o.path.parent.name}/{o.path.name} -> {o.got}" for o in positives if o not in decoded
     )
-    assert rate >= MIN_DECODE_RATE, (
+    assert rate >= floor - 1e-9, (
         f"decode rate {rate:.1%} ({len(decoded)}/{len(positives)}) below "
-        f"{MIN_DECODE_RATE:.0%}; missed: {missed}"
+        f"{floor:.1%}; missed: {missed}"
     )
 
 

@@ -14,7 +14,7 @@ raises :class:`ScannerUnavailable`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -86,11 +86,13 @@ class Tuning:
     """The knobs of the thorough search, chosen by a leave-one-folder-out benchmark.
 
     ``extra`` names variants from :data:`EXTRA_VARIANTS` tried right after the cheap ones
-    (before the long list of filters and rotations); ``max_side`` is the working size.
+    (before the long list of filters and rotations); ``skip`` names standard variants left
+    out; ``max_side`` is the working size.
     See benchmarks/bench_decode.py for how a tuning is judged on photos it was not chosen on.
     """
 
     extra: tuple[str, ...] = ()
+    skip: frozenset[str] = frozenset()
     max_side: int = 1280
 
 
@@ -204,7 +206,9 @@ class PipelineDecoder:
     def variants(self, image: Image) -> Iterator[tuple[str, Image]]:
         """Yield (name, grayscale image) to try in thorough mode, cheapest first."""
         gray = self.to_gray(image)
-        return thorough_variants(self._cv2, gray, self.max_side, self.tuning.extra)
+        variants = thorough_variants(self._cv2, gray, self.max_side, self.tuning.extra)
+        skip = self.tuning.skip
+        return ((n, v) for n, v in variants if n not in skip) if skip else variants
 
     # -- the interface -----------------------------------------------------------------
     def decode(self, image: Image) -> list[DecodedCode]:
@@ -226,7 +230,8 @@ class PipelineDecoder:
         def believable(codes: list[DecodedCode]) -> list[DecodedCode]:
             return [c for c in codes if c.symbology != "ITF" or len(c.text) == 14]
 
-        base = working_size(self._cv2, self.to_gray(image), self.max_side)
+        # downscale before the colour conversion: a quarter of the pixels to convert
+        base = self.to_gray(working_size(self._cv2, image, self.max_side))
         start = self._clock()
         found = believable(self._combine(self.engines[0].read(base, False), []))
         if found:
@@ -259,11 +264,20 @@ class PipelineDecoder:
         every variant is walked (the rotated ones read the whole code) and only ITF texts
         that are no fragment of a longer read are kept.
         """
+        return self.vote(self._read(variant, True) for _name, variant in self.variants(image))
+
+    def vote(
+        self, reads: Iterable[tuple[list[DecodedCode], list[DecodedCode]]]
+    ) -> list[DecodedCode]:
+        """The thorough decision from (primary, other engines) reads of successive variants.
+
+        ``reads`` is consumed lazily, so variants after the deciding one are never read;
+        kept separate so the tuning benchmark can replay cached reads.
+        """
         zx_votes: dict[DecodedCode, int] = {}
         zb_votes: dict[DecodedCode, int] = {}
         itf_seen = False
-        for _name, variant in self.variants(image):
-            zx, zb = self._read(variant, True)
+        for zx, zb in reads:
             found = self._combine(zx, zb)
             for c in found + [c for c in zx + zb if c.symbology == "ITF"]:
                 zx_votes.setdefault(c, 0)

@@ -62,10 +62,9 @@ class ZxingEngine:
         self._zx = zx
         self._binarizer = getattr(zx.Binarizer, binarizer)
         f = zx.BarcodeFormat
-        # Code 39 standard + Full ASCII ("Extended"), not the umbrella Code39 format, which
-        # would also re-interpret some codes as Italian pharma Code 32 or PZN.
-        code39 = [f.Code39Std, f.Code39Ext] if hasattr(f, "Code39Ext") else [f.Code39]
-        wanted = [f.EAN13, f.EAN8, f.UPCA, f.UPCE, *code39, f.Code93, f.Code128]
+        # In zxing-cpp 3 "Code39" is the family: standard, Full ASCII ("Code39Ext"), and
+        # the pharma Code 32 and PZN (the reference photos expect Code 32 decoded).
+        wanted = [f.EAN13, f.EAN8, f.UPCA, f.UPCE, f.Code39, f.Code93, f.Code128]
         wanted += [f.ITF, f.Codabar, f.QRCode]
         try:  # zxing-cpp 3 takes a list; 2.x only the | operator
             self.formats: Any = zx.BarcodeFormats(wanted)

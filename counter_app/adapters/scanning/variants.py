@@ -57,10 +57,10 @@ def scale(cv2: Any, gray: Image, factor: float) -> Image:
     return np.asarray(cv2.resize(gray, size, interpolation=interp), dtype=np.uint8)
 
 
-def working_size(cv2: Any, gray: Image, max_side: int) -> Image:
-    """The image scaled down so its longer side is at most ``max_side``."""
-    side = max(gray.shape[:2])
-    return scale(cv2, gray, max_side / side) if side > max_side else gray
+def working_size(cv2: Any, image: Image, max_side: int) -> Image:
+    """The image (gray or colour) scaled down so its longer side is at most ``max_side``."""
+    side = max(image.shape[:2])
+    return scale(cv2, image, max_side / side) if side > max_side else image
 
 
 def _flatten(cv2: Any, base: Image) -> Image:
