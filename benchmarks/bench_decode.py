@@ -283,6 +283,17 @@ class PhotoReads:
 
 
 ALL_EXTRAS = tuple(EXTRA_VARIANTS)
+ROTATIONS = [f"rot{a}" for a in (10, -10, 20, -20, 30, -30, 45, -45)]
+# General techniques, each a block of variants (standard and extra), cheapest first.
+TECHNIQUES: dict[str, list[str]] = {
+    "local contrast": ["clahe", "clahe-strong", "clahe-fine", "flatten", "flatten-clahe"],
+    "multi-scale": ["up2", "up3", "down-half", "full", "half", "up1.5"],
+    "denoise/sharpen": ["blur", "sharpen"],
+    "binarize": ["threshold", "otsu", "up2-otsu", "adaptive"],
+    "inverted": ["inverted"],
+    "blur along bars": ["vblur-clahe", "hblur-clahe", "vblur-clahe-up", "hblur-clahe-up"],
+    "rotation": ROTATIONS,
+}
 
 
 def _allowed(name: str, tuning: Tuning) -> bool:
@@ -325,6 +336,20 @@ class FolderOut:
             ok, n, fps = ok + a, n + b, fps + c
         return ok, n, fps
 
+    def choose_blocks(self, folders: list[str], start: Tuning) -> Tuning:
+        """Like :meth:`choose`, but a technique (a block of variants) goes in or out whole."""
+        best = start
+        best_ok, _, _ = self.score(best, folders)
+        for block in reversed(list(TECHNIQUES.values())):
+            extra = tuple(x for x in best.extra if x not in block)
+            cand = Tuning(extra=extra, skip=best.skip | set(block))
+            if cand == best:
+                continue
+            ok, _, fps = self.score(cand, folders)
+            if fps == 0 and ok >= best_ok:
+                best, best_ok = cand, ok
+        return best
+
     def choose(self, folders: list[str], start: Tuning) -> Tuning:
         """Backward elimination on ``folders``: drop each variant (latest first) that reads
         nothing there the others do not, keeping zero false positives."""
@@ -348,39 +373,55 @@ def bench_leave_one_folder_out() -> dict[str, float]:
 
     The knobs are which image variants the thorough search tries: the standard ones and
     the optional general techniques of EXTRA_VARIANTS. On the other folders, backward
-    elimination drops every variant the decode rate there does not need (zero false
-    positives required); the folder left out is then decoded with what is left. A variant
-    kept only for one folder's photos is exactly the tuning that does not carry over.
+    elimination drops every variant -- or, coarser, every technique (TECHNIQUES) -- the
+    decode rate there does not need (zero false positives required); the folder left out
+    is then decoded with what is left. What is kept only for one folder's photos is
+    exactly the tuning that does not carry over to new photos.
     """
     print("\n== leave-one-folder-out (variants chosen on the other folders, rate on the one out)")
     started = time.perf_counter()
     data = FolderOut()
     results: dict[str, float] = {}
-    for label, start in (
-        ("standard variants", Tuning()),
-        ("standard + extras", Tuning(extra=ALL_EXTRAS)),
-    ):
+    runs = (
+        ("lofo", "per variant, standard variants", data.choose, Tuning()),
+        ("lofo_extras", "per variant, standard + extras", data.choose, Tuning(extra=ALL_EXTRAS)),
+        ("lofo_tech", "per technique, standard variants", data.choose_blocks, Tuning()),
+        (
+            "lofo_tech_extras",
+            "per technique, standard + extras",
+            data.choose_blocks,
+            Tuning(extra=ALL_EXTRAS),
+        ),
+    )
+    for key, label, choose, start in runs:
         ok_sum = n_sum = fp_sum = 0
-        print(f"-- starting from {label}")
+        lost = []
         for f in data.folders:
-            chosen = data.choose([g for g in data.folders if g != f], start)
+            chosen = choose([g for g in data.folders if g != f], start)
             ok, n, fps = data.score(chosen, [f])
+            whole_f, _, _ = data.score(start, [f])
             ok_sum, n_sum, fp_sum = ok_sum + ok, n_sum + n, fp_sum + fps
-            kept = [x for x in data.names if _allowed(x, chosen)]
-            what = f"{fps} false pos." if f.startswith("falsepositives") else f"{ok}/{n}"
-            print(f"  {f:18s} left out: {what:14s} {len(kept):2d} variants kept")
+            if ok < whole_f or fps:
+                lost.append(f"{f} {ok}/{n}" + (f" fp {fps}" if fps else ""))
         whole_ok, whole_n, whole_fp = data.score(start, data.folders)
         print(
-            f"left-out rate {ok_sum}/{n_sum} = {ok_sum / n_sum:.1%} ({fp_sum} false pos.); "
-            f"all variants on the whole set {whole_ok}/{whole_n} = {whole_ok / whole_n:.1%} "
-            f"({whole_fp} false pos.)"
+            f"{label:34s} left-out {ok_sum}/{n_sum} = {ok_sum / n_sum:.1%} ({fp_sum} fp); "
+            f"untouched on the whole set {whole_ok}/{whole_n} = {whole_ok / whole_n:.1%} "
+            f"({whole_fp} fp)"
         )
-        key = "lofo" if start == Tuning() else "lofo_extras"
+        print(f"    folders losing photos when left out: {', '.join(lost) or 'none'}")
         results[f"{key}_rate"] = ok_sum / n_sum
         results[f"{key}_false_positives"] = fp_sum
-        results[f"{key}_whole_rate"] = whole_ok / whole_n
+    whole = data.choose_blocks(data.folders, Tuning(extra=ALL_EXTRAS))
+    print(
+        f"techniques the whole set needs: {[t for t, b in TECHNIQUES.items() if _uses(whole, b)]}"
+    )
     print(f"({time.perf_counter() - started:.0f} s)")
     return results
+
+
+def _uses(tuning: Tuning, block: list[str]) -> bool:
+    return any(_allowed(n, tuning) for n in block)
 
 
 def main() -> dict[str, object]:
@@ -398,7 +439,7 @@ def main() -> dict[str, object]:
     summary["frame_ratio_code"] = f"{frames['ratio_code']:.2f}x"
     summary["frame_ratio_empty"] = f"{frames['ratio_empty']:.2f}x"
     lofo = bench_leave_one_folder_out()
-    for key in ("lofo", "lofo_extras"):
+    for key in ("lofo", "lofo_extras", "lofo_tech", "lofo_tech_extras"):
         summary[f"{key}_rate"] = f"{lofo[key + '_rate']:.1%}"
         summary[f"{key}_false_positives"] = lofo[key + "_false_positives"]
     bench_preview()
