@@ -85,7 +85,7 @@ def _hit(expected: str, got: list[str], folder: str) -> bool:
 
 
 def bench_photos(
-    engines: tuple[str, ...], confirm: bool = True, effort: str = "thorough", budget: float = 0.25
+    engines: tuple[str, ...], confirm: bool = True, effort: str = "thorough", budget: float = 0.15
 ) -> dict[str, float]:
     root = photos_dir()
     if not root.is_dir():

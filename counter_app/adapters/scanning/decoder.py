@@ -135,7 +135,7 @@ class PipelineDecoder:
         engines: Sequence[str | Engine] = ("zxing", "pyzbar"),
         max_side: int | None = None,
         confirm: bool = True,
-        fallback_budget: float = 0.25,
+        fallback_budget: float = 0.15,
         tuning: Tuning = DEFAULT_TUNING,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:

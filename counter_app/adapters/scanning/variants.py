@@ -121,8 +121,11 @@ def thorough_variants(
         yield "up2", scale(cv2, base, 2.0)
     clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
     yield "clahe", np.asarray(clahe.apply(base), dtype=np.uint8)
+    # the extras work at most at 800 px: on a big empty frame they would cost more than
+    # all standard variants together, and small modules get their own "up1.5" anyway
+    extra_base = base if side <= 800 else working_size(cv2, base, 800)
     for name in extra:
-        yield name, EXTRA_VARIANTS[name](cv2, base)
+        yield name, EXTRA_VARIANTS[name](cv2, extra_base)
     blur = np.asarray(cv2.GaussianBlur(base, (3, 3), 0), dtype=np.uint8)
     yield "blur", blur
     _, fixed = cv2.threshold(base, 127, 255, cv2.THRESH_BINARY)
