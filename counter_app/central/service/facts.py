@@ -219,7 +219,7 @@ def check_member(
     skus: Collection[str],
     staff: Mapping[str, str],
 ) -> None:
-    """A stock movement, override or store credit of a return, against that return."""
+    """A stock movement, override, store credit or exchange sale of a return, against it."""
     if isinstance(payload, proto.StockMovementPayload):
         check_stock(payload, skus)
         if payload.cause == "exchange":
@@ -238,6 +238,8 @@ def check_member(
             raise Reject("unknown_line", f"return {ret.ref} has no line {payload.line_no}")
     elif isinstance(payload, proto.StoreCreditIssuedPayload):
         _check_credit(payload, ret)
+    elif isinstance(payload, proto.ExchangeSalePayload):
+        return  # checked with the return's exchange refunds (kinds.check_sale)
     else:  # pragma: no cover - only the kinds above belong to a return
         raise Reject("bad_group", f"a {kind} message does not belong to a return")
 
