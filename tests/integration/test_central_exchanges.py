@@ -207,8 +207,13 @@ def count(live: LiveCentral, model: Any) -> int:
 
 
 def exchange(
-    store: str, ref: str, number: str, swap: list[tuple[str, int, int]],
-    payments: list[dict[str, Any]], refunds: list[dict[str, Any]], **sale_args: Any,
+    store: str,
+    ref: str,
+    number: str,
+    swap: list[tuple[str, int, int]],
+    payments: list[dict[str, Any]],
+    refunds: list[dict[str, Any]],
+    **sale_args: Any,
 ) -> list[dict[str, Any]]:
     """A swap of O-1's TEE-M line 1: stock in, replacement out, sale, return (its line
     refunding what the refunds add up to)."""
@@ -261,8 +266,9 @@ def test_refundable_and_balance_owed_exchanges(ho: LiveCentral) -> None:
     assert push(ho, "S001", owed) == [("accepted", "")] * 4
     with Session(ho.engine) as session:
         pays = session.execute(
-            select(OrderPayment.order_number, OrderPayment.tender, OrderPayment.amount_minor)
-            .order_by(OrderPayment.order_number, OrderPayment.payment_no)
+            select(
+                OrderPayment.order_number, OrderPayment.tender, OrderPayment.amount_minor
+            ).order_by(OrderPayment.order_number, OrderPayment.payment_no)
         ).all()
     assert pays == [
         ("O-1", "card", 10000),

@@ -55,9 +55,7 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             "ck_returns_kind", "kind in ('order', 'receiptless', 'gift')"
         )
-        batch_op.create_index(
-            "ix_returns_customer", ["customer_key", "committed_at"], unique=False
-        )
+        batch_op.create_index("ix_returns_customer", ["customer_key", "committed_at"], unique=False)
     op.create_table(
         "gift_redemptions",
         sa.Column("gift_code", sa.String(length=200), nullable=False),
