@@ -9,6 +9,7 @@ signed HTTP).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,12 @@ def ho(request: pytest.FixtureRequest) -> LiveCentral:
     if request.param == "postgresql":
         request.applymarker(pytest.mark.postgres)
     live: LiveCentral = request.getfixturevalue(name)
+    setup(live)
+    return live
+
+
+def setup(live: LiveCentral) -> None:
+    """Stores S001 and S002, cashier alice, the products above, the default policy."""
     live.add_store("S001")
     live.add_store("S002")
     seed_reference(live.engine)
@@ -61,7 +68,6 @@ def ho(request: pytest.FixtureRequest) -> LiveCentral:
         ],
     )  # fmt: skip
     service.publish_policy(live.engine, "p1", POLICY)
-    return live
 
 
 def publish(
@@ -557,3 +563,35 @@ def test_catalog_publishes_variants_and_price_history(ho: LiveCentral) -> None:
     assert again["MUG"].price_minor == 2800
     wire = ho.client("S001").pull_all("catalog")[0]
     assert {i["sku"]: i["style"] for i in wire}["TEE-M"] == "TEE"
+
+
+def race(live: LiveCentral, customer: str, refs: dict[str, str]) -> list[tuple[str, str]]:
+    """Each store pushes its return at the same moment; their answers."""
+    gate = threading.Barrier(len(refs))
+    answers: dict[str, list[tuple[str, str]]] = {}
+
+    def one(store: str) -> None:
+        msg = receiptless(store, refs[store], 100, customer=customer)
+        gate.wait()
+        answers[store] = push(live, store, [msg])
+
+    threads = [threading.Thread(target=one, args=(store,)) for store in refs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(answer for store in refs for answer in answers.get(store, []))
+
+
+@pytest.mark.postgres
+def test_receiptless_cap_holds_when_two_stores_push_at_once(central: LiveCentral) -> None:
+    """The customer has 2 of 3; S001 and S002 push the third at the same moment, over and
+    over: exactly one is accepted each time (a per-customer lock, not luck)."""
+    setup(central)
+    price_history(central)
+    for round_no in range(5):
+        customer = proto.customer_key(f"race{round_no}@example.com")
+        first = [receiptless("S001", f"R-{round_no}-{n}", 100, customer=customer) for n in (1, 2)]
+        assert push(central, "S001", first) == [("accepted", "")] * 2
+        refs = {store: f"R-{round_no}-{store}" for store in ("S001", "S002")}
+        assert race(central, customer, refs) == [("accepted", ""), ("rejected", "receiptless_cap")]
