@@ -1,6 +1,7 @@
 """A return is one unit at head office: the message group keyed by the return's ref.
 
-A store commits a return's stock movements, manager override and store credit in the same
+A store commits a return's stock movements, manager override, store credit and exchange
+sale (what the customer took instead, with the replacement stock leaving) in the same
 transaction as the return and pushes them in outbox order — the members first, then the
 `return.committed`, possibly in different batches. Head office holds each member ("held",
 answered `accepted`: it is stored and will count with its return) until the return arrives,

@@ -7,8 +7,9 @@ with one executemany per table at the end. If that write fails, each unit is ret
 own savepoint, so one message head office cannot store is that message's rejection.
 
 A return is one unit (the protocol's message group, keyed by the return's ref): its stock
-movements, override and store credit wait as "held" until the return arrives, and are
-accepted or rejected with it (`groups`).
+movements, override, store credit and exchange sale wait as "held" until the return
+arrives, and are accepted or rejected with it (`groups`; the return kinds and the exchange
+sale are checked by `kinds`, with what `kind_load` loads).
 """
 
 from __future__ import annotations
