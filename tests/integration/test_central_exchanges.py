@@ -23,6 +23,7 @@ from counter_app.central.models import (
     CentralOrder,
     CentralReturn,
     GiftRedemption,
+    InboundMessage,
     OrderPayment,
     StockMovement,
 )
@@ -595,3 +596,41 @@ def test_receiptless_cap_holds_when_two_stores_push_at_once(central: LiveCentral
         assert push(central, "S001", first) == [("accepted", "")] * 2
         refs = {store: f"R-{round_no}-{store}" for store in ("S001", "S002")}
         assert race(central, customer, refs) == [("accepted", ""), ("rejected", "receiptless_cap")]
+
+
+def test_an_exchange_sale_is_held_for_its_return_across_batches(ho: LiveCentral) -> None:
+    """The sale and stock come first (held), the return in the next batch; a late sale after
+    an accepted return is checked against it; a held sale goes with a rejected return."""
+    publish(ho, "O-1", [("TEE-M", 3, 15000)], [card(15000)])
+    *members, the_return = exchange(
+        "S001", "R-1", "X-S001-C1-000001", [("TEE-L", 1, 5000)],
+        [pay("exchange", 5000)], [refund("exchange", 5000)],
+    )  # fmt: skip
+    assert push(ho, "S001", members) == [("accepted", "")] * 3
+    assert count(ho, CentralOrder) == 1  # held: not an order yet
+    assert push(ho, "S001", [the_return]) == [("accepted", "")]
+    assert push(ho, "S001", [*members, the_return]) == [("duplicate", "")] * 4
+    assert count(ho, CentralOrder) == 2
+    # the return first, its sale in a later batch: checked against the accepted return
+    late = exchange(
+        "S001", "R-2", "X-S001-C1-000002", [("MUG", 1, 3000)],
+        [pay("exchange", 3000)], [refund("exchange", 3000), refund("card", 2000)],
+    )  # fmt: skip
+    assert push(ho, "S001", [late[-1]]) == [("accepted", "")]
+    wrong = sale("S001", "R-2", "X-S001-C1-000002", [("MUG", 1, 3000)], [pay("cash", 3000)])
+    assert push(ho, "S001", [wrong]) == [("rejected", "exchange_payment_mismatch")]
+    assert push(ho, "S001", [late[2]]) == [("accepted", "")]
+    assert count(ho, CentralOrder) == 3
+    # a held sale whose return is rejected (over the sold units) goes with it
+    held = sale("S001", "R-3", "X-S001-C1-000003", [("TEE-L", 2, 5000)], [pay("exchange", 10000)])
+    assert push(ho, "S001", [held]) == [("accepted", "")]
+    greedy = ret("S001", "R-3", "O-1", [(1, "TEE-M", 2, 10000)], [refund("exchange", 10000)])
+    assert push(ho, "S001", [greedy]) == [("rejected", "over_return")]
+    assert count(ho, CentralOrder) == 3
+    with Session(ho.engine) as session:
+        row = session.execute(
+            select(InboundMessage.status, InboundMessage.reason).where(
+                InboundMessage.message_id == held["id"]
+            )
+        ).one()
+        assert row[0] == "rejected" and (row[1] or "").startswith("group_rejected")
