@@ -9,6 +9,7 @@ signed HTTP).
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
+from counter_app.central import db as central_db
 from counter_app.central import service
 from counter_app.central.models import (
     CentralOrder,
@@ -634,3 +636,60 @@ def test_an_exchange_sale_is_held_for_its_return_across_batches(ho: LiveCentral)
             )
         ).one()
         assert row[0] == "rejected" and (row[1] or "").startswith("group_rejected")
+
+
+def test_publish_commands_take_variants_prices_and_gift_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from counter_app.central.cli import main
+
+    db = f"sqlite:///{tmp_path}/cli.db"
+    assert main(["central", "db", "upgrade", "--db", db]) == 0
+    catalog = tmp_path / "catalog.jsonl"
+    item = {
+        "sku": "TEE-M",
+        "name": "T-shirt 短袖",
+        "category": "apparel",
+        "price_minor": 4500,
+        "currency": "USD",
+        "style": "TEE",
+        "size": "M",
+        "colour": "red",
+        "prices": [
+            {"effective_from": "2026-10-01T00:00:00+00:00", "price_minor": 5000},
+            {"effective_from": "2026-11-01T00:00:00+00:00", "price_minor": 4500},
+        ],
+    }
+    catalog.write_text(json.dumps(item, ensure_ascii=False) + "\n")
+    assert main(["central", "publish-catalog", str(catalog), "--db", db]) == 0
+    order = {
+        "number": "O-1",
+        "channel": "online",
+        "placed_at": "2026-11-01T10:00:00+00:00",
+        "currency": "USD",
+        "lines": [
+            {
+                "line_no": 1,
+                "sku": "TEE-M",
+                "quantity": 1,
+                "unit_price_minor": 4500,
+                "paid_minor": 4500,
+                "gift_code": "G-7K3M9QX2PA",
+            }
+        ],
+    }
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text(json.dumps(order) + "\n")
+    assert main(["central", "publish-orders", str(orders), "--db", db]) == 0
+    orders.write_text(json.dumps(dict(order, number="O-2")) + "\n")
+    assert main(["central", "publish-orders", str(orders), "--db", db]) == 2
+    assert "G-7K3M9QX2PA is already on order O-1" in capsys.readouterr().err
+    engine = central_db.make_engine(db)
+    try:
+        [pulled] = pull_catalog(engine, "S001", 0, 10).items
+        assert (pulled.style, pulled.size, pulled.colour) == ("TEE", "M", "red")
+        assert [p.price_minor for p in pulled.prices] == [5000, 4500]
+        found = service.get_order(engine, "O-1")
+        assert found is not None and found.lines[0].gift_code == "G-7K3M9QX2PA"
+    finally:
+        engine.dispose()
