@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,11 +203,13 @@ def move(store: str, ref: str, sku: str, quantity: int) -> dict[str, Any]:
     )
 
 
-def push(live: LiveCentral, store: str, messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def push(
+    live: LiveCentral, store: str, messages: list[dict[str, Any]], now: datetime | None = None
+) -> list[tuple[str, str]]:
     parsed = [proto.MESSAGE.validate_python(m) for m in messages]
     return [
         (r.status, (r.reason or "").split(":")[0])
-        for r in service.push_messages(live.engine, store, parsed)
+        for r in service.push_messages(live.engine, store, parsed, now)
     ]
 
 
@@ -495,8 +498,14 @@ def test_receiptless_refund_is_at_most_the_lowest_recent_price(ho: LiveCentral) 
     assert push(ho, "S001", [receiptless("S001", "R-3", 2500)]) == [("accepted", "")]
     # in March 2027 the window (90 days) starts after the October sale: lowest is 3000
     later = "2027-03-01T10:00:00+00:00"
-    assert push(ho, "S001", [receiptless("S001", "R-4", 3000, created_at=later)]) == [
+    then = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    assert push(ho, "S001", [receiptless("S001", "R-4", 3000, created_at=later)], then) == [
         ("accepted", "")
+    ]
+    # a message dated ahead of head office's clock counts as now: October is in its window
+    future = receiptless("S001", "R-5", 3000, created_at=later)
+    assert push(ho, "S001", [future], datetime(2026, 11, 26, 12, tzinfo=UTC)) == [
+        ("rejected", "over_lowest_price")
     ]
     with Session(ho.engine) as session:
         row = session.get(CentralReturn, "R-3")
@@ -528,6 +537,9 @@ def test_receiptless_caps_count_the_customer_at_every_store(ho: LiveCentral) -> 
         ho, "S001", [receiptless("S001", "R-3", 2500), receiptless("S001", "R-4", 2500)]
     ) == [("accepted", ""), ("rejected", "receiptless_cap")]
     assert push(ho, "S002", [receiptless("S002", "R-5", 2500)]) == [("rejected", "receiptless_cap")]
+    # dated back before the others, it still counts them
+    early = receiptless("S002", "R-5b", 2500, created_at="2026-11-01T10:00:00+00:00")
+    assert push(ho, "S002", [early]) == [("rejected", "receiptless_cap")]
     other = proto.customer_key("someone@example.com")
     assert push(ho, "S002", [receiptless("S002", "R-6", 2500, customer=other)]) == [
         ("accepted", "")

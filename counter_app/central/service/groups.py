@@ -152,7 +152,7 @@ def _check_group(
     if payload.ref in state.failed:
         raise Reject("group_rejected", state.failed[payload.ref])
     check_staff(payload.cashier, state.staff)
-    at = message.created_at
+    at = min(message.created_at, state.now)  # a message dated in the future counts as now
     unit = Unit(ids=[message.id] + [m.message_id for m in members])
     if payload.kind == "receiptless":
         total = check_receiptless(payload, at, state.kinds)

@@ -155,8 +155,10 @@ def check_receiptless(payload: proto.ReturnCommittedPayload, at: datetime, facts
 def _check_caps(
     key: str, ref: str, at: datetime, total: int, rules: ReceiptlessRules, facts: KindFacts
 ) -> None:
+    # Every accepted return since the period began counts, even one dated after this one:
+    # a store cannot step past the cap by dating its message back.
     since = at - timedelta(days=rules.period_days)
-    past = [value for when, value in facts.customers.get(key, []) if since <= when <= at]
+    past = [value for when, value in facts.customers.get(key, []) if since <= when]
     count, value = len(past) + 1, sum(past) + total
     if count > rules.max_count or value > rules.max_value_minor:
         raise Reject(
