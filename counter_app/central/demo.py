@@ -39,6 +39,10 @@ def publish_demo(engine: Engine, stores: list[str], orders: int = 600, seed: int
                 price_minor=p["price_minor"],
                 currency=p["currency"],
                 vendor=p["vendor"],
+                # variants, when the demo generator gives them (issue 14)
+                style=p.get("style"),
+                size=p.get("size"),
+                colour=p.get("colour"),
             )
             for p, code in products
         ],

@@ -147,7 +147,12 @@ class CentralOrder(Base):
     customer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     payments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
-    __table_args__ = (CheckConstraint("channel in ('online', 'store')", name="ck_orders_channel"),)
+    # An exchange sale: the return whose value paid for it (one sale per return).
+    return_ref: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (
+        CheckConstraint("channel in ('online', 'store')", name="ck_orders_channel"),
+        Index("ix_orders_return_ref", "return_ref", unique=True),
+    )
 
 
 class CentralOrderLine(Base):
@@ -171,7 +176,10 @@ class CentralOrderLine(Base):
     refunded_minor: Mapped[int] = mapped_column(
         BigInteger, nullable=False, default=0, server_default=text("0")
     )
+    # The code printed on this line's gift receipt: unique company-wide.
+    gift_code: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
+        Index("ix_order_lines_gift_code", "gift_code", unique=True),
         CheckConstraint("quantity > 0", name="ck_order_lines_quantity"),
         CheckConstraint(
             "refunded_minor >= 0 AND refunded_minor <= paid_minor",
@@ -208,12 +216,23 @@ class OrderPayment(Base):
 
 
 class CentralReturn(Base):
-    """A return accepted from a store; its card refunds are settled later."""
+    """A return accepted from a store; its card refunds are settled later. A receiptless
+    return has no order; its customer is known only by `customer_key` (a hash), which is what
+    the per-customer caps count over, company-wide."""
 
     __tablename__ = "returns"
     ref: Mapped[str] = mapped_column(String(200), primary_key=True)
     store: Mapped[str] = mapped_column(ForeignKey("stores.code"), nullable=False)
-    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), nullable=False)
+    order_number: Mapped[str | None] = mapped_column(ForeignKey("orders.number"))
+    kind: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="order", server_default=text("'order'")
+    )
+    customer_key: Mapped[str | None] = mapped_column(String(64))
+    # When the store committed it (the message's created_at) and what it refunded in all.
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total_minor: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default=text("0")
+    )
     message_id: Mapped[str] = mapped_column(String(36), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     refunds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
@@ -222,6 +241,19 @@ class CentralReturn(Base):
     validated: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
+    __table_args__ = (
+        CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
+        Index("ix_returns_customer", "customer_key", "committed_at"),
+    )
+
+
+class GiftRedemption(Base):
+    """A gift-receipt code used by an accepted return: once company-wide (the primary key)."""
+
+    __tablename__ = "gift_redemptions"
+    gift_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
+    store: Mapped[str] = mapped_column(String(32), nullable=False)
 
 
 class StockMovement(Base):
@@ -247,6 +279,20 @@ class CatalogProduct(Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     vendor: Mapped[str | None] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    # Variants of one product share a `style`.
+    style: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[str | None] = mapped_column(String(200))
+    colour: Mapped[str | None] = mapped_column(String(200))
+
+
+class CatalogPrice(Base):
+    """A product's price from `effective_from` until the next point: the history the
+    receiptless lowest-recent-price check reads, and the exchange price check."""
+
+    __tablename__ = "catalog_prices"
+    sku: Mapped[str] = mapped_column(ForeignKey("catalog.sku"), primary_key=True)
+    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    price_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class Policy(Base):
@@ -347,11 +393,13 @@ class AuditAnchor(Base):
 __all__ = [
     "AuditAnchor",
     "Base",
+    "CatalogPrice",
     "CatalogProduct",
     "CentralOrder",
     "CentralOrderLine",
     "CentralReturn",
     "ChangeCounter",
+    "GiftRedemption",
     "InboundMessage",
     "OrderLookup",
     "OrderPayment",

@@ -26,12 +26,15 @@ from counter_app.central.models import (
     CentralOrder,
     CentralOrderLine,
     CentralReturn,
+    GiftRedemption,
     InboundMessage,
     OrderPayment,
     StaffAccount,
     StockMovement,
 )
 from counter_app.central.service.facts import LineFacts, PaymentFacts, base_sku
+from counter_app.central.service.kinds import KindFacts
+from counter_app.central.service.tx import aware
 
 log = logging.getLogger("counter_app.central")
 
@@ -53,6 +56,14 @@ _ADD_TO_PAYMENT = (
     .values(refunded_minor=_PAYMENTS.c.refunded_minor + bindparam("r"))
 )
 _ORDERS = cast(Table, CentralOrder.__table__)
+_GIFT_USES = cast(Table, GiftRedemption.__table__)
+_SET_GIFT_CODE = (
+    update(_LINES)
+    .where(_LINES.c.order_number == bindparam("o"), _LINES.c.line_no == bindparam("n"))
+    .values(gift_code=bindparam("g"))
+)
+# Stock movements that belong to a return's group: goods taken back, replacements given out.
+GROUPED_CAUSES = frozenset({"return", "exchange"})
 _RENUMBER = update(_ORDERS).where(_ORDERS.c.number == bindparam("o")).values(seq=bindparam("s"))
 _RETRYABLE = {"40001", "40P01"}
 
@@ -65,6 +76,7 @@ class Member:
     kind: str
     payload: BaseModel
     stored: bool  # held by an earlier batch (its row says "held")
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -77,6 +89,12 @@ class Unit:
     lines: list[dict[str, Any]] = field(default_factory=list)
     payments: list[dict[str, Any]] = field(default_factory=list)
     orders: set[str] = field(default_factory=set)
+    # An exchange sale (a new order, its lines and payments), gift codes used and recorded.
+    new_orders: list[dict[str, Any]] = field(default_factory=list)
+    new_lines: list[dict[str, Any]] = field(default_factory=list)
+    new_payments: list[dict[str, Any]] = field(default_factory=list)
+    gift_uses: list[dict[str, Any]] = field(default_factory=list)
+    gift_codes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -99,19 +117,27 @@ class BatchState:
     # Members rejected with their return: answered as stored, closed with the return.
     with_group: dict[str, str] = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
+    kinds: KindFacts = field(default_factory=KindFacts)
 
 
 _MEMBER_PAYLOADS: dict[str, type[BaseModel]] = {
     "stock.movement": proto.StockMovementPayload,
     "override.granted": proto.OverrideGrantedPayload,
     "store_credit.issued": proto.StoreCreditIssuedPayload,
+    "exchange.sale": proto.ExchangeSalePayload,
 }
 
 
 def prefetch(session: Session, state: BatchState, messages: list[proto.BaseMessage]) -> None:
     """Load (and lock) everything the batch's messages are checked against."""
     returns = [p for m in messages if isinstance(p := m.payload, proto.ReturnCommittedPayload)]
-    _load_orders(session, state, sorted({n for p in returns if (n := p.order_number)}))
+    numbers = {n for p in returns if (n := p.order_number)}
+    numbers |= {
+        p.order_number
+        for m in messages
+        if isinstance(p := m.payload, proto.GiftReceiptIssuedPayload)
+    }
+    _load_orders(session, state, sorted(numbers))
     refs = sorted({p.ref for p in returns})
     if refs:
         state.known_refs = set(
@@ -141,8 +167,11 @@ def group_of(message: proto.BaseMessage) -> str | None:
     if isinstance(payload, proto.ReturnCommittedPayload):
         return payload.ref
     if isinstance(payload, proto.StockMovementPayload):
-        return payload.ref if payload.cause == "return" and payload.ref else None
-    if isinstance(payload, proto.OverrideGrantedPayload | proto.StoreCreditIssuedPayload):
+        return payload.ref if payload.cause in GROUPED_CAUSES and payload.ref else None
+    if isinstance(
+        payload,
+        proto.OverrideGrantedPayload | proto.StoreCreditIssuedPayload | proto.ExchangeSalePayload,
+    ):
         return payload.ref
     return None
 
@@ -171,6 +200,7 @@ def _load_orders(session: Session, state: BatchState, numbers: list[str]) -> Non
             online_returned=line["online_returned_quantity"],
             store_returned=line["store_returned_quantity"],
             refunded_minor=line["refunded_minor"],
+            gift_code=line["gift_code"],
         )
     for pay in session.execute(
         select(_PAYMENTS)
@@ -197,12 +227,12 @@ def _load_groups(session: Session, state: BatchState, refs: list[str], fresh: se
         return
     m = InboundMessage
     rows = session.execute(
-        select(m.message_id, m.kind, m.status, m.payload, m.group_ref)
+        select(m.message_id, m.kind, m.status, m.payload, m.group_ref, m.created_at)
         .where(m.store == state.store, m.group_ref.in_(refs))
         .order_by(m.id)
         .with_for_update()
     )
-    for message_id, kind, status, payload, ref in rows:
+    for message_id, kind, status, payload, ref, created_at in rows:
         if message_id in fresh or ref is None:
             continue
         if kind == "return.committed":
@@ -212,7 +242,8 @@ def _load_groups(session: Session, state: BatchState, refs: list[str], fresh: se
                 state.failed.setdefault(ref, f"return {ref} was rejected")
         elif status == "held":
             model = _MEMBER_PAYLOADS[kind].model_validate(payload)
-            state.waiting.setdefault(ref, []).append(Member(message_id, kind, model, True))
+            member = Member(message_id, kind, model, True, aware(created_at))
+            state.waiting.setdefault(ref, []).append(member)
         elif status == "rejected" and ref not in state.returns:
             state.failed.setdefault(ref, f"message {message_id} of return {ref} was rejected")
 
@@ -276,6 +307,7 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def _write(session: Session, units: list[Unit]) -> None:
+    _write_new_orders(session, units)
     returns = [row for unit in units for row in unit.returns]
     stock = [row for unit in units for row in unit.stock]
     lines = [row for unit in units for row in unit.lines]
@@ -289,3 +321,18 @@ def _write(session: Session, units: list[Unit]) -> None:
         session.execute(_ADD_TO_LINE, lines)
     if payments:
         session.execute(_ADD_TO_PAYMENT, payments)
+    if uses := [row for unit in units for row in unit.gift_uses]:
+        session.execute(insert(_GIFT_USES), uses)
+    if codes := [row for unit in units for row in unit.gift_codes]:
+        session.execute(_SET_GIFT_CODE, codes)
+
+
+def _write_new_orders(session: Session, units: list[Unit]) -> None:
+    """Exchange sales: the order first, then its lines and payments (foreign keys)."""
+    for table, rows in (
+        (_ORDERS, [row for unit in units for row in unit.new_orders]),
+        (_LINES, [row for unit in units for row in unit.new_lines]),
+        (_PAYMENTS, [row for unit in units for row in unit.new_payments]),
+    ):
+        if rows:
+            session.execute(insert(table), rows)

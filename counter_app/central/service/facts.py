@@ -44,6 +44,7 @@ class LineFacts:
     online_returned: int
     store_returned: int
     refunded_minor: int
+    gift_code: str | None = None
 
     def refundable(self) -> int:
         """What is left to refund: paid, minus returns accepted from stores, minus (at most)
@@ -79,10 +80,11 @@ def check_return(
     lines: Mapping[tuple[str, int], LineFacts],
     payments: Sequence[PaymentFacts],
 ) -> ReturnClaim:
-    """Every line and refund of a return against the order; raises Reject."""
+    """Every line and refund of an order or gift return against the order; raises Reject."""
     number = payload.order_number
-    if number is None or payload.kind != "order":
-        raise Reject("kind_not_supported", f"return {payload.ref}: {payload.kind} returns")
+    if number is None:
+        why = f"return {payload.ref}: a {payload.kind} return names its order"
+        raise Reject("unknown_order", why)
     if payload.currency != currency:
         raise Reject(
             "currency_mismatch", f"order {number} is in {currency}, not {payload.currency}"
@@ -217,9 +219,11 @@ def check_member(
     skus: Collection[str],
     staff: Mapping[str, str],
 ) -> None:
-    """A stock movement, override or store credit of a return, against that return."""
+    """A stock movement, override, store credit or exchange sale of a return, against it."""
     if isinstance(payload, proto.StockMovementPayload):
         check_stock(payload, skus)
+        if payload.cause == "exchange":
+            return  # replacement stock leaving: checked against the exchange sale (kinds)
         units: dict[str, int] = {}
         for line in ret.lines:
             units[line.sku] = units.get(line.sku, 0) + line.quantity
@@ -234,6 +238,8 @@ def check_member(
             raise Reject("unknown_line", f"return {ret.ref} has no line {payload.line_no}")
     elif isinstance(payload, proto.StoreCreditIssuedPayload):
         _check_credit(payload, ret)
+    elif isinstance(payload, proto.ExchangeSalePayload):
+        return  # checked with the return's exchange refunds (kinds.check_sale)
     else:  # pragma: no cover - only the kinds above belong to a return
         raise Reject("bad_group", f"a {kind} message does not belong to a return")
 

@@ -1,6 +1,7 @@
 """A return is one unit at head office: the message group keyed by the return's ref.
 
-A store commits a return's stock movements, manager override and store credit in the same
+A store commits a return's stock movements, manager override, store credit and exchange
+sale (what the customer took instead, with the replacement stock leaving) in the same
 transaction as the return and pushes them in outbox order — the members first, then the
 `return.committed`, possibly in different batches. Head office holds each member ("held",
 answered `accepted`: it is stored and will count with its return) until the return arrives,
@@ -23,15 +24,23 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central.models import InboundMessage
 from counter_app.central.service.batch import BatchState, Member, Unit, group_of
+from counter_app.central.service.exchanges import (
+    add_sale,
+    apply_gift_receipt,
+    check_exchange_members,
+    use_gift_codes,
+)
 from counter_app.central.service.facts import (
     Reject,
+    ReturnClaim,
     check_member,
     check_return,
     check_staff,
     check_stock,
 )
+from counter_app.central.service.kinds import check_gift, check_receiptless
 
-__all__ = ["group_of"]
+__all__ = ["apply_gift_receipt", "group_of"]
 
 _MESSAGES = cast(Table, InboundMessage.__table__)
 # A member rejected with its return: closed at once, the return's exception stands for both.
@@ -87,10 +96,12 @@ def apply_member(message: proto.BaseMessage, state: BatchState) -> None:
     assert ref is not None
     payload = message.payload
     ret = state.returns.get(ref)
+    member = Member(message.id, message.kind, payload, False, message.created_at)
     if ret is not None:  # its return came first: checked against it, counted now
         check_member(message.kind, payload, ret, state.skus, state.staff)
+        check_exchange_members(ret, [member], message.created_at, state)
         unit = Unit(ids=[message.id])
-        _add_member(unit, Member(message.id, message.kind, payload, False), state)
+        _add_member(unit, member, state)
         state.units.append(unit)
         return
     if ref in state.failed:  # goes with its return: one exception, the return's
@@ -100,7 +111,7 @@ def apply_member(message: proto.BaseMessage, state: BatchState) -> None:
         check_stock(payload, state.skus)
     elif isinstance(payload, proto.OverrideGrantedPayload):
         check_staff(payload.manager, state.staff, manager=True)
-    state.waiting.setdefault(ref, []).append(Member(message.id, message.kind, payload, False))
+    state.waiting.setdefault(ref, []).append(member)
     state.held_ids.add(message.id)
 
 
@@ -133,32 +144,43 @@ def _check_group(
     members: list[Member],
     state: BatchState,
 ) -> Unit:
-    number = payload.order_number
-    if number not in state.orders:
-        raise Reject("unknown_order", f"order {number} is not known to head office")
+    """Every check first (the return by its kind, then each member), then the writes."""
+    if payload.kind != "receiptless" and payload.order_number not in state.orders:
+        raise Reject("unknown_order", f"order {payload.order_number} is not known to head office")
     if payload.ref in state.known_refs:
         raise Reject("duplicate_reference", f"return {payload.ref} was already received")
     if payload.ref in state.failed:
         raise Reject("group_rejected", state.failed[payload.ref])
     check_staff(payload.cashier, state.staff)
-    claim = check_return(payload, state.orders[number], state.lines, state.payments.get(number, []))
+    at = min(message.created_at, state.now)  # a message dated in the future counts as now
+    unit = Unit(ids=[message.id] + [m.message_id for m in members])
+    if payload.kind == "receiptless":
+        total = check_receiptless(payload, at, state.kinds)
+        claim = None
+    else:
+        codes = check_gift(payload, state.lines, state.kinds) if payload.kind == "gift" else set()
+        number = payload.order_number or ""
+        claim = check_return(
+            payload, state.orders[number], state.lines, state.payments.get(number, [])
+        )
+        total = sum(refund for _, refund in claim.lines.values())
     for member in members:
         check_member(member.kind, member.payload, payload, state.skus, state.staff)
-    unit = Unit(ids=[message.id] + [m.message_id for m in members], orders={number})
-    for line_no, (quantity, refund) in claim.lines.items():
-        line = state.lines[(number, line_no)]
-        line.store_returned += quantity
-        line.refunded_minor += refund
-        unit.lines.append({"o": number, "n": line_no, "q": quantity, "r": refund})
-    for pay in state.payments.get(number, []):
-        if taken := claim.payments.get(pay.payment_no, 0):
-            pay.refunded_minor += taken
-            unit.payments.append({"o": number, "n": pay.payment_no, "r": taken})
+    check_exchange_members(payload, members, at, state)
+    if claim is not None:
+        _take(unit, payload.order_number or "", claim, state)
+        use_gift_codes(unit, payload.ref, codes, state)
+    elif payload.customer_key:
+        state.kinds.customers.setdefault(payload.customer_key, []).append((at, total))
     unit.returns.append(
         {
             "ref": payload.ref,
             "store": state.store,
-            "order_number": number,
+            "order_number": payload.order_number,
+            "kind": payload.kind,
+            "customer_key": payload.customer_key if payload.kind == "receiptless" else None,
+            "committed_at": at,
+            "total_minor": total,
             "message_id": message.id,
             "currency": payload.currency,
             "refunds": [r.model_dump(mode="json") for r in payload.refunds],
@@ -171,9 +193,25 @@ def _check_group(
     return unit
 
 
+def _take(unit: Unit, number: str, claim: ReturnClaim, state: BatchState) -> None:
+    """What an accepted order or gift return takes from the order's lines and payments."""
+    unit.orders.add(number)
+    for line_no, (quantity, refund) in claim.lines.items():
+        line = state.lines[(number, line_no)]
+        line.store_returned += quantity
+        line.refunded_minor += refund
+        unit.lines.append({"o": number, "n": line_no, "q": quantity, "r": refund})
+    for pay in state.payments.get(number, []):
+        if taken := claim.payments.get(pay.payment_no, 0):
+            pay.refunded_minor += taken
+            unit.payments.append({"o": number, "n": pay.payment_no, "r": taken})
+
+
 def _add_member(unit: Unit, member: Member, state: BatchState) -> None:
     if isinstance(member.payload, proto.StockMovementPayload):
         unit.stock.append(_stock_row(member.message_id, member.payload, state))
+    elif isinstance(member.payload, proto.ExchangeSalePayload):
+        add_sale(unit, member.payload, member.created_at or state.now, state)
 
 
 def _stock_row(

@@ -7,8 +7,9 @@ with one executemany per table at the end. If that write fails, each unit is ret
 own savepoint, so one message head office cannot store is that message's rejection.
 
 A return is one unit (the protocol's message group, keyed by the return's ref): its stock
-movements, override and store credit wait as "held" until the return arrives, and are
-accepted or rejected with it (`groups`).
+movements, override, store credit and exchange sale wait as "held" until the return
+arrives, and are accepted or rejected with it (`groups`; the return kinds and the exchange
+sale are checked by `kinds`, with what `kind_load` loads).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from counter_app.central.service import groups
 from counter_app.central.service.anchors import apply_anchor, check_head
 from counter_app.central.service.batch import BatchState, prefetch, write_batch
 from counter_app.central.service.facts import Reject
+from counter_app.central.service.kind_load import prefetch_kinds
 from counter_app.central.service.tx import retrying, utcnow
 
 log = logging.getLogger("counter_app.central")
@@ -111,6 +113,7 @@ def _push(
     state = BatchState(store=store, now=now)
     fresh = [m for m in first.values() if m.id in inserted]
     prefetch(session, state, fresh)
+    prefetch_kinds(session, state, fresh)
     _apply_all(session, fresh, state)
     write_batch(session, state)
     _mark(session, state)
@@ -238,6 +241,8 @@ def _apply(session: Session, message: proto.BaseMessage, state: BatchState) -> N
         groups.apply_member(message, state)
     elif isinstance(payload, proto.StockMovementPayload):
         groups.apply_stock(message, payload, state)
+    elif isinstance(payload, proto.GiftReceiptIssuedPayload):
+        groups.apply_gift_receipt(message, payload, state)
     elif isinstance(payload, proto.AuditHeadPayload):
         _apply_audit_head(session, payload, state)
     elif isinstance(payload, proto.AuditAnchorPayload):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central.db import next_seq
 from counter_app.central.models import (
+    CatalogPrice,
     CatalogProduct,
     CentralOrder,
     CentralOrderLine,
@@ -28,7 +29,7 @@ from counter_app.central.models import (
     StaffWithdrawal,
     Store,
 )
-from counter_app.central.service.tx import retrying, utcnow
+from counter_app.central.service.tx import retrying, utc, utcnow
 from counter_app.domain.pins import pin_hash_problem, pin_problem
 
 
@@ -39,6 +40,7 @@ def publish_orders(engine: Engine, orders: Sequence[proto.Order]) -> int:
     def work(session: Session) -> int:
         if not orders:
             return 0
+        _check_gift_codes(session, orders)
         start = next_seq(session, len(orders))
         for offset, order in enumerate(orders):
             existing = _upsert_order(session, order, start + offset)
@@ -48,6 +50,29 @@ def publish_orders(engine: Engine, orders: Sequence[proto.Order]) -> int:
         return len(orders)
 
     return retrying(engine, work)
+
+
+def _check_gift_codes(session: Session, orders: Sequence[proto.Order]) -> None:
+    """A gift code names one order line company-wide: refuse one held by another line."""
+    owners: dict[str, tuple[str, int]] = {}
+    for order in orders:
+        for line in order.lines:
+            if line.gift_code is None:
+                continue
+            if owners.setdefault(line.gift_code, (order.number, line.line_no)) != (
+                order.number,
+                line.line_no,
+            ):
+                raise ValueError(f"gift code {line.gift_code} is on two order lines")
+    if not owners:
+        return
+    for number, line_no, code in session.execute(
+        select(
+            CentralOrderLine.order_number, CentralOrderLine.line_no, CentralOrderLine.gift_code
+        ).where(CentralOrderLine.gift_code.in_(sorted(owners)))
+    ):
+        if code is not None and owners[code] != (number, line_no):
+            raise ValueError(f"gift code {code} is already on order {number} line {line_no}")
 
 
 def _upsert_order(session: Session, order: proto.Order, seq: int) -> dict[int, CentralOrderLine]:
@@ -96,6 +121,8 @@ def _upsert_lines(
             "online_returned_quantity": line.returned_quantity,
         }
         current = existing.pop(line.line_no, None)
+        # A code a store recorded (gift_receipt.issued) stays unless the order names another.
+        fields["gift_code"] = line.gift_code or (current.gift_code if current else None)
         if current is None:
             session.add(
                 CentralOrderLine(
@@ -175,21 +202,55 @@ def record_online_refund(engine: Engine, number: str, line_no: int, quantity: in
     return retrying(engine, work)
 
 
-def publish_catalog(engine: Engine, items: Sequence[proto.CatalogItem]) -> int:
+def publish_catalog(
+    engine: Engine, items: Sequence[proto.CatalogItem], now: datetime | None = None
+) -> int:
+    """Insert or update products with their variant fields and price history. An item's
+    `prices` replace the SKU's history; whatever it says, a current price that differs from
+    the price in force now becomes a new point from now on, so republishing a changed price
+    keeps the history the receiptless lowest-recent-price check needs."""
+
     def work(session: Session) -> int:
         if not items:
             return 0
         start = next_seq(session, len(items))
         for offset, item in enumerate(items):
-            session.merge(
-                CatalogProduct(
-                    **item.model_dump(exclude={"style", "size", "colour", "prices"}),
-                    seq=start + offset,
-                )
-            )
+            session.merge(CatalogProduct(**item.model_dump(exclude={"prices"}), seq=start + offset))
+        session.flush()
+        _price_history(session, items, now or utcnow())
         return len(items)
 
     return retrying(engine, work)
+
+
+def _price_history(session: Session, items: Sequence[proto.CatalogItem], now: datetime) -> None:
+    skus = sorted({item.sku for item in items})
+    stored: dict[str, dict[datetime, CatalogPrice]] = {sku: {} for sku in skus}
+    for point in session.execute(
+        select(CatalogPrice).where(CatalogPrice.sku.in_(skus)).with_for_update()
+    ).scalars():
+        stored[point.sku][utc(point.effective_from)] = point
+    for item in items:
+        points = stored[item.sku]
+        if item.prices:
+            wanted = {utc(p.effective_from): p.price_minor for p in item.prices}
+            for when in [w for w in points if w not in wanted]:
+                session.delete(points.pop(when))
+            for when, price in wanted.items():
+                if when in points:
+                    points[when].price_minor = price
+                else:
+                    points[when] = CatalogPrice(
+                        sku=item.sku, effective_from=when, price_minor=price
+                    )
+                    session.add(points[when])
+        in_force = [w for w in points if w <= now]
+        if not in_force or points[max(in_force)].price_minor != item.price_minor:
+            points[now] = CatalogPrice(
+                sku=item.sku, effective_from=now, price_minor=item.price_minor
+            )
+            session.add(points[now])
+        session.flush()
 
 
 def publish_policy(

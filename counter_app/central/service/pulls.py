@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
 from counter_app.central.models import (
+    CatalogPrice,
     CatalogProduct,
     CentralOrder,
     CentralOrderLine,
@@ -19,7 +21,10 @@ from counter_app.central.models import (
     StaffAccount,
     StaffWithdrawal,
 )
-from counter_app.central.service.tx import T, aware
+from counter_app.central.service.tx import T, aware, utc
+
+# A catalog item carries at most this many price points (the newest).
+MAX_PRICE_POINTS = 1000
 
 parse_cursor = proto.parse_cursor
 
@@ -52,6 +57,7 @@ def _order_out(order: CentralOrder, lines: Iterable[CentralOrderLine]) -> proto.
                 serial=line.serial,
                 final_sale=line.final_sale,
                 returned_quantity=line.online_returned_quantity + line.store_returned_quantity,
+                gift_code=line.gift_code,
             )
             for line in lines
         ],
@@ -109,6 +115,7 @@ def pull_catalog(
 ) -> proto.Page[proto.CatalogItem]:
     with Session(engine) as session:
         rows = _rows_after(session, CatalogProduct, cursor, limit)
+        history = price_history(session, [r.sku for r in rows])
         items = [
             proto.CatalogItem(
                 sku=r.sku,
@@ -119,10 +126,31 @@ def pull_catalog(
                 price_minor=r.price_minor,
                 currency=r.currency,
                 vendor=r.vendor,
+                style=r.style,
+                size=r.size,
+                colour=r.colour,
+                prices=[
+                    proto.PricePoint(effective_from=when, price_minor=price)  # type: ignore[arg-type]
+                    for when, price in history.get(r.sku, [])[-MAX_PRICE_POINTS:]
+                ],
             )
             for r in rows
         ]
         return _page(items, [r.seq for r in rows], cursor, limit)
+
+
+def price_history(session: Session, skus: Iterable[str]) -> dict[str, list[tuple[datetime, int]]]:
+    """(effective_from, price) per SKU, oldest first."""
+    wanted = sorted(set(skus))
+    history: dict[str, list[tuple[datetime, int]]] = {}
+    if wanted:
+        for sku, when, price in session.execute(
+            select(CatalogPrice.sku, CatalogPrice.effective_from, CatalogPrice.price_minor)
+            .where(CatalogPrice.sku.in_(wanted))
+            .order_by(CatalogPrice.sku, CatalogPrice.effective_from)
+        ):
+            history.setdefault(sku, []).append((utc(when), price))
+    return history
 
 
 def pull_policies(

@@ -29,6 +29,11 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def utc(value: datetime) -> datetime:
+    """`aware` for a value that is never None."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def retrying(engine: Engine, work: Callable[[Session], T], attempts: int = 6) -> T:
     """Run `work` in a transaction, retrying deadlocks / serialisation failures / busy DB."""
     for attempt in range(attempts):
