@@ -132,3 +132,28 @@ def test_the_demo_refuses_the_third_return_by_the_customers_limit(tmp_path: Path
 
     assert demo_receiptless(app.engine, app.clock.now(), factory) == (2, 1)
     app.close()
+
+
+def test_the_receipt_says_no_receipt_in_text_png_and_escpos(home: Path, tmp_path: Path) -> None:
+    from counter_app.adapters.printing.inspect import parse_escpos, text_lines
+    from counter_app.adapters.printing.profile import load_profile
+
+    _code, out, _err = cli(home, "returns", "list", "--json")
+    ref = next(json.loads(x)["ref"] for x in out.splitlines() if '"receiptless"' in x)
+    code, _out, err = cli(home, "receipt", ref, "--out", str(tmp_path / "r.txt"))
+    assert code == 0, err
+    out = (tmp_path / "r.txt").read_text(encoding="utf-8")
+    assert "No receipt — store credit at the lowest" in out and "Order date" not in out
+    for profile in ("TM-T88V+cjk", "TM-T88V"):
+        target = tmp_path / f"{profile}.bin"
+        code, _out, err = cli(home, "receipt", ref, "--format", "escpos", "--profile", profile,
+                              "--out", str(target))  # fmt: skip
+        assert code == 0, err
+        lines = text_lines(parse_escpos(target.read_bytes(), load_profile(profile)))
+        assert "No receipt — store credit at the lowest" in lines
+        assert "price of the last 90 days" in lines
+        chinese = [ln for ln in lines if any("\u4e00" <= ch <= "\u9fff" for ch in ln)]
+        assert bool(chinese) == profile.endswith("+cjk")  # else drawn as an image
+    png = tmp_path / "receipt.png"
+    code, _out, err = cli(home, "receipt", ref, "--format", "png", "--out", str(png))
+    assert code == 0 and png.read_bytes().startswith(b"\x89PNG"), err
