@@ -3,7 +3,8 @@
 The draft, the policy and the commit all work on an `Order`; a receiptless return gets one
 with no id (it is not in the database), no payments, the identified customer, and one line
 per scanned product priced at the product's lowest price of the policy's last N days. Its
-lines have id 0 (no order line: stored as NULL) and are numbered 1..n in scan order.
+lines have id 0 (no order line: stored as NULL) and are numbered 1..n in scan order; they
+are never "serialised" (there is no sold serial number to match).
 Pure: the service reads the prices and the customer and hands them in.
 """
 
@@ -79,7 +80,7 @@ def with_scanned(order: Order, product: ScannedProduct) -> tuple[Order, OrderLin
         sku=product.sku,
         name=product.name,
         category=product.category,
-        serialised=product.serialised,
+        serialised=False,  # no sale to match a serial number against
         quantity=1,
         returned_quantity=0,
         unit_price=price,

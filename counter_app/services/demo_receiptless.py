@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from counter_app.adapters.db import receiptless as rows
 from counter_app.adapters.db import tables as t
@@ -52,6 +52,21 @@ def _price_history(engine: Any, products: list[tuple[str, str, int]], now: datet
         uow.commit()
 
 
+def _advance_customer_ids(engine: Any) -> None:
+    """The demo wrote its customers with their ids: on PostgreSQL the id sequence is moved
+    past them, so the customers identified here get new ids."""
+    if engine.dialect.name != "postgresql":
+        return
+    with UnitOfWork(engine, write=True) as uow:
+        uow.conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('customers', 'id'), "
+                "(SELECT COALESCE(MAX(id), 0) + 1 FROM customers), false)"
+            )
+        )
+        uow.commit()
+
+
 def _attempt(desk: Any, cashier: Any, who: ReceiptlessCustomer, codes: list[str]) -> bool:
     """One receiptless return of `codes`, committed when the policy approves it as it is."""
     draft = desk.start_receiptless(who, cashier)
@@ -74,6 +89,7 @@ def demo_receiptless(
     if len(products) < 3:
         return 0, 0
     _price_history(engine, products, now)
+    _advance_customer_ids(engine)
     clock = FixedClock(now - timedelta(days=3))
     desk = desk_factory(clock)
     cashier = auth.authenticate(engine, clock, "bob", "2345")
