@@ -264,3 +264,46 @@ def test_two_counters_cannot_both_take_the_customers_last_return(store: Store) -
     with UnitOfWork(store.engine) as uow:
         kinds = uow.conn.execute(select(t.returns.c.kind)).scalars().all()
     assert kinds == ["receiptless"] * 3
+
+
+def test_catalog_import_loads_the_price_history(store: Store, tmp_path: Path) -> None:
+    from counter_app.services.imports import import_catalog
+
+    item = {
+        "sku": "APP-9", "name": "真丝围巾", "category": "apparel", "price_minor": 3000,
+        "currency": "USD", "barcodes": ["2000000000992"],
+        "prices": [
+            {"effective_from": days_before(NOW, 150).isoformat(), "price_minor": 3200},
+            {"effective_from": days_before(NOW, 45).isoformat(), "price_minor": 2100},
+            {"effective_from": days_before(NOW, 5).isoformat(), "price_minor": 3000},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "catalog.jsonl"
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert import_catalog(store.engine, path).added == 1
+    assert import_catalog(store.engine, path).unchanged == 1
+    item["prices"][1]["price_minor"] = 1900  # type: ignore[index]
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert import_catalog(store.engine, path).updated == 1  # only the history changed
+    draft = _return(store.desk, store, ["2000000000992"])
+    assert draft.lines[1].line.unit_price == Money(1900)
+
+
+def test_a_catalog_without_history_records_each_price_change(store: Store) -> None:
+    def pull(price: int) -> None:
+        with UnitOfWork(store.engine, write=True) as uow:
+            apply_catalog_item(uow.conn, {"sku": "HOM-1", "name": "Desk Lamp",
+                                          "category": "home", "price_minor": price,
+                                          "currency": "USD"})  # fmt: skip
+            uow.commit()
+
+    pull(3999)
+    pull(3999)
+    pull(2999)
+    with UnitOfWork(store.engine) as uow:
+        prices = uow.conn.execute(
+            select(t.product_prices.c.price_minor)
+            .where(t.product_prices.c.sku == "HOM-1")
+            .order_by(t.product_prices.c.effective_from)
+        ).scalars().all()
+    assert prices == [3999, 2999]
