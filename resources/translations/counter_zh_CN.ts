@@ -19,6 +19,10 @@
 <context>
     <name>HistoryDialog</name>
     <message>
+        <source>No receipt</source>
+        <translation>无收据</translation>
+    </message>
+    <message>
         <source>Returns history</source>
         <translation>退货记录</translation>
     </message>

@@ -146,3 +146,14 @@ def test_return_without_receipt_by_keyboard_and_scanner(
     assert credit == 2 * 1999  # 纯棉T恤 twice at its (unchanged) price, no bonus
     key(Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    # the history (F6) names it as a return without a receipt
+    from ui.counter.history_dialog import HistoryDialog
+
+    qtbot.waitUntil(win.work.scan_panel.scan_input.hasFocus, timeout=5_000)  # back to work
+    key(Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: win.findChild(HistoryDialog) is not None, timeout=5_000)
+    history = win.findChild(HistoryDialog)
+    qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=10_000)
+    order = str(history.model.data(history.model.index(0, 2)))
+    assert order == ("No receipt" if language == "en" else "无收据")
+    history.close()
