@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from counter_app.domain.policy import (
     load_policy_file,
 )
 from counter_app.services.clock import Clock, SystemClock
+from counter_app.services.receiptless import load_id_secret
 from counter_app.services.returns import ReturnDesk
 from counter_app.services.store_zone import configured_zone
 
@@ -80,6 +82,7 @@ def bootstrap(
         live_lookup=_live_lookup(engine, settings),
         email_language=settings.language if settings.smtp_url else None,
     )
+    desk.id_secret = partial(load_id_secret, settings.home)
     return App(settings, engine, clock, policies, desk, warning)
 
 

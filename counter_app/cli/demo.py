@@ -34,13 +34,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     def desk_for(clock: Any) -> ReturnDesk:
-        return ReturnDesk(
+        desk = ReturnDesk(
             app.engine,
             clock,
             app.policies,
             store_code=app.settings.store_code,
             counter_code=app.settings.counter_code,
         )
+        desk.id_secret = app.desk.id_secret  # receiptless demo: the store's ID-document secret
+        return desk
 
     result = build_demo(
         app.engine,

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from counter_app.cli import returns_receiptless as receiptless
 from counter_app.cli.common import (
     EXIT_OK,
     NAME,
@@ -39,13 +40,13 @@ def register(sub: Any) -> None:
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(func=cmd_returns_show)
     rc = returns.add_parser("create", help="run a whole return from the command line")
-    rc.add_argument("order", type=NAME)
+    rc.add_argument("order", type=NAME, nargs="?", help="the order (not with --no-receipt)")
     rc.add_argument("--cashier", required=True, type=NAME)
     add_secret_option(rc, "--pin", "the cashier's")
     rc.add_argument(
         "--line",
         action="append",
-        required=True,
+        default=[],
         type=bounded_text(200),
         metavar="LINE:QTY:REASON:CONDITION",
         help="a line to return, e.g. 1:1:wrong_size:new (repeatable)",
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
     add_secret_option(rc, "--manager-pin", "the manager's (the line after the cashier's)")
     rc.add_argument("--override-reason", default="manager_discretion", type=REASON)
     rc.add_argument("--json", action="store_true")
+    receiptless.add_options(rc)
     rc.set_defaults(func=cmd_returns_create)
 
 
@@ -75,6 +77,7 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "ref": row.ref,
+                        "kind": row.kind,
                         "created_at": row.created_at.isoformat(),
                         "order_number": row.order_number,
                         "cashier": row.cashier,
@@ -108,7 +111,8 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
         f"  counter {view.counter_code}"
         f"  cashier {view.cashier_name}"
     )
-    print(f"Order {view.order_number}   customer {view.customer_name or '-'}")
+    source = "No receipt" if view.kind == "receiptless" else f"Order {view.order_number}"
+    print(f"{source}   customer {view.customer_name or '-'}")
     for ln in view.lines:
         fee = f" (fee {ln.fee})" if ln.fee else ""
         print(
@@ -129,6 +133,9 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
 def cmd_returns_create(args: argparse.Namespace) -> int:
     from counter_app.services import auth
 
+    receiptless.check_options(args)
+    if args.no_receipt:
+        return receiptless.cmd_receiptless_create(args, _approve_lines)
     app = app_from(args)
     desk = app.desk
     cashier = auth.authenticate(app.engine, app.clock, args.cashier, read_secret(args.pin, "PIN: "))

@@ -120,6 +120,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "cashier": "Cashier",
     "order": "Order",
     "order_date": "Order date",
+    "receiptless": "No receipt — store credit at the lowest price of the last {days} days",
     "qty": "Qty",
     "condition": "Condition",
     "reason": "Reason",
@@ -164,6 +165,7 @@ class ReceiptData:
     voucher_code: str | None = None
     copy: Copy = "customer"
     labels: Mapping[str, str] = field(default_factory=dict)
+    receiptless_days: int | None = None  # a return without receipt: the lookback in days
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +285,11 @@ def _receipt_heading(data: ReceiptData) -> list[Block]:
     b.append(Columns(_label(lab, "date"), _local(data.created_at, data.timezone)))
     b.append(Columns(_label(lab, "counter"), _clean(data.counter)))
     b.append(Columns(_label(lab, "cashier"), _clean(data.cashier_name)))
-    b.append(Columns(_label(lab, "order"), _clean(data.order_number)))
-    b.append(Columns(_label(lab, "order_date"), data.order_date.isoformat()))
+    if data.receiptless_days is not None:
+        b.append(Text(_label(lab, "receiptless").format(days=data.receiptless_days), bold=True))
+    else:
+        b.append(Columns(_label(lab, "order"), _clean(data.order_number)))
+        b.append(Columns(_label(lab, "order_date"), data.order_date.isoformat()))
     b.append(Rule())
     return b
 

@@ -134,6 +134,8 @@ class ReturnDraft:
     customer_history: CustomerHistory = field(default_factory=CustomerHistory)
     # How the return started: "order" (an order or receipt), "receiptless" or "gift".
     kind: str = "order"
+    # Receiptless: `proto.customer_key` of the phone or e-mail the customer was identified by.
+    customer_key: str | None = None
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
@@ -202,7 +204,9 @@ def refund_summary(draft: ReturnDraft) -> RefundSummary:
         rows.append((dl.line.line_no, dl.refund, dl.fee))
     total = sum((r[1] for r in rows), Money.zero(currency))
     fees = sum((r[2] for r in rows), Money.zero(currency))
-    tenders = (tenders or set()) & ledger_choices(total, draft.order.payments)
+    tenders = tenders or set()
+    if draft.kind != "receiptless":  # no order, no payments: the policy's tenders alone
+        tenders &= ledger_choices(total, draft.order.payments)
     order_tenders = tuple(x for x in TENDER_ORDER if x in tenders)
     if rows and not order_tenders:
         blocked.append("The items allow no common refund tender: return them separately.")

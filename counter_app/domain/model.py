@@ -101,7 +101,7 @@ def units_refund(paid: Money, refunded: Money, units_left: int, quantity: int) -
 
 @dataclass(frozen=True)
 class Order:
-    id: int
+    id: int | None  # None: a receiptless return's synthetic order (domain/receiptless.py)
     number: str
     channel: str
     placed_at: datetime

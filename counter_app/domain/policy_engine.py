@@ -24,6 +24,8 @@ from counter_app.domain.policy_model import (
     Policy,
     Reason,
 )
+from counter_app.domain.policy_receiptless import TEMPLATES as RECEIPTLESS_TEMPLATES
+from counter_app.domain.policy_receiptless import receiptless_reasons
 
 # English message per reason code; `{name}` placeholders are the Reason.params keys.
 MESSAGE_TEMPLATES: dict[str, str] = {
@@ -41,13 +43,6 @@ MESSAGE_TEMPLATES: dict[str, str] = {
     "{window_days} days (last day was {deadline}).",
     "HOLIDAY_EXTENSION": "Bought during {holiday}: returnable until {deadline}.",
     "LOYALTY_EXTENSION": "{tier} member: {extra_days} extra days to return, until {deadline}.",
-    "RECEIPT_REQUIRED": "{category} items cannot be returned without the order or receipt.",
-    "RECEIPTLESS_NOT_ALLOWED": "Returns without a receipt are not accepted.",
-    "RECEIPTLESS": "No receipt: store credit only, at the lowest price of the last {days} days "
-    "({price} each).",
-    "RECEIPTLESS_LIMIT": "Customer has made {count} returns without receipt worth {value} in the "
-    "last {period_days} days, this one included; the limit is {max_count} returns and "
-    "{max_value}.",
     "CONDITION_NOT_ACCEPTED": "{category} items in condition '{condition}' cannot be returned.",
     "CUSTOMER_DAMAGE": "The item was damaged by the customer.",
     "UNKNOWN_REASON": "Return reason '{reason}' is not in the policy's list.",
@@ -66,6 +61,7 @@ MESSAGE_TEMPLATES: dict[str, str] = {
     "refund of {total}.",
     "FREQUENT_RETURNER": "Customer has made {count} returns in the last {days} days, this one "
     "included; more than {limit} needs a manager.",
+    **RECEIPTLESS_TEMPLATES,
 }
 
 
@@ -295,18 +291,14 @@ def _receiptless_checks(
     refund: Money,
     found: _Findings,
 ) -> None:
-    """A return without a receipt: allowed at all, and within the customer's limits."""
-    if rule.receipt_required:
-        found.denials.append(_reason("RECEIPT_REQUIRED", category=_label(line.category)))
-    elif not policy.receiptless.allowed:
-        found.denials.append(_reason("RECEIPTLESS_NOT_ALLOWED"))
-    else:
-        found.notes.append(
-            _reason("RECEIPTLESS", days=policy.receiptless.price_lookback_days, price=unit_price)
-        )
-        limit = _receiptless_limit(history, now, policy, refund)
-        if limit is not None:
-            found.referrals.append(limit)
+    """A return without a receipt: allowed at all, and within the customer's limits
+    (policy_receiptless.py)."""
+    denials, referrals, notes = receiptless_reasons(
+        line.category, rule, history, now, policy, unit_price, refund
+    )
+    found.denials += denials
+    found.referrals += referrals
+    found.notes += notes
 
 
 def _value_and_frequency(
@@ -428,31 +420,6 @@ def _window_reasons(
                         deadline=loyal)
             )  # fmt: skip
     return []
-
-
-def _receiptless_limit(
-    history: CustomerHistory, now: datetime, policy: Policy, refund: Money
-) -> Reason | None:
-    """Count and value limits over the period, this return included; at the limit is fine."""
-    rule = policy.receiptless
-    since = now - timedelta(days=rule.limit_period_days)
-    past = [
-        p
-        for p in history.past_returns
-        if p.receiptless and since <= p.at <= now and p.value.currency == policy.currency
-    ]
-    count = len(past) + 1
-    value = sum((p.value for p in past), refund)
-    if count > rule.max_count or value > rule.max_value:
-        return _reason(
-            "RECEIPTLESS_LIMIT",
-            count=count,
-            value=value,
-            period_days=rule.limit_period_days,
-            max_count=rule.max_count,
-            max_value=rule.max_value,
-        )
-    return None
 
 
 def _frequent_returner(history: CustomerHistory, now: datetime, policy: Policy) -> Reason | None:

@@ -31,6 +31,7 @@ from counter_app.domain.money import Money
 from counter_app.domain.refund import OverRefund, RefundPart, split_refund
 from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT, location_for
 from counter_app.services.errors import AlreadyReturned, AmountChanged, NotRefundable
+from counter_app.services.receiptless import receiptless_refund, unit_price_minor
 
 # How far a line's committed refund may move from what the cashier saw without asking again:
 # the one minor unit of largest-remainder rounding that another counter's unit may take.
@@ -89,13 +90,16 @@ def write_return(
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
     line_payloads = _write_lines(w, draft, summary)
     refund_payloads = _write_refunds(w, draft, parts)
+    if draft.kind == "receiptless":  # no payments: the store credit is charged to none
+        refund_payloads = receiptless_refund(w.conn, w.return_id, summary.total, tender)
     credit_code, credit_message = _issue_store_credit(w, draft, summary, tender)
     _move_stock(w, draft)
     _record_overrides(w, draft)
     return_payload = {
         "ref": w.ref,
         "kind": draft.kind,
-        "order_number": draft.order.number,
+        "order_number": None if draft.kind == "receiptless" else draft.order.number,
+        "customer_key": draft.customer_key,
         "counter": counter.counter_code,
         "cashier": draft.cashier.username,
         "currency": draft.order.currency,
@@ -119,6 +123,8 @@ def _reserve_and_price(
     price them from each line's ledger as locked here, and add that to the line's refunded
     amount (a conditional update: never above what the line was paid). The summary as
     committed: each line's refund is its repriced gross minus the fee the draft decided."""
+    if draft.kind == "receiptless":  # no order lines: priced by the draft (lowest recent price)
+        return summary
     currency = draft.order.currency
     zero = Money.zero(currency)
     seen = {no: (refund, fee) for no, refund, fee in summary.lines}
@@ -164,6 +170,8 @@ def _charge_tenders(
     conn: Connection, draft: ReturnDraft, summary: RefundSummary, tender: str
 ) -> list[RefundPart]:
     """Charge the payments as they are now: another counter may have refunded since."""
+    if draft.order.id is None:  # receiptless: no payments to charge (store credit only)
+        return []
     payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
     try:
         parts = split_refund(summary.total, payments, tender)
@@ -220,6 +228,7 @@ def _write_return_row(
             "tender_choice": tender,
             "policy_version": policy_version,
             "draft_id": draft.id,
+            "kind": draft.kind,
         },
     )
     return _Written(conn, counter, return_id, ref, seq, now)
@@ -230,7 +239,7 @@ def _line_row(w: _Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str
     reasons = [{"code": r.code, "message": r.message, "hard": r.hard} for r in dl.decision.reasons]
     return {
         "return_id": w.return_id,
-        "order_line_id": dl.line.id,
+        "order_line_id": dl.line.id or None,  # 0: a receiptless line, on no order
         "line_no": dl.line.line_no,
         "sku": dl.line.sku,
         "quantity": dl.quantity,
@@ -268,6 +277,7 @@ def _write_lines(w: _Written, draft: ReturnDraft, summary: RefundSummary) -> lis
                 "reason": row["reason_code"],
                 "disposition": row["disposition"],
                 "photo_sha256": row["photo_sha256"],
+                "unit_price_minor": unit_price_minor(draft, dl),
             }
         )
     repo.insert_many(w.conn, t.return_lines, rows)

@@ -73,6 +73,7 @@ class ReturnView:
     overrides: tuple[OverrideView, ...]
     store_credit_code: str | None
     store_credit_amount: Money | None
+    kind: str = "order"  # order | receiptless | gift
 
     def as_json(self) -> dict[str, Any]:
         def money(m: Money | None) -> dict[str, Any] | None:
@@ -80,6 +81,7 @@ class ReturnView:
 
         return {
             "ref": self.ref,
+            "kind": self.kind,
             "created_at": self.created_at.isoformat(),
             "store": self.store_code,
             "counter": self.counter_code,
@@ -134,6 +136,7 @@ class ReturnSummaryRow:
     cashier: str
     total: Money
     tender: str
+    kind: str = "order"  # order | receiptless | gift
 
 
 def list_returns(
@@ -155,6 +158,7 @@ def list_returns(
             r.total_refund_minor,
             r.currency,
             r.tender_choice,
+            r.kind,
         )
         .select_from(
             t.returns.outerjoin(t.orders, o.id == r.order_id).join(t.users, u.id == r.cashier_id)
@@ -174,7 +178,7 @@ def list_returns(
     with UnitOfWork(engine) as uow:
         rows = uow.conn.execute(query).all()
     return [
-        ReturnSummaryRow(row[0], row[1], row[2], row[3], Money(row[4], row[5]), row[6])
+        ReturnSummaryRow(row[0], row[1], row[2], row[3], Money(row[4], row[5]), row[6], row[7])
         for row in rows
     ]
 
@@ -219,6 +223,7 @@ def get_return(engine: Engine, ref: str) -> ReturnView:
         overrides=overrides,
         store_credit_code=credit[0] if credit else None,
         store_credit_amount=Money(credit[1], currency) if credit else None,
+        kind=row["kind"],
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 from counter_app.adapters.db import tables as t
 from counter_app.services.errors import BadInput
 from counter_app.services.import_checks import order_changes, order_problems
+from counter_app.services.price_history import history_differs
 from counter_app.services.sync_apply import apply_catalog_item, apply_order
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.sync_protocol import CatalogItem, Order
@@ -221,7 +222,8 @@ def import_catalog(engine: Engine, path: Path) -> ImportReport:
             wanted["vendor"] = wanted.get("vendor") or ""
             if before is not None:
                 has_codes = set(product.barcodes) <= before.pop("barcodes")
-                if has_codes and before == wanted:
+                same_prices = not history_differs(uow.conn, product.sku, item)
+                if has_codes and before == wanted and same_prices:
                     unchanged += 1
                     continue
             apply_catalog_item(uow.conn, item)

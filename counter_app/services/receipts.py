@@ -192,6 +192,9 @@ def receipt_data_from_view(
         arrival_text=dict(ARRIVAL_TEXT),
         voucher_code=voucher,
         copy=copy,
+        receiptless_days=(
+            policy.receiptless.price_lookback_days if view.kind == "receiptless" else None
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from counter_app.domain.policy import (
     evaluate,
 )
 from counter_app.services import auth
+from counter_app.services import receiptless as rless
 from counter_app.services.clock import Clock
 from counter_app.services.commit import CommittedReturn, CounterIdentity, write_return
 from counter_app.services.errors import (
@@ -47,14 +48,16 @@ from counter_app.services.errors import (
     OrderNotFound,
     OverrideRefused,
 )
+from counter_app.services.receiptless_desk import ReceiptlessDesk
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
 
 HISTORY_DAYS = 365
 
 
-class ReturnDesk:
-    """The use cases of one counter, wired by bootstrap()."""
+class ReturnDesk(ReceiptlessDesk):
+    """The use cases of one counter, wired by bootstrap() (returns without a receipt:
+    services/receiptless_desk.py)."""
 
     def __init__(
         self,
@@ -193,6 +196,9 @@ class ReturnDesk:
 
     def remove_line(self, draft: ReturnDraft, line_no: int) -> None:
         """Take a line out of the return in progress (nothing is written)."""
+        if draft.kind == "receiptless":
+            rless.remove_line(draft, line_no)
+            return
         draft.lines.pop(line_no, None)
 
     def eligibility(self, draft: ReturnDraft) -> dict[int, Decision]:
@@ -302,10 +308,11 @@ class ReturnDesk:
             serialised=line.serialised,
             serial_sold=line.serial,
             serial_presented=draft_line.serial_presented,
-            has_receipt=True,
+            has_receipt=draft.kind != "receiptless",
             tenders_paid=order.tenders,
             cash_paid=order.cash_left,
             final_sale=line.final_sale,
+            lowest_recent_price=line.unit_price if draft.kind == "receiptless" else None,
             gross=line.refund_for(qty) if 0 < qty <= line.returnable_quantity else None,
             return_refund=return_refund,
         )
@@ -383,6 +390,8 @@ class ReturnDesk:
         now = self.clock.now()
         try:
             with UnitOfWork(self.engine, write=True) as uow:
+                if draft.kind == "receiptless":  # the customer's limits, under a row lock
+                    rless.recheck_limits(uow.conn, draft, summary, self.evaluate, policy, now)
                 result = write_return(
                     uow.conn,
                     draft,

@@ -23,6 +23,7 @@ from counter_app.domain.money import Money
 from counter_app.domain.pins import pin_hash_problem
 from counter_app.domain.refund import split_refund
 from counter_app.domain.text import sanitize
+from counter_app.services.price_history import apply_price_history
 
 NAME_LIMIT = 200  # the protocol's Text
 
@@ -61,6 +62,7 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
     )
     for code in item.get("barcodes") or []:
         upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
+    apply_price_history(conn, sku, item)
 
 
 SYNC_ACTOR = "head office (sync)"

@@ -19,6 +19,10 @@
 <context>
     <name>HistoryDialog</name>
     <message>
+        <source>No receipt</source>
+        <translation>无收据</translation>
+    </message>
+    <message>
         <source>Returns history</source>
         <translation>退货记录</translation>
     </message>
@@ -980,6 +984,157 @@
     <message>
         <source>Customer has made {count} returns in the last {days} days, this one included; more than {limit} needs a manager.</source>
         <translation>该顾客最近 {days} 天内(含本次)已退货 {count} 次;超过 {limit} 次须经理批准。</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptlessDialog</name>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>可以退货</translation>
+    </message>
+    <message>
+        <source>Approved by a manager</source>
+        <translation>经理已批准</translation>
+    </message>
+    <message>
+        <source>Needs a manager</source>
+        <translation>需要经理批准</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Refused (a manager may allow it)</source>
+        <translation>拒绝(经理可以破例批准)</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Lowest price</source>
+        <translation>最低价</translation>
+    </message>
+    <message>
+        <source>Reason / condition</source>
+        <translation>原因 / 状况</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Store credit</source>
+        <translation>店内余额</translation>
+    </message>
+    <message>
+        <source>Return without a receipt</source>
+        <translation>无收据退货</translation>
+    </message>
+    <message>
+        <source>1  Who is returning?</source>
+        <translation>1  退货顾客是谁?</translation>
+    </message>
+    <message>
+        <source>&amp;Phone or e-mail</source>
+        <translation>电话或电子邮件(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Required: the customer&apos;s phone number or e-mail</source>
+        <translation>必填:顾客的电话号码或电子邮件</translation>
+    </message>
+    <message>
+        <source>&amp;ID document</source>
+        <translation>证件号码(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Optional: ID number (only a keyed hash is kept)</source>
+        <translation>选填:证件号码(只保存加密哈希值)</translation>
+    </message>
+    <message>
+        <source>Identify (Enter)</source>
+        <translation>识别顾客(Enter)</translation>
+    </message>
+    <message>
+        <source>2  Scan each item</source>
+        <translation>2  逐件扫描商品</translation>
+    </message>
+    <message>
+        <source>Scan or type the product barcode, then Enter</source>
+        <translation>扫描或输入商品条码,然后按 Enter</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove (Ctrl+Del)</source>
+        <translation>移除(Ctrl+Del)</translation>
+    </message>
+    <message>
+        <source>Manager approval (F4)</source>
+        <translation>经理批准(F4)</translation>
+    </message>
+    <message>
+        <source>Give store credit (F9)</source>
+        <translation>退为店内余额(F9)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Enter the customer&apos;s phone number or e-mail first.</source>
+        <translation>请先输入顾客的电话号码或电子邮件。</translation>
+    </message>
+    <message>
+        <source>Looking up the customer…</source>
+        <translation>正在查找顾客…</translation>
+    </message>
+    <message>
+        <source>This item needs no approval, or none can be given.</source>
+        <translation>此商品无需批准,或不能批准。</translation>
+    </message>
+    <message>
+        <source>Saving the return…</source>
+        <translation>正在保存退货…</translation>
+    </message>
+    <message>
+        <source>Return {ref} done: {amount} in store credit, voucher {code}.</source>
+        <translation>退货 {ref} 已完成:店内余额 {amount},凭证 {code}。</translation>
+    </message>
+    <message>
+        <source>Scan at least one item.</source>
+        <translation>请至少扫描一件商品。</translation>
+    </message>
+    <message>
+        <source>Not yet: {items} — remove them, or a manager approves (F4).</source>
+        <translation>尚不能确认:{items} — 请移除,或由经理批准(F4)。</translation>
+    </message>
+    <message>
+        <source>Store credit: {total} (lowest price of the last {days} days)</source>
+        <translation>店内余额:{total}(最近 {days} 天的最低价)</translation>
+    </message>
+    <message>
+        <source>Not identified yet.</source>
+        <translation>尚未识别顾客。</translation>
+    </message>
+    <message>
+        <source>{name}: {count} earlier returns without a receipt.</source>
+        <translation>{name}:此前已有 {count} 次无收据退货。</translation>
+    </message>
+    <message>
+        <source>No receipt</source>
+        <translation>无收据</translation>
+    </message>
+    <message>
+        <source>A return without a receipt or order: store credit only (F8)</source>
+        <translation>没有收据或订单的退货:只能退店内余额(F8)</translation>
     </message>
 </context>
 <context>

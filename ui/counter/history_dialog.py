@@ -35,10 +35,15 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
+def _order_text(kind: str, number: str | None) -> str:
+    """The order a return came from; a return without a receipt has none."""
+    return tr("No receipt") if kind == "receiptless" else (number or "")
+
+
 COLUMNS: list[Column[ReturnSummaryRow]] = [
     Column(lambda: tr("Reference"), lambda r: r.ref),
     Column(lambda: tr("Date"), lambda r: i18n.when(r.created_at)),
-    Column(lambda: tr("Order"), lambda r: r.order_number or ""),
+    Column(lambda: tr("Order"), lambda r: _order_text(r.kind, r.order_number)),
     Column(lambda: tr("Cashier"), lambda r: r.cashier),
     Column(lambda: tr("Refund"), lambda r: i18n.money(r.total), number=True),
 ]
@@ -204,7 +209,7 @@ class HistoryDialog(LiveScreen, QDialog):
         parts = [
             f"<h2>{escape(v.ref)}</h2>",
             f"<p>{tr('Date')}: {i18n.when(v.created_at)}<br>",
-            f"{tr('Order')}: {escape(v.order_number or '—')}<br>",
+            f"{tr('Order')}: {escape(_order_text(v.kind, v.order_number) or '—')}<br>",
             f"{tr('Customer')}: {escape(v.customer_name or '—')}<br>",
             f"{tr('Cashier')}: {escape(v.cashier_name)}<br>",
             f"{tr('Refund to')}: {tender_name(v.tender)}</p><table width='100%'>",

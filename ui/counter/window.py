@@ -33,6 +33,7 @@ from counter_app.services import auth
 from ui.context import CounterContext
 from ui.counter.header import HeaderBar
 from ui.counter.login import LoginPage
+from ui.counter.receiptless_dialog import add_no_receipt_button
 from ui.counter.session import ReturnSession
 from ui.counter.work_page import WorkPage
 from ui.devices.scanner import WedgeFilter
@@ -117,6 +118,7 @@ class MainWindow(LiveScreen, QMainWindow):
         self.work.inspection.settle_list_widths()  # on the window, before the lists fill
         self._wire()
         self._build_shortcuts()
+        add_no_receipt_button(self.work.scan_panel, self.open_receiptless)
         self.tasks.busy_changed.connect(self.work.busy.setVisible)
         self.tasks.error.connect(lambda exc: self.show_error(exc))
         self._install_input_watchers()
@@ -152,6 +154,7 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Enter", self.confirm), ("Ctrl+N", self.new_return), ("Ctrl+L", self.lock),
             ("Ctrl+,", self.open_settings), ("Ctrl+Del", w.remove_current_line),
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
+            ("F8", self.open_receiptless),
         ):  # fmt: skip
             shortcut(keys, fn)
 
@@ -361,6 +364,17 @@ class MainWindow(LiveScreen, QMainWindow):
 
         dialog = SearchDialog(self.ctx, self)
         dialog.chosen.connect(self._search_chosen)
+        self._track(dialog)
+        dialog.open()
+
+    def open_receiptless(self) -> None:
+        """A return without a receipt (ui/counter/receiptless_dialog.py)."""
+        if self.locked:
+            return
+        from ui.counter.receiptless_dialog import ReceiptlessDialog
+
+        dialog = ReceiptlessDialog(self.ctx, self)
+        dialog.committed.connect(self.return_committed)
         self._track(dialog)
         dialog.open()
 

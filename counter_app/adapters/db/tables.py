@@ -96,6 +96,8 @@ customers = Table(
     Column("email", String(254), nullable=True, index=True),
     Column("phone", String(40), nullable=True, index=True),
     Column("loyalty_tier", String(32), nullable=True),
+    # Receiptless returns: HMAC-SHA256 of the ID document number (never the number itself).
+    Column("id_document_hash", String(64), nullable=True, index=True),
 )
 
 products = Table(
@@ -109,6 +111,17 @@ products = Table(
     Column("currency", String(3), nullable=False),
     Column("vendor", String(200), nullable=False, default=""),
     Column("open_box_of", String(64), ForeignKey("products.sku"), nullable=True),
+    CheckConstraint("price_minor >= 0", name="price_not_negative"),
+)
+
+# Price history (catalog pull and import): the price from `effective_from` until the next
+# point; a receiptless return refunds the lowest price of the policy's last N days.
+product_prices = Table(
+    "product_prices",
+    metadata,
+    Column("sku", String(64), ForeignKey("products.sku"), primary_key=True),
+    Column("effective_from", Timestamp, primary_key=True),
+    Column("price_minor", BigInteger, nullable=False),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
 
@@ -204,7 +217,10 @@ returns = Table(
     Column("tender_choice", String(16), nullable=False),
     Column("policy_version", String(64), nullable=False),
     Column("draft_id", String(36), nullable=False, unique=True),
+    # How the return started (ReturnDraft.kind); a receiptless one has no order, a customer.
+    Column("kind", String(16), nullable=False, default="order"),
     CheckConstraint("total_refund_minor >= 0", name="total_not_negative"),
+    CheckConstraint("kind IN ('order', 'receiptless', 'gift')", name="kind"),
 )
 
 return_lines = Table(
