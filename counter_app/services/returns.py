@@ -42,6 +42,7 @@ from counter_app.services.errors import (
     AlreadyCommitted,
     AlreadyReturned,
     BadInput,
+    GiftCodeUsed,
     ItemNotOnOrder,
     NotRefundable,
     OrderNotFound,
@@ -51,6 +52,9 @@ from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
 
 HISTORY_DAYS = 365
+GIFT_USED_NOW = (
+    "This gift receipt was just used for a return at another counter; it cannot be used again."
+)
 
 
 class ReturnDesk:
@@ -399,6 +403,8 @@ class ReturnDesk:
             text = str(exc.orig) if exc.orig else str(exc)
             if "draft_id" in text or "grant_id" in text:
                 raise AlreadyCommitted("This return was already confirmed.") from None
+            if "gift_code" in text:  # the return lines' unique gift code: used once only
+                raise GiftCodeUsed(GIFT_USED_NOW) from None
             raise
         return result
 
