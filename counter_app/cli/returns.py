@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(func=cmd_returns_show)
     rc = returns.add_parser("create", help="run a whole return from the command line")
-    rc.add_argument("order", type=NAME)
+    rc.add_argument("order", type=NAME, help="the order number, or a gift receipt's code")
     rc.add_argument("--cashier", required=True, type=NAME)
     add_secret_option(rc, "--pin", "the cashier's")
     rc.add_argument(
@@ -128,11 +128,12 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
 
 def cmd_returns_create(args: argparse.Namespace) -> int:
     from counter_app.services import auth
+    from counter_app.services.gift import open_return
 
     app = app_from(args)
     desk = app.desk
     cashier = auth.authenticate(app.engine, app.clock, args.cashier, read_secret(args.pin, "PIN: "))
-    draft = desk.start_return(desk.find_order(args.order), cashier)
+    draft = open_return(desk, args.order, cashier)  # an order number or a gift code
     _inspect_lines(desk, draft, args.line, args.serial)
     _approve_lines(app, draft, args)
     committed = desk.commit_return(draft, args.tender)

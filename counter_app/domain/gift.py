@@ -24,6 +24,7 @@ _TYPO = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _LOOSE_RE = re.compile(r"^G-?([0-9A-Z]{10})$")
 # The refund tenders a gift return may use: never the buyer's original tender, never cash.
 GIFT_TENDERS = frozenset({"store_credit", "exchange"})
+GIFT_TENDER_ONLY = "A gift return is refunded as store credit or an exchange only."
 
 
 def new_gift_code() -> str:

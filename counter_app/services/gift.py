@@ -16,6 +16,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.domain.draft import ReturnDraft
 from counter_app.domain.gift import gift_view, normalise_gift_code
 from counter_app.domain.model import Order, User
+from counter_app.domain.scanning import classify_scan
 from counter_app.services.errors import AlreadyReturned, BadInput, GiftCodeUsed, OrderNotFound
 from counter_app.services.returns import ReturnDesk
 from counter_app.services.unit_of_work import UnitOfWork
@@ -59,3 +60,11 @@ def start_gift_return(desk: ReturnDesk, text: str, cashier: User) -> ReturnDraft
     draft.kind = "gift"
     return draft
 
+
+
+def open_return(desk: ReturnDesk, code: str, cashier: User) -> ReturnDraft:
+    """A return started from a scan or typed code: a gift receipt's code opens its gift
+    return, anything else the order it names."""
+    if classify_scan(code) == "gift":
+        return start_gift_return(desk, code, cashier)
+    return desk.start_return(desk.find_order(code), cashier)

@@ -24,6 +24,7 @@ from counter_app.domain.draft import (
     grant_rule_codes,
     refund_summary,
 )
+from counter_app.domain.gift import GIFT_TENDER_ONLY
 from counter_app.domain.model import Order, User
 from counter_app.domain.money import Money
 from counter_app.domain.policy import (
@@ -382,6 +383,8 @@ class ReturnDesk:
         if summary.blocked:
             raise NotRefundable(" ".join(summary.blocked))
         if tender not in summary.tenders_allowed:
+            if draft.kind == "gift":
+                raise BadInput(GIFT_TENDER_ONLY)
             raise BadInput("That refund tender is not allowed for these items.")
         policy = self.policies.current
         now = self.clock.now()

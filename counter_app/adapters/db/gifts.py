@@ -57,3 +57,19 @@ def order_line_id(conn: Connection, order_id: int, line_no: int) -> tuple[int, s
         select(ln.id, ln.gift_code).where(ln.order_id == order_id, ln.line_no == line_no)
     ).first()
     return (int(row[0]), row[1]) if row else None
+
+
+def line_gift_code(conn: Connection, order_line_id: int) -> str | None:
+    ln = t.order_lines.c
+    return conn.execute(select(ln.gift_code).where(ln.id == order_line_id)).scalar()
+
+
+def return_gift_codes(conn: Connection, ref: str) -> dict[str, str]:
+    """SKU -> gift code of the lines of return `ref` that came back on a gift receipt."""
+    rl, r = t.return_lines.c, t.returns.c
+    rows = conn.execute(
+        select(rl.sku, rl.gift_code)
+        .join(t.returns, r.id == rl.return_id)
+        .where(r.ref == ref, rl.gift_code.is_not(None))
+    )
+    return {str(sku): str(code) for sku, code in rows}
