@@ -41,9 +41,9 @@ def cmd_credit_show(args: argparse.Namespace) -> int:
             "voucher_code": st.voucher_code,
             "return_ref": st.return_ref,
             "issued_at": st.issued_at.isoformat() if st.issued_at else None,
-            "currency": st.value.currency if st.value else None,
+            "currency": None if st.value is None else st.value.currency,
         }
-        out.update({f"{k}_minor": v.minor if v else None for k, v in money.items()})
+        out.update({f"{k}_minor": None if v is None else v.minor for k, v in money.items()})
         print(json.dumps(out, ensure_ascii=False))
     else:
         if st.store_credit_code:
