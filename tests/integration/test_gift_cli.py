@@ -97,7 +97,7 @@ def test_gift_return_from_the_shell_and_its_receipt(
     code, out, err = run(capsys, tmp_path, db, *create, "--tender", "store_credit", "--json")
     assert code == 0, err
     ref = json.loads(out)["ref"]
-    code, again, err = run(capsys, tmp_path, db, *create, "--tender", "store_credit")
+    code, _again, err = run(capsys, tmp_path, db, *create, "--tender", "store_credit")
     assert code == 1 and "already used" in err and len(err.strip().splitlines()) == 1
     code, receipt, err = run(capsys, tmp_path, db, "receipt", ref)
     assert code == 0, err
@@ -129,5 +129,5 @@ def test_gift_return_from_the_shell_and_its_receipt(
 def test_gift_receipt_of_an_unknown_order_is_one_line(
     store: Store, tmp_path: Path, capsys: Cap
 ) -> None:
-    code, out, err = run(capsys, tmp_path, _db_url(store.engine), "receipt", "O-NOPE", "--gift")
+    code, _out, err = run(capsys, tmp_path, _db_url(store.engine), "receipt", "O-NOPE", "--gift")
     assert code == 1 and "No order O-NOPE" in err and len(err.strip().splitlines()) == 1
