@@ -152,6 +152,7 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Enter", self.confirm), ("Ctrl+N", self.new_return), ("Ctrl+L", self.lock),
             ("Ctrl+,", self.open_settings), ("Ctrl+Del", w.remove_current_line),
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
+            ("F8", self.open_credit),
         ):  # fmt: skip
             shortcut(keys, fn)
 
@@ -361,6 +362,16 @@ class MainWindow(LiveScreen, QMainWindow):
 
         dialog = SearchDialog(self.ctx, self)
         dialog.chosen.connect(self._search_chosen)
+        self._track(dialog)
+        dialog.open()
+
+    def open_credit(self) -> None:
+        """The store-credit screen (F8): a voucher's value, spent, left, genuine."""
+        if self.locked or self.ctx.user is None:
+            return
+        from ui.counter.credit_dialog import CreditDialog
+
+        dialog = CreditDialog(self.ctx, self)
         self._track(dialog)
         dialog.open()
 
