@@ -131,3 +131,27 @@ def test_gift_receipt_of_an_unknown_order_is_one_line(
 ) -> None:
     code, _out, err = run(capsys, tmp_path, _db_url(store.engine), "receipt", "O-NOPE", "--gift")
     assert code == 1 and "No order O-NOPE" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_demo_has_gift_receipts_and_two_gift_returns(tmp_path: Path, capsys: Cap) -> None:
+    from counter_app.adapters.db.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    code, out, err = run(capsys, tmp_path, url, "demo", "--orders", "300", "--returns", "4")
+    assert code == 0, err
+    engine = make_engine(url)
+    rl, p = t.return_lines.c, t.products.c
+    with UnitOfWork(engine) as uow:
+        gifted = uow.conn.execute(
+            select(t.order_lines.c.gift_code).where(t.order_lines.c.gift_code.is_not(None))
+        ).all()
+        returned = uow.conn.execute(
+            select(p.name, rl.gift_code).join(t.products, p.sku == rl.sku)
+            .where(rl.gift_code.is_not(None))
+        ).all()  # fmt: skip
+    engine.dispose()
+    assert len(gifted) >= 3 and all(GIFT_CODE_RE.match(c) for (c,) in gifted)
+    assert len(returned) == 2 and any(not name.isascii() for name, _ in returned)
+    assert len(_outbox(make_engine(url), "gift_receipt.issued")) >= 2
+    code, out, err = run(capsys, tmp_path, url, "audit", "verify")
+    assert code == 0 and "intact" in out
