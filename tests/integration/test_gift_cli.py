@@ -81,6 +81,12 @@ def test_gift_receipt_has_a_code_per_line_and_no_price(
     data = esc.read_bytes()
     assert code == 0 and b"\x1dV" in data and b"\x1bp" not in data  # cut, no drawer kick
     assert all(c.encode() in data for c in codes)
+    zh_cjk = ("--language", "zh_CN", "--profile", "TM-T88V+cjk")
+    code, _, err = run(capsys, tmp_path, db, "receipt", "O-GR", "--gift", "--format", "escpos",
+                       "--out", str(esc), *zh_cjk)  # fmt: skip
+    data = esc.read_bytes()
+    assert code == 0 and "礼品收据".encode("gb18030") in data  # the printer's Chinese font
+    assert "纯棉T恤".encode("gb18030") in data and all(c.encode() in data for c in codes)
 
 
 def test_gift_return_from_the_shell_and_its_receipt(
