@@ -8,6 +8,7 @@ from counter_app.services.errors import (
     AlreadyReturned,
     BadInput,
     CounterError,
+    GiftCodeUsed,
     ItemNotOnOrder,
     OrderNotFound,
 )
@@ -36,6 +37,8 @@ def friendly_error(exc: BaseException, code: str = "") -> str:
                 "The item {code} is not on this order. Check you scanned the right item or "
                 "the right order."
             ).format(code=code)
+        if isinstance(exc, GiftCodeUsed):
+            return tr("This gift receipt was already used for a return; it cannot be used again.")
         if isinstance(exc, AlreadyReturned):
             return tr("This item was already returned.") + " " + str(exc)
         if isinstance(exc, BadInput):

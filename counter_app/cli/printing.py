@@ -27,8 +27,14 @@ FORMATS = ("escpos", "png", "text")
 
 
 def register(sub: Any) -> None:
-    rc = sub.add_parser("receipt", help="render a return's receipt to a file (no printing)")
-    rc.add_argument("ref", metavar="RETURN_REF", type=NAME)
+    rc = sub.add_parser(
+        "receipt", help="render a return's receipt (or an order's gift receipt) to a file"
+    )
+    rc.add_argument("ref", metavar="RETURN_REF|ORDER", type=NAME)
+    rc.add_argument(
+        "--gift", action="store_true", help="the gift receipt of order ORDER (no prices)"
+    )
+    rc.add_argument("--language", choices=["en", "zh_CN"], help="gift receipt language")
     rc.add_argument("--format", choices=FORMATS, default="text")
     rc.add_argument(
         "--out", default="-", type=FILE_OR_DASH, help="file to write, or '-' for stdout (default)"
@@ -92,12 +98,17 @@ def _write(out: str, data: bytes, binary: bool) -> None:
 
 def cmd_receipt(args: argparse.Namespace) -> int:
     from counter_app.adapters.printing import render_escpos_bytes, render_png, render_text
+    from counter_app.cli.credit import gift_document
     from counter_app.services.receipts import print_profile, receipt_document
 
     app = app_from(args)
     try:
         profile = print_profile(app.settings, args.profile)
-        doc = receipt_document(app.engine, app.settings, app.policies.current, args.ref, args.copy)
+        if args.gift:
+            doc = gift_document(app, args.ref, args.language)
+        else:
+            policy = app.policies.current
+            doc = receipt_document(app.engine, app.settings, policy, args.ref, args.copy)
     finally:
         app.close()
     if args.format == "escpos":

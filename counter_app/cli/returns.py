@@ -40,7 +40,10 @@ def register(sub: Any) -> None:
     rs.add_argument("--json", action="store_true")
     rs.set_defaults(func=cmd_returns_show)
     rc = returns.add_parser("create", help="run a whole return from the command line")
-    rc.add_argument("order", type=NAME, nargs="?", help="the order (not with --no-receipt)")
+    rc.add_argument(
+        "order", type=NAME, nargs="?",
+        help="the order number or a gift receipt's code (not with --no-receipt)",
+    )
     rc.add_argument("--cashier", required=True, type=NAME)
     add_secret_option(rc, "--pin", "the cashier's")
     rc.add_argument(
@@ -132,6 +135,7 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
 
 def cmd_returns_create(args: argparse.Namespace) -> int:
     from counter_app.services import auth
+    from counter_app.services.gift import open_return
 
     receiptless.check_options(args)
     if args.no_receipt:
@@ -139,7 +143,7 @@ def cmd_returns_create(args: argparse.Namespace) -> int:
     app = app_from(args)
     desk = app.desk
     cashier = auth.authenticate(app.engine, app.clock, args.cashier, read_secret(args.pin, "PIN: "))
-    draft = desk.start_return(desk.find_order(args.order), cashier)
+    draft = open_return(desk, args.order, cashier)  # an order number or a gift code
     _inspect_lines(desk, draft, args.line, args.serial)
     _approve_lines(app, draft, args)
     committed = desk.commit_return(draft, args.tender)

@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from counter_app.domain.gift import gift_tenders, gift_view
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.model import units_refund as units_refund  # re-exported
 from counter_app.domain.money import Money
@@ -140,6 +141,10 @@ class ReturnDraft:
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
 
+    def gift_lines(self) -> tuple[int, ...]:
+        """The order lines a gift return shows: those of its gift view (domain.gift)."""
+        return tuple(ln.line_no for ln in self.order.lines)
+
     def clone(self) -> ReturnDraft:
         """A copy whose lines can be changed without touching this one: a background action
         works on a clone and hands it back, so the screen never reads a draft being changed."""
@@ -150,7 +155,7 @@ class ReturnDraft:
         """A clone on the order as it is now (another counter returned some of it): the same
         picks, inspections and approvals, its decisions to be made again."""
         clone = self.clone()
-        clone.order = order
+        clone.order = gift_view(order, self.gift_lines()) if self.kind == "gift" else order
         for no, dl in clone.lines.items():
             dl.line = order.line(no)
             dl.decision = None
@@ -204,7 +209,7 @@ def refund_summary(draft: ReturnDraft) -> RefundSummary:
         rows.append((dl.line.line_no, dl.refund, dl.fee))
     total = sum((r[1] for r in rows), Money.zero(currency))
     fees = sum((r[2] for r in rows), Money.zero(currency))
-    tenders = tenders or set()
+    tenders = gift_tenders(draft.kind, tenders or set())
     if draft.kind != "receiptless":  # no order, no payments: the policy's tenders alone
         tenders &= ledger_choices(total, draft.order.payments)
     order_tenders = tuple(x for x in TENDER_ORDER if x in tenders)

@@ -63,6 +63,7 @@ class OrderLine:
     # The line's refund ledger (order_lines.refunded_minor): what its returned units took of
     # `paid`. None when unknown: then it is what sequential returns would have taken.
     refunded: Money | None = None
+    gift_code: str | None = None  # the code on this line's gift receipt, if one was issued
 
     @property
     def returnable_quantity(self) -> int:

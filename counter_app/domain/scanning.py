@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
+from counter_app.domain.gift import is_gift_code
+
 ScanSource = Literal["camera", "wedge", "keyboard", "image"]
 Symbology = Literal[
     "EAN13",
@@ -85,6 +87,15 @@ class ScanEvent:
             raise ValueError(f"unknown scan source {self.source!r}")
         if self.symbology not in SYMBOLOGIES:
             raise ValueError(f"unknown symbology {self.symbology!r}")
+
+
+ScanKind = Literal["gift", "code"]
+
+
+def classify_scan(text: str) -> ScanKind:
+    """What a scanned code opens: a gift receipt's code ("gift", `domain.gift`), or any other
+    code ("code": an order number, a product or a receipt, looked up as before)."""
+    return "gift" if is_gift_code(text) else "code"
 
 
 def normalise_symbology(name: str) -> str:

@@ -25,6 +25,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
 from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
+from counter_app.domain.gift import GIFT_TENDER_ONLY, GIFT_TENDERS
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
@@ -85,6 +86,8 @@ def write_return(
 
     `summary` is what the cashier saw; what is written (and returned) is it as repriced
     inside this transaction."""
+    if draft.kind == "gift" and tender not in GIFT_TENDERS:
+        raise NotRefundable(GIFT_TENDER_ONLY)
     summary = _reserve_and_price(conn, draft, summary)
     parts = _charge_tenders(conn, draft, summary, tender)
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
@@ -265,9 +268,12 @@ def _write_lines(w: _Written, draft: ReturnDraft, summary: RefundSummary) -> lis
     for dl in draft.selected():
         refund, fee = refund_by_line[dl.line.line_no]
         row = _line_row(w, dl, refund, fee)
+        row["gift_code"] = dl.line.gift_code if draft.kind == "gift" else None
         rows.append(row)
+        gift = {"gift_code": row["gift_code"]} if row["gift_code"] else {}
         payloads.append(
             {
+                **gift,
                 "line_no": row["line_no"],
                 "sku": row["sku"],
                 "quantity": row["quantity"],

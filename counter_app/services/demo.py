@@ -19,6 +19,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.domain.money import Money, allocate
 from counter_app.services import auth
 from counter_app.services.clock import Clock, FixedClock
+from counter_app.services.demo_gift import add_gift_demo
 from counter_app.services.demo_receiptless import demo_receiptless
 from counter_app.services.errors import CounterError
 from counter_app.services.unit_of_work import UnitOfWork
@@ -181,6 +182,8 @@ def build_demo(
     made = _demo_returns(engine, now, rng, orders, returns, desk_factory) if desk_factory else 0
     if desk_factory is not None:
         made += demo_receiptless(engine, now, desk_factory)[0]
+    if desk_factory:  # issue 14: gift receipts and two gift returns
+        made += add_gift_demo(engine, now, rng, orders, desk_factory, returns=returns > 0)
     return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
 
 

@@ -50,3 +50,7 @@ class AlreadyCommitted(CounterError):
 
 class NotFound(CounterError):
     pass
+
+
+class GiftCodeUsed(AlreadyReturned):
+    """A gift receipt's code was already used for a return (nothing was written)."""

@@ -15,6 +15,7 @@ from sqlalchemy import Column, Connection, select
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.domain.cards import last4
+from counter_app.services.gift_lines import gift_code_problems
 
 STORED_TENDERS = ("card", "cash", "gift_card", "store_credit")  # the payments CHECK
 _LINE_FACTS = (
@@ -60,7 +61,7 @@ def order_problems(conn: Connection, item: dict[str, Any]) -> list[tuple[str, st
         too_long = _too_long(value, column)
         if too_long:
             found.append((field, too_long))
-    return found
+    return found + gift_code_problems(conn, item)
 
 
 def _facts(item: dict[str, Any]) -> dict[str, Any]:

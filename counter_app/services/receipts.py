@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, select
 
+from counter_app.adapters.db import gifts
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.printing import load_profile, render_png
 from counter_app.adapters.printing.profile import PrintProfile
@@ -41,6 +42,7 @@ from counter_app.domain.documents import (
     build_return_receipt,
     build_shelf_label,
 )
+from counter_app.domain.gift_receipt import build_gift_return_receipt
 from counter_app.domain.money import Money
 from counter_app.domain.policy import Policy
 from counter_app.domain.voucher import make_voucher_code
@@ -265,7 +267,12 @@ def receipt_data(
 def receipt_document(
     engine: Engine, settings: Settings, policy: Policy, ref: str, copy: Copy = "customer"
 ) -> Document:
-    return build_return_receipt(receipt_data(engine, settings, policy, ref, copy))
+    data = receipt_data(engine, settings, policy, ref, copy)
+    with UnitOfWork(engine) as uow:
+        gift_codes = gifts.return_gift_codes(uow.conn, ref)
+    if gift_codes:  # a gift's recipient: no prices, no buyer's tenders
+        return build_gift_return_receipt(data, gift_codes)
+    return build_return_receipt(data)
 
 
 def receipt_png(

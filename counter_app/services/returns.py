@@ -24,6 +24,7 @@ from counter_app.domain.draft import (
     grant_rule_codes,
     refund_summary,
 )
+from counter_app.domain.gift import GIFT_TENDER_ONLY
 from counter_app.domain.model import Order, User
 from counter_app.domain.money import Money
 from counter_app.domain.policy import (
@@ -43,6 +44,7 @@ from counter_app.services.errors import (
     AlreadyCommitted,
     AlreadyReturned,
     BadInput,
+    GiftCodeUsed,
     ItemNotOnOrder,
     NotRefundable,
     OrderNotFound,
@@ -53,6 +55,9 @@ from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
 
 HISTORY_DAYS = 365
+GIFT_USED_NOW = (
+    "This gift receipt was just used for a return at another counter; it cannot be used again."
+)
 
 
 class ReturnDesk(ReceiptlessDesk):
@@ -385,6 +390,8 @@ class ReturnDesk(ReceiptlessDesk):
         if summary.blocked:
             raise NotRefundable(" ".join(summary.blocked))
         if tender not in summary.tenders_allowed:
+            if draft.kind == "gift":
+                raise BadInput(GIFT_TENDER_ONLY)
             raise BadInput("That refund tender is not allowed for these items.")
         policy = self.policies.current
         now = self.clock.now()
@@ -408,6 +415,8 @@ class ReturnDesk(ReceiptlessDesk):
             text = str(exc.orig) if exc.orig else str(exc)
             if "draft_id" in text or "grant_id" in text:
                 raise AlreadyCommitted("This return was already confirmed.") from None
+            if "gift_code" in text:  # the return lines' unique gift code: used once only
+                raise GiftCodeUsed(GIFT_USED_NOW) from None
             raise
         return result
 

@@ -23,6 +23,7 @@ from counter_app.domain.money import Money
 from counter_app.domain.pins import pin_hash_problem
 from counter_app.domain.refund import split_refund
 from counter_app.domain.text import sanitize
+from counter_app.services.gift_lines import apply_gift_codes
 from counter_app.services.price_history import apply_price_history
 
 NAME_LIMIT = 200  # the protocol's Text
@@ -161,6 +162,7 @@ def apply_order(conn: Connection, item: dict[str, Any]) -> int:
     existing = repo.order_id_by_number(conn, str(item["number"]))
     order_id = _insert_order(conn, item, customer_id) if existing is None else existing
     refunded_elsewhere = sum(_merge_order_line(conn, order_id, line) for line in item["lines"])
+    apply_gift_codes(conn, order_id, item)
     _charge_refunded_elsewhere(conn, order_id, str(item["currency"]), refunded_elsewhere)
     return order_id
 

@@ -17,6 +17,112 @@
     </message>
 </context>
 <context>
+    <name>GiftReturn</name>
+    <message>
+        <source>Gift</source>
+        <translation>礼品</translation>
+    </message>
+    <message>
+        <source>Gift recipient (the buyer is not shown)</source>
+        <translation>礼品接收人（不显示购买人）</translation>
+    </message>
+    <message>
+        <source>Not shown on a gift return</source>
+        <translation>礼品退货不显示</translation>
+    </message>
+    <message>
+        <source>Nothing to refund yet.</source>
+        <translation>尚无退款项目。</translation>
+    </message>
+    <message>
+        <source>Store credit for the recipient</source>
+        <translation>给接收人的店内余额</translation>
+    </message>
+    <message>
+        <source>Gift return {ref} confirmed: {tender} for the recipient.</source>
+        <translation>礼品退货 {ref} 已确认：为接收人办理{tender}。</translation>
+    </message>
+    <message>
+        <source>Gift return</source>
+        <translation>礼品退货</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Refund to</source>
+        <translation>退款方式</translation>
+    </message>
+    <message>
+        <source>Store credit code</source>
+        <translation>店内余额码</translation>
+    </message>
+</context>
+<context>
+    <name>CreditDialog</name>
+    <message>
+        <source>A store-credit number has no check value: scan the voucher's barcode to check it.</source>
+        <translation>店内余额码没有校验值：请扫描代金券条码进行核验。</translation>
+    </message>
+    <message>
+        <source>Genuine, but not in this store's records (issued at another store, or not synced yet).</source>
+        <translation>真实有效，但不在本店记录中（由其他门店发出，或尚未同步）。</translation>
+    </message>
+    <message>
+        <source>Genuine: the check value matches this company's voucher.</source>
+        <translation>真实有效：校验值与本公司代金券一致。</translation>
+    </message>
+    <message>
+        <source>NOT genuine: do not accept this voucher; call a manager.</source>
+        <translation>不是真券：请勿接受此代金券，并联系经理。</translation>
+    </message>
+    <message>
+        <source>Store credit</source>
+        <translation>店内余额</translation>
+    </message>
+    <message>
+        <source>&amp;Voucher code</source>
+        <translation>代金券编码(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Scan the voucher's barcode or type its code</source>
+        <translation>扫描代金券条码或输入编码</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>面值</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>Check value</source>
+        <translation>校验值</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>核验</translation>
+    </message>
+    <message>
+        <source>Check the voucher (Enter)</source>
+        <translation>核验代金券（回车）</translation>
+    </message>
+    <message>
+        <source>Scan the voucher's barcode or type its code.</source>
+        <translation>请扫描代金券条码或输入编码。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
+    </message>
+</context>
+<context>
     <name>HistoryDialog</name>
     <message>
         <source>No receipt</source>
@@ -196,6 +302,10 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>This gift receipt was already used for a return; it cannot be used again.</source>
+        <translation>此礼品收据已用于退货，不能再次使用。</translation>
+    </message>
     <message>
         <source>The manager&apos;s approval belongs to another return</source>
         <translation>经理的批准属于另一笔退货</translation>
@@ -1133,8 +1243,8 @@
         <translation>无收据</translation>
     </message>
     <message>
-        <source>A return without a receipt or order: store credit only (F8)</source>
-        <translation>没有收据或订单的退货:只能退店内余额(F8)</translation>
+        <source>A return without a receipt or order: store credit only (F5)</source>
+        <translation>没有收据或订单的退货:只能退店内余额(F5)</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,4 @@
-"""A return without a receipt in the counter window, keyboard and scanner only (F8), in
+"""A return without a receipt in the counter window, keyboard and scanner only (F5), in
 English and in Chinese, with screenshots at 1366×768."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _dialog(qtbot: Any, win: Any) -> Any:
     from ui.counter.receiptless_dialog import ReceiptlessDialog
 
     win.activateWindow()
-    key(Qt.Key.Key_F8)
+    key(Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: win.findChild(ReceiptlessDialog) is not None, timeout=5_000)
     dialog = win.findChild(ReceiptlessDialog)
     qtbot.waitUntil(dialog.isVisible, timeout=5_000)

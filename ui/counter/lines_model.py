@@ -23,6 +23,7 @@ from counter_app.domain.draft import APPROVAL_VOID, DraftLine, ReturnDraft
 from counter_app.domain.model import Order, OrderLine
 from counter_app.domain.policy import Decision
 from ui import i18n
+from ui.counter import gift_view
 from ui.labels import plain_tip
 from ui.widgets import BADGE_COLOURS, BADGE_KIND_ROLE
 
@@ -135,7 +136,7 @@ class _Row:
             f"{line.line_no}{mark}",
             item,
             f"{line.quantity} / {line.returned_quantity}",
-            i18n.money(line.paid),
+            gift_view.hidden_price() if gift_view.is_gift(draft) else i18n.money(line.paid),
             badge,
             why_text(line, decision, dl),
         )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.model import Order
 from ui import i18n
+from ui.counter import gift_view
 from ui.counter.lines_model import (
     COL_ITEM,
     COL_NO,
@@ -127,6 +128,8 @@ class OrderPanel(StepPanel):
                     f"{payment_label(p)} {i18n.money(p.amount)}" for p in order.payments
                 ),
             }
+        if order is not None and gift_view.is_gift(self.session.draft):  # no buyer, no payment
+            values.update(customer=gift_view.buyer_text(), tenders=gift_view.payment_text())
         for key, (_name, value) in self.order_labels.items():
             value.setText(values[key])
 

@@ -1,4 +1,4 @@
-"""A return without a receipt (F8, "No receipt"): identify the customer, scan each product
+"""A return without a receipt (F5, "No receipt"): identify the customer, scan each product
 with its reason and condition, read the policy's decision and its explanation, confirm.
 
 The refund is store credit at the lowest price of the policy's last N days. Every desk call
@@ -429,4 +429,4 @@ class NoReceiptButton(LiveScreen, QPushButton):
 
     def retranslate(self) -> None:
         self.setText(tr("No receipt"))
-        self.setToolTip(tr("A return without a receipt or order: store credit only (F8)"))
+        self.setToolTip(tr("A return without a receipt or order: store credit only (F5)"))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.draft import APPROVAL_VOID, ReturnDraft
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
+from ui.counter import gift_view
 from ui.counter.lines_model import approval_void_text
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
@@ -116,11 +117,17 @@ class RefundPanel(StepPanel):
             if rows
             else tr("Nothing to refund yet.")
         )
+        gift = gift_view.is_gift(draft)  # no line prices: the store credit is the one amount
+        if gift and draft is not None:
+            self.refund_lines.setText(gift_view.refund_lines_html(summary, draft))
+        self.total_label.setText(gift_view.total_label() if gift else tr("Total refund"))
         self.total.setText(i18n.money(summary.total) if summary else "—")
+        if gift and summary is not None and draft is not None:
+            self.total.setText(i18n.money(gift_view.credit_value(summary, draft)))
         allowed = summary.tenders_allowed if summary else ()
         self._fill_tenders(allowed)
         blocked = summary.blocked if summary else ()
-        if summary is not None and summary.fees:
+        if summary is not None and summary.fees and not gift:
             fees = tr("Fees deducted: {fees}").format(fees=i18n.money(summary.fees))
         else:
             fees = ""
@@ -204,6 +211,10 @@ class ConfirmedPanel(QWidget):
         self.done_ref.setText(result.ref)
         pixmap = self.receipt_view.pixmap()
         if pixmap and not pixmap.isNull():
+            return
+        if gift_view.is_gift(draft):
+            self.receipt_view.setTextFormat(Qt.TextFormat.RichText)
+            self.receipt_view.setText(gift_view.confirmed_html(result, draft))
             return
         lines = [
             f"<p><b>{tr('Reference')}:</b> {escape(result.ref)}<br>"

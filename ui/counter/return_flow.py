@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from counter_app.domain.draft import OverrideGrant, RefundSummary, ReturnDraft
+from counter_app.domain.gift import gift_view
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
+from counter_app.domain.scanning import classify_scan
 from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import BadInput, ItemNotOnOrder, OrderNotFound
+from counter_app.services.gift import start_gift_return
 from counter_app.services.returns import ReturnDesk
 
 
@@ -43,6 +46,9 @@ class Committed:
 
 
 def open_order(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
+    if classify_scan(code) == "gift":  # a gift receipt: its one line, for the recipient
+        draft = start_gift_return(desk, code, cashier)
+        return OrderLoaded(draft.order, draft, MappingProxyType(desk.eligibility(draft)))
     order = desk.find_order(code)
     draft = desk.start_return(order, cashier)
     return OrderLoaded(order, draft, MappingProxyType(desk.eligibility(draft)))
@@ -157,6 +163,8 @@ def commit(desk: ReturnDesk, draft: ReturnDraft, tender: str) -> Committed:
     result = desk.commit_return(draft, tender)
     try:
         fresh: Order | None = desk.find_order(draft.order.number)
+        if fresh is not None and draft.kind == "gift":
+            fresh = gift_view(fresh, draft.gift_lines())
     except Exception:  # the return is committed; a failed reload only affects the display
         fresh = None
     return Committed(result, fresh, draft)

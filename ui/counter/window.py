@@ -154,7 +154,8 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Enter", self.confirm), ("Ctrl+N", self.new_return), ("Ctrl+L", self.lock),
             ("Ctrl+,", self.open_settings), ("Ctrl+Del", w.remove_current_line),
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
-            ("F8", self.open_receiptless),
+            ("F5", self.open_receiptless),
+            ("F8", self.open_credit),
         ):  # fmt: skip
             shortcut(keys, fn)
 
@@ -375,6 +376,13 @@ class MainWindow(LiveScreen, QMainWindow):
 
         dialog = ReceiptlessDialog(self.ctx, self)
         dialog.committed.connect(self.return_committed)
+    def open_credit(self) -> None:
+        """The store-credit screen (F8): a voucher's value, spent, left, genuine."""
+        if self.locked or self.ctx.user is None:
+            return
+        from ui.counter.credit_dialog import CreditDialog
+
+        dialog = CreditDialog(self.ctx, self)
         self._track(dialog)
         dialog.open()
 

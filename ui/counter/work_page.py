@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
 from ui.context import CounterContext
+from ui.counter import gift_view
 from ui.counter.inspection_panel import InspectionPanel
 from ui.counter.order_panel import OrderPanel
 from ui.counter.refund_panel import ConfirmedPanel, RefundPanel, blocked_text
@@ -258,12 +259,12 @@ class WorkPage(QWidget):
 
     def _committed(self, result: CommittedReturn) -> None:
         self.order_panel.render_lines()
-        self.banner.show_message(
-            tr("Return {ref} confirmed. Refund {total} to {tender}.").format(
-                ref=result.ref, total=i18n.money(result.total), tender=tender_name(result.tender)
-            ),
-            "info",
+        message = tr("Return {ref} confirmed. Refund {total} to {tender}.").format(
+            ref=result.ref, total=i18n.money(result.total), tender=tender_name(result.tender)
         )
+        if gift_view.is_gift(self.session.draft):
+            message = gift_view.committed_banner(result)
+        self.banner.show_message(message, "info")
         self.inspection.refresh()
         self.refund.refresh()
         self.right.setCurrentIndex(1)

@@ -69,6 +69,7 @@ _ORDER_LINES = (
         _pr.vendor,
         t.product_barcodes.c.barcode,
         _l.refunded_minor,
+        _l.gift_code,
     )
     .select_from(
         t.order_lines.join(t.products, _pr.sku == _l.sku).outerjoin(
@@ -156,6 +157,7 @@ def _order_lines(conn: Connection, order_id: int, currency: str) -> tuple[OrderL
                 tuple(sorted(codes)),
                 r[14],
                 Money(r[16], currency),
+                r[17],
             )
         )
     return tuple(lines)

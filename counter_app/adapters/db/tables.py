@@ -163,6 +163,8 @@ order_lines = Table(
     # What the returned units took of paid_minor (before fees): the line's refund ledger, raised
     # by the committing transaction itself so racing counters can never refund a line twice.
     Column("refunded_minor", BigInteger, nullable=False, default=0),
+    # The code on the line's gift receipt (head office's, or printed here): unique everywhere.
+    Column("gift_code", String(16), nullable=True, unique=True),
     UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line"),
     # Covers the sold-units side of the return-rate reports without touching the table.
     Index("ix_order_lines_order_sku_qty", "order_id", "sku", "quantity"),
@@ -244,6 +246,8 @@ return_lines = Table(
     Column("outcome", String(24), nullable=False),
     Column("disposition", String(24), nullable=False),
     Column("reasons_json", Text, nullable=False),
+    # The gift-receipt code this line was returned with: a code is used once, at any counter.
+    Column("gift_code", String(16), nullable=True, unique=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("refund_minor >= 0 AND fee_minor >= 0", name="money_not_negative"),
 )
