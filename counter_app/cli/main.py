@@ -37,8 +37,11 @@ class CommandGroup(Protocol):
 # against what each module registers.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("db", "counter_app.cli.db", "database maintenance"),
-    ("setup", "counter_app.cli.setup",
-     "first run: create the database and the store's first administrator"),
+    (
+        "setup",
+        "counter_app.cli.setup",
+        "first run: create the database and the store's first administrator",
+    ),
     ("demo", "counter_app.cli.demo", "create a demo store with orders, products and staff"),
     ("users", "counter_app.cli.users", "staff accounts (administrator)"),
     ("returns", "counter_app.cli.returns", "returns"),
