@@ -2,7 +2,9 @@
 
 `counter-app` (no subcommand) calls `run_gui(settings)`. For the start-up benchmark,
 COUNTER_APP_AUTOLOGIN="user:pin" signs in without typing and COUNTER_APP_QUIT_WHEN_READY=1
-prints `ready <seconds since process start>` once the main window is usable, then quits.
+prints `ready <seconds since process start>` once the main window is usable, then quits;
+COUNTER_APP_QUIT_WHEN_SHOWN=1 prints `shown <seconds>` once the first window has painted, then
+quits (benchmarks/bench_coldstart.py).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.bootstrap import App, bootstrap
 from counter_app.config import Settings
@@ -45,8 +49,10 @@ def make_window(app: App, *, tasks: TaskManager | None = None, services: bool = 
     i18n.set_language(app.settings.language)
     ctx = CounterContext(app=app, tasks=tasks or TaskManager())
     currency = app.policies.current.currency
-    ctx.tasks.run(lambda: i18n.warm_up(currency))
     window = MainWindow(ctx)
+    # babel's locale data, once the window shows (a daemon: closing never waits for it)
+    warm = threading.Thread(target=i18n.warm_up, args=(currency,), name="warm-up", daemon=True)
+    after_first_paint(window, warm.start)
     if services:
         _install_services(window)
     return window
@@ -54,14 +60,16 @@ def make_window(app: App, *, tasks: TaskManager | None = None, services: bool = 
 
 def _install_services(window: MainWindow) -> None:
     """Printing and head-office sync. Their modules (escpos, PIL, httpx: about half a second)
-    load on the task runner while the sign-in screen shows; then the controllers and the
-    header indicators are wired on the UI thread. Hooks set before that are kept."""
+    load on a thread of their own once the window has painted (the sign-in screen shows at
+    once); then the controllers and the header indicators are wired on the UI thread, which
+    starts the print worker and the receipt helper process. Hooks set before that are kept.
+    Closing the window never waits for that thread (it is a daemon): nothing is installed."""
 
     def load() -> None:
         import ui.devices.print_panel
         import ui.sync.panel  # noqa: F401
 
-    def install(_: object) -> None:
+    def install() -> None:
         from ui.devices.print_panel import install_printing
         from ui.sync.mail import MailController
         from ui.sync.panel import install_sync
@@ -70,9 +78,47 @@ def _install_services(window: MainWindow) -> None:
         install_sync(window)
         window.ctx.mail = MailController(window)
 
-    window.ctx.tasks.run(
-        load, install, lambda exc: log.error("printing and sync are not available: %s", exc)
-    )
+    def start() -> None:
+        _BackgroundLoad(window, load, install)
+
+    after_first_paint(window, start)
+
+
+class _BackgroundLoad(QObject):
+    """Runs `load` on a daemon thread, then `install` on the UI thread unless the window has
+    closed meanwhile."""
+
+    _loaded = Signal(object)  # None, or the exception `load` raised
+
+    def __init__(
+        self, window: QWidget, load: Callable[[], None], install: Callable[[], None]
+    ) -> None:
+        super().__init__(window)
+        self._install = install
+        self._closed = False
+        window.installEventFilter(self)
+        self._loaded.connect(self._finish)  # queued: emitted from the loading thread
+        threading.Thread(target=self._run, args=(load,), name="load-services", daemon=True).start()
+
+    def _run(self, load: Callable[[], None]) -> None:
+        error: BaseException | None = None
+        try:
+            load()
+        except Exception as exc:  # reported on the UI thread
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the window (and this object) is gone
+            self._loaded.emit(error)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self._closed = True
+        return False
+
+    def _finish(self, error: BaseException | None) -> None:
+        if error is not None:
+            log.error("printing and sync are not available: %s", error)
+        elif not self._closed:
+            self._install()
 
 
 def run_gui(settings: Settings) -> int:
@@ -108,6 +154,7 @@ def run_gui(settings: Settings) -> int:
     window.showMaximized()  # the counter's one window; a 1366x768 screen is used in full
     _install_excepthook(window)
     _quit_on_terminate(window)
+    _quit_when_shown(window, started)
     _autologin(window, started)
     try:
         return qt_app.exec()
@@ -168,6 +215,39 @@ def _install_excepthook(window: MainWindow) -> None:
             previous(kind, exc, tb)  # type: ignore[arg-type]
 
     sys.excepthook = hook
+
+
+class _FirstPaint(QObject):
+    """Calls `then` (on the next turn of the event loop) once the window has painted."""
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Run `then` once the window is on screen and drawn: work that can wait (printing, sync)
+    never delays the first picture the cashier sees."""
+    _FirstPaint(window, then)
+
+
+def _quit_when_shown(window: MainWindow, started: float) -> None:
+    if os.environ.get("COUNTER_APP_QUIT_WHEN_SHOWN") != "1":
+        return
+
+    def shown() -> None:
+        print(f"shown {time.perf_counter() - started:.4f}", flush=True)
+        window.close()
+        QTimer.singleShot(0, QCoreApplication.quit)
+
+    after_first_paint(window, shown)
 
 
 def _autologin(window: MainWindow, started: float) -> None:

@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -37,6 +38,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
         return load_settings(home=args.home, db_url=args.db)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """A stored instant as the store's wall-clock time (`YYYY-MM-DD HH:MM`), the way the
+    screen and the receipt show it: every time the command line prints is in the store's
+    zone (`app.policies.current.timezone`), never UTC."""
+    return f"{in_zone(moment, zone):%Y-%m-%d %H:%M}"
+
+
+def local_iso(moment: datetime | None, zone: str) -> str | None:
+    """ISO 8601 in the store's zone, with its UTC offset (JSON output)."""
+    return None if moment is None else in_zone(moment, zone).isoformat()
+
+
+def in_zone(moment: datetime, zone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # stored UTC
+    return aware.astimezone(ZoneInfo(zone))
 
 
 def app_from(args: argparse.Namespace) -> Any:

@@ -52,6 +52,7 @@ def _day_args(app: Any) -> dict[str, Any]:
         "counter_code": app.settings.counter_code,
         "timezone": store_zone(app),
         "currency": app.policies.current.currency,
+        "head_office": bool(app.settings.central_url and app.settings.central_key),
     }
 
 

@@ -8,32 +8,12 @@ nothing. Each command group is a module with `register(subparsers)`; every comma
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Protocol, cast
 
-from counter_app.central import cli as central
-from counter_app.cli import (
-    audit,
-    catalog,
-    config,
-    credit,
-    day,
-    db,
-    demo,
-    notify,
-    orders,
-    policy,
-    printing,
-    reports,
-    returns,
-    scan,
-    setup,
-    stock,
-    sync,
-    users,
-)
 from counter_app.cli.common import (
     EXIT_ERROR,
     CommandError,
@@ -51,35 +31,68 @@ class CommandGroup(Protocol):
     def register(self, sub: Any) -> object: ...
 
 
-# In the order `counter-app --help` lists them.
-COMMAND_GROUPS: tuple[CommandGroup, ...] = (
-    db,
-    setup,
-    demo,
-    users,
-    returns,
-    orders,
-    catalog,
-    audit,
-    config,
-    policy,
-    scan,
-    printing,
-    credit,
-    sync,
-    reports,
-    day,
-    stock,
-    notify,
-    central,
+# (command, module that registers it, help) in the order `counter-app --help` lists them. A
+# module is imported only when its command is chosen: the window and `--help` import none of
+# them (reports, head office, SQLAlchemy...). tests/unit/test_cli_package.py checks this table
+# against what each module registers.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("db", "counter_app.cli.db", "database maintenance"),
+    (
+        "setup",
+        "counter_app.cli.setup",
+        "first run: create the database and the store's first administrator",
+    ),
+    ("demo", "counter_app.cli.demo", "create a demo store with orders, products and staff"),
+    ("users", "counter_app.cli.users", "staff accounts (administrator)"),
+    ("returns", "counter_app.cli.returns", "returns"),
+    ("orders", "counter_app.cli.orders", "orders"),
+    ("catalog", "counter_app.cli.catalog", "the product catalog"),
+    ("audit", "counter_app.cli.audit", "audit trail"),
+    ("config", "counter_app.cli.config", "this counter's settings"),
+    ("policy", "counter_app.cli.policy", "return policy"),
+    ("scan-image", "counter_app.cli.scan", "decode barcodes in image files (JSON lines)"),
+    ("receipt", "counter_app.cli.printing", "render a return's receipt to a file (no printing)"),
+    ("printer", "counter_app.cli.printing", "receipt printer: test page and print queue"),
+    ("credit", "counter_app.cli.credit", "store credit: look up a voucher"),
+    ("sync", "counter_app.cli.sync", "send returns to head office and fetch its updates"),
+    ("report", "counter_app.cli.reports", "manager reports (table on stdout, or CSV)"),
+    ("day", "counter_app.cli.day", "end of day: summary and Z-report"),
+    ("stock", "counter_app.cli.stock", "returned stock by disposition"),
+    ("notify", "counter_app.cli.notify", "customer e-mails"),
+    ("central", "counter_app.central.cli", "the reference head-office service"),
 )
+_VALUE_OPTIONS = ("--db", "--home")  # the top-level options that take a value
+
+
+def command_group(module: str) -> CommandGroup:
+    """The module of a command group. An ImportError propagates: a command whose code is
+    missing or broken fails loudly, it is never skipped."""
+    return cast(CommandGroup, importlib.import_module(module))
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is neither an option
+    nor a top-level option's value), if it is one of COMMANDS."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            break
+        if word.startswith("-"):
+            takes_value = len(word) > 2 and any(o.startswith(word) for o in _VALUE_OPTIONS)
+            if takes_value:
+                next(words, None)  # `--home DIR` (argparse also takes `--ho DIR`)
+            continue
+        return word if word in {name for name, _m, _h in COMMANDS} else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None, gui: Callable[[Settings], int] | None = None) -> int:
     """Run a command; with none, start the window through `gui` (the ui package passes it,
     so the core itself never imports Qt)."""
     try:
-        args = build_parser().parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        chosen = chosen_command(words)
+        args = build_parser({chosen} if chosen else set()).parse_args(words)
     except SystemExit as exc:  # --help (0) or a wrong command line (2, one line already)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except BrokenPipeError:  # `counter-app --help | head -1`
@@ -127,7 +140,9 @@ def _one_line(exc: BaseException) -> str:
     return message if len(message) <= 300 else message[:299] + "…"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line. `commands`: only these get their real parsers (their modules
+    are imported); the others are listed by name and help. None: every command in full."""
     parser = Parser(
         prog="counter-app",
         description="Returns Counter",
@@ -144,8 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(func=cmd_gui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in COMMAND_GROUPS:
-        group.register(sub)
+    wanted = {m for name, m, _h in COMMANDS if commands is None or name in commands}
+    for name, module, help_text in COMMANDS:
+        if module in wanted:
+            wanted.discard(module)
+            command_group(module).register(sub)
+        elif name not in sub.choices:
+            sub.add_parser(name, help=help_text)
     return parser
 
 

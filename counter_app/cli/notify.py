@@ -14,6 +14,7 @@ from counter_app.cli.common import (
     add_admin_options,
     app_from,
     bounded_int,
+    local_time,
     sign_in_admin,
 )
 
@@ -52,10 +53,12 @@ def cmd_notify_run(args: argparse.Namespace) -> int:
 def cmd_notify_list(args: argparse.Namespace) -> int:
     from counter_app.services.notifications import list_notifications
 
-    for n in list_notifications(app_from(args).engine, args.status):
+    app = app_from(args)
+    zone = app.policies.current.timezone
+    for n in list_notifications(app.engine, args.status):
         error = f"  {n.last_error}" if n.last_error else ""
         print(
-            f"{n.id:>5}  {n.created_at:%Y-%m-%d %H:%M}  {n.ref:<18} {n.status:<8} "
+            f"{n.id:>5}  {local_time(n.created_at, zone)}  {n.ref:<18} {n.status:<8} "
             f"{n.attempts:>2}  {n.recipient}{error}"
         )
     return EXIT_OK

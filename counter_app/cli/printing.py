@@ -20,6 +20,7 @@ from counter_app.cli.common import (
     bounded_float,
     bounded_int,
     bounded_text,
+    local_iso,
     settings_from,
 )
 
@@ -149,6 +150,7 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
         jobs = queue.list_jobs(args.status)
     finally:
         app.close()
+    zone = app.policies.current.timezone
     for job in jobs:
         if args.json:
             print(
@@ -161,8 +163,8 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
                         "status": job.status,
                         "attempts": job.attempts,
                         "last_error": job.last_error,
-                        "created_at": job.created_at.isoformat(),
-                        "printed_at": job.printed_at.isoformat() if job.printed_at else None,
+                        "created_at": local_iso(job.created_at, zone),
+                        "printed_at": local_iso(job.printed_at, zone),
                     },
                     ensure_ascii=False,
                 )

@@ -18,11 +18,12 @@ from counter_app.cli.common import (
     authenticate_manager,
     bounded_int,
     bounded_text,
+    local_iso,
+    local_time,
     read_secret,
     split_spec,
     whole_number,
 )
-from counter_app.domain.zones import local_datetime
 
 
 def register(sub: Any) -> None:
@@ -81,7 +82,7 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
                     {
                         "ref": row.ref,
                         "kind": row.kind,
-                        "created_at": row.created_at.isoformat(),
+                        "created_at": local_iso(row.created_at, zone),
                         "order_number": row.order_number,
                         "cashier": row.cashier,
                         "total_minor": row.total.minor,
@@ -93,7 +94,7 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
             )
         else:
             print(
-                f"{row.ref:<22} {local_datetime(row.created_at, zone):%Y-%m-%d %H:%M}  "
+                f"{row.ref:<22} {local_time(row.created_at, zone)}  "
                 f"{row.order_number or '-':<10} "
                 f"{row.cashier:<10} {row.total!s:>14}  {row.tender}"
             )
@@ -105,12 +106,13 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
 
     app = app_from(args)
     view = get_return(app.engine, args.ref)
-    if args.json:
-        print(json.dumps(view.as_json(), ensure_ascii=False))
-        return EXIT_OK
     zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
+    if args.json:
+        print(json.dumps(view.as_json() | {"created_at": local_iso(view.created_at, zone)},
+                         ensure_ascii=False))  # fmt: skip
+        return EXIT_OK
     print(
-        f"Return {view.ref}  {local_datetime(view.created_at, zone):%Y-%m-%d %H:%M} {zone}"
+        f"Return {view.ref}  {local_time(view.created_at, zone)} {zone}"
         f"  counter {view.counter_code}"
         f"  cashier {view.cashier_name}"
     )

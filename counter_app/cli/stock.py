@@ -22,6 +22,7 @@ from counter_app.cli.common import (
     authenticate_manager,
     bounded_int,
     bounded_text,
+    local_time,
     sign_in,
     write_csv,
 )
@@ -97,10 +98,12 @@ def cmd_stock_list(args: argparse.Namespace) -> int:
 def cmd_stock_received(args: argparse.Namespace) -> int:
     from counter_app.services.stock import received_items
 
-    for item in received_items(app_from(args).engine, args.location, limit=args.limit):
+    app = app_from(args)
+    zone = app.policies.current.timezone
+    for item in received_items(app.engine, args.location, limit=args.limit):
         label = f"  label {item.label_subject}" if item.label_subject else ""
         print(
-            f"{item.received_at:%Y-%m-%d %H:%M}  {item.ref:<18} {item.location:<9} "
+            f"{local_time(item.received_at, zone)}  {item.ref:<18} {item.location:<9} "
             f"{item.sku:<14} {item.quantity:>3}  {item.condition:<10} {item.name}{label}"
         )
     return EXIT_OK

@@ -18,6 +18,8 @@ from counter_app.cli.common import (
     app_from,
     authenticate_manager,
     bounded_int,
+    local_iso,
+    local_time,
 )
 from counter_app.config import Settings
 
@@ -83,22 +85,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_sync_status(args: argparse.Namespace) -> int:
     from counter_app.services.sync import sync_status
 
-    status = sync_status(app_from(args).engine)
+    app = app_from(args)
+    zone = app.policies.current.timezone
+    status = sync_status(app.engine)
     if args.json:
         print(
             json.dumps(
                 {
                     "waiting": status.waiting,
-                    "last_success": status.last_success.isoformat()
-                    if status.last_success
-                    else None,
+                    "last_success": local_iso(status.last_success, zone),
                     "last_error": status.last_error,
                     "open_exceptions": status.open_exceptions,
                 }
             )
         )
     else:
-        last = f"{status.last_success:%Y-%m-%d %H:%M} UTC" if status.last_success else "never"
+        last = f"{local_time(status.last_success, zone)} {zone}" if status.last_success else "never"
         print(
             f"{status.waiting} message(s) waiting; last successful sync: {last}; "
             f"{status.open_exceptions} problem(s) to resolve"
@@ -111,9 +113,11 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 def cmd_sync_exceptions(args: argparse.Namespace) -> int:
     from counter_app.services.sync import list_exceptions
 
-    for problem in list_exceptions(app_from(args).engine):
+    app = app_from(args)
+    zone = app.policies.current.timezone
+    for problem in list_exceptions(app.engine):
         print(
-            f"{problem.id:>4}  {problem.created_at:%Y-%m-%d %H:%M}  {problem.kind:<18} "
+            f"{problem.id:>4}  {local_time(problem.created_at, zone)}  {problem.kind:<18} "
             f"{problem.reason}"
         )
     return EXIT_OK

@@ -78,7 +78,7 @@ def _zero(policy: Policy) -> Money:
     return Money.zero(policy.currency)
 
 
-def _hard_deny(policy: Policy, reasons: list[Reason], condition: str) -> Decision:
+def _hard_deny(policy: Policy, reasons: list[Reason], disposition: str) -> Decision:
     return Decision(
         outcome="deny",
         fee=_zero(policy),
@@ -86,7 +86,7 @@ def _hard_deny(policy: Policy, reasons: list[Reason], condition: str) -> Decisio
         tenders_allowed=(),
         reasons=tuple(reasons),
         overridable=False,
-        disposition=_disposition(policy, condition),
+        disposition=disposition,
         store_credit_bonus_percent=Decimal(0),
         override_refund=_zero(policy),
         override_fee=_zero(policy),
@@ -95,12 +95,7 @@ def _hard_deny(policy: Policy, reasons: list[Reason], condition: str) -> Decisio
 
 def unknown_order_decision(policy: Policy) -> Decision:
     """The hard deny for an order the service could not find at all (not a receiptless return)."""
-    return _hard_deny(policy, [_reason("UNKNOWN_ORDER", hard=True)], "new")
-
-
-def _disposition(policy: Policy, condition: str) -> str:
-    rule = policy.condition_rules.get(condition)
-    return rule.disposition if rule else "scrap"
+    return _hard_deny(policy, [_reason("UNKNOWN_ORDER", hard=True)], policy.disposition("", "new"))
 
 
 def _local_date(moment: datetime, policy: Policy) -> date:
@@ -133,11 +128,12 @@ def evaluate(
     _require_aware("purchased_at", line.purchased_at)
     rule = policy.category(line.category)
     condition = inspection.condition
+    disposition = policy.disposition(inspection.reason_code, condition)  # reason x condition
 
     # --- hard limits -------------------------------------------------------------------
     mismatch = _currency_mismatch(line, policy)
     if mismatch is not None:
-        return _hard_deny(policy, [mismatch], condition)
+        return _hard_deny(policy, [mismatch], disposition)
     unit_price = _unit_price(line)
     gross = unit_price * max(line.quantity_requested, 0)
     if line.gross is not None and line.has_receipt:
@@ -145,7 +141,7 @@ def evaluate(
     serial_problem = _serial_reason(line, policy)
     hard = _hard_limits(line, rule, unit_price, gross, serial_problem)
     if hard:
-        return _hard_deny(policy, hard, condition)
+        return _hard_deny(policy, hard, disposition)
 
     # --- soft denials, money, receipt, value and frequency -----------------------------
     found = _Findings()
@@ -160,7 +156,7 @@ def evaluate(
     if not line.has_receipt:
         _receiptless_checks(line, rule, history, now, policy, unit_price, total, found)
     _value_and_frequency(history, now, policy, refund, total, found)
-    return _outcome(line, policy, condition, fee, refund, total, found)
+    return _outcome(line, policy, disposition, fee, refund, total, found)
 
 
 def _currency_mismatch(line: LineFacts, policy: Policy) -> Reason | None:
@@ -334,7 +330,7 @@ def _value_and_frequency(
 def _outcome(
     line: LineFacts,
     policy: Policy,
-    condition: str,
+    disposition: str,
     fee: Money,
     refund: Money,
     total: Money,
@@ -343,7 +339,6 @@ def _outcome(
     """Tenders and the outcome: deny (overridable), refer, approve with or without a fee."""
     tenders, bonus = _tenders(line, refund, total, policy, found.notes)
     reasons = tuple(found.denials + found.referrals + found.notes)
-    disposition = _disposition(policy, condition)
     if found.denials:
         return Decision(
             "deny", _zero(policy), _zero(policy), tenders, reasons, True, disposition, bonus,

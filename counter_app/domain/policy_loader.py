@@ -34,6 +34,11 @@ from counter_app.domain.policy_model import (
     TenderRule,
 )
 from counter_app.domain.policy_reader import _TOML_LINE, Path_, T, _KeyLines, _Reader
+from counter_app.domain.stock import (
+    DEFAULT_REASON_DISPOSITIONS,
+    NEVER_AS_NEW_CONDITIONS,
+    NEVER_AS_NEW_REASONS,
+)
 
 CATEGORY_KEYS = frozenset(
     {
@@ -66,6 +71,7 @@ TOP_KEYS = frozenset(
         "frequent_returner",
         "serials",
         "tenders",
+        "dispositions",
     }
 )
 
@@ -103,6 +109,7 @@ def load_policy(text: str, source: str = "<policy>") -> Policy:
 
     conditions = _load_conditions(r, doc)
     reasons = _load_reasons(r, doc)
+    dispositions = _load_dispositions(r, doc, conditions, reasons)
     defaults = _load_category(r, doc, ("defaults",), "*", None)
     categories: dict[str, CategoryRule] = {}
     if "categories" in doc:
@@ -125,6 +132,7 @@ def load_policy(text: str, source: str = "<policy>") -> Policy:
         frequent_returner=_load_frequent(r, doc),
         serials=_load_serials(r, doc),
         tenders=_load_tenders(r, doc),
+        reason_dispositions=dispositions,
     )
 
 
@@ -149,6 +157,40 @@ def _load_conditions(r: _Reader, doc: Mapping[str, Any]) -> dict[str, ConditionR
             f"every condition needs a label and disposition; missing: {', '.join(missing)}",
         )
     return out
+
+
+def _load_dispositions(
+    r: _Reader,
+    doc: Mapping[str, Any],
+    conditions: Mapping[str, ConditionRule],
+    reasons: Mapping[str, ReasonRule],
+) -> Mapping[str, Mapping[str, str]]:
+    """`[dispositions.<reason>] <condition> = "<disposition>"` over the model's defaults;
+    refuses any cell that would restock as new what was returned broken."""
+    cells = {reason: dict(row) for reason, row in DEFAULT_REASON_DISPOSITIONS.items()}
+    table = r.table(doc, ("dispositions",), frozenset(reasons)) if "dispositions" in doc else {}
+    for reason in table:
+        path: Path_ = ("dispositions", reason)
+        for condition in r.table(doc, path, frozenset(KNOWN_CONDITIONS)):
+            where = r.get(table[reason], path, condition, r.string)
+            if where not in DISPOSITIONS:
+                raise r.error(
+                    (*path, condition),
+                    f"unknown disposition {where!r} (known: {', '.join(DISPOSITIONS)})",
+                )
+            cells.setdefault(reason, {})[condition] = where
+    for reason in reasons:
+        for condition, rule in conditions.items():
+            where = cells.get(reason, {}).get(condition, rule.disposition)
+            broken = reason in NEVER_AS_NEW_REASONS or condition in NEVER_AS_NEW_CONDITIONS
+            if where == "restock_new" and broken:
+                key = condition in cells.get(reason, {})
+                raise r.error(
+                    ("dispositions", reason, condition) if key else ("conditions", condition),
+                    f"a unit returned as {reason!r} in condition {condition!r} cannot be "
+                    "restocked as new",
+                )
+    return MappingProxyType({k: MappingProxyType(v) for k, v in cells.items()})
 
 
 def _load_reasons(r: _Reader, doc: Mapping[str, Any]) -> dict[str, ReasonRule]:

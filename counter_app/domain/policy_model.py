@@ -15,6 +15,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from counter_app.domain.money import Money
+from counter_app.domain.stock import DEFAULT_REASON_DISPOSITIONS
 
 # The condition grades the engine knows the meaning of; a policy labels them and maps each
 # to a disposition, but cannot invent new ones (the engine would not know what they mean).
@@ -251,6 +252,10 @@ class Policy:
     frequent_returner: FrequentReturnerRule
     serials: SerialRule
     tenders: TenderRule
+    # reason -> condition -> disposition, the cells where a reason overrides the condition
+    reason_dispositions: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: DEFAULT_REASON_DISPOSITIONS
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -265,6 +270,23 @@ class Policy:
     def conditions(self) -> tuple[tuple[str, str], ...]:
         """(code, label) pairs of the condition grades, in file order."""
         return tuple((c.code, c.label) for c in self.condition_rules.values())
+
+    def disposition(self, reason: str, condition: str) -> str:
+        """Where a unit returned for `reason` in `condition` goes: the reason's cell if it
+        has one, else the condition's own (scrap for a grade the policy does not know)."""
+        cell = self.reason_dispositions.get(reason, {}).get(condition)
+        if cell is not None:
+            return cell
+        rule = self.condition_rules.get(condition)
+        return rule.disposition if rule else "scrap"
+
+    def disposition_table(self) -> dict[tuple[str, str], str]:
+        """Every (reason, condition) cell of this policy, in file order."""
+        return {
+            (reason, condition): self.disposition(reason, condition)
+            for reason in self.reason_rules
+            for condition in self.condition_rules
+        }
 
     def category(self, name: str) -> CategoryRule:
         """Rules for `name`; a category the policy does not list gets the defaults."""

@@ -83,6 +83,7 @@ def day_summary(
     timezone: str,
     currency: str,
     business_date: date | None = None,
+    head_office: bool = True,
 ) -> DaySummary:
     """The day as it stands now (nothing is stored): the day-close dialog's preview."""
     now = clock.now()
@@ -96,6 +97,7 @@ def day_summary(
             timezone=timezone,
             currency=currency,
             now=now,
+            head_office=head_office,
         )
 
 
@@ -110,6 +112,7 @@ def close_day(
     currency: str,
     business_date: date | None = None,
     queue_print: bool = False,
+    head_office: bool = True,
 ) -> DayClose:
     """Store the day's summary once (manager only), audited; optionally queue the Z-report.
 
@@ -128,6 +131,7 @@ def close_day(
                 timezone=timezone,
                 currency=currency,
                 now=now,
+                head_office=head_office,
             )
             close_id = _insert_close(conn, summary, manager, now)
             subject = z_report_subject(store_code, counter_code, day)

@@ -54,13 +54,22 @@ class DaySummary:
     print_jobs_pending: int = 0
     notifications_pending: int = 0
     notifications_failed: int = 0
+    head_office: bool = True  # False: no head office is configured, nothing can be synced
 
     @property
     def warning_templates(self) -> list[tuple[str, dict[str, int]]]:
         """What the manager should act on before walking away, as (English template, numbers)
         so the screen can translate the template before filling the numbers in."""
         out: list[tuple[str, dict[str, int]]] = []
-        if self.messages_waiting:
+        if self.messages_waiting and not self.head_office:
+            out.append(
+                (
+                    "No head office is configured for this store: its returns stay on this "
+                    "counter until support sets one up.",
+                    {},
+                )
+            )
+        elif self.messages_waiting:
             out.append(
                 (
                     "{count} message(s) have not reached head office yet: run a sync (Sync now) "
@@ -127,6 +136,7 @@ def summarise_day(
     timezone: str,
     currency: str,
     now: datetime,
+    head_office: bool = True,
 ) -> DaySummary:
     """The day's figures for one counter, read in the caller's transaction."""
     r = t.returns.c
@@ -161,6 +171,7 @@ def summarise_day(
         print_jobs_pending=int(jobs.get("pending", 0)) + int(jobs.get("printing", 0)),
         notifications_pending=int(mails.get("pending", 0)),
         notifications_failed=int(mails.get("failed", 0)),
+        head_office=head_office,
     )
 
 

@@ -189,7 +189,7 @@ def receipt_data_from_view(
         order_date=_local_date(view.order_placed_at or view.created_at, timezone),
         lines=_receipt_lines(view, policy),
         tenders=tenders,
-        overrides=_override_notes(view),
+        overrides=_override_notes(view, copy),
         terms_text=_terms(view, policy, tenders, voucher),
         arrival_text=dict(ARRIVAL_TEXT),
         voucher_code=voucher,
@@ -218,13 +218,15 @@ def _receipt_lines(view: ReturnView, policy: Policy) -> tuple[ReceiptLine, ...]:
     )
 
 
-def _override_notes(view: ReturnView) -> tuple[OverrideNote, ...]:
+def _override_notes(view: ReturnView, copy: Copy) -> tuple[OverrideNote, ...]:
+    """Who overrode which line and why. The manager's note is internal: only the store copy
+    prints it, never the customer's (nor anything built from the customer copy)."""
     sku_by_line = {ln.line_no: ln.sku for ln in view.lines}
     return tuple(
         OverrideNote(
             sku_by_line.get(o.line_no, f"line {o.line_no}"),
             o.manager_name,
-            _override_reason(o.reason, o.note),
+            _override_reason(o.reason, o.note if copy == "store" else ""),
         )
         for o in view.overrides
     )

@@ -394,6 +394,14 @@ def next_nightly_run(now: datetime, at: str, timezone: str) -> datetime:
     return candidate.replace(tzinfo=zone)
 
 
+def record_sync_error(engine: Engine, error: str) -> None:
+    """A sync that failed before or outside `run_sync` (no client, a bad address, an error
+    nobody expected): the status says so, as it does for one `run_sync` reports."""
+    with UnitOfWork(engine, write=True) as uow:
+        _set_state(uow.conn, "last_error", error or "sync failed")
+        uow.commit()
+
+
 def _get_state(engine: Engine, key: str) -> str | None:
     with UnitOfWork(engine) as uow:
         value: str | None = uow.conn.execute(

@@ -1858,6 +1858,14 @@
 <context>
     <name>Manager</name>
     <message>
+        <source>No head office is configured for this store: its returns stay on this counter until support sets one up.</source>
+        <translation>本店尚未配置总部:退货记录会保存在本收银台,直到技术支持完成设置。</translation>
+    </message>
+    <message>
+        <source>no head office configured</source>
+        <translation>未配置总部</translation>
+    </message>
+    <message>
         <source>{count} message(s) have not reached head office yet: run a sync (Sync now) before closing, or make sure tonight&apos;s sync runs.</source>
         <translation>还有 {count} 条消息尚未送达总部:请在日结前同步(立即同步),或确保今晚的同步能够运行。</translation>
     </message>

@@ -22,22 +22,23 @@ def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # 
     window.resize(1200, 760)
     with qtbot.waitSignal(window.loaded, timeout=20_000):
         window.show()
-    assert window.tabs.tabText(1) == "Open box (2)"
+    # the fixture's like-new lamp was returned as defective: the vendor's, not open box
+    assert window.tabs.tabText(1) == "Open box (1)"
     window.tabs.setCurrentIndex(1)
     page = window.pages["open_box"]
-    assert tables.rows(page.received) == 2 and tables.rows(page.on_hand) == 2
+    assert tables.rows(page.received) == 1 and tables.rows(page.on_hand) == 1
     shot(window, "stock_open_box")
     page.received.selectRow(0)
     with qtbot.waitSignal(window.label_queued, timeout=20_000):
         window.reprint_selected_label()
-    # vendor tab: the two defective lamps; export them
+    # vendor tab: the three defective lamps; export them
     window.tabs.setCurrentIndex(2)
     vendor = window.pages["vendor"]
     assert tables.rows(vendor.on_hand) == 1
     shot(window, "stock_vendor")
     target = tmp_path / "rtv.csv"
     assert window.export_vendor_csv(str(target))
-    assert "Acme,HOM-1,Desk Lamp,2,79.98,USD" in target.read_text(encoding="utf-8-sig")
+    assert "Acme,HOM-1,Desk Lamp,3,119.97,USD" in target.read_text(encoding="utf-8-sig")
     # move one lamp from the vendor pile to scrap, with a reason
     vendor.on_hand.selectRow(0)
     window.move_to.setCurrentIndex(window.move_to.findData("scrap"))
@@ -46,7 +47,7 @@ def test_stock_window(qtbot: Any, manager_ctx: Any, tmp_path: Path) -> None:  # 
         window.move_selected()
     qtbot.waitUntil(lambda: window.tabs.tabText(3) == "Scrap (1)", timeout=20_000)
     levels = {(s.sku, s.location): s.on_hand for s in stock_on_hand(manager_ctx.app.engine)}
-    assert levels[("HOM-1", "vendor")] == 1 and levels[("HOM-1", "scrap")] == 1
+    assert levels[("HOM-1", "vendor")] == 2 and levels[("HOM-1", "scrap")] == 1
     # without a reason nothing moves
     vendor.on_hand.selectRow(0)
     window.move_selected()

@@ -144,10 +144,14 @@ def _every_warning(summary_type: Any) -> list[tuple[str, dict[str, int]]]:
     fields = {f.name for f in dataclasses.fields(summary_type)}
     counts = {"messages_waiting", "print_jobs_failed", "print_jobs_pending", "notifications_failed"}
     assert counts <= fields
-    summary = object.__new__(summary_type)
-    for name in counts:
-        object.__setattr__(summary, name, 1)
-    return list(summary.warning_templates)
+    found = []
+    for head_office in (True, False):  # "no head office configured" replaces the sync one
+        summary = object.__new__(summary_type)
+        for name in counts:
+            object.__setattr__(summary, name, 1)
+        object.__setattr__(summary, "head_office", head_office)
+        found += summary.warning_templates
+    return found
 
 
 def _catalogue() -> dict[tuple[str, str], str]:

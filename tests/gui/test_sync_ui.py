@@ -219,6 +219,35 @@ def test_not_configured_says_so_and_schedules_nothing(
     with qtbot.waitSignal(sync.finished, timeout=5_000) as done:
         assert not sync.sync_now()
     assert "not configured" in done.args[0].error
+    dialog = sync.indicator.open_dialog()
+    qtbot.waitUntil(lambda: dialog.waiting.text() != "…", timeout=5_000)
+    assert not dialog.sync_button.isEnabled()  # nothing it could do
+    assert "not configured" in dialog.sync_button.toolTip()
+    assert dialog.last_error.text() != "none" and "not configured" in dialog.last_error.text()
+    dialog.close()
+
+
+def test_a_sync_that_fails_before_it_starts_shows_its_error(
+    qtbot: Any, make_sync_window: Any, gui_store: GuiStore
+) -> None:
+    """No client could even be made (a bad address, a TLS file that is missing): the
+    status says why, never "Last error: none"."""
+
+    def broken(_settings: Any) -> Any:
+        raise OSError("cannot reach https://nowhere.invalid")
+
+    win = make_sync_window("https://nowhere.invalid", "k" * 32, client_factory=broken)
+    sync = win.ctx.sync
+    dialog = sync.indicator.open_dialog()
+    assert dialog.sync_button.isEnabled()
+    with qtbot.waitSignal(sync.finished, timeout=10_000) as done:
+        dialog.sync_button.click()
+    assert "nowhere.invalid" in (done.args[0].error or "")
+    assert "nowhere.invalid" in (sync_status(gui_store.engine).last_error or "")
+    qtbot.waitUntil(lambda: "nowhere.invalid" in dialog.last_error.text(), timeout=10_000)
+    assert sync.indicator.state == "error"
+    assert dialog.sync_button.isEnabled()  # it may be tried again
+    dialog.close()
 
 
 @dataclass

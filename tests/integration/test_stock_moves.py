@@ -45,30 +45,29 @@ def assert_levels_are_movements(engine: Engine) -> None:
 
 
 def test_received_by_disposition(store: Store) -> None:
-    # fixture: APP-1 x3 new, FIN-1 new -> sellable; HOM-1 like_new -> open box (HOM-1-OB);
-    # HOM-1 x2 defective -> vendor; ELE-1 opened -> open box (ELE-1-OB); R7 APP-1 -> sellable
+    # fixture: APP-1 x3 new, FIN-1 new -> sellable; HOM-1 like_new but returned as
+    # defective ("lamp flickers") -> vendor, not open box; HOM-1 x2 defective -> vendor;
+    # ELE-1 opened -> open box (ELE-1-OB); R7 APP-1 -> sellable
     assert levels(store.engine) == {
         ("APP-1", "sellable"): 4,
         ("FIN-1", "sellable"): 1,
-        ("HOM-1-OB", "open_box"): 1,
         ("ELE-1-OB", "open_box"): 1,
-        ("HOM-1", "vendor"): 2,
+        ("HOM-1", "vendor"): 3,
     }
     open_box = received_items(store.engine, "open_box")
     assert {(i.sku, i.original_sku, i.label_subject) for i in open_box} == {
-        ("HOM-1-OB", "HOM-1", "R-S001-C1-000002#2"),
         ("ELE-1-OB", "ELE-1", "R-S001-C1-000004#2"),
     }
-    assert {i.condition for i in open_box} == {"like_new", "opened"}
+    assert {i.condition for i in open_box} == {"opened"}
     assert len(received_items(store.engine)) == 8
     rtv = vendor_returns(store.engine)
     assert [(v.vendor, v.sku, v.units, v.value_minor) for v in rtv] == [
-        ("Acme", "HOM-1", 2, 2 * 3999)
+        ("Acme", "HOM-1", 3, 3 * 3999)
     ]
     text = vendor_csv(rtv, "Acme")
     assert text.splitlines() == [
         "Vendor,SKU,Product,Units,Value,Currency",
-        "Acme,HOM-1,Desk Lamp,2,79.98,USD",
+        "Acme,HOM-1,Desk Lamp,3,119.97,USD",
     ]
     assert_levels_are_movements(store.engine)
 
@@ -115,8 +114,8 @@ def test_moves_between_dispositions_are_recorded(store: Store) -> None:
     )
     assert back.to_sku == "HOM-1"
     after = levels(store.engine)
-    assert after[("HOM-1", "vendor")] == 1
-    assert after[("HOM-1-OB", "open_box")] == 1
+    assert after[("HOM-1", "vendor")] == 2  # 3 defective lamps in the fixture, 1 moved
+    assert ("HOM-1-OB", "open_box") not in after  # the moved one went on to the shelf
     assert after[("ELE-1-OB", "scrap")] == 1 and ("ELE-1-OB", "open_box") not in after
     assert after[("HOM-1", "sellable")] == 1
     assert_levels_are_movements(store.engine)
@@ -152,7 +151,7 @@ def test_bad_moves_change_nothing(store: Store) -> None:
     maria, alice = store.user("maria"), store.user("alice")
     common = {"store_code": "S001", "counter_code": "C1"}
     before = levels(store.engine)
-    with pytest.raises(BadInput, match="Only 2"):
+    with pytest.raises(BadInput, match="Only 3"):
         move_stock(
             store.engine,
             store.clock,
@@ -160,7 +159,7 @@ def test_bad_moves_change_nothing(store: Store) -> None:
             sku="HOM-1",
             from_location="vendor",
             to_location="scrap",
-            quantity=3,
+            quantity=4,
             reason="x",
             **common,
         )

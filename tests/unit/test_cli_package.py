@@ -4,24 +4,105 @@ way, and the one secret reader never echoes."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
+import json
+import os
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import counter_app.cli
 from counter_app.cli import common
-from counter_app.cli.main import COMMAND_GROUPS, build_parser
+from counter_app.cli import main as cli_main
+from counter_app.cli.main import COMMANDS, build_parser, chosen_command
 
 NOT_GROUPS = {"__main__", "common", "main", "returns_receiptless"}  # the last: part of returns
 
 
 def test_every_command_group_module_is_in_the_list() -> None:
     modules = {m.name for m in pkgutil.iter_modules(counter_app.cli.__path__)} - NOT_GROUPS
-    listed = {getattr(group, "__name__", "") for group in COMMAND_GROUPS}
+    listed = {module for _name, module, _help in COMMANDS}
     assert {f"counter_app.cli.{name}" for name in modules} <= listed
     assert "counter_app.central.cli" in listed
+
+
+def test_the_command_table_is_what_each_module_registers() -> None:
+    """The table lists a command without importing it: name, order and help must be the
+    module's own."""
+    registered: list[tuple[str, str, str]] = []
+    for module in dict.fromkeys(module for _name, module, _help in COMMANDS):
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module).register(sub)
+        registered += [(a.dest, module, str(a.help)) for a in sub._choices_actions]
+    assert registered == list(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "chosen"),
+    [
+        ([], None),
+        (["--help"], None),
+        (["returns", "show", "R-1"], "returns"),
+        (["--db", "sqlite:///x.db", "--home", "report", "stock", "list"], "stock"),
+        (["--home=day", "day", "show"], "day"),
+        (["--ho", "orders", "receipt", "R-1"], "receipt"),
+        (["no-such-command"], None),
+    ],
+)
+def test_the_chosen_command_is_found_past_the_top_level_options(
+    argv: list[str], chosen: str | None
+) -> None:
+    assert chosen_command(argv) == chosen
+
+
+def test_only_the_chosen_commands_module_is_imported_and_help_lists_all() -> None:
+    """A fresh interpreter: `--help` imports no command module and names every command;
+    `policy check` imports its own module and no other."""
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from counter_app.cli.main import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = main(sys.argv[1:])\n"
+        "print(json.dumps([code, out.getvalue(), sorted(sys.modules)]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    groups = {module for _name, module, _help in COMMANDS}
+
+    def run(*argv: str) -> tuple[int, str, set[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *argv], env=env, capture_output=True, text=True,
+            check=True, timeout=60,
+        )
+        code, text, modules = json.loads(done.stdout.splitlines()[-1])
+        return code, text, set(modules)
+
+    code, text, modules = run("--help")
+    assert code == 0 and all(f"    {name}" in text for name, _m, _h in COMMANDS)
+    assert not modules & groups
+    assert not {m for m in modules if m.startswith(("sqlalchemy", "counter_app.services"))}
+    policy = root / "resources" / "policy" / "default.toml"
+    code, _text, modules = run("policy", "check", str(policy))
+    assert code == 0 and modules & groups == {"counter_app.cli.policy"}
+
+
+def test_a_command_whose_module_cannot_be_imported_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = [(n, "counter_app.cli.no_such_module" if n == "returns" else m, h)
+             for n, m, h in COMMANDS]
+    monkeypatch.setattr(cli_main, "COMMANDS", tuple(table))
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        cli_main.main(["returns", "list"])
+    with pytest.raises(ModuleNotFoundError):
+        build_parser()  # the whole tree (what the option tests walk) fails too
+    assert cli_main.main(["--help"]) == 0  # the listing itself needs no module
 
 
 def _commands(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 15_000
+STOP_GRACE_S = 0.5  # how long closing lets a stopped worker finish its database write
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,10 @@ class PrintController(QObject):
         self.refresh()
 
     def stop(self) -> None:
-        """Stop and join the worker (a job being sent finishes or times out first)."""
+        """Stop the worker and end the receipt helper without waiting for either: closing
+        the counter never waits for a printer or for the helper's start-up. A job cut off
+        here stays in the queue and is recovered at the next start. A closed renderer
+        refuses new work, so no warm-up or test page can start the helper again."""
         if self._stopped:
             return
         self._stopped = True
@@ -208,10 +212,10 @@ class PrintController(QObject):
         worker, self.worker = self.worker, None
         if worker is not None:
             worker.stop()
-            worker.join(timeout=self.queue.timeout * 3 + 5)
-        self.ctx.tasks.wait(jobs=self._io_jobs)  # none may open the renderer after close()
+        self.renderer.close()  # a send the worker waits for fails at once
+        if worker is not None:
+            worker.join(timeout=STOP_GRACE_S)  # a daemon: one that is still busy is left
         self._io_jobs.clear()
-        self.renderer.close()
 
     def _run_io(
         self, fn: Callable[[], Any], on_done: OnDone | None, on_error: OnError | None

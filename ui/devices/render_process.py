@@ -4,7 +4,7 @@ Drawing a receipt (Pillow, barcodes, fonts) holds Python's GIL for tens of milli
 time; in a thread that would freeze the counter's window right after each return. A process
 has its own GIL. One process is started on first use and kept; each call waits for it
 without holding the GIL. After `close()` (the window closed) no call starts it again: the
-process and the executor's manager thread end with the window.
+process is ended at once (never waited for) and the executor's manager thread ends with it.
 
 The helper never outlives the app, however the app ends: on Linux the kernel kills it when
 the thread that started it dies (`PR_SET_PDEATHSIG`; the window starts it from the UI
@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from counter_app.config import Settings
-from counter_app.domain.documents import Document
-from counter_app.services.print_queue import send_document
 
 if TYPE_CHECKING:
     from counter_app.adapters.printing import JobResult
+    from counter_app.domain.documents import Document
 
 RENDER_TIMEOUT_S = 60.0
 PID_FILE = "render-helper.pid"
@@ -50,6 +49,14 @@ def _receipt_png(settings: Settings, ref: str) -> bytes:
     # The policy in force, read the way the app reads it (published version, file, default).
     policy, _warning = load_active_policy(engine, settings)
     return receipt_png(engine, settings, policy, ref)
+
+
+def _send_document(document: Document, url: str, profile: str | None, timeout: float) -> JobResult:
+    """In the helper: the printing code is imported there, never in the app before its window
+    (escpos alone is a third of a second; `reap_leftover` runs before the window)."""
+    from counter_app.services.print_queue import send_document
+
+    return send_document(document, url, profile, timeout)
 
 
 def _load() -> None:
@@ -180,7 +187,7 @@ class ReceiptRenderer:
         self, document: Document, url: str, profile: str | None, timeout: float
     ) -> JobResult:
         """Send a print job from the helper process (the print worker thread waits)."""
-        future = self._executor().submit(send_document, document, url, profile, timeout)
+        future = self._executor().submit(_send_document, document, url, profile, timeout)
         return future.result(RENDER_TIMEOUT_S + timeout * 4)
 
     def close(self) -> None:
@@ -189,7 +196,13 @@ class ReceiptRenderer:
             pool, self._pool = self._pool, None
             self._loaded = None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # end the helper instead of waiting for it (it may still be importing, or
+            # sending to a printer that does not answer): waiting futures fail at once
+            processes = dict(getattr(pool, "_processes", None) or {})
+            for process in processes.values():
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
             if self._pid_file is not None:
                 with contextlib.suppress(OSError):
                     self._pid_file.unlink()

@@ -138,6 +138,7 @@ class DayCloseDialog(QDialog):
             "counter_code": app.settings.counter_code,
             "timezone": self._zone,
             "currency": app.policies.current.currency,
+            "head_office": bool(app.settings.central_url and app.settings.central_key),
         }
 
     # ------------------------------------------------------------------ summary
@@ -235,6 +236,8 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
             ("&nbsp;&nbsp;" + escape(f"{o.ref} {o.sku}"), escape(f"{o.manager_name}: {o.reason}"))
         )
     last = i18n.when(summary.last_sync_at) if summary.last_sync_at else tr("never")
+    if not summary.head_office:
+        last = tr("no head office configured")
     rows += [
         (tr("Messages waiting to sync"), str(summary.messages_waiting)),
         (tr("Last sync"), last),

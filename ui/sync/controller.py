@@ -33,6 +33,7 @@ from counter_app.services.sync import (
     SyncStatus,
     list_exceptions,
     next_nightly_run,
+    record_sync_error,
     resolve_exception,
     run_sync,
     sync_status,
@@ -219,8 +220,14 @@ class SyncController(QObject):
         def work() -> SyncReport:
             initial = sync_status(engine).waiting
             self._initial_waiting = max(self._initial_waiting, initial)
-            with factory(settings) as client:
-                return run_sync(engine, client, clock, policies, **options)
+            try:
+                with factory(settings) as client:
+                    return run_sync(engine, client, clock, policies, **options)
+            except SyncCancelled:
+                raise  # the window is closing: not a failure of head office
+            except Exception as exc:  # the status must never say "none" after this
+                record_sync_error(engine, str(exc) or type(exc).__name__)
+                raise
 
         self._progress_timer.start()
         self._run(work, lambda r: self._done(r, kind), lambda e: self._failed(e, kind))

@@ -279,10 +279,9 @@ class SyncDialog(LiveScreen, QDialog):
             self.last_success.setText(
                 i18n.when(status.last_success) if status.last_success else tr("never")
             )
-            self.last_error.setText(error_text(status.last_error) or tr("none"))
-            self.last_error.setStyleSheet(
-                "color: #8a1c1c; font-weight: 600;" if status.last_error else ""
-            )
+            error = status.last_error or (None if c.is_configured else NOT_CONFIGURED)
+            self.last_error.setText(error_text(error) or tr("none"))
+            self.last_error.setStyleSheet("color: #8a1c1c; font-weight: 600;" if error else "")
             self.open_count.setText(str(status.open_exceptions))
         if c.next_run is not None:
             self.next_run.setText(i18n.when(c.next_run))
@@ -290,7 +289,12 @@ class SyncDialog(LiveScreen, QDialog):
             self.next_run.setText(tr("not configured"))
         else:
             self.next_run.setText(tr("not scheduled"))
-        self.sync_button.setEnabled(not c.running)
+        self.sync_button.setEnabled(not c.running and c.is_configured)
+        self.sync_button.setToolTip(
+            tr("Send the waiting messages and fetch head office's updates")
+            if c.is_configured
+            else tr("Head office is not configured for this store. Ask support to set it up.")
+        )
 
     def sync_now(self) -> None:
         self.result_label.clear()
@@ -302,7 +306,7 @@ class SyncDialog(LiveScreen, QDialog):
         self.result_label.setText(tr("Syncing with head office…"))
 
     def _finished(self, report: SyncReport) -> None:
-        self.sync_button.setEnabled(True)
+        self.sync_button.setEnabled(self.controller.is_configured)
         if report.ok:
             self.progress.setValue(100)
             text = tr("Sync done: {sent} sent, {rejected} rejected, {pulled} received.").format(
