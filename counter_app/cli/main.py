@@ -51,7 +51,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("config", "counter_app.cli.config", "this counter's settings"),
     ("policy", "counter_app.cli.policy", "return policy"),
     ("scan-image", "counter_app.cli.scan", "decode barcodes in image files (JSON lines)"),
-    ("receipt", "counter_app.cli.printing", "render a return's receipt to a file (no printing)"),
+    (
+        "receipt",
+        "counter_app.cli.printing",
+        "render a return's receipt (or an order's gift receipt) to a file",
+    ),
     ("printer", "counter_app.cli.printing", "receipt printer: test page and print queue"),
     ("credit", "counter_app.cli.credit", "store credit: look up a voucher"),
     ("sync", "counter_app.cli.sync", "send returns to head office and fetch its updates"),
