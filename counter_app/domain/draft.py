@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from counter_app.domain.exchange import ExchangeDraft
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.model import units_refund as units_refund  # re-exported
 from counter_app.domain.money import Money
@@ -134,6 +135,8 @@ class ReturnDraft:
     customer_history: CustomerHistory = field(default_factory=CustomerHistory)
     # How the return started: "order" (an order or receipt), "receiptless" or "gift".
     kind: str = "order"
+    # What the customer takes instead (an exchange); None or empty: a plain refund.
+    exchange: ExchangeDraft | None = None
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
@@ -142,7 +145,8 @@ class ReturnDraft:
         """A copy whose lines can be changed without touching this one: a background action
         works on a clone and hands it back, so the screen never reads a draft being changed."""
         lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
-        return dataclasses.replace(self, lines=lines)
+        exchange = self.exchange.clone() if self.exchange is not None else None
+        return dataclasses.replace(self, lines=lines, exchange=exchange)
 
     def with_order(self, order: Order) -> ReturnDraft:
         """A clone on the order as it is now (another counter returned some of it): the same

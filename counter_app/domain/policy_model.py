@@ -233,6 +233,14 @@ class TenderRule:
 
 
 @dataclass(frozen=True)
+class ExchangeRule:
+    """Exchanges at the counter: a like-for-like swap (same style) priced at what the customer
+    paid per unit for the returned item instead of today's price."""
+
+    like_for_like_at_paid_price: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, validated return policy. Build it with `load_policy`, not by hand."""
 
@@ -251,6 +259,7 @@ class Policy:
     frequent_returner: FrequentReturnerRule
     serials: SerialRule
     tenders: TenderRule
+    exchange: ExchangeRule = ExchangeRule()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -25,6 +25,7 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
 from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
+from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
@@ -79,11 +80,14 @@ def write_return(
     counter: CounterIdentity,
     policy_version: str,
     now: datetime,
+    balance: BalancePayment | None = None,
 ) -> CommittedReturn:
     """Every row of one return, in the caller's transaction: all of it or none of it.
 
     `summary` is what the cashier saw; what is written (and returned) is it as repriced
-    inside this transaction."""
+    inside this transaction. With an exchange, `balance` is how a balance owed was paid."""
+    if draft.exchange is not None and draft.exchange.replacements:
+        raise NotImplementedError("exchange commit: being built on branch exch")
     summary = _reserve_and_price(conn, draft, summary)
     parts = _charge_tenders(conn, draft, summary, tender)
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)

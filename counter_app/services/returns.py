@@ -24,6 +24,7 @@ from counter_app.domain.draft import (
     grant_rule_codes,
     refund_summary,
 )
+from counter_app.domain.exchange import BalancePayment, ExchangeOutcome, Replacement, Variant
 from counter_app.domain.model import Order, User
 from counter_app.domain.money import Money
 from counter_app.domain.policy import (
@@ -36,6 +37,7 @@ from counter_app.domain.policy import (
     evaluate,
 )
 from counter_app.services import auth
+from counter_app.services import exchanges as ex
 from counter_app.services.clock import Clock
 from counter_app.services.commit import CommittedReturn, CounterIdentity, write_return
 from counter_app.services.errors import (
@@ -366,19 +368,38 @@ class ReturnDesk:
         """What the draft refunds and what still blocks it (pure: see domain.draft)."""
         return refund_summary(draft)
 
+    # ------------------------------------------------------------ 6b. exchange
+    def variants(self, draft: ReturnDraft, line_no: int) -> list[Variant]:
+        """The returned line's product in its other sizes/colours, with sellable stock."""
+        return ex.variants(self.engine, draft, line_no)
+
+    def add_replacement(self, draft: ReturnDraft, barcode: str, quantity: int = 1) -> Replacement:
+        """Add an item the customer takes instead (checked: sellable stock, not a gift card)."""
+        return ex.add_replacement(self.engine, self.policies.current, draft, barcode, quantity)
+
+    def remove_replacement(self, draft: ReturnDraft, index: int) -> None:
+        ex.remove_replacement(draft, index)
+
+    def exchange_outcome(self, draft: ReturnDraft) -> ExchangeOutcome:
+        """Even, refundable or balance owed, with the amounts."""
+        return ex.exchange_outcome(draft)
+
     # ------------------------------------------------------------ 7. commit
-    def commit_return(self, draft: ReturnDraft, tender: str) -> CommittedReturn:
+    def commit_return(
+        self, draft: ReturnDraft, tender: str, balance: BalancePayment | None = None
+    ) -> CommittedReturn:
         """Write the whole return in one transaction; afterwards nothing of it can be lost.
 
         The draft is decided again first (on a clone): what is committed is what the policy
-        says now of these facts, and it must be what the cashier was shown."""
+        says now of these facts, and it must be what the cashier was shown. With an exchange,
+        `tender` refunds only a refundable difference and `balance` says how a balance owed
+        was paid (cash, or card brand + last 4 + approval code)."""
         shown = self.refund_summary(draft)
         draft = self._recheck(draft, shown)
         summary = self.refund_summary(draft)
         if summary.blocked:
             raise NotRefundable(" ".join(summary.blocked))
-        if tender not in summary.tenders_allowed:
-            raise BadInput("That refund tender is not allowed for these items.")
+        tender, balance = ex.check_settlement(draft, summary, tender, balance)
         policy = self.policies.current
         now = self.clock.now()
         try:
@@ -393,6 +414,7 @@ class ReturnDesk:
                     ),
                     policy_version=policy.version,
                     now=now,
+                    balance=balance,
                 )
                 uow.commit()
         except IntegrityError as exc:
