@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, select
 
 from counter_app.adapters.db import tables as t
+from counter_app.domain.exchange_receipt import ExchangeItem, ExchangeReceipt
 from counter_app.domain.money import Money
 from counter_app.services.unit_of_work import UnitOfWork
 
@@ -89,4 +90,22 @@ def _view(conn: Connection, order_id: int, number: str, currency: str, refund: i
     balance = Money(carried - refund, currency)  # the refundable difference, refunded
     return ExchangeView(
         number, items, Money(total, currency), Money(carried, currency), balance, None
+    )
+
+
+def exchange_receipt(engine: Engine, ref: str) -> ExchangeReceipt | None:
+    """The exchange part of return `ref`'s receipt (None: no exchange)."""
+    ex = exchanges_of(engine, [ref]).get(ref)
+    if ex is None:
+        return None
+    return ExchangeReceipt(
+        number=ex.number,
+        items=tuple(ExchangeItem(i.name, i.sku, i.quantity, i.unit_price) for i in ex.items),
+        total=ex.total,
+        carried=ex.carried,
+        balance=ex.balance,
+        tender=ex.balance_tender,
+        card_brand=ex.card_brand,
+        card_last4=ex.card_last4,
+        approval_code=ex.approval_code,
     )
