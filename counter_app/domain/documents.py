@@ -200,6 +200,7 @@ class ZReportData:
     refunds_by_tender: tuple[tuple[TenderKind, Money], ...]
     cash_paid_out: Money
     overrides: tuple[OverrideNote, ...] = ()
+    cash_taken_in: Money | None = None  # exchange balances paid in cash
     messages_waiting: int = 0
     failed_print_jobs: int = 0
     last_sync_at: datetime | None = None
@@ -425,6 +426,8 @@ def build_z_report(data: ZReportData) -> Document:
         total = total + amount
     b.append(Columns("Refund total", str(total), bold=True))
     b.append(Columns("Cash paid out", str(data.cash_paid_out), bold=True))
+    if data.cash_taken_in:
+        b.append(Columns("Cash taken in (exchanges)", str(data.cash_taken_in), bold=True))
     b.append(Rule())
     b.append(Columns("Manager overrides", str(len(data.overrides))))
     for o in data.overrides:

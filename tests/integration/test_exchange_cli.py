@@ -117,3 +117,20 @@ def test_balance_owed_needs_a_balance(home: Path) -> None:
     number, paid = _open_apparel(home)
     code, _, err = _create(home, number, "--take", _barcode(home, dearer_than=paid))
     assert code != 0 and "owes" in err and len(err.strip().splitlines()) == 1
+
+
+def test_catalog_import_takes_style_size_and_colour(home: Path, tmp_path: Path) -> None:
+    item = {"sku": "TEE-S", "name": "圆领T恤 S", "category": "apparel", "barcodes": ["TEE-S"],
+            "price_minor": 1500, "currency": "USD", "style": "TEE", "size": "S",
+            "colour": "白色"}  # fmt: skip
+    path = tmp_path / "catalog.jsonl"
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = cli(home, "catalog", "import", str(path))
+    assert code == 0, err
+    row = _query(home, "select style, size, colour from products where sku = 'TEE-S'")
+    assert row == [("TEE", "S", "白色")]
+    item["size"] = "M"  # a changed variant is an update, not "unchanged"
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = cli(home, "catalog", "import", str(path))
+    assert code == 0 and "1 updated" in out + err, out + err
+    assert _query(home, "select size from products where sku = 'TEE-S'") == [("M",)]
