@@ -79,9 +79,7 @@ def test_even_exchange_moves_stock_and_records_a_sale(store: Store) -> None:
         link = conn.execute(
             select(t.returns.c.exchange_order_id).where(t.returns.c.id == committed.return_id)
         ).scalar()
-        window = conn.execute(
-            select(t.orders.c.window_from).where(t.orders.c.id == link)
-        ).scalar()
+        window = conn.execute(select(t.orders.c.window_from).where(t.orders.c.id == link)).scalar()
     assert window == days_before(NOW, 3)  # the original order's window
 
 
