@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from counter_app.domain.exchange import ExchangeDraft
 from counter_app.domain.gift import gift_tenders, gift_view
 from counter_app.domain.model import Order, OrderLine, User
 from counter_app.domain.model import units_refund as units_refund  # re-exported
@@ -137,6 +138,8 @@ class ReturnDraft:
     kind: str = "order"
     # Receiptless: `proto.customer_key` of the phone or e-mail the customer was identified by.
     customer_key: str | None = None
+    # What the customer takes instead (an exchange); None or empty: a plain refund.
+    exchange: ExchangeDraft | None = None
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
@@ -149,7 +152,8 @@ class ReturnDraft:
         """A copy whose lines can be changed without touching this one: a background action
         works on a clone and hands it back, so the screen never reads a draft being changed."""
         lines = {no: dataclasses.replace(line) for no, line in self.lines.items()}
-        return dataclasses.replace(self, lines=lines)
+        exchange = self.exchange.clone() if self.exchange is not None else None
+        return dataclasses.replace(self, lines=lines, exchange=exchange)
 
     def with_order(self, order: Order) -> ReturnDraft:
         """A clone on the order as it is now (another counter returned some of it): the same

@@ -24,6 +24,7 @@ from counter_app.domain.policy_model import (
     ApprovalRule,
     CategoryRule,
     ConditionRule,
+    ExchangeRule,
     FrequentReturnerRule,
     HolidayExtension,
     Policy,
@@ -72,6 +73,7 @@ TOP_KEYS = frozenset(
         "serials",
         "tenders",
         "dispositions",
+        "exchange",
     }
 )
 
@@ -133,6 +135,7 @@ def load_policy(text: str, source: str = "<policy>") -> Policy:
         serials=_load_serials(r, doc),
         tenders=_load_tenders(r, doc),
         reason_dispositions=dispositions,
+        exchange=_load_exchange(r, doc),
     )
 
 
@@ -389,6 +392,15 @@ def _load_tenders(r: _Reader, doc: Mapping[str, Any]) -> TenderRule:
         store_credit_bonus_percent=r.get(t, p, "store_credit_bonus_percent", r.percent),
         cash_refund_below=r.get(t, p, "cash_refund_below", r.money),
     )
+
+
+def _load_exchange(r: _Reader, doc: Mapping[str, Any]) -> ExchangeRule:
+    """[exchange] is optional: without it a replacement is priced at today's price."""
+    if "exchange" not in doc:
+        return ExchangeRule()
+    t = _sub(r, doc, "exchange", {"like_for_like_at_paid_price"})
+    p: Path_ = ("exchange",)
+    return ExchangeRule(r.get(t, p, "like_for_like_at_paid_price", r.boolean, False))
 
 
 def load_policy_file(path: Path) -> Policy:

@@ -234,6 +234,14 @@ class TenderRule:
 
 
 @dataclass(frozen=True)
+class ExchangeRule:
+    """Exchanges at the counter: a like-for-like swap (same style) priced at what the customer
+    paid per unit for the returned item instead of today's price."""
+
+    like_for_like_at_paid_price: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, validated return policy. Build it with `load_policy`, not by hand."""
 
@@ -256,6 +264,7 @@ class Policy:
     reason_dispositions: Mapping[str, Mapping[str, str]] = field(
         default_factory=lambda: DEFAULT_REASON_DISPOSITIONS
     )
+    exchange: ExchangeRule = ExchangeRule()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -25,13 +25,21 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
 from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
+from counter_app.domain.exchange import BalancePayment, ExchangeOutcome, outcome
 from counter_app.domain.gift import GIFT_TENDER_ONLY, GIFT_TENDERS
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
 from counter_app.domain.refund import OverRefund, RefundPart, split_refund
 from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT, location_for
+from counter_app.services.commit_steps import CounterIdentity as CounterIdentity
+from counter_app.services.commit_steps import (
+    Written,
+    issue_store_credit,
+    record_overrides,
+)
 from counter_app.services.errors import AlreadyReturned, AmountChanged, NotRefundable
+from counter_app.services.exchange_commit import ExchangeContext, charge_portions, write_exchange
 from counter_app.services.receiptless import receiptless_refund, unit_price_minor
 
 # How far a line's committed refund may move from what the cashier saw without asking again:
@@ -48,28 +56,8 @@ class CommittedReturn:
     store_credit_code: str | None
     created_at: datetime
     lines: tuple[tuple[int, Money, Money], ...] = ()  # as committed: line_no, refund, fee
-
-
-@dataclass(frozen=True)
-class CounterIdentity:
-    store_code: str
-    counter_code: str
-    email_language: str | None  # None: customer e-mails are not configured
-
-
-@dataclass(frozen=True)
-class _Written:
-    """The return row just written: what every later step refers to."""
-
-    conn: Connection
-    counter: CounterIdentity
-    return_id: int
-    ref: str
-    seq: int
-    now: datetime
-
-    def message(self, kind: str, payload: dict[str, Any]) -> OutboxMessage:
-        return OutboxMessage(kind, payload, self.return_id)
+    exchange_number: str | None = None  # the exchange sale's order number (X-...)
+    exchange: ExchangeOutcome | None = None  # what changed hands in an exchange
 
 
 def write_return(
@@ -81,42 +69,68 @@ def write_return(
     counter: CounterIdentity,
     policy_version: str,
     now: datetime,
+    balance: BalancePayment | None = None,
 ) -> CommittedReturn:
     """Every row of one return, in the caller's transaction: all of it or none of it.
 
     `summary` is what the cashier saw; what is written (and returned) is it as repriced
-    inside this transaction."""
+    inside this transaction. With an exchange, `balance` is how a balance owed was paid."""
     if draft.kind == "gift" and tender not in GIFT_TENDERS:
         raise NotRefundable(GIFT_TENDER_ONLY)
     summary = _reserve_and_price(conn, draft, summary)
-    parts = _charge_tenders(conn, draft, summary, tender)
+    result = outcome(summary.total, draft.exchange)
+    parts = _charge_tenders(conn, draft, charge_portions(result, tender))
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
     line_payloads = _write_lines(w, draft, summary)
     refund_payloads = _write_refunds(w, draft, parts)
+    credit_base = None
     if draft.kind == "receiptless":  # no payments: the store credit is charged to none
         refund_payloads = receiptless_refund(w.conn, w.return_id, summary.total, tender)
-    credit_code, credit_message = _issue_store_credit(w, draft, summary, tender)
+        credit_base = summary.total
+    credit_code, credit_message = issue_store_credit(w, draft, parts, tender, credit_base)
     _move_stock(w, draft)
-    _record_overrides(w, draft)
-    return_payload = {
+    exchange_number, exchange_message = write_exchange(
+        ExchangeContext(conn, w.return_id, w.ref, counter.store_code, counter.counter_code, now),
+        draft,
+        result,
+        balance,
+    )
+    record_overrides(w, draft)
+    return_payload = _return_payload(w, draft, summary, tender, policy_version)
+    return_payload.update(lines=line_payloads, refunds=refund_payloads)
+    _audit_and_publish(w, draft, return_payload, credit_message, exchange_message)
+    _queue_receipt_and_email(w, draft)
+    return CommittedReturn(
+        w.ref,
+        w.return_id,
+        summary.total,
+        tender,
+        credit_code,
+        now,
+        summary.lines,
+        exchange_number,
+        result if result.kind != "none" else None,
+    )
+
+
+def _return_payload(
+    w: Written, draft: ReturnDraft, summary: RefundSummary, tender: str, policy_version: str
+) -> dict[str, Any]:
+    """The `return.committed` message but for its lines and refunds."""
+    return {
         "ref": w.ref,
         "kind": draft.kind,
         "order_number": None if draft.kind == "receiptless" else draft.order.number,
         "customer_key": draft.customer_key,
-        "counter": counter.counter_code,
+        "counter": w.counter.counter_code,
         "cashier": draft.cashier.username,
         "currency": draft.order.currency,
         "total_minor": summary.total.minor,
         "tender": tender,
-        "lines": line_payloads,
-        "refunds": refund_payloads,
+        "lines": [],
+        "refunds": [],
         "policy_version": policy_version,
     }
-    _audit_and_publish(w, draft, return_payload, credit_message)
-    _queue_receipt_and_email(w, draft)
-    return CommittedReturn(
-        w.ref, w.return_id, summary.total, tender, credit_code, now, summary.lines
-    )
 
 
 def _reserve_and_price(
@@ -170,20 +184,24 @@ def _amount_changed(dl: DraftLine, returned_now: int, refund: Money) -> str:
 
 
 def _charge_tenders(
-    conn: Connection, draft: ReturnDraft, summary: RefundSummary, tender: str
+    conn: Connection, draft: ReturnDraft, portions: list[tuple[Money, str]]
 ) -> list[RefundPart]:
-    """Charge the payments as they are now: another counter may have refunded since."""
+    """Charge the payments as they are now: another counter may have refunded since. Each
+    portion is charged to what the ones before it left."""
     if draft.order.id is None:  # receiptless: no payments to charge (store credit only)
         return []
-    payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
-    try:
-        parts = split_refund(summary.total, payments, tender)
-    except OverRefund as exc:
-        raise NotRefundable(_payments_changed(draft, payments, summary.total)) from exc
-    for part in parts:
-        if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
-            raise NotRefundable("The order's payments were refunded at another counter.")
-    return list(parts)
+    out: list[RefundPart] = []
+    for total, tender in portions:
+        payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
+        try:
+            parts = split_refund(total, payments, tender)
+        except OverRefund as exc:
+            raise NotRefundable(_payments_changed(draft, payments, total)) from exc
+        for part in parts:
+            if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
+                raise NotRefundable("The order's payments were refunded at another counter.")
+        out.extend(parts)
+    return out
 
 
 def _payments_changed(draft: ReturnDraft, payments: Sequence[Payment], total: Money) -> str:
@@ -211,7 +229,7 @@ def _write_return_row(
     counter: CounterIdentity,
     policy_version: str,
     now: datetime,
-) -> _Written:
+) -> Written:
     order = draft.order
     seq = repo.next_sequence(conn, f"{counter.store_code}-{counter.counter_code}")
     ref = f"R-{counter.store_code}-{counter.counter_code}-{seq:06d}"
@@ -234,10 +252,10 @@ def _write_return_row(
             "kind": draft.kind,
         },
     )
-    return _Written(conn, counter, return_id, ref, seq, now)
+    return Written(conn, counter, return_id, ref, seq, now)
 
 
-def _line_row(w: _Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str, Any]:
+def _line_row(w: Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str, Any]:
     assert dl.decision is not None and dl.inspection is not None
     reasons = [{"code": r.code, "message": r.message, "hard": r.hard} for r in dl.decision.reasons]
     return {
@@ -261,7 +279,7 @@ def _line_row(w: _Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str
     }
 
 
-def _write_lines(w: _Written, draft: ReturnDraft, summary: RefundSummary) -> list[dict[str, Any]]:
+def _write_lines(w: Written, draft: ReturnDraft, summary: RefundSummary) -> list[dict[str, Any]]:
     """The return lines (one insert); their payloads for the return.committed message."""
     refund_by_line = {no: (refund, fee) for no, refund, fee in summary.lines}
     rows, payloads = [], []
@@ -291,7 +309,7 @@ def _write_lines(w: _Written, draft: ReturnDraft, summary: RefundSummary) -> lis
 
 
 def _write_refunds(
-    w: _Written, draft: ReturnDraft, parts: list[RefundPart]
+    w: Written, draft: ReturnDraft, parts: list[RefundPart]
 ) -> list[dict[str, Any]]:
     """One refund row per payment charged (card refunds wait for the gateway)."""
     payments = {p.id: p for p in draft.order.payments}
@@ -321,39 +339,7 @@ def _write_refunds(
     return payloads
 
 
-def _issue_store_credit(
-    w: _Written, draft: ReturnDraft, summary: RefundSummary, tender: str
-) -> tuple[str | None, OutboxMessage | None]:
-    """The store credit (with the policy's bonus) when that is the tender; its message."""
-    if tender != "store_credit" or not summary.total:
-        return None, None
-    bonus = summary.total.percent(_bonus_percent(draft))
-    amount = summary.total + bonus
-    code = f"SC-{w.counter.store_code}-{w.counter.counter_code}-{w.seq:06d}"
-    currency = draft.order.currency
-    repo.insert_row(
-        w.conn,
-        t.store_credits,
-        {
-            "code": code,
-            "return_id": w.return_id,
-            "amount_minor": amount.minor,
-            "balance_minor": amount.minor,
-            "currency": currency,
-            "issued_at": w.now,
-        },
-    )
-    payload = {
-        "code": code,
-        "ref": w.ref,
-        "amount_minor": amount.minor,
-        "bonus_minor": bonus.minor,
-        "currency": currency,
-    }
-    return code, w.message("store_credit.issued", payload)
-
-
-def _move_stock(w: _Written, draft: ReturnDraft) -> None:
+def _move_stock(w: Written, draft: ReturnDraft) -> None:
     """Each line's units into the place its disposition says; open-box units get their
     ``-OB`` SKU and a shelf label."""
     moves, labels = [], []
@@ -382,70 +368,33 @@ def _move_stock(w: _Written, draft: ReturnDraft) -> None:
         )
 
 
-def _record_overrides(w: _Written, draft: ReturnDraft) -> None:
-    """Each manager's approval: its row, its audit entry and its message."""
-    for dl in draft.selected():
-        grant = dl.override
-        if grant is None:
-            continue
-        repo.insert_row(
-            w.conn,
-            t.overrides,
-            {
-                "grant_id": grant.grant_id,
-                "return_id": w.return_id,
-                "line_no": dl.line.line_no,
-                "manager_id": grant.manager.id,
-                "cashier_id": draft.cashier.id,
-                "reason": grant.reason,
-                "note": grant.note,
-                "rule_codes": ",".join(grant.rule_codes),
-                "created_at": w.now,
-            },
-        )
-        data = {
-            "ref": w.ref,
-            "line_no": dl.line.line_no,
-            "manager": grant.manager.username,
-            "reason": grant.reason,
-            "rule_codes": list(grant.rule_codes),
-        }
-        repo.append_audit(
-            w.conn,
-            at=w.now,
-            actor=grant.manager.username,
-            action="override.granted",
-            subject=w.ref,
-            data=data,
-        )
-        repo.add_outbox_many(
-            w.conn, [w.message("override.granted", data)], at=w.now, store=w.counter.store_code
-        )
-
-
 def _audit_and_publish(
-    w: _Written,
+    w: Written,
     draft: ReturnDraft,
     payload: dict[str, Any],
     credit_message: OutboxMessage | None,
+    exchange_message: OutboxMessage | None = None,
 ) -> None:
-    """The return's audit entry; then its messages (store credit, the return, the new
-    audit head) in one insert."""
-    before = [m for m in (credit_message, w.message("return.committed", payload)) if m]
+    """The return's audit entry; then its messages (store credit, the return, its exchange
+    sale, the new audit head) in one insert."""
+    messages = (credit_message, w.message("return.committed", payload), exchange_message)
+    before = [m for m in messages if m]
+    # The audit entry also says what the customer took instead (the exchange sale).
+    data = {**payload, "exchange": exchange_message.payload} if exchange_message else payload
     repo.append_audit_published(
         w.conn,
         at=w.now,
         actor=draft.cashier.username,
         action="return.committed",
         subject=w.ref,
-        data=payload,
+        data=data,
         store=w.counter.store_code,
         return_id=w.return_id,
         before=before,
     )
 
 
-def _queue_receipt_and_email(w: _Written, draft: ReturnDraft) -> None:
+def _queue_receipt_and_email(w: Written, draft: ReturnDraft) -> None:
     repo.add_print_job(
         w.conn, kind="return_receipt", subject=w.ref, at=w.now, counter=w.counter.counter_code
     )
@@ -470,6 +419,3 @@ def _queue_receipt_and_email(w: _Written, draft: ReturnDraft) -> None:
     )
 
 
-def _bonus_percent(draft: ReturnDraft) -> Any:
-    bonuses = [dl.decision.store_credit_bonus_percent for dl in draft.selected() if dl.decision]
-    return min(bonuses) if bonuses else 0

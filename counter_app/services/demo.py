@@ -19,6 +19,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.domain.money import Money, allocate
 from counter_app.services import auth
 from counter_app.services.clock import Clock, FixedClock
+from counter_app.services.demo_exchange import demo_exchanges
 from counter_app.services.demo_gift import add_gift_demo
 from counter_app.services.demo_receiptless import demo_receiptless
 from counter_app.services.errors import CounterError
@@ -184,6 +185,7 @@ def build_demo(
         made += demo_receiptless(engine, now, desk_factory)[0]
     if desk_factory:  # issue 14: gift receipts and two gift returns
         made += add_gift_demo(engine, now, rng, orders, desk_factory, returns=returns > 0)
+        made += demo_exchanges(engine, now, desk_factory)
     return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
 
 

@@ -24,6 +24,7 @@ from counter_app.domain.draft import (
     grant_rule_codes,
     refund_summary,
 )
+from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.gift import GIFT_TENDER_ONLY
 from counter_app.domain.model import Order, User
 from counter_app.domain.money import Money
@@ -37,6 +38,7 @@ from counter_app.domain.policy import (
     evaluate,
 )
 from counter_app.services import auth
+from counter_app.services import exchanges as ex
 from counter_app.services import receiptless as rless
 from counter_app.services.clock import Clock
 from counter_app.services.commit import CommittedReturn, CounterIdentity, write_return
@@ -50,6 +52,7 @@ from counter_app.services.errors import (
     OrderNotFound,
     OverrideRefused,
 )
+from counter_app.services.exchange_desk import ExchangeDesk
 from counter_app.services.receiptless_desk import ReceiptlessDesk
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text, printable
@@ -60,9 +63,9 @@ GIFT_USED_NOW = (
 )
 
 
-class ReturnDesk(ReceiptlessDesk):
+class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
     """The use cases of one counter, wired by bootstrap() (returns without a receipt:
-    services/receiptless_desk.py)."""
+    services/receiptless_desk.py; exchanges: services/exchange_desk.py)."""
 
     def __init__(
         self,
@@ -305,7 +308,7 @@ class ReturnDesk(ReceiptlessDesk):
             sku=line.sku,
             category=line.category,
             channel=order.channel,
-            purchased_at=order.placed_at,
+            purchased_at=order.purchased_at,
             unit_paid=line.unit_paid(),
             quantity_sold=line.quantity,
             quantity_already_returned=line.returned_quantity,
@@ -379,20 +382,23 @@ class ReturnDesk(ReceiptlessDesk):
         return refund_summary(draft)
 
     # ------------------------------------------------------------ 7. commit
-    def commit_return(self, draft: ReturnDraft, tender: str) -> CommittedReturn:
+    def commit_return(
+        self, draft: ReturnDraft, tender: str, balance: BalancePayment | None = None
+    ) -> CommittedReturn:
         """Write the whole return in one transaction; afterwards nothing of it can be lost.
 
         The draft is decided again first (on a clone): what is committed is what the policy
-        says now of these facts, and it must be what the cashier was shown."""
+        says now of these facts, and it must be what the cashier was shown. With an exchange,
+        `tender` refunds only a refundable difference and `balance` says how a balance owed
+        was paid (cash, or card brand + last 4 + approval code)."""
         shown = self.refund_summary(draft)
         draft = self._recheck(draft, shown)
         summary = self.refund_summary(draft)
         if summary.blocked:
             raise NotRefundable(" ".join(summary.blocked))
-        if tender not in summary.tenders_allowed:
-            if draft.kind == "gift":
-                raise BadInput(GIFT_TENDER_ONLY)
-            raise BadInput("That refund tender is not allowed for these items.")
+        if draft.kind == "gift" and tender not in summary.tenders_allowed:
+            raise BadInput(GIFT_TENDER_ONLY)
+        tender, balance = ex.check_settlement(draft, summary, tender, balance)
         policy = self.policies.current
         now = self.clock.now()
         try:
@@ -409,6 +415,7 @@ class ReturnDesk(ReceiptlessDesk):
                     ),
                     policy_version=policy.version,
                     now=now,
+                    balance=balance,
                 )
                 uow.commit()
         except IntegrityError as exc:

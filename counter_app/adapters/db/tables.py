@@ -111,6 +111,10 @@ products = Table(
     Column("currency", String(3), nullable=False),
     Column("vendor", String(200), nullable=False, default=""),
     Column("open_box_of", String(64), ForeignKey("products.sku"), nullable=True),
+    # Variants: products of one `style` differ by size and colour (exchanges offer them).
+    Column("style", String(64), nullable=True, index=True),
+    Column("size", String(32), nullable=True),
+    Column("colour", String(64), nullable=True),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
 
@@ -142,6 +146,9 @@ orders = Table(
     Column("placed_at", Timestamp, nullable=False, index=True),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True, index=True),
     Column("currency", String(3), nullable=False),
+    # An exchange sale (number X-...; the return links to it): the original order's purchase
+    # time, so a later return of the replacement is judged by the original order's window.
+    Column("window_from", Timestamp, nullable=True),
     CheckConstraint("channel IN ('online', 'store')", name="channel"),
 )
 
@@ -188,7 +195,11 @@ payments = Table(
     Column("refunded_minor", BigInteger, nullable=False, default=0),
     Column("card_brand", String(32), nullable=True),
     Column("card_last4", String(4), nullable=True, index=True),
-    CheckConstraint("tender IN ('card', 'cash', 'gift_card', 'store_credit')", name="tender"),
+    # The standalone terminal's approval code of a card balance paid at an exchange.
+    Column("approval_code", String(12), nullable=True),
+    CheckConstraint(
+        "tender IN ('card', 'cash', 'gift_card', 'store_credit', 'exchange')", name="tender"
+    ),
     CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
     CheckConstraint(
         "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_paid"
@@ -221,6 +232,8 @@ returns = Table(
     Column("draft_id", String(36), nullable=False, unique=True),
     # How the return started (ReturnDraft.kind); a receiptless one has no order, a customer.
     Column("kind", String(16), nullable=False, default="order"),
+    # The exchange sale this return paid for (what the customer took instead), if any.
+    Column("exchange_order_id", Integer, ForeignKey("orders.id"), nullable=True, unique=True),
     CheckConstraint("total_refund_minor >= 0", name="total_not_negative"),
     CheckConstraint("kind IN ('order', 'receiptless', 'gift')", name="kind"),
 )
