@@ -37,9 +37,13 @@ class Payment:
         """How a payment is shown anywhere: a card only ever as brand and last 4."""
         if self.tender == "card":
             return f"{self.card_brand or 'Card'} •••• {self.card_last4 or '????'}"
-        return {"cash": "Cash", "gift_card": "Gift card", "store_credit": "Store credit"}.get(
-            self.tender, self.tender
-        )
+        names = {
+            "cash": "Cash",
+            "gift_card": "Gift card",
+            "store_credit": "Store credit",
+            "exchange": "Exchange",
+        }
+        return names.get(self.tender, self.tender)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,14 @@ class Order:
     customer: Customer | None
     lines: tuple[OrderLine, ...]
     payments: tuple[Payment, ...] = field(default=())
+    # An exchange sale: when the original purchase was made; its return window counts from
+    # then (None: from placed_at).
+    window_from: datetime | None = None
+
+    @property
+    def purchased_at(self) -> datetime:
+        """When the return window starts: the original purchase for an exchange sale."""
+        return self.window_from if self.window_from is not None else self.placed_at
 
     def line(self, line_no: int) -> OrderLine:
         for line in self.lines:

@@ -6,7 +6,8 @@ never exceeds what it took in), and each payout form draws only on the money it 
 - cash is charged ONLY to cash payments: cash out never exceeds the cash taken in minus the
   cash already refunded on the order (at this counter, other stores or online);
 - "original" pays each payment back in its own tender (card to the card, gift card to a gift
-  card, cash to cash);
+  card, cash to cash); a payment of value carried over from an exchange ("exchange") is paid
+  back as store credit, never as cash or to a card;
 - store credit and exchange may be charged to any payment (store credit's own payments first).
 Card or gift-card money never goes out as cash: there is no rule that allows it.
 """
@@ -54,6 +55,12 @@ def ledger_choices(total: Money, payments: Sequence[Payment]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _original_form(tender: str) -> str:
+    """What "original" pays a payment back as: its own tender; carried exchange value goes
+    back as store credit."""
+    return "store_credit" if tender == "exchange" else tender
+
+
 def split_refund(total: Money, payments: Sequence[Payment], choice: str) -> list[RefundPart]:
     """Charge `total` against `payments` for the payout `choice` (see the module's rules).
 
@@ -91,6 +98,6 @@ def split_refund(total: Money, payments: Sequence[Payment], choice: str) -> list
         amount = charges[p.id]
         if amount.minor <= 0:
             continue
-        paid_out_as = p.tender if choice == "original" else choice
+        paid_out_as = _original_form(p.tender) if choice == "original" else choice
         parts.append(RefundPart(p.id, p.tender, paid_out_as, amount))
     return parts

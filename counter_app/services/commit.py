@@ -25,13 +25,14 @@ from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.repository import OutboxMessage, StockMove
 from counter_app.domain.draft import DraftLine, RefundSummary, ReturnDraft, units_refund
-from counter_app.domain.exchange import BalancePayment
+from counter_app.domain.exchange import BalancePayment, ExchangeOutcome, outcome
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import Payment
 from counter_app.domain.money import Money
 from counter_app.domain.refund import OverRefund, RefundPart, split_refund
 from counter_app.domain.stock import OPEN_BOX_PRICE_PERCENT, location_for
 from counter_app.services.errors import AlreadyReturned, AmountChanged, NotRefundable
+from counter_app.services.exchange_commit import ExchangeContext, charge_portions, write_exchange
 
 # How far a line's committed refund may move from what the cashier saw without asking again:
 # the one minor unit of largest-remainder rounding that another counter's unit may take.
@@ -47,6 +48,8 @@ class CommittedReturn:
     store_credit_code: str | None
     created_at: datetime
     lines: tuple[tuple[int, Money, Money], ...] = ()  # as committed: line_no, refund, fee
+    exchange_number: str | None = None  # the exchange sale's order number (X-...)
+    exchange: ExchangeOutcome | None = None  # what changed hands in an exchange
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,20 @@ def write_return(
 
     `summary` is what the cashier saw; what is written (and returned) is it as repriced
     inside this transaction. With an exchange, `balance` is how a balance owed was paid."""
-    if draft.exchange is not None and draft.exchange.replacements:
-        raise NotImplementedError("exchange commit: being built on branch exch")
     summary = _reserve_and_price(conn, draft, summary)
-    parts = _charge_tenders(conn, draft, summary, tender)
+    result = outcome(summary.total, draft.exchange)
+    parts = _charge_tenders(conn, draft, charge_portions(result, tender))
     w = _write_return_row(conn, draft, summary, tender, counter, policy_version, now)
     line_payloads = _write_lines(w, draft, summary)
     refund_payloads = _write_refunds(w, draft, parts)
-    credit_code, credit_message = _issue_store_credit(w, draft, summary, tender)
+    credit_code, credit_message = _issue_store_credit(w, draft, parts, tender)
     _move_stock(w, draft)
+    exchange_number, exchange_message = write_exchange(
+        ExchangeContext(conn, w.return_id, w.ref, counter.store_code, counter.counter_code, now),
+        draft,
+        result,
+        balance,
+    )
     _record_overrides(w, draft)
     return_payload = {
         "ref": w.ref,
@@ -109,10 +117,18 @@ def write_return(
         "refunds": refund_payloads,
         "policy_version": policy_version,
     }
-    _audit_and_publish(w, draft, return_payload, credit_message)
+    _audit_and_publish(w, draft, return_payload, credit_message, exchange_message)
     _queue_receipt_and_email(w, draft)
     return CommittedReturn(
-        w.ref, w.return_id, summary.total, tender, credit_code, now, summary.lines
+        w.ref,
+        w.return_id,
+        summary.total,
+        tender,
+        credit_code,
+        now,
+        summary.lines,
+        exchange_number,
+        result if result.kind != "none" else None,
     )
 
 
@@ -165,18 +181,22 @@ def _amount_changed(dl: DraftLine, returned_now: int, refund: Money) -> str:
 
 
 def _charge_tenders(
-    conn: Connection, draft: ReturnDraft, summary: RefundSummary, tender: str
+    conn: Connection, draft: ReturnDraft, portions: list[tuple[Money, str]]
 ) -> list[RefundPart]:
-    """Charge the payments as they are now: another counter may have refunded since."""
-    payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
-    try:
-        parts = split_refund(summary.total, payments, tender)
-    except OverRefund as exc:
-        raise NotRefundable(_payments_changed(draft, payments, summary.total)) from exc
-    for part in parts:
-        if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
-            raise NotRefundable("The order's payments were refunded at another counter.")
-    return list(parts)
+    """Charge the payments as they are now: another counter may have refunded since. Each
+    portion is charged to what the ones before it left."""
+    out: list[RefundPart] = []
+    for total, tender in portions:
+        payments = repo.load_payments(conn, draft.order.id, draft.order.currency)
+        try:
+            parts = split_refund(total, payments, tender)
+        except OverRefund as exc:
+            raise NotRefundable(_payments_changed(draft, payments, total)) from exc
+        for part in parts:
+            if not repo.charge_payment(conn, part.payment_id, part.amount.minor):
+                raise NotRefundable("The order's payments were refunded at another counter.")
+        out.extend(parts)
+    return out
 
 
 def _payments_changed(draft: ReturnDraft, payments: Sequence[Payment], total: Money) -> str:
@@ -310,13 +330,22 @@ def _write_refunds(
 
 
 def _issue_store_credit(
-    w: _Written, draft: ReturnDraft, summary: RefundSummary, tender: str
+    w: _Written, draft: ReturnDraft, parts: list[RefundPart], tender: str
 ) -> tuple[str | None, OutboxMessage | None]:
-    """The store credit (with the policy's bonus) when that is the tender; its message."""
-    if tender != "store_credit" or not summary.total:
+    """The store credit (with the policy's bonus) when that is the tender; its message.
+    Under "original", value carried from an exchange goes back as store credit (no bonus)."""
+    zero = Money.zero(draft.order.currency)
+    if tender == "store_credit":
+        base = sum((p.amount for p in parts if p.paid_out_as == "store_credit"), zero)
+        bonus = base.percent(_bonus_percent(draft))
+    elif tender == "original":
+        base = sum((p.amount for p in parts if p.charged_tender == "exchange"), zero)
+        bonus = zero
+    else:
         return None, None
-    bonus = summary.total.percent(_bonus_percent(draft))
-    amount = summary.total + bonus
+    if not base:
+        return None, None
+    amount = base + bonus
     code = f"SC-{w.counter.store_code}-{w.counter.counter_code}-{w.seq:06d}"
     currency = draft.order.currency
     repo.insert_row(
@@ -416,10 +445,12 @@ def _audit_and_publish(
     draft: ReturnDraft,
     payload: dict[str, Any],
     credit_message: OutboxMessage | None,
+    exchange_message: OutboxMessage | None = None,
 ) -> None:
-    """The return's audit entry; then its messages (store credit, the return, the new
-    audit head) in one insert."""
-    before = [m for m in (credit_message, w.message("return.committed", payload)) if m]
+    """The return's audit entry; then its messages (store credit, the return, its exchange
+    sale, the new audit head) in one insert."""
+    messages = (credit_message, w.message("return.committed", payload), exchange_message)
+    before = [m for m in messages if m]
     repo.append_audit_published(
         w.conn,
         at=w.now,

@@ -49,8 +49,9 @@ class _Product:
 def _product(conn: Connection, sku: str) -> _Product | None:
     p = t.products.c
     row = conn.execute(
-        select(p.sku, p.name, p.category, p.price_minor, p.currency, p.style, p.size, p.colour)
-        .where(p.sku == sku)
+        select(
+            p.sku, p.name, p.category, p.price_minor, p.currency, p.style, p.size, p.colour
+        ).where(p.sku == sku)
     ).first()
     if row is None:
         return None
@@ -59,9 +60,7 @@ def _product(conn: Connection, sku: str) -> _Product | None:
 
 def sellable_on_hand(conn: Connection, sku: str) -> int:
     s = t.stock_levels.c
-    found = conn.execute(
-        select(s.on_hand).where(s.sku == sku, s.location == "sellable")
-    ).scalar()
+    found = conn.execute(select(s.on_hand).where(s.sku == sku, s.location == "sellable")).scalar()
     return int(found or 0)
 
 
@@ -93,7 +92,8 @@ def variants(engine: Engine, draft: ReturnDraft, line_no: int) -> list[Variant]:
         if own is not None and own.style:
             skus = list(
                 uow.conn.execute(
-                    select(p.sku).where(p.style == own.style, p.open_box_of.is_(None))
+                    select(p.sku)
+                    .where(p.style == own.style, p.open_box_of.is_(None))
                     .order_by(p.sku)
                 ).scalars()
             )
@@ -141,6 +141,8 @@ def add_replacement(
     if taken + quantity > on_hand:
         left = max(on_hand - taken, 0)
         raise BadInput(f"{prod.name}: only {left} on the sellable shelf, not {quantity}.")
+    if not prod.price.minor:
+        raise BadInput(f"{prod.name} has no price: it cannot be given in exchange.")
     if prod.price.currency != draft.order.currency:
         raise BadInput(f"{prod.name} is priced in {prod.price.currency}, not the order's currency.")
     returned = [(dl.line, styles.get(dl.line.sku)) for dl in draft.selected()]

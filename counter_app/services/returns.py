@@ -296,7 +296,7 @@ class ReturnDesk:
             sku=line.sku,
             category=line.category,
             channel=order.channel,
-            purchased_at=order.placed_at,
+            purchased_at=order.purchased_at,
             unit_paid=line.unit_paid(),
             quantity_sold=line.quantity,
             quantity_already_returned=line.returned_quantity,

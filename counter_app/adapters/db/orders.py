@@ -39,6 +39,7 @@ _ORDER_HEAD = (
         _p.refunded_minor,
         _p.card_brand,
         _p.card_last4,
+        _o.window_from,
     )
     .select_from(
         t.orders.outerjoin(t.customers, _c.id == _o.customer_id).outerjoin(
@@ -114,7 +115,7 @@ def _order(conn: Connection, rows: Sequence[Any]) -> Order | None:
         return None
     order_id, number, channel, placed_at, currency, store_code, *cust = rows[0][:12]
     customer = Customer(*cust) if cust[0] is not None else None
-    payments = tuple(_payment(r[12:], currency) for r in rows if r[12] is not None)
+    payments = tuple(_payment(r[12:18], currency) for r in rows if r[12] is not None)
     return Order(
         id=order_id,
         number=number,
@@ -125,6 +126,7 @@ def _order(conn: Connection, rows: Sequence[Any]) -> Order | None:
         customer=customer,
         lines=_order_lines(conn, order_id, currency),
         payments=payments,
+        window_from=rows[0][18],
     )
 
 

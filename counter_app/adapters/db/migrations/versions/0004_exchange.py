@@ -39,7 +39,9 @@ def upgrade() -> None:
             batch_op.f("uq_returns_exchange_order_id"), ["exchange_order_id"]
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_returns_exchange_order_id_orders"), "orders", ["exchange_order_id"],
+            batch_op.f("fk_returns_exchange_order_id_orders"),
+            "orders",
+            ["exchange_order_id"],
             ["id"],
         )
 
