@@ -1650,8 +1650,8 @@
         <translation>等价换货，未收付款。</translation>
     </message>
     <message>
-        <source>Exchange {ref} confirmed.</source>
-        <translation>换货 {ref} 已确认。</translation>
+        <source>Exchange {ref} confirmed: sale {number}.</source>
+        <translation>换货 {ref} 已确认：换货销售单 {number}。</translation>
     </message>
     <message>
         <source>Exchange: what does the customer take?</source>
@@ -1726,8 +1726,8 @@
         <translation>请扫描顾客换走的商品。</translation>
     </message>
     <message>
-        <source>Scanning works anywhere on this page.</source>
-        <translation>在本页任何位置都可以扫描。</translation>
+        <source>The handheld scanner works anywhere on this page. The camera is not used here: it sees the returned item.</source>
+        <translation>在本页任何位置都可以用手持扫描枪扫描。这里不使用摄像头：它会看到退回的商品。</translation>
     </message>
     <message>
         <source>Size</source>
@@ -1742,8 +1742,12 @@
         <translation>换走的商品</translation>
     </message>
     <message>
-        <source>The customer paid {amount}.</source>
-        <translation>顾客已补付 {amount}。</translation>
+        <source>The customer paid {amount} by card.</source>
+        <translation>顾客已刷卡补付 {amount}。</translation>
+    </message>
+    <message>
+        <source>The customer paid {amount} in cash.</source>
+        <translation>顾客已用现金补付 {amount}。</translation>
     </message>
     <message>
         <source>These items allow no tender for the difference: refund them instead.</source>
@@ -1762,8 +1766,8 @@
         <translation>无</translation>
     </message>
     <message>
-        <source>{amount} refunded to the customer.</source>
-        <translation>已退还顾客 {amount}。</translation>
+        <source>{amount} refunded to {tender}.</source>
+        <translation>已退还 {amount} 至{tender}。</translation>
     </message>
     <message>
         <source>{name} is a gift card: gift cards are not given in exchange.</source>

@@ -28,6 +28,7 @@ from ui.counter.exchange_panel import ExchangePanel
 from ui.counter.refund_panel import RefundPanel
 from ui.counter.session import ReturnSession
 from ui.errors import friendly_error
+from ui.labels import tender_name
 from ui.widgets import Banner
 
 _CTX = "ExchangePanel"
@@ -78,6 +79,7 @@ class ExchangeScreen(QObject):
         self.panel = ExchangePanel()
         right.addWidget(self.panel)
         self._variants: tuple[Variant, ...] = ()
+        self._paid: str | None = None  # the balance's tender of the commit under way
         p = self.panel
         p.typed.connect(self.scan)
         p.variant_chosen.connect(self._variant_chosen)
@@ -254,30 +256,36 @@ class ExchangeScreen(QObject):
         if result.kind == "refundable":
             tender = self.panel.balance.refund_tender_code() or tender
         paid = self.panel.balance.settlement() if result.kind == "balance_owed" else None
+        balance = paid if not isinstance(paid, str) else None
+        self._paid = balance.tender if balance is not None else None
         self.panel.confirm_button.setEnabled(False)
-        self.session.commit(tender, paid if not isinstance(paid, str) else None)
+        self.session.commit(tender, balance)
 
     def _committed(self, result: CommittedReturn) -> None:
-        """Says, after the page's own words, how the exchange was settled."""
+        """Says, after the page's own words, what the exchange sale is and how it settled."""
         self._hide_return_page(False)  # the work page shows the confirmed return now
         self.panel.balance.clear()
-        settled = self.settled_text()
-        if settled:
-            self.banner.show_message(
-                tr("Exchange {ref} confirmed.").format(ref=result.ref) + " " + settled, "info"
-            )
+        if result.exchange is None:
+            return
+        words = tr("Exchange {ref} confirmed: sale {number}.").format(
+            ref=result.ref, number=result.exchange_number or "—"
+        )
+        self.banner.show_message(words + " " + settled_text(result, self._paid), "info")
 
-    def settled_text(self) -> str:
-        draft, summary = self.session.draft, self.session.summary
-        if draft is None or summary is None or draft.exchange is None:
-            return ""
-        result = outcome(summary.total, draft.exchange)
-        if result.kind == "even":
-            return tr("Even: nothing changed hands.")
-        if result.kind == "refundable":
-            return tr("{amount} refunded to the customer.").format(
-                amount=i18n.money(result.refundable)
-            )
-        if result.kind == "balance_owed":
-            return tr("The customer paid {amount}.").format(amount=i18n.money(result.balance_owed))
+
+def settled_text(result: CommittedReturn, paid: str | None) -> str:
+    """How the exchange settled, in one sentence; `paid`: the balance's tender."""
+    done = result.exchange
+    if done is None:
         return ""
+    if done.kind == "refundable":
+        return tr("{amount} refunded to {tender}.").format(
+            amount=i18n.money(done.refundable), tender=tender_name(result.tender)
+        )
+    if done.kind == "balance_owed":
+        if paid == "card":
+            text = tr("The customer paid {amount} by card.")
+        else:
+            text = tr("The customer paid {amount} in cash.")
+        return text.format(amount=i18n.money(done.balance_owed))
+    return tr("Even: nothing changed hands.")

@@ -145,7 +145,12 @@ class ExchangePanel(StepPanel):
     def retranslate(self) -> None:
         self.title.setText(tr("4  Exchange: what the customer takes"))
         self.scan_input.setPlaceholderText(tr("Scan or type the barcode, then press Enter"))
-        self.scan_input.setToolTip(tr("Scanning works anywhere on this page."))
+        self.scan_input.setToolTip(
+            tr(
+                "The handheld scanner works anywhere on this page. The camera is not used "
+                "here: it sees the returned item."
+            )
+        )
         self.variants_title.setText(
             tr("Other sizes and colours of the returned items (arrows, then Enter to take one):")
         )
