@@ -92,6 +92,12 @@ def committed(engine: Any) -> dict[str, Any]:
             "payments": [tuple(p) for p in pays], "moves": [tuple(m) for m in moves]}  # fmt: skip
 
 
+def receipt_jobs(engine: Any, ref: str) -> list[str]:
+    with UnitOfWork(engine) as uow:
+        j = t.print_jobs.c
+        return list(uow.conn.execute(select(j.kind).where(j.subject == ref)).scalars())
+
+
 def return_the_scarf(qtbot: Any, win: Any) -> None:
     """Open O-1001, scan the scarf, pick reason and condition with the keys."""
     win.activateWindow()
@@ -165,6 +171,9 @@ def test_even_exchange_of_another_size_picked_from_the_variants(
     # refusals: one clear line each, nothing added
     assert "gift cards are not given in exchange" in refused(qtbot, win, GIFT)
     assert "Wool Scarf: only 0 on the sellable shelf, not 1." in refused(qtbot, win, BLUE)
+    # a card number scanned or typed here by mistake is never sent, kept or shown
+    assert "Never type the full card number" in refused(qtbot, win, "4111111111111111")
+    assert "4111" not in win.banner.text() and panel.scan_input.text() == ""
     assert panel.taken.rowCount() == 0
     # the large grey one, with the arrows and Enter on the variants
     key(qtbot, Qt.Key.Key_Tab)
@@ -186,6 +195,9 @@ def test_even_exchange_of_another_size_picked_from_the_variants(
     assert win.banner.text() == (
         f"Exchange {ref} confirmed: sale {number}. Even: nothing changed hands."
     )
+    # the receipt is printed as for any return, and previewed
+    assert receipt_jobs(exchange_store.engine, ref) == ["return_receipt"]
+    qtbot.waitUntil(lambda: not win.work.confirmed.receipt_view.pixmap().isNull(), timeout=10_000)
     shot(win, "exchange_even_confirmed")
     done = committed(exchange_store.engine)
     assert done["return"].ref == ref and done["return"].tender_choice == "exchange"

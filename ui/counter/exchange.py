@@ -17,12 +17,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from counter_app.domain.cards import contains_card_number
 from counter_app.domain.exchange import ExchangeOutcome, Variant, outcome
 from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import BadInput
 from ui import i18n
 from ui.context import CounterContext
 from ui.counter import exchange_flow
+from ui.counter.balance_form import card_number_refused
 from ui.counter.exchange_flow import ExchangeState
 from ui.counter.exchange_panel import ExchangePanel
 from ui.counter.refund_panel import RefundPanel
@@ -160,6 +162,10 @@ class ExchangeScreen(QObject):
         code = code.strip()
         if not code:
             self.banner.show_message(tr("Nothing was scanned. Scan the barcode or type it."))
+            return
+        if contains_card_number(code):  # typed in the wrong field: never echoed, never sent
+            self.panel.scan_input.clear()
+            self.banner.show_message(card_number_refused(), "error")
             return
         self._add(code)
 
