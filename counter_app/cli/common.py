@@ -251,6 +251,36 @@ NAME = bounded_text(64)  # user names, SKUs, order numbers, return references, c
 REASON = bounded_text(500)  # a free-text reason or note (the sanitizer bounds it again)
 
 
+def _no_card_number(text: str) -> None:
+    from counter_app.domain.cards import contains_card_number
+
+    if contains_card_number(text) or len([ch for ch in text if ch.isdigit()]) > 12:
+        raise argparse.ArgumentTypeError("never type the full card number (last 4 digits only)")
+
+
+def card_last4(text: str) -> str:
+    """argparse type: exactly the last 4 digits of a card (a full number is refused and is
+    not echoed back)."""
+    _no_card_number(text)
+    if not re.fullmatch(r"\d{4}", text):
+        raise argparse.ArgumentTypeError("exactly the last 4 digits of the card")
+    return text
+
+
+def card_brand(text: str) -> str:
+    """argparse type: a card brand as the terminal printed it (Visa, Mastercard...)."""
+    _no_card_number(text)
+    return bounded_text(32)(text)
+
+
+def approval_code(text: str) -> str:
+    """argparse type: the standalone terminal's approval code (4 to 12 letters or digits)."""
+    _no_card_number(text)
+    if not re.fullmatch(r"[A-Za-z0-9]{4,12}", text):
+        raise argparse.ArgumentTypeError("4 to 12 letters or digits, as the terminal printed it")
+    return text
+
+
 def _shown(text: str) -> str:
     cleaned = "".join(ch for ch in text if ch.isprintable())
     return repr(cleaned if len(cleaned) <= 20 else cleaned[:19] + "…")

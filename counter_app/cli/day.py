@@ -65,6 +65,7 @@ def _print_summary(summary: Any) -> None:
     for tender, minor in summary.refunds_by_tender.items():
         print(f"    {tender:<13} {Money(minor, money)}")
     print(f"  cash paid out: {Money(summary.cash_paid_out_minor, money)}")
+    print(f"  cash taken in (exchanges): {Money(summary.cash_taken_in_minor, money)}")
     print(f"  overrides: {len(summary.overrides)}")
     for o in summary.overrides:
         print(f"    {o.ref} {o.sku}: {o.manager_name} — {o.reason}")

@@ -14,9 +14,12 @@ from counter_app.cli.common import (
     ManagerSignIn,
     add_secret_option,
     app_from,
+    approval_code,
     authenticate_manager,
     bounded_int,
     bounded_text,
+    card_brand,
+    card_last4,
     read_secret,
     split_spec,
     whole_number,
@@ -56,6 +59,22 @@ def register(sub: Any) -> None:
     rc.add_argument(
         "--tender", default="original", choices=["original", "cash", "store_credit", "exchange"]
     )
+    rc.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        type=bounded_text(80),
+        metavar="BARCODE[:QTY]",
+        help="an item the customer takes instead (an exchange; repeatable)",
+    )
+    rc.add_argument(
+        "--balance", choices=["cash", "card"], help="how the customer paid a balance owed"
+    )
+    rc.add_argument("--card-brand", type=card_brand, help="card balance: the card's brand")
+    rc.add_argument("--card-last4", type=card_last4, help="card balance: last 4 digits only")
+    rc.add_argument(
+        "--approval-code", type=approval_code, help="card balance: the terminal's approval code"
+    )
     rc.add_argument("--manager", type=NAME, help="manager user name, for lines that need approval")
     add_secret_option(rc, "--manager-pin", "the manager's (the line after the cashier's)")
     rc.add_argument("--override-reason", default="manager_discretion", type=REASON)
@@ -64,12 +83,15 @@ def register(sub: Any) -> None:
 
 
 def cmd_returns_list(args: argparse.Namespace) -> int:
+    from counter_app.services.exchange_history import exchanges_of
     from counter_app.services.history import list_returns
 
     app = app_from(args)
     rows = list_returns(app.engine, text=args.search, cashier=args.cashier, limit=args.limit)
     zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
+    exchanges = exchanges_of(app.engine, [row.ref for row in rows]) if args.json else {}
     for row in rows:
+        ex = exchanges.get(row.ref)
         if args.json:
             print(
                 json.dumps(
@@ -81,6 +103,8 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
                         "total_minor": row.total.minor,
                         "currency": row.total.currency,
                         "tender": row.tender,
+                        "exchange": ex.items_json() if ex else [],
+                        "balance_minor": ex.balance.minor if ex else 0,
                     },
                     ensure_ascii=False,
                 )
@@ -135,7 +159,11 @@ def cmd_returns_create(args: argparse.Namespace) -> int:
     draft = desk.start_return(desk.find_order(args.order), cashier)
     _inspect_lines(desk, draft, args.line, args.serial)
     _approve_lines(app, draft, args)
-    committed = desk.commit_return(draft, args.tender)
+    for spec in args.take:
+        barcode, _, qty = spec.partition(":")
+        desk.add_replacement(draft, barcode, whole_number(qty, "quantity") if qty else 1)
+    committed = desk.commit_return(draft, args.tender, _balance(args))
+    ex = committed.exchange
     if args.json:
         print(
             json.dumps(
@@ -145,12 +173,41 @@ def cmd_returns_create(args: argparse.Namespace) -> int:
                     "currency": committed.total.currency,
                     "tender": committed.tender,
                     "store_credit": committed.store_credit_code,
+                    "exchange_order": committed.exchange_number,
+                    "outcome": ex.kind if ex else None,
+                    "balance_minor": ex.balance.minor if ex else 0,
                 }
             )
         )
     else:
         print(f"return {committed.ref} committed: {committed.total} via {committed.tender}")
+        if ex is not None:
+            print(f"exchange sale {committed.exchange_number}: {_outcome_text(ex)}")
     return EXIT_OK
+
+
+def _balance(args: argparse.Namespace) -> Any:
+    """How the customer paid a balance owed (--balance cash | card with its details)."""
+    from counter_app.domain.exchange import BalancePayment
+
+    card = (args.card_brand, args.card_last4, args.approval_code)
+    if args.balance == "card":
+        if not all(card):
+            raise CommandError(
+                "--balance card needs --card-brand, --card-last4 and --approval-code"
+            )
+        return BalancePayment.card(args.card_brand, args.card_last4, args.approval_code)
+    if any(card):
+        raise CommandError("card details are only for --balance card")
+    return BalancePayment.cash() if args.balance == "cash" else None
+
+
+def _outcome_text(ex: Any) -> str:
+    if ex.kind == "balance_owed":
+        return f"the customer paid {ex.balance_owed}"
+    if ex.kind == "refundable":
+        return f"{ex.refundable} refunded"
+    return "even"
 
 
 def _inspect_lines(desk: Any, draft: Any, specs: list[str], serial_specs: list[str]) -> None:

@@ -183,12 +183,21 @@ def _compare_lines(facts: ReturnFacts, data: Mapping[str, Any]) -> list[str]:
         )
         for x in _entry_lines(data)
     )
+    wanted.update((str(sku), "sellable", -qty) for sku, qty in _exchange_items(data))
     if wanted != Counter(facts.moves):
         problems.append(
             f"return {facts.ref}: its stock movements {sorted(facts.moves)} differ from its "
             f"audit entry {sorted(wanted.elements())}"
         )
     return problems
+
+
+def _exchange_items(data: Mapping[str, Any]) -> list[tuple[object, int]]:
+    """(sku, quantity) the customer took instead, as the return's entry says."""
+    exchange = data.get("exchange")
+    lines = exchange.get("lines") if isinstance(exchange, dict) else None
+    items = [x for x in lines if isinstance(x, dict)] if isinstance(lines, list) else []
+    return [(x.get("sku"), x["quantity"]) for x in items if isinstance(x.get("quantity"), int)]
 
 
 def _compare_refunds(facts: ReturnFacts, data: Mapping[str, Any]) -> list[str]:
@@ -287,6 +296,11 @@ def check_stock(
     other) with its reason and time; any other movement must belong to a return."""
     wanted: Counter[MoveFact] = Counter()
     for record in records:
+        if record.action == "stock.received":
+            d, n = _data(record), _data(record).get("quantity")
+            if isinstance(n, int):
+                sku, place = str(d.get("sku")), str(d.get("location"))
+                wanted[(sku, place, n, "received", utc_text(record.at))] += 1
         if record.action != "stock.moved":
             continue
         d, at = _data(record), utc_text(record.at)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from counter_app.domain.exchange_receipt import ExchangeReceipt, exchange_blocks
 from counter_app.domain.money import Money
 from counter_app.domain.print_blocks import (
     QR,
@@ -164,6 +165,7 @@ class ReceiptData:
     voucher_code: str | None = None
     copy: Copy = "customer"
     labels: Mapping[str, str] = field(default_factory=dict)
+    exchange: ExchangeReceipt | None = None  # what the customer took instead, if anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,7 @@ class ZReportData:
     refunds_by_tender: tuple[tuple[TenderKind, Money], ...]
     cash_paid_out: Money
     overrides: tuple[OverrideNote, ...] = ()
+    cash_taken_in: Money | None = None  # exchange balances paid in cash
     messages_waiting: int = 0
     failed_print_jobs: int = 0
     last_sync_at: datetime | None = None
@@ -267,6 +270,7 @@ def build_return_receipt(data: ReceiptData) -> Document:
     b += _receipt_heading(data)
     b += _receipt_lines(data)
     b += _receipt_refund(data, currency)
+    b += exchange_blocks(data.exchange, data.labels, DEFAULT_LABELS) if data.exchange else []
     b += _receipt_footer(data)
     title = f"{data.return_ref}-{data.copy}"
     return Document(kind="return_receipt", title=title, blocks=tuple(b))
@@ -364,7 +368,8 @@ def _receipt_footer(data: ReceiptData) -> list[Block]:
         b.append(Signature(_label(lab, "customer_signature")))
     b.append(Feed(1))
     b.append(Cut())
-    if data.copy == "customer" and any(t.kind == "cash" for t in data.tenders):
+    cash_in = data.exchange is not None and data.exchange.tender == "cash"
+    if data.copy == "customer" and (cash_in or any(t.kind == "cash" for t in data.tenders)):
         b.append(CashDrawer())
     return b
 
@@ -421,6 +426,8 @@ def build_z_report(data: ZReportData) -> Document:
         total = total + amount
     b.append(Columns("Refund total", str(total), bold=True))
     b.append(Columns("Cash paid out", str(data.cash_paid_out), bold=True))
+    if data.cash_taken_in:
+        b.append(Columns("Cash taken in (exchanges)", str(data.cash_taken_in), bold=True))
     b.append(Rule())
     b.append(Columns("Manager overrides", str(len(data.overrides))))
     for o in data.overrides:

@@ -23,6 +23,8 @@ from counter_app.domain.audit_facts import (
 
 ANCHOR_KINDS = ("audit.head", "audit.anchor")
 MOVE_CAUSE = "disposition_change"  # services.stock.MOVE_CAUSE (not imported: no cycle)
+RECEIVE_CAUSE = "received"  # stock received onto the shelf, audited as stock.received
+RETURN_CAUSES = ("return", "exchange")  # a return's units in; its exchange's units out
 
 
 def load_facts(conn: Connection) -> StoreFacts:
@@ -96,9 +98,9 @@ def _stock(
     manager: list[MoveFact] = []
     unexplained: list[str] = []
     for row in conn.execute(query):
-        if row.return_id is not None and row.cause == "return":
+        if row.return_id is not None and row.cause in RETURN_CAUSES:
             by_return[row.return_id].append((row.base_sku, row.location, row.quantity))
-        elif row.return_id is None and row.cause == MOVE_CAUSE:
+        elif row.return_id is None and row.cause in (MOVE_CAUSE, RECEIVE_CAUSE):
             manager.append(
                 (row.sku, row.location, row.quantity, row.note, utc_text(row.created_at))
             )

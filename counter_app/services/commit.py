@@ -451,13 +451,15 @@ def _audit_and_publish(
     sale, the new audit head) in one insert."""
     messages = (credit_message, w.message("return.committed", payload), exchange_message)
     before = [m for m in messages if m]
+    # The audit entry also says what the customer took instead (the exchange sale).
+    data = {**payload, "exchange": exchange_message.payload} if exchange_message else payload
     repo.append_audit_published(
         w.conn,
         at=w.now,
         actor=draft.cashier.username,
         action="return.committed",
         subject=w.ref,
-        data=payload,
+        data=data,
         store=w.counter.store_code,
         return_id=w.return_id,
         before=before,

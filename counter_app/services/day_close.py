@@ -268,6 +268,7 @@ def z_report_data(summary: DaySummary, store: StoreInfo) -> ZReportData:
             (cast(TenderKind, k), Money(v, money)) for k, v in summary.refunds_by_tender.items()
         ),
         cash_paid_out=Money(summary.cash_paid_out_minor, money),
+        cash_taken_in=Money(summary.cash_taken_in_minor, money),
         overrides=tuple(
             OverrideNote(f"{o.ref} {o.sku}", o.manager_name, o.reason) for o in summary.overrides
         ),

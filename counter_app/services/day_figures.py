@@ -46,6 +46,8 @@ class DaySummary:
     fees_minor: int = 0
     refunds_by_tender: dict[str, int] = field(default_factory=dict)
     cash_paid_out_minor: int = 0
+    # Exchange balances the customers paid in cash into this counter's drawer.
+    cash_taken_in_minor: int = 0
     store_credit_issued_minor: int = 0
     overrides: tuple[OverrideLine, ...] = ()
     messages_waiting: int = 0
@@ -153,6 +155,7 @@ def summarise_day(
         fees_minor=int(fees),
         refunds_by_tender=ordered,
         cash_paid_out_minor=ordered.get("cash", 0),
+        cash_taken_in_minor=_exchange_cash_in(conn, mine),
         store_credit_issued_minor=_store_credit_issued(conn, mine),
         overrides=_override_lines(conn, mine),
         messages_waiting=repo.pending_outbox_count(conn),
@@ -193,6 +196,17 @@ def _refunds_by_tender(conn: Connection, mine: ColumnElement[bool]) -> dict[str,
     ordered = {k: by_tender[k] for k in TENDER_ORDER if k in by_tender}
     ordered |= {k: v for k, v in sorted(by_tender.items()) if k not in ordered}
     return ordered
+
+
+def _exchange_cash_in(conn: Connection, mine: ColumnElement[bool]) -> int:
+    """Cash the customers paid at this counter's exchanges (the balance owed)."""
+    r, p = t.returns.c, t.payments.c
+    paid = conn.execute(
+        select(func.coalesce(func.sum(p.amount_minor), 0))
+        .select_from(t.payments.join(t.returns, r.exchange_order_id == p.order_id))
+        .where(mine, p.tender == "cash")
+    ).scalar_one()
+    return int(paid)
 
 
 def _store_credit_issued(conn: Connection, mine: ColumnElement[bool]) -> int:

@@ -19,6 +19,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.domain.money import Money, allocate
 from counter_app.services import auth
 from counter_app.services.clock import Clock, FixedClock
+from counter_app.services.demo_exchange import demo_exchanges
 from counter_app.services.errors import CounterError
 from counter_app.services.unit_of_work import UnitOfWork
 
@@ -178,6 +179,8 @@ def build_demo(
     product_rows = [p for p, _ in products]
     _insert_orders(engine, rng, now, product_rows, orders, n_customers, progress)
     made = _demo_returns(engine, now, rng, orders, returns, desk_factory) if desk_factory else 0
+    if desk_factory is not None:
+        made += demo_exchanges(engine, now, desk_factory)
     return DemoResult(len(products), n_customers, orders, made, DEMO_STAFF)
 
 

@@ -201,12 +201,18 @@ def _catalog_row(conn: Connection, sku: str) -> dict[str, Any] | None:
         "price_minor": int(row["price_minor"]),
         "currency": row["currency"],
         "vendor": row["vendor"] or "",
+        "style": row["style"],
+        "size": row["size"],
+        "colour": row["colour"],
         "barcodes": set(codes),
     }
 
 
 # The catalog columns compared to tell "unchanged" from "updated".
-COMPARED_FIELDS = ("name", "category", "serialised", "price_minor", "currency", "vendor")
+COMPARED_FIELDS = (
+    "name", "category", "serialised", "price_minor", "currency", "vendor", "style", "size",
+    "colour",
+)  # fmt: skip
 
 
 def import_catalog(engine: Engine, path: Path) -> ImportReport:
@@ -219,6 +225,7 @@ def import_catalog(engine: Engine, path: Path) -> ImportReport:
             before = _catalog_row(uow.conn, product.sku)
             wanted = {k: v for k, v in item.items() if k in COMPARED_FIELDS}
             wanted["vendor"] = wanted.get("vendor") or ""
+            wanted |= {k: wanted.get(k) or None for k in ("style", "size", "colour")}
             if before is not None:
                 has_codes = set(product.barcodes) <= before.pop("barcodes")
                 if has_codes and before == wanted:

@@ -41,11 +41,13 @@ from counter_app.domain.documents import (
     build_return_receipt,
     build_shelf_label,
 )
+from counter_app.domain.exchange_receipt import ExchangeReceipt
 from counter_app.domain.money import Money
 from counter_app.domain.policy import Policy
 from counter_app.domain.voucher import make_voucher_code
 from counter_app.domain.zones import local_date, pick_zone
 from counter_app.services.errors import BadInput, NotFound
+from counter_app.services.exchange_history import exchange_receipt
 from counter_app.services.history import ReturnView, get_return
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import printable
@@ -164,6 +166,7 @@ def receipt_data_from_view(
     policy: Policy,
     voucher_secret: str,
     copy: Copy = "customer",
+    exchange: ExchangeReceipt | None = None,
 ) -> ReceiptData:
     """The pure part of `receipt_data`: a committed return's view -> what its receipt shows."""
     if copy not in ("customer", "store"):
@@ -192,6 +195,7 @@ def receipt_data_from_view(
         arrival_text=dict(ARRIVAL_TEXT),
         voucher_code=voucher,
         copy=copy,
+        exchange=exchange,
     )
 
 
@@ -256,7 +260,8 @@ def receipt_data(
     if view.store_credit_code:
         secret = ensure_voucher_secret(settings).voucher_secret
     zone = pick_zone(settings.timezone, tz, policy.timezone)
-    return receipt_data_from_view(view, store, zone, policy, secret, copy)
+    exchange = exchange_receipt(engine, view.ref)
+    return receipt_data_from_view(view, store, zone, policy, secret, copy, exchange)
 
 
 def receipt_document(

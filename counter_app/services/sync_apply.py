@@ -33,6 +33,11 @@ def _name(value: Any) -> str:
     return sanitize(text, limit=len(text) or 1, multiline=False)[:NAME_LIMIT]
 
 
+def _variant(value: Any, limit: int) -> str | None:
+    """A variant attribute (style, size, colour) as its column holds it; None when absent."""
+    return (_name(value)[:limit] or None) if value else None
+
+
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
     """Insert or update the row with `key`; returns the row as it was (None if inserted)."""
     where = [table.c[k] == v for k, v in key.items()]
@@ -57,6 +62,9 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
             "price_minor": int(item["price_minor"]),
             "currency": item["currency"],
             "vendor": _name(item.get("vendor")),
+            "style": _variant(item.get("style"), 64),
+            "size": _variant(item.get("size"), 32),
+            "colour": _variant(item.get("colour"), 64),
         },
     )
     for code in item.get("barcodes") or []:

@@ -2128,6 +2128,10 @@
         <translation>现金付出</translation>
     </message>
     <message>
+        <source>Cash taken in (exchanges)</source>
+        <translation>现金收入（换货补差）</translation>
+    </message>
+    <message>
         <source>Restocking fees kept</source>
         <translation>已收重新上架手续费</translation>
     </message>

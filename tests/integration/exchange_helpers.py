@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select, update
 from counter_app import sync_protocol as proto
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
-from counter_app.adapters.db.repository import StockMove
 from counter_app.domain.draft import ReturnDraft
+from counter_app.services.demo_exchange import receive_stock
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.factories import Store
 
@@ -46,8 +46,7 @@ def add_variants(store: Store, now: datetime) -> None:
                  "size": size, "colour": colour}],
             )  # fmt: skip
             repo.insert_many(c, t.product_barcodes, [{"barcode": barcode, "sku": sku}])
-        moves = [StockMove(sku, "sellable", n, "count", {}) for sku, n in SHELF.items()]
-        repo.record_stock_movements(c, moves, at=now, store="S001")
+        receive_stock(c, list(SHELF.items()), at=now, store="S001", actor="test")
         uow.commit()
 
 

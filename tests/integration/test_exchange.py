@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.printing import render_text
+from counter_app.domain.documents import StoreInfo
 from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.money import Money
 from counter_app.domain.policy import default_policy_path
+from counter_app.services.day_close import day_summary, z_report_for
 from counter_app.services.errors import AlreadyReturned, BadInput, NotRefundable
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store
@@ -105,6 +108,12 @@ def test_balance_owed_in_cash_counts_as_cash_in(store: Store) -> None:
     assert payments_of(store.engine, committed.exchange_number or "") == [
         ("exchange", 1999, 0, None), ("cash", 701, 0, None)
     ]  # fmt: skip
+    args = {"store_code": "S001", "counter_code": "C1", "timezone": "UTC", "currency": "USD"}
+    summary = day_summary(store.engine, store.clock, **args)
+    assert summary.cash_taken_in_minor == 701 and summary.cash_paid_out_minor == 0
+    assert summary.refunds_by_tender == {"exchange": 1999}
+    z = render_text(z_report_for(summary, StoreInfo("Test")), "default")
+    assert "Cash taken in (exchanges)" in z and "7.01 USD" in z
 
 
 def test_card_balance_keeps_only_brand_last4_and_approval(store: Store) -> None:
@@ -163,7 +172,9 @@ def test_remove_replacement_and_clone(store: Store) -> None:
 
 def test_like_for_like_at_paid_price_when_the_policy_says_so(store: Store) -> None:
     text = default_policy_path().read_text(encoding="utf-8")
-    store.policies.replace(text + "\n[exchange]\nlike_for_like_at_paid_price = true\n")
+    off = "like_for_like_at_paid_price = false"
+    assert off in text
+    store.policies.replace(text.replace(off, "like_for_like_at_paid_price = true"))
     assert store.policies.current.exchange.like_for_like_at_paid_price
     desk = store.desk
     draft = inspected(store, "O-1", [(1, 1)])

@@ -226,6 +226,7 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
         rows.append(("&nbsp;&nbsp;" + tr(TENDER_NAMES.get(tender, tender)), money(minor)))
     rows += [
         (tr("Cash paid out"), f"<b>{money(summary.cash_paid_out_minor)}</b>"),
+        (tr("Cash taken in (exchanges)"), money(summary.cash_taken_in_minor)),
         (tr("Restocking fees kept"), money(summary.fees_minor)),
         (tr("Store credit issued"), money(summary.store_credit_issued_minor)),
         (tr("Manager overrides"), str(len(summary.overrides))),
