@@ -1566,8 +1566,8 @@
         <translation>授权码(&amp;A)</translation>
     </message>
     <message>
-        <source>&amp;Back to the return</source>
-        <translation>返回退货(&amp;B)</translation>
+        <source>Bac&amp;k to the return</source>
+        <translation>返回退货(&amp;K)</translation>
     </message>
     <message>
         <source>&amp;Brand</source>

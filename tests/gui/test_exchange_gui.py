@@ -323,3 +323,34 @@ def test_exchange_in_chinese_balance_paid_in_cash(
         ("exchange", 2500, None, None, None),
     ]
     assert on_hand(exchange_store.engine, "APP-1R") == 1
+
+
+def test_back_keeps_the_items_and_another_tender_drops_them(
+    qtbot: Any, window: Any, exchange_store: GuiStore
+) -> None:
+    win = window
+    return_the_scarf(qtbot, win)
+    choose_exchange(qtbot, win)
+    take(qtbot, win, LARGE)
+    key(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # back to the return
+    qtbot.waitUntil(lambda: win.work.right.currentIndex() == 0, timeout=5_000)  # animated click
+    assert win.work.inspection.isVisible()
+    assert win.work.refund.tender.hasFocus()
+    key(qtbot, Qt.Key.Key_F9)  # still "Exchange": the same items are there
+    qtbot.waitUntil(lambda: win.work.exchange.active, timeout=10_000)
+    settle(win)
+    assert [r.sku for r in win.work.exchange.panel.taken.rows] == ["APP-1L"]
+    key(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: win.work.right.currentIndex() == 0, timeout=5_000)
+    tender = win.work.refund.tender
+    while tender.currentData() != "original":
+        key(qtbot, Qt.Key.Key_Up)
+    settle(win)
+    assert win.session.draft.exchange is None, "a plain refund takes nothing out"
+    assert win.work.refund.confirm_button.text() == "Confirm return"
+    ref = confirm(qtbot, win)
+    assert "Refund $25.00 to Original payment" in win.banner.text()
+    with UnitOfWork(exchange_store.engine) as uow:
+        row = uow.conn.execute(select(t.returns).where(t.returns.c.ref == ref)).one()
+    assert row.exchange_order_id is None and row.tender_choice == "original"
+    assert on_hand(exchange_store.engine, "APP-1L") == 3

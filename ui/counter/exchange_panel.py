@@ -158,7 +158,7 @@ class ExchangePanel(StepPanel):
         self.taken_view.setToolTip(tr("Delete takes the selected item out of the exchange"))
         self.returned_label.setText(tr("Returned"))
         self.taken_label.setText(tr("Taken instead"))
-        self.back_button.setText(tr("&Back to the return"))
+        self.back_button.setText(tr("Bac&k to the return"))
         self.confirm_button.setText(tr("Confirm exchange"))
         self.confirm_button.setToolTip(tr("Confirm and print the receipt (F9 or Ctrl+Enter)"))
         self.balance.retranslate()
