@@ -218,14 +218,20 @@ class ExchangeScreen(QObject):
     def _label_confirm(self) -> None:
         """With "Exchange" chosen, the refund's confirm button opens the exchange."""
         button = self.refund.confirm_button
+        text = tr("Exchange: what does the customer take?")
         if self.tender.currentData() == "exchange":
-            button.setText(tr("Exchange: what does the customer take?"))
-            button.setToolTip(tr("Choose the items the customer takes instead (F9)"))
-        else:
+            if button.text() != text:
+                button.setText(text)
+                button.setToolTip(tr("Choose the items the customer takes instead (F9)"))
+        elif button.text() == text:
             self.refund.retranslate()
 
     def render(self) -> None:
+        """The panel from the session's draft (only while it is on screen: a plain return
+        pays nothing for it)."""
         self._label_confirm()
+        if not self.active:
+            return
         s, result = self.session, self.outcome()
         exchange = s.draft.exchange if s.draft is not None else None
         replacements = list(exchange.replacements) if exchange is not None else []

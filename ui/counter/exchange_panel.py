@@ -183,7 +183,9 @@ class ExchangePanel(StepPanel):
         self.taken_total.setText(i18n.money(outcome.replacements_total) if outcome else "—")
         self.outcome.setText(outcome_text(outcome))
         colour = _OUTCOME_COLOURS.get(outcome.kind if outcome else "", "#14202b")
-        self.outcome.setStyleSheet(f"color: {colour};")
+        if self.outcome.property("colour") != colour:  # a style sheet change re-polishes
+            self.outcome.setProperty("colour", colour)
+            self.outcome.setStyleSheet(f"color: {colour};")
         self.balance.show_for(outcome, tenders)
         self.confirm_button.setEnabled(can_confirm)
 
