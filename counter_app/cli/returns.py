@@ -119,12 +119,18 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
 
 
 def cmd_returns_show(args: argparse.Namespace) -> int:
+    from counter_app.services.exchange_history import exchanges_of
     from counter_app.services.history import get_return
 
     app = app_from(args)
     view = get_return(app.engine, args.ref)
+    ex = exchanges_of(app.engine, [view.ref]).get(view.ref)
     if args.json:
-        print(json.dumps(view.as_json(), ensure_ascii=False))
+        data = view.as_json()
+        data["exchange"] = ex.items_json() if ex else []
+        data["balance_minor"] = ex.balance.minor if ex else 0
+        data["exchange_order"] = ex.number if ex else None
+        print(json.dumps(data, ensure_ascii=False))
         return EXIT_OK
     zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
     print(
@@ -147,6 +153,10 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
     if view.store_credit_code:
         print(f"  store credit {view.store_credit_code}: {view.store_credit_amount}")
     print(f"Total refund {view.total} via {view.tender}")
+    if ex is not None:
+        print(f"Exchange sale {ex.number}: {ex.total}, balance {ex.balance}")
+        for item in ex.items:
+            print(f"  out: {item.name} [{item.sku}] x{item.quantity} at {item.unit_price}")
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
@@ -137,8 +137,25 @@ def _pick(desk: Any, draft: Any, refund: int, want: str) -> str | None:
     return None
 
 
+def _catch_up_sequences(engine: Engine) -> None:
+    """The demo wrote orders, lines and payments with explicit ids: on PostgreSQL their id
+    sequences must be moved past them before the exchange sales insert rows of their own."""
+    if engine.dialect.name != "postgresql":
+        return
+    with UnitOfWork(engine, write=True) as uow:
+        for table in ("orders", "order_lines", "payments"):
+            uow.conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                )
+            )
+        uow.commit()
+
+
 def demo_exchanges(engine: Engine, now: datetime, desk_factory: Callable[[Clock], Any]) -> int:
     """Variants and stock, then one exchange of each outcome; the number committed."""
+    _catch_up_sequences(engine)
     clock = FixedClock(now)
     desk = desk_factory(clock)
     store = desk.store_code

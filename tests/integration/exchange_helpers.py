@@ -64,9 +64,7 @@ def inspected(store: Store, number: str, picks: list[tuple[int, int]]) -> Return
 def on_hand(engine: Engine, sku: str, location: str = "sellable") -> int:
     s = t.stock_levels.c
     with engine.connect() as conn:
-        found = conn.execute(
-            select(s.on_hand).where(s.sku == sku, s.location == location)
-        ).scalar()
+        found = conn.execute(select(s.on_hand).where(s.sku == sku, s.location == location)).scalar()
     return int(found or 0)
 
 
@@ -74,9 +72,7 @@ def outbox(engine: Engine, kind: str) -> list[dict[str, Any]]:
     """The outbox's messages of `kind`, as the wire sends them (checked by the protocol)."""
     o = t.outbox.c
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(o.kind, o.payload_json).where(o.kind == kind)
-        ).all()
+        rows = conn.execute(select(o.kind, o.payload_json).where(o.kind == kind)).all()
     out = []
     for row in rows:
         wire = json.loads(row.payload_json)  # the message as it goes on the wire

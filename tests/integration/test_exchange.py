@@ -4,6 +4,8 @@ stock and its messages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -77,9 +79,7 @@ def test_even_exchange_moves_stock_and_records_a_sale(store: Store) -> None:
         link = conn.execute(
             select(t.returns.c.exchange_order_id).where(t.returns.c.id == committed.return_id)
         ).scalar()
-        window = conn.execute(
-            select(t.orders.c.window_from).where(t.orders.c.id == link)
-        ).scalar()
+        window = conn.execute(select(t.orders.c.window_from).where(t.orders.c.id == link)).scalar()
     assert window == days_before(NOW, 3)  # the original order's window
 
 
@@ -204,3 +204,19 @@ def test_exchange_sale_is_returnable_and_bounded_by_its_payments(store: Store) -
     assert [p[2] for p in payments_of(store.engine, sale_number)] == [1999, 701]
     with pytest.raises(AlreadyReturned):  # nothing left to return
         inspected(store, sale_number, [(1, 1)])
+
+
+def test_the_exchange_sale_keeps_the_original_window(store: Store) -> None:
+    desk = store.desk
+    add_order(store.engine, "O-OLD", days_before(NOW, 25), [("APP-1", 1, 2500)])
+    draft = inspected(store, "O-OLD", [(1, 1)])
+    desk.add_replacement(draft, SCARF_RED)
+    sale = desk.commit_return(draft, "original").exchange_number
+    assert sale is not None
+    assert desk.find_order(sale).purchased_at == days_before(NOW, 25)
+    store.clock.at = NOW + timedelta(days=10)  # 10 days after the swap, 35 after the purchase
+    late = inspected(store, sale, [(1, 1)])
+    decision = late.lines[1].decision
+    assert decision is not None and decision.outcome not in ("approve", "approve_with_fee")
+    assert "WINDOW_EXPIRED" in [r.code for r in decision.reasons]
+    assert "Bought 35 days ago" in decision.reasons[0].message

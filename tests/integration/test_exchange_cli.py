@@ -76,6 +76,11 @@ def test_balance_owed_by_card_then_listed(home: Path) -> None:
     assert [i["quantity"] for i in listed["exchange"]] == [1]
     assert set(listed["exchange"][0]) == {"sku", "name", "quantity", "unit_price_minor"}
     assert all(r["balance_minor"] == 0 for r in rows.values() if not r["exchange"])
+    code, out, _ = cli(home, "returns", "show", made["ref"], "--json")
+    shown = json.loads(out)
+    assert shown["exchange_order"] == made["exchange_order"] and shown["exchange"]
+    code, out, _ = cli(home, "returns", "show", made["ref"])
+    assert f"Exchange sale {made['exchange_order']}" in out and "  out: " in out
     [(approval,)] = _query(home, "select approval_code from payments where tender = 'card' "
                            "and approval_code is not null and card_last4 = '4242' "
                            "order by id desc limit 1")  # fmt: skip

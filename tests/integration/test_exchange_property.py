@@ -146,9 +146,7 @@ def _return_the_sale(store: Store, sale: str, tender: str) -> None:
 @example(spec=_spec([("APP-1", 1, 2500)], [("2000000000015", 1)], "cash"))  # even
 @example(spec=_spec([("APP-1", 1, 5000)], [("2000000000015", 1)], "card"))  # refundable
 @example(spec=_spec([("APP-2", 2, 1000)], [("2000000000077", 1)], "gift_card"))  # owed
-def test_random_exchanges_keep_stock_and_money_straight(
-    store: Store, spec: dict[str, Any]
-) -> None:
+def test_random_exchanges_keep_stock_and_money_straight(store: Store, spec: dict[str, Any]) -> None:
     number, picks = _order(store, spec)
     draft = inspected(store, number, picks)
     for barcode, qty in spec["taken"]:

@@ -46,19 +46,52 @@ def test_upgrade_keeps_products_orders_and_payments(previous_revision_store: Eng
     old = {n: Table(n, meta, autoload_with=engine) for n in ("products", "orders", "payments")}
     assert "style" not in old["products"].c and "approval_code" not in old["payments"].c
     with engine.begin() as conn:
-        conn.execute(insert(old["products"]), [
-            {"sku": "APP-1", "name": "纯棉T恤", "category": "apparel", "serialised": False,
-             "price_minor": 1999, "currency": "USD", "vendor": "Acme"}])
-        conn.execute(insert(old["orders"]), [
-            {"id": 1, "number": "O-1", "store_code": "S001", "channel": "store",
-             "placed_at": NOW, "currency": "USD"}])
-        conn.execute(insert(old["payments"]), [
-            {"order_id": 1, "tender": "card", "amount_minor": 1999, "refunded_minor": 0,
-             "card_brand": "VISA", "card_last4": "4242"}])
+        conn.execute(
+            insert(old["products"]),
+            [
+                {
+                    "sku": "APP-1",
+                    "name": "纯棉T恤",
+                    "category": "apparel",
+                    "serialised": False,
+                    "price_minor": 1999,
+                    "currency": "USD",
+                    "vendor": "Acme",
+                }
+            ],
+        )
+        conn.execute(
+            insert(old["orders"]),
+            [
+                {
+                    "id": 1,
+                    "number": "O-1",
+                    "store_code": "S001",
+                    "channel": "store",
+                    "placed_at": NOW,
+                    "currency": "USD",
+                }
+            ],
+        )
+        conn.execute(
+            insert(old["payments"]),
+            [
+                {
+                    "order_id": 1,
+                    "tender": "card",
+                    "amount_minor": 1999,
+                    "refunded_minor": 0,
+                    "card_brand": "VISA",
+                    "card_last4": "4242",
+                }
+            ],
+        )
         # the old CHECK: no exchange tender yet
         with pytest.raises(IntegrityError), conn.begin_nested():
-            conn.execute(insert(old["payments"]), [
-                {"order_id": 1, "tender": "exchange", "amount_minor": 1, "refunded_minor": 0}])
+            conn.execute(
+                insert(old["payments"]),
+                [{"order_id": 1, "tender": "exchange", "amount_minor": 1, "refunded_minor": 0}],
+            )
     upgrade(engine, REVISION)
     with engine.begin() as conn:
         product = conn.execute(select(t.products)).one()
@@ -69,11 +102,15 @@ def test_upgrade_keeps_products_orders_and_payments(previous_revision_store: Eng
         pay = conn.execute(select(t.payments)).one()
         assert (pay.tender, pay.amount_minor, pay.card_last4, pay.approval_code) == (
             "card", 1999, "4242", None)  # fmt: skip
-        conn.execute(insert(t.payments), [
-            {"order_id": 1, "tender": "exchange", "amount_minor": 500, "refunded_minor": 0}])
+        conn.execute(
+            insert(t.payments),
+            [{"order_id": 1, "tender": "exchange", "amount_minor": 500, "refunded_minor": 0}],
+        )
         # the new CHECK still refuses unknown tenders
         with pytest.raises(IntegrityError), conn.begin_nested():
-            conn.execute(insert(t.payments), [
-                {"order_id": 1, "tender": "cheque", "amount_minor": 1, "refunded_minor": 0}])
+            conn.execute(
+                insert(t.payments),
+                [{"order_id": 1, "tender": "cheque", "amount_minor": 1, "refunded_minor": 0}],
+            )
     with engine.connect() as conn:
         assert conn.execute(select(t.returns.c.exchange_order_id)).all() == []
