@@ -1825,6 +1825,229 @@
     </message>
 </context>
 <context>
+    <name>ExchangePanel</name>
+    <message>
+        <source>&amp;Approval code</source>
+        <translation>授权码(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Bac&amp;k to the return</source>
+        <translation>返回退货(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Brand</source>
+        <translation>卡组织(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Last 4</source>
+        <translation>末四位(&amp;L)</translation>
+    </message>
+    <message>
+        <source>4  Exchange: what the customer takes</source>
+        <translation>4  换货：顾客换走的商品</translation>
+    </message>
+    <message>
+        <source>4 digits</source>
+        <translation>4 位数字</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>An exchange takes at most {n} items.</source>
+        <translation>一次换货最多 {n} 件商品。</translation>
+    </message>
+    <message>
+        <source>Card, on the store&apos;s terminal</source>
+        <translation>银行卡（门店刷卡机）</translation>
+    </message>
+    <message>
+        <source>Cash, into the drawer</source>
+        <translation>现金（放入钱箱）</translation>
+    </message>
+    <message>
+        <source>Choose the items the customer takes instead (F9)</source>
+        <translation>选择顾客换走的商品（F9）</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Confirm and print the receipt (F9 or Ctrl+Enter)</source>
+        <translation>确认并打印小票（F9 或 Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Confirm exchange</source>
+        <translation>确认换货</translation>
+    </message>
+    <message>
+        <source>Customer &amp;pays by</source>
+        <translation>顾客付款方式(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Customer pays {amount}</source>
+        <translation>顾客需补 {amount}</translation>
+    </message>
+    <message>
+        <source>Delete takes the selected item out of the exchange</source>
+        <translation>按 Delete 从换货中移除所选商品</translation>
+    </message>
+    <message>
+        <source>Enter exactly the last 4 digits of the card.</source>
+        <translation>请输入银行卡号的末四位数字。</translation>
+    </message>
+    <message>
+        <source>Enter takes the selected variant</source>
+        <translation>按 Enter 换取所选款式</translation>
+    </message>
+    <message>
+        <source>Enter the terminal&apos;s approval code (4 to 12 letters or digits).</source>
+        <translation>请输入刷卡机小票上的授权码（4 到 12 位字母或数字）。</translation>
+    </message>
+    <message>
+        <source>Even exchange: nothing changes hands.</source>
+        <translation>等价换货：无需收付款。</translation>
+    </message>
+    <message>
+        <source>Even: nothing changed hands.</source>
+        <translation>等价换货，未收付款。</translation>
+    </message>
+    <message>
+        <source>Exchange {ref} confirmed: sale {number}.</source>
+        <translation>换货 {ref} 已确认：换货销售单 {number}。</translation>
+    </message>
+    <message>
+        <source>Exchange: what does the customer take?</source>
+        <translation>换货：顾客换走什么？</translation>
+    </message>
+    <message>
+        <source>Go back to the return: it cannot be confirmed yet.</source>
+        <translation>请返回退货：退货尚不能确认。</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Never type the full card number: enter only its last 4 digits. What was typed has been cleared and is not kept.</source>
+        <translation>切勿输入完整卡号：只输入末四位。刚才输入的内容已清除，不会保存。</translation>
+    </message>
+    <message>
+        <source>No product with the barcode {code} in this store.</source>
+        <translation>本店没有条码为 {code} 的商品。</translation>
+    </message>
+    <message>
+        <source>Nothing was scanned. Scan the barcode or type it.</source>
+        <translation>未扫描到内容。请扫描条码或手动输入。</translation>
+    </message>
+    <message>
+        <source>On hand</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>On the slip</source>
+        <translation>见小票</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Other sizes and colours of the returned items (arrows, then Enter to take one):</source>
+        <translation>退回商品的其他尺码和颜色（用方向键选择，按 Enter 换取）：</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Refund the &amp;difference to</source>
+        <translation>差额退至(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Refund to customer {amount}</source>
+        <translation>退还顾客 {amount}</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <source>Scan at least one item the customer takes instead.</source>
+        <translation>请至少扫描一件顾客换走的商品。</translation>
+    </message>
+    <message>
+        <source>Scan or type the barcode, then press Enter</source>
+        <translation>扫描或输入条码，然后按 Enter</translation>
+    </message>
+    <message>
+        <source>Scan what the customer takes instead.</source>
+        <translation>请扫描顾客换走的商品。</translation>
+    </message>
+    <message>
+        <source>The handheld scanner works anywhere on this page. The camera is not used here: it sees the returned item.</source>
+        <translation>在本页任何位置都可以用手持扫描枪扫描。这里不使用摄像头：它会看到退回的商品。</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>Taken instead</source>
+        <translation>换走</translation>
+    </message>
+    <message>
+        <source>Takes instead</source>
+        <translation>换走的商品</translation>
+    </message>
+    <message>
+        <source>The customer paid {amount} by card.</source>
+        <translation>顾客已刷卡补付 {amount}。</translation>
+    </message>
+    <message>
+        <source>The customer paid {amount} in cash.</source>
+        <translation>顾客已用现金补付 {amount}。</translation>
+    </message>
+    <message>
+        <source>These items allow no tender for the difference: refund them instead.</source>
+        <translation>这些商品的差额无法退款：请改为退款。</translation>
+    </message>
+    <message>
+        <source>This product has no barcode: scan the item itself.</source>
+        <translation>该商品没有条码：请扫描商品本身。</translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>{amount} refunded to {tender}.</source>
+        <translation>已退还 {amount} 至{tender}。</translation>
+    </message>
+    <message>
+        <source>{name} is a gift card: gift cards are not given in exchange.</source>
+        <translation>{name} 是礼品卡：礼品卡不能用于换货。</translation>
+    </message>
+    <message>
+        <source>{name}: only {left} on the sellable shelf, not {n}.</source>
+        <translation>{name}：可售库存只有 {left} 件，不够 {n} 件。</translation>
+    </message>
+    <message>
+        <source>{price} (as paid, line {line})</source>
+        <translation>{price}（按第 {line} 行实付价）</translation>
+    </message>
+</context>
+<context>
     <name>Photo</name>
     <message>
         <source>No photo</source>

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from counter_app.domain.draft import OverrideGrant, RefundSummary, ReturnDraft
 from counter_app.domain.gift import gift_view
+from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
 from counter_app.domain.scanning import classify_scan
@@ -157,10 +158,13 @@ def attach_photo(
     return state(desk, draft, line_no)
 
 
-def commit(desk: ReturnDesk, draft: ReturnDraft, tender: str) -> Committed:
-    """Commit, then reload the order so the screen shows what is now returned."""
+def commit(
+    desk: ReturnDesk, draft: ReturnDraft, tender: str, balance: BalancePayment | None = None
+) -> Committed:
+    """Commit (with the exchange's balance payment, if any), then reload the order so the
+    screen shows what is now returned."""
     desk.evaluate(draft)
-    result = desk.commit_return(draft, tender)
+    result = desk.commit_return(draft, tender, balance)
     try:
         fresh: Order | None = desk.find_order(draft.order.number)
         if fresh is not None and draft.kind == "gift":

@@ -18,6 +18,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from counter_app.domain.draft import DraftLine, OverrideGrant, RefundSummary, ReturnDraft
+from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.model import Order
 from counter_app.domain.policy import Decision
 from counter_app.services.commit import CommittedReturn
@@ -213,6 +214,22 @@ class ReturnSession(QObject):
 
         self._run_draft(lambda d: return_flow.attach_photo(desk, d, line_no, path, sha256), done)
 
+    def change_draft(
+        self,
+        action: Callable[[ReturnDraft], R],
+        on_done: Callable[[R], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """A desk action of another part of the return (the exchange) on the draft, queued
+        like the session's own; a `DraftState` result is swapped in before `on_done`."""
+
+        def done(result: R) -> None:
+            if isinstance(result, DraftState):
+                self._apply(result)
+            on_done(result)
+
+        self._run_draft(action, done, on_error)
+
     def _stepped(self, st: DraftState) -> None:
         self._apply(st)
         if st.line_no is not None:
@@ -262,13 +279,14 @@ class ReturnSession(QObject):
         self.ctx.tasks.run(work, done, failed)
 
     # ------------------------------------------------------------------ confirming
-    def commit(self, tender: str) -> None:
+    def commit(self, tender: str, balance: BalancePayment | None = None) -> None:
+        """Commit the return (with its exchange; `balance`: how a balance owed was paid)."""
         head = self._head
         if head is None:
             return
         desk = self.ctx.desk
         self.ctx.tasks.run(
-            lambda: return_flow.commit(desk, head.draft.clone(), tender),
+            lambda: return_flow.commit(desk, head.draft.clone(), tender, balance),
             self._committed,
             self._commit_failed,
         )

@@ -300,6 +300,8 @@ class MainWindow(LiveScreen, QMainWindow):
         """A camera read. On the confirmed screen it is ignored: the camera sees whatever
         is on the counter, and the customer is still reading their receipt. A handheld scan,
         typing or Ctrl+N start the next return."""
+        if self.work.exchange.active:
+            return  # the returned item lies in view: what is taken is scanned by hand
         if self.session.committed is not None and self.work.right.currentIndex() == 1:
             if self._counter_ready() and text.strip():  # a small hint under the receipt
                 self.work.confirmed.hint.setText(

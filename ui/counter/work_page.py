@@ -18,6 +18,7 @@ from counter_app.services.commit import CommittedReturn
 from ui import i18n
 from ui.context import CounterContext
 from ui.counter import gift_view
+from ui.counter.exchange import ExchangeScreen
 from ui.counter.inspection_panel import InspectionPanel
 from ui.counter.order_panel import OrderPanel
 from ui.counter.refund_panel import ConfirmedPanel, RefundPanel, blocked_text
@@ -73,6 +74,8 @@ class WorkPage(QWidget):
         outer.addLayout(self._build_body(), 1)
         self._set_tab_order()
         self._wire()
+        # after _wire: its words on a committed exchange come after the page's own
+        self.exchange = ExchangeScreen(ctx, session, self.right, self.banner, self.refund)
 
     def _build_body(self) -> QHBoxLayout:
         body = QHBoxLayout()
@@ -135,6 +138,7 @@ class WorkPage(QWidget):
         for part in (self.scan_panel, self.order_panel, self.inspection, self.refund):
             part.retranslate()
         self.confirmed.retranslate()
+        self.exchange.retranslate()
         self.inspection.fill_policy_lists(self.ctx.app.policies.current)
         self.render_all()
         committed, draft = self.session.committed, self.session.draft
@@ -161,6 +165,9 @@ class WorkPage(QWidget):
             )
             return
         if not self.ready():
+            return
+        if self.exchange.active:
+            self.exchange.scan(code)  # what the customer takes instead
             return
         dl = self.session.current_draft_line()
         serial = self.inspection.serial
@@ -239,6 +246,9 @@ class WorkPage(QWidget):
         s = self.session
         if not self.ready() or s.draft is None or s.committed is not None:
             return
+        if self.exchange.active:
+            self.exchange.confirm()
+            return
         summary = s.summary
         if summary is None or summary.blocked or not summary.tenders_allowed:
             reasons = summary.blocked if summary else ()
@@ -250,6 +260,9 @@ class WorkPage(QWidget):
             )
             return
         tender = self.refund.chosen_tender() or summary.tenders_allowed[0]
+        if tender == "exchange":
+            self.exchange.start()  # the customer takes other items instead
+            return
         self.refund.confirm_button.setEnabled(False)
         s.commit(tender)
 
