@@ -351,7 +351,9 @@ def test_like_for_like_at_the_paid_price_only_when_the_policy_says_so(ho: LiveCe
     off = swap("R-1", "X-S001-C1-000001", "TEE-L")
     assert push(ho, "S001", off)[-1] == ("rejected", "exchange_price_mismatch")
     service.publish_policy(
-        ho.engine, "p2", POLICY + "\n[exchange]\nlike_for_like_at_paid_price = true\n"
+        ho.engine, "p2", POLICY.replace(
+            "like_for_like_at_paid_price = false", "like_for_like_at_paid_price = true"
+        )
     )
     other_style = swap("R-2", "X-S001-C1-000002", "JEANS-32")
     assert push(ho, "S001", other_style)[-1] == ("rejected", "exchange_price_mismatch")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from counter_app.domain.draft import OverrideGrant, RefundSummary, ReturnDraft
-from counter_app.domain.gift import gift_view
 from counter_app.domain.exchange import BalancePayment
+from counter_app.domain.gift import gift_view
 from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
 from counter_app.domain.scanning import classify_scan
