@@ -31,6 +31,7 @@ from counter_app.domain.draft import OverrideGrant
 from counter_app.domain.model import User
 from counter_app.services import auth
 from ui.context import CounterContext
+from ui.counter.approval_note import ApprovalNote
 from ui.counter.header import HeaderBar
 from ui.counter.login import LoginPage
 from ui.counter.session import ReturnSession
@@ -112,6 +113,7 @@ class MainWindow(LiveScreen, QMainWindow):
         self.header = HeaderBar()
         self.work = WorkPage(ctx, self.session, self.header, self._counter_ready)
         self.banner = self.work.banner
+        self.approval_note = ApprovalNote(self.session, self.banner)
         self.stack.addWidget(self.login)
         self.stack.addWidget(self.work)
         self.work.inspection.settle_list_widths()  # on the window, before the lists fill
@@ -334,7 +336,9 @@ class MainWindow(LiveScreen, QMainWindow):
         dialog.open()
 
     def _override_granted(self, line_no: int, grant: OverrideGrant) -> None:
-        self.show_info(tr("Approved by {manager}.").format(manager=grant.manager.display_name))
+        text = tr("Approved by {manager}.").format(manager=grant.manager.display_name)
+        self.show_info(text)
+        self.approval_note.shown(line_no, text)  # taken down if the approval is voided
         self.session.apply_override(line_no, grant)
 
     def _track(self, dialog: QWidget) -> None:
