@@ -1285,6 +1285,73 @@
         <source>Job {id} printed.</source>
         <translation>任务 {id} 已打印。</translation>
     </message>
+    <message>
+        <source>Not printing · {n} waiting</source>
+        <translation>未能打印 · {n} 个待打印</translation>
+    </message>
+    <message>
+        <source>Not printing</source>
+        <translation>未能打印</translation>
+    </message>
+    <message>
+        <source>Not tried yet</source>
+        <translation>尚未试过</translation>
+    </message>
+    <message>
+        <source>Nothing was sent to this printer yet: print a test page in Settings.</source>
+        <translation>尚未向此打印机发送过任何内容：可在“设置”中打印测试页。</translation>
+    </message>
+    <message>
+        <source>Printed at</source>
+        <translation>打印时间</translation>
+    </message>
+</context>
+<context>
+    <name>PrintAlert</name>
+    <message>
+        <source>Reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Send this receipt to the printer again (Ctrl+P)</source>
+        <translation>将此小票再次发送到打印机 (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Open print queue</source>
+        <translation>打开打印队列</translation>
+    </message>
+    <message>
+        <source>Every print job, why it waits, Retry (Ctrl+Shift+P)</source>
+        <translation>所有打印任务、等待原因及重试 (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Dismiss: the receipt stays in the print queue</source>
+        <translation>关闭：小票仍留在打印队列中</translation>
+    </message>
+    <message>
+        <source>The receipt for {ref} may be incomplete: {reason}</source>
+        <translation>{ref} 的小票可能打印不完整：{reason}</translation>
+    </message>
+    <message>
+        <source>The receipt for {ref} did not print: {reason}</source>
+        <translation>{ref} 的小票未能打印：{reason}</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>未提供原因</translation>
+    </message>
+    <message>
+        <source>The return is saved. Reprint once the printer is on.</source>
+        <translation>退货已保存。打印机开启后请重新打印。</translation>
+    </message>
+    <message>
+        <source>Sending the receipt for {ref} again…</source>
+        <translation>正在重新发送 {ref} 的小票…</translation>
+    </message>
+    <message>
+        <source>The print queue cannot be reached.</source>
+        <translation>无法访问打印队列。</translation>
+    </message>
 </context>
 <context>
     <name>SyncPanel</name>

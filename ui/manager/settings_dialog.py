@@ -194,6 +194,8 @@ class SettingsDialog(LiveScreen, QDialog):
         app.desk.counter_code = counter
         if language != i18n.current_language():
             i18n.set_language(language)
+        if self.ctx.printing is not None:  # the chip: what is known of the printer saved now
+            self.ctx.printing.refresh()
         if app.settings.camera_source != camera_before:
             from ui.devices.camera import hub
 
