@@ -189,6 +189,46 @@
         <source>{name} is signed in. Enter the PIN to continue where you left off.</source>
         <translation>{name} 已登录。输入密码即可从中断处继续。</translation>
     </message>
+    <message>
+        <source>&amp;Take over the return</source>
+        <translation>接管退货(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Keep the return and finish it in your name</source>
+        <translation>保留此退货并以您的名义完成</translation>
+    </message>
+    <message>
+        <source>&amp;Discard the return</source>
+        <translation>放弃退货(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Drop the unsaved return; the counter starts empty</source>
+        <translation>丢弃未保存的退货；柜台从空白开始</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>As a manager you can take over the return {cashier} started (it is finished in your name) or discard it. Either is recorded in the audit trail.</source>
+        <translation>作为经理，您可以接管 {cashier} 开始的退货（以您的名义完成），或放弃它。两种操作都会记入审计记录。</translation>
+    </message>
+    <message>
+        <source>Your own approval on this return is dropped if you take it over: another manager approves that item again.</source>
+        <translation>如果您接管此退货，您本人给出的批准将被取消：需由另一位经理重新批准该商品。</translation>
+    </message>
+    <message>
+        <source>{name} has a return in progress.</source>
+        <translation>{name} 有一笔正在处理的退货。</translation>
+    </message>
+    <message>
+        <source>{manager} took over the return {cashier} started.</source>
+        <translation>{manager} 已接管 {cashier} 开始的退货。</translation>
+    </message>
+    <message>
+        <source>{manager} discarded the return {cashier} started.</source>
+        <translation>{manager} 已放弃 {cashier} 开始的退货。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -715,6 +755,10 @@
     <message>
         <source>(fee {fee})</source>
         <translation>(手续费 {fee})</translation>
+    </message>
+    <message>
+        <source>{name} has a return in progress. Only {name} or a manager can unlock this counter.</source>
+        <translation>{name} 有一笔正在处理的退货。只有 {name} 或经理可以解锁此柜台。</translation>
     </message>
 </context>
 <context>

@@ -35,6 +35,7 @@ from ui.counter.approval_note import ApprovalNote
 from ui.counter.header import HeaderBar
 from ui.counter.login import LoginPage
 from ui.counter.session import ReturnSession
+from ui.counter.takeover import install_takeover
 from ui.counter.work_page import WorkPage
 from ui.devices.scanner import WedgeFilter
 from ui.widgets import LiveScreen, icon
@@ -117,6 +118,7 @@ class MainWindow(LiveScreen, QMainWindow):
         self.stack.addWidget(self.login)
         self.stack.addWidget(self.work)
         self.work.inspection.settle_list_widths()  # on the window, before the lists fill
+        self.takeover = install_takeover(self)  # a manager's way out of a stranded return
         self._wire()
         self._build_shortcuts()
         self.tasks.busy_changed.connect(self.work.busy.setVisible)
@@ -254,8 +256,11 @@ class MainWindow(LiveScreen, QMainWindow):
         if holder is None or user.id == holder.id:
             return None
         if self.session.in_progress:
+            if user.can_approve:
+                return self.takeover.offer(user, holder)
             return tr(
-                "{name} has a return in progress. Only {name} can unlock this counter."
+                "{name} has a return in progress. Only {name} or a manager can unlock this "
+                "counter."
             ).format(name=holder.display_name)
         return None
 
