@@ -1187,6 +1187,42 @@
         <source>The test page did not print: {reason}</source>
         <translation>测试页未能打印:{reason}</translation>
     </message>
+    <message>
+        <source>No camera</source>
+        <translation>无摄像头</translation>
+    </message>
+    <message>
+        <source>{name} (camera {n})</source>
+        <translation>{name}(摄像头 {n})</translation>
+    </message>
+    <message>
+        <source>Video file or stream URL…</source>
+        <translation>视频文件或视频流地址…</translation>
+    </message>
+    <message>
+        <source>Camera {n} (not connected)</source>
+        <translation>摄像头 {n}(未连接)</translation>
+    </message>
+    <message>
+        <source>video file or stream URL</source>
+        <translation>视频文件或视频流地址</translation>
+    </message>
+    <message>
+        <source>The cameras connected to this computer</source>
+        <translation>连接到这台电脑的摄像头</translation>
+    </message>
+    <message>
+        <source>Cameras found by trying device numbers 0–3 (Qt Multimedia is missing)</source>
+        <translation>通过逐一尝试设备编号 0–3 找到的摄像头(缺少 Qt Multimedia)</translation>
+    </message>
+    <message>
+        <source>Live picture and decoded codes from the camera chosen above</source>
+        <translation>显示上面所选摄像头的实时画面和读到的条码</translation>
+    </message>
+    <message>
+        <source>Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://.</source>
+        <translation>打印机示例:usb://04b8:0202、tcp://192.168.1.50:9100、serial:///dev/ttyUSB0?baudrate=19200、cups://QUEUE、preview://。</translation>
+    </message>
 </context>
 <context>
     <name>Widgets</name>
@@ -1669,6 +1705,10 @@
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
+    <message>
+        <source>No camera is connected. Type the number or use the handheld scanner.</source>
+        <translation>未连接摄像头。请手动输入号码或使用手持扫描枪。</translation>
+    </message>
 </context>
 <context>
     <name>Photo</name>
@@ -1699,6 +1739,10 @@
     <message>
         <source>The photo could not be saved: {error}</source>
         <translation>照片无法保存:{error}</translation>
+    </message>
+    <message>
+        <source>No camera is connected, so no photo can be taken. Note the condition in the notes instead.</source>
+        <translation>未连接摄像头,无法拍照。请改在备注中记录商品状况。</translation>
     </message>
 </context>
 <context>
