@@ -760,6 +760,10 @@
         <source>{name} has a return in progress. Only {name} or a manager can unlock this counter.</source>
         <translation>{name} 有一笔正在处理的退货。只有 {name} 或经理可以解锁此柜台。</translation>
     </message>
+    <message>
+        <source>Reports, day close, returned stock, customer e-mails (Ctrl+M)</source>
+        <translation>报表、日结、退货库存、顾客电子邮件 (Ctrl+M)</translation>
+    </message>
 </context>
 <context>
     <name>OverrideDialog</name>

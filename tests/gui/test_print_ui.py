@@ -211,6 +211,8 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
         qtbot.waitUntil(lambda: server.done.is_set(), timeout=5_000)
         qtbot.waitUntil(lambda: printing.indicator.state == "ready", timeout=5_000)
         qtbot.waitUntil(lambda: _cell(dialog, 0, 3) == "printed", timeout=5_000)
+        assert _cell(dialog, 0, 5) == "", "a printed job has no reason"
+        assert _cell(dialog, 0, 6), "it has a printed time, under its own heading"
         time.sleep(0.5)  # nothing else arrives
         one = _one_receipt(gui_store, ref)
         assert server.received.count(ref.encode()) == one.count(ref.encode())

@@ -156,6 +156,7 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Enter", self.confirm), ("Ctrl+N", self.new_return), ("Ctrl+L", self.lock),
             ("Ctrl+,", self.open_settings), ("Ctrl+Del", w.remove_current_line),
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
+            ("Ctrl+M", self.open_manager_menu),
         ):  # fmt: skip
             shortcut(keys, fn)
 
@@ -385,6 +386,11 @@ class MainWindow(LiveScreen, QMainWindow):
         dialog.reprint_requested.connect(self.reprint_requested)
         self._track(dialog)
         dialog.open()
+
+    def open_manager_menu(self) -> None:
+        user = self.ctx.user
+        if not self.locked and user is not None and user.can_approve:
+            self.header.open_manager_menu()
 
     def open_manager_tool(self, name: str) -> None:
         """Reports, day close, returned stock or customer e-mails — managers only."""
