@@ -1227,6 +1227,46 @@
         <source>Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://.</source>
         <translation>打印机示例:usb://04b8:0202、tcp://192.168.1.50:9100、serial:///dev/ttyUSB0?baudrate=19200、cups://QUEUE、preview://。</translation>
     </message>
+    <message>
+        <source>Receipt &amp;width</source>
+        <translation>小票纸宽(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Store cop&amp;y</source>
+        <translation>门店联(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>E-mail se&amp;nder</source>
+        <translation>邮件发件人(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Head office address</source>
+        <translation>总部地址(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Head office &amp;key</source>
+        <translation>总部密钥(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Mail server</source>
+        <translation>邮件服务器(&amp;M)</translation>
+    </message>
+    <message>
+        <source>{mm} mm</source>
+        <translation>{mm} 毫米</translation>
+    </message>
+    <message>
+        <source>Print a second receipt for the store</source>
+        <translation>为门店另打一张小票</translation>
+    </message>
+    <message>
+        <source>(set) — type a new key to replace it</source>
+        <translation>(已设置)— 输入新密钥可替换</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
 </context>
 <context>
     <name>Widgets</name>

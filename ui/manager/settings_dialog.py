@@ -21,6 +21,7 @@ from counter_app.config import IDLE_LOCK_MINUTES, save_settings
 from ui import i18n
 from ui.context import CounterContext
 from ui.manager.camera_choice import CameraChoice
+from ui.manager.settings_more import MoreSettings
 from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "SettingsDialog"
@@ -39,7 +40,10 @@ class SettingsDialog(LiveScreen, QDialog):
         self.setWindowIcon(icon("settings"))
         self.ctx = ctx
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_form())
+        form = self._build_form()
+        self.more = MoreSettings(ctx.app.settings, ctx.user)  # paper, e-mail, head office
+        self.more.add_to(form)
+        layout.addLayout(form)
         self.camera_test_button = QPushButton(icon("camera"), "")
         self.camera_test_button.setObjectName("cameraTestButton")
         self.camera_test_button.clicked.connect(self.open_camera_test)
@@ -123,6 +127,7 @@ class SettingsDialog(LiveScreen, QDialog):
             label.setText(text)
         self.printer.setPlaceholderText("usb://VID:PID, tcp://HOST:9100, preview://")
         self.camera.retranslate()
+        self.more.retranslate()
         self.camera_test_button.setText(tr("Test camera…"))
         self.camera_test_button.setToolTip(
             tr("Live picture and decoded codes from the camera chosen above")
@@ -181,6 +186,7 @@ class SettingsDialog(LiveScreen, QDialog):
             "idle_lock_minutes": self.idle.value(),
             "printer_url": printer,
             "camera_source": self.camera.text(),
+            **self.more.changes(),
         }
         app = self.ctx.app
         camera_before = app.settings.camera_source
