@@ -401,6 +401,7 @@ def test_a_receipt_that_did_not_print_is_announced_until_it_prints(
     assert alert.isVisible()
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # Esc is the banner's
     assert alert.isVisible()
+    qtbot.wait(50)  # the layout closes the banner's gap
     shot(win, "print_failed_alert")
     assert i18n.set_language("zh_CN")
     assert alert.reprint_button.text() == "重新打印"
