@@ -299,6 +299,46 @@
         <source>{name} is signed in. Enter the PIN to continue where you left off.</source>
         <translation>{name} 已登录。输入密码即可从中断处继续。</translation>
     </message>
+    <message>
+        <source>&amp;Take over the return</source>
+        <translation>接管退货(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Keep the return and finish it in your name</source>
+        <translation>保留此退货并以您的名义完成</translation>
+    </message>
+    <message>
+        <source>&amp;Discard the return</source>
+        <translation>放弃退货(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Drop the unsaved return; the counter starts empty</source>
+        <translation>丢弃未保存的退货；柜台从空白开始</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>As a manager you can take over the return {cashier} started (it is finished in your name) or discard it. Either is recorded in the audit trail.</source>
+        <translation>作为经理，您可以接管 {cashier} 开始的退货（以您的名义完成），或放弃它。两种操作都会记入审计记录。</translation>
+    </message>
+    <message>
+        <source>Your own approval on this return is dropped if you take it over: another manager approves that item again.</source>
+        <translation>如果您接管此退货，您本人给出的批准将被取消：需由另一位经理重新批准该商品。</translation>
+    </message>
+    <message>
+        <source>{name} has a return in progress.</source>
+        <translation>{name} 有一笔正在处理的退货。</translation>
+    </message>
+    <message>
+        <source>{manager} took over the return {cashier} started.</source>
+        <translation>{manager} 已接管 {cashier} 开始的退货。</translation>
+    </message>
+    <message>
+        <source>{manager} discarded the return {cashier} started.</source>
+        <translation>{manager} 已放弃 {cashier} 开始的退货。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -829,6 +869,14 @@
     <message>
         <source>(fee {fee})</source>
         <translation>(手续费 {fee})</translation>
+    </message>
+    <message>
+        <source>{name} has a return in progress. Only {name} or a manager can unlock this counter.</source>
+        <translation>{name} 有一笔正在处理的退货。只有 {name} 或经理可以解锁此柜台。</translation>
+    </message>
+    <message>
+        <source>Reports, day close, returned stock, customer e-mails (Ctrl+M)</source>
+        <translation>报表、日结、退货库存、顾客电子邮件 (Ctrl+M)</translation>
     </message>
 </context>
 <context>
@@ -1408,6 +1456,82 @@
         <source>The test page did not print: {reason}</source>
         <translation>测试页未能打印:{reason}</translation>
     </message>
+    <message>
+        <source>No camera</source>
+        <translation>无摄像头</translation>
+    </message>
+    <message>
+        <source>{name} (camera {n})</source>
+        <translation>{name}(摄像头 {n})</translation>
+    </message>
+    <message>
+        <source>Video file or stream URL…</source>
+        <translation>视频文件或视频流地址…</translation>
+    </message>
+    <message>
+        <source>Camera {n} (not connected)</source>
+        <translation>摄像头 {n}(未连接)</translation>
+    </message>
+    <message>
+        <source>video file or stream URL</source>
+        <translation>视频文件或视频流地址</translation>
+    </message>
+    <message>
+        <source>The cameras connected to this computer</source>
+        <translation>连接到这台电脑的摄像头</translation>
+    </message>
+    <message>
+        <source>Cameras found by trying device numbers 0–3 (Qt Multimedia is missing)</source>
+        <translation>通过逐一尝试设备编号 0–3 找到的摄像头(缺少 Qt Multimedia)</translation>
+    </message>
+    <message>
+        <source>Live picture and decoded codes from the camera chosen above</source>
+        <translation>显示上面所选摄像头的实时画面和读到的条码</translation>
+    </message>
+    <message>
+        <source>Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://.</source>
+        <translation>打印机示例:usb://04b8:0202、tcp://192.168.1.50:9100、serial:///dev/ttyUSB0?baudrate=19200、cups://QUEUE、preview://。</translation>
+    </message>
+    <message>
+        <source>Receipt &amp;width</source>
+        <translation>小票纸宽(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Store cop&amp;y</source>
+        <translation>门店联(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>E-mail se&amp;nder</source>
+        <translation>邮件发件人(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Head office address</source>
+        <translation>总部地址(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Head office &amp;key</source>
+        <translation>总部密钥(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Mail server</source>
+        <translation>邮件服务器(&amp;M)</translation>
+    </message>
+    <message>
+        <source>{mm} mm</source>
+        <translation>{mm} 毫米</translation>
+    </message>
+    <message>
+        <source>Print a second receipt for the store</source>
+        <translation>为门店另打一张小票</translation>
+    </message>
+    <message>
+        <source>(set) — type a new key to replace it</source>
+        <translation>(已设置)— 输入新密钥可替换</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
 </context>
 <context>
     <name>Widgets</name>
@@ -1549,6 +1673,73 @@
     <message>
         <source>Job {id} printed.</source>
         <translation>任务 {id} 已打印。</translation>
+    </message>
+    <message>
+        <source>Not printing · {n} waiting</source>
+        <translation>未能打印 · {n} 个待打印</translation>
+    </message>
+    <message>
+        <source>Not printing</source>
+        <translation>未能打印</translation>
+    </message>
+    <message>
+        <source>Not tried yet</source>
+        <translation>尚未试过</translation>
+    </message>
+    <message>
+        <source>Nothing was sent to this printer yet: print a test page in Settings.</source>
+        <translation>尚未向此打印机发送过任何内容：可在“设置”中打印测试页。</translation>
+    </message>
+    <message>
+        <source>Printed at</source>
+        <translation>打印时间</translation>
+    </message>
+</context>
+<context>
+    <name>PrintAlert</name>
+    <message>
+        <source>Reprint</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Send this receipt to the printer again (Ctrl+P)</source>
+        <translation>将此小票再次发送到打印机 (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Open print queue</source>
+        <translation>打开打印队列</translation>
+    </message>
+    <message>
+        <source>Every print job, why it waits, Retry (Ctrl+Shift+P)</source>
+        <translation>所有打印任务、等待原因及重试 (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Dismiss: the receipt stays in the print queue</source>
+        <translation>关闭：小票仍留在打印队列中</translation>
+    </message>
+    <message>
+        <source>The receipt for {ref} may be incomplete: {reason}</source>
+        <translation>{ref} 的小票可能打印不完整：{reason}</translation>
+    </message>
+    <message>
+        <source>The receipt for {ref} did not print: {reason}</source>
+        <translation>{ref} 的小票未能打印：{reason}</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>未提供原因</translation>
+    </message>
+    <message>
+        <source>The return is saved. Reprint once the printer is on.</source>
+        <translation>退货已保存。打印机开启后请重新打印。</translation>
+    </message>
+    <message>
+        <source>Sending the receipt for {ref} again…</source>
+        <translation>正在重新发送 {ref} 的小票…</translation>
+    </message>
+    <message>
+        <source>The print queue cannot be reached.</source>
+        <translation>无法访问打印队列。</translation>
     </message>
 </context>
 <context>
@@ -1823,6 +2014,10 @@
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
+    <message>
+        <source>No camera is connected. Type the number or use the handheld scanner.</source>
+        <translation>未连接摄像头。请手动输入号码或使用手持扫描枪。</translation>
+    </message>
 </context>
 <context>
     <name>ExchangePanel</name>
@@ -2076,6 +2271,10 @@
     <message>
         <source>The photo could not be saved: {error}</source>
         <translation>照片无法保存:{error}</translation>
+    </message>
+    <message>
+        <source>No camera is connected, so no photo can be taken. Note the condition in the notes instead.</source>
+        <translation>未连接摄像头,无法拍照。请改在备注中记录商品状况。</translation>
     </message>
 </context>
 <context>

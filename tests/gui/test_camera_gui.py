@@ -402,7 +402,7 @@ def test_settings_test_camera_pauses_the_counter_camera(
     dialogs = [d for d in win._open_dialogs if isinstance(d, SettingsDialog)]
     assert dialogs
     settings = dialogs[0]
-    settings.camera.setText(str(order_video))
+    settings.camera.set_text(str(order_video))
     settings.camera_test_button.click()
     test = settings.camera_test
     qtbot.waitUntil(lambda: test.controller.state == "live", timeout=10_000)

@@ -150,7 +150,9 @@ def test_preview_shows_the_png_and_a_healthy_printer_gets_the_receipt(
     qtbot: Any, make_printing_window: Any, recording: _Server, gui_store: GuiStore
 ) -> None:
     win = make_printing_window(_url(recording))
-    assert win.ctx.printing.indicator.text() == "Ready"
+    # nothing was sent yet: the chip does not promise a printer it has not seen
+    assert win.ctx.printing.indicator.text() == "Not tried yet"
+    assert win.ctx.printing.indicator.state == "unknown"
     ref = _confirm(qtbot, win)
     qtbot.waitUntil(lambda: not win.work.confirmed.receipt_view.pixmap().isNull(), timeout=10_000)
     pixmap = win.work.confirmed.receipt_view.pixmap()
@@ -177,10 +179,10 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
     printing = win.ctx.printing
     ref = _confirm(qtbot, win)
     assert win.work.confirmed.done_ref.text() == ref, "the return completes without the printer"
-    # waiting from the commit on; the reason once the first attempt was refused
-    qtbot.waitUntil(lambda: printing.indicator.state == "waiting"
+    # failed from the first refused attempt on, with the job still waiting
+    qtbot.waitUntil(lambda: printing.indicator.state == "failed"
                     and printing.status.reason is not None, timeout=15_000)
-    assert printing.indicator.text() == "1 waiting"
+    assert printing.indicator.text() == "Not printing · 1 waiting"
     tip = printing.indicator.toolTip()
     assert tip.split("\n")[0], "the reason is shown"
     assert any(w in tip.lower() for w in ("refused", "cannot", "not reach", "off")), tip
@@ -209,6 +211,8 @@ def test_refused_printer_keeps_the_job_waiting_and_retry_prints_it_once(
         qtbot.waitUntil(lambda: server.done.is_set(), timeout=5_000)
         qtbot.waitUntil(lambda: printing.indicator.state == "ready", timeout=5_000)
         qtbot.waitUntil(lambda: _cell(dialog, 0, 3) == "printed", timeout=5_000)
+        assert _cell(dialog, 0, 5) == "", "a printed job has no reason"
+        assert _cell(dialog, 0, 6), "it has a printed time, under its own heading"
         time.sleep(0.5)  # nothing else arrives
         one = _one_receipt(gui_store, ref)
         assert server.received.count(ref.encode()) == one.count(ref.encode())
@@ -333,7 +337,7 @@ def test_printer_status_in_chinese(
     win = make_printing_window(_url(recording))
     sign_in(qtbot, win)
     assert i18n.set_language("zh_CN")
-    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "就绪", timeout=5_000)
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "尚未试过", timeout=5_000)
     dialog = win.ctx.printing.indicator.open_queue()
     assert dialog.windowTitle() == "打印队列"
     assert dialog.retry_button.text() == "重试"
@@ -364,3 +368,111 @@ def test_the_window_comes_with_printing_and_sync_in_the_status_bar(
     win.close()
     assert not printing.running and _print_threads() == []
     assert win.ctx.tasks.running == 0  # the sync jobs too ("io" lane)
+
+
+def test_a_receipt_that_did_not_print_is_announced_until_it_prints(
+    qtbot: Any, make_printing_window: Any, gui_store: GuiStore
+) -> None:
+    """A real TCP address that refuses (127.0.0.1, nothing listening): a persistent banner
+    with Reprint and Open print queue, both from the keyboard; it goes once the receipt is
+    on paper."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from ui import i18n
+    from ui.devices.print_panel import PrintQueueDialog
+
+    port = _free_port()
+    win = make_printing_window(f"tcp://127.0.0.1:{port}")
+    printing = win.ctx.printing
+    alert = printing.alert
+    assert not alert.isVisible()
+    ref = _confirm(qtbot, win)
+    qtbot.waitUntil(lambda: alert.isVisible(), timeout=15_000)
+    [job] = _jobs(gui_store.engine, ref)
+    assert ref in alert.label.text() and "did not print" in alert.label.text()
+    assert job.last_error in alert.label.text(), "the printer's own reason is shown"
+    assert alert.reprint_button.text() == "Reprint"
+    assert alert.queue_button.text() == "Open print queue"
+    qtbot.waitUntil(lambda: printing.indicator.state == "failed", timeout=5_000)
+    assert win.banner.text() != alert.label.text(), "the alert is its own, beside the banner"
+    qtbot.wait(6_500)  # longer than any timed banner: it stays
+    assert alert.isVisible()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # Esc is the banner's
+    assert alert.isVisible()
+    qtbot.wait(50)  # the layout closes the banner's gap
+    shot(win, "print_failed_alert")
+    assert i18n.set_language("zh_CN")
+    assert alert.reprint_button.text() == "重新打印"
+    assert "未能打印" in alert.label.text() and ref in alert.label.text()
+    qtbot.wait(100)
+    shot(win, "print_failed_alert_zh")
+    assert i18n.set_language("en")
+
+    # Ctrl+Shift+P opens the queue
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_P,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(printing.indicator.dialog, PrintQueueDialog),
+                    timeout=5_000)
+    printing.indicator.dialog.close()
+    qtbot.waitUntil(lambda: printing.indicator.dialog is None, timeout=5_000)
+
+    # still off: Ctrl+P tries the same job again (no second job), and it fails again
+    win.activateWindow()
+    win.work.focus_scan()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
+    with qtbot.waitSignal(printing.job_done, timeout=15_000) as again:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_P,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert not again.args[0].printed
+    assert alert.isVisible()
+    [job] = _jobs(gui_store.engine, ref)
+    assert job.attempts == 2
+
+    server = _PortServer(Recording, port)  # the printer is switched on
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        with qtbot.waitSignal(printing.job_done, timeout=15_000) as printed:
+            alert.reprint_button.click()
+        assert printed.args[0].printed
+        qtbot.waitUntil(lambda: not alert.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: printing.indicator.state == "ready", timeout=5_000)
+        assert [j.status for j in _jobs(gui_store.engine, ref)] == ["printed"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_printer_chip_follows_the_saved_printer(
+    qtbot: Any, make_printing_window: Any, recording: _Server
+) -> None:
+    """Ready after a real print; an unreachable printer saved in Settings is "Not tried yet"
+    (never "Ready"), and "Not printing" once its test page is refused."""
+    from ui.manager.settings_dialog import SettingsDialog
+
+    win = make_printing_window(_url(recording))
+    printing = win.ctx.printing
+    sign_in(qtbot, win, "maria", "987654")
+    win.open_settings()
+    dialog = win.findChild(SettingsDialog)
+    with qtbot.waitSignal(printing.test_page_done, timeout=15_000):
+        dialog.test_page_button.click()
+    qtbot.waitUntil(lambda: printing.indicator.text() == "Ready", timeout=5_000)
+    dialog.printer.setText(f"tcp://127.0.0.1:{_free_port()}")
+    dialog.save()
+    qtbot.waitUntil(lambda: printing.indicator.text() == "Not tried yet", timeout=5_000)
+    win.open_settings()
+    dialog = next(d for d in win.findChildren(SettingsDialog) if d.isVisible())
+    with qtbot.waitSignal(printing.test_page_done, timeout=15_000) as done:
+        dialog.test_page_button.click()
+    assert not done.args[0].printed
+    qtbot.waitUntil(lambda: printing.indicator.text() == "Not printing", timeout=5_000)
+    assert printing.indicator.state == "failed"
+    assert done.args[0].reason in printing.indicator.toolTip()
+    dialog.close()
+    shot(win, "print_chip_not_printing")

@@ -483,6 +483,7 @@ def test_a_voided_approval_is_shown_with_what_changed(
         dialog.submit()
     settle(win)
     assert badge(win, 0) == "Approved"
+    assert win.banner.text() == "Approved by Maria Rossi."
     # the cashier changes the condition after the approval: it no longer applies
     insp.condition.setCurrentIndex(insp.condition.findData("damaged"))
     settle(win)
@@ -493,4 +494,5 @@ def test_a_voided_approval_is_shown_with_what_changed(
     assert message in win.work.refund.blocked.text()
     assert not win.work.refund.confirm_button.isEnabled()
     assert insp.override_button.isEnabled()  # a manager may approve it again
+    assert "Approved by" not in win.banner.text(), "the note went with the approval"
     shot(win, "approval_voided")

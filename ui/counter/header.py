@@ -70,6 +70,17 @@ class HeaderBar(QWidget):
         self.settings_button.setEnabled(user.can_approve)
         self.manager_button.setVisible(user.can_approve)
 
+    def open_manager_menu(self) -> None:
+        """Ctrl+M: the manager's menu under its button, its first entry active, so the
+        arrow keys and Enter pick a tool (a popup: the window's event loop goes on)."""
+        if not self.manager_button.isVisible():
+            return
+        button, menu = self.manager_button, self.manager_menu
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        actions = menu.actions()
+        if actions:
+            menu.setActiveAction(actions[0])
+
     def retranslate(self, settings: Settings, user: User | None) -> None:
         self.title.setText(
             tr("Store {store} · counter {counter}").format(
@@ -85,7 +96,9 @@ class HeaderBar(QWidget):
         self.history_button.setText(tr("History"))
         self.history_button.setToolTip(tr("Past returns, search and reprint (F6)"))
         self.manager_button.setText(tr("Manager"))
-        self.manager_button.setToolTip(tr("Reports, day close, returned stock, customer e-mails"))
+        self.manager_button.setToolTip(
+            tr("Reports, day close, returned stock, customer e-mails (Ctrl+M)")
+        )
         labels = (
             tr("Reports"), tr("Close the day (Z-report)"), tr("Returned stock"),
             tr("Customer e-mails"),

@@ -47,6 +47,7 @@ COLUMNS: list[Column[ReturnSummaryRow]] = [
     Column(lambda: tr("Cashier"), lambda r: r.cashier),
     Column(lambda: tr("Refund"), lambda r: i18n.money(r.total), number=True),
 ]
+CASHIER_COLUMN = 3
 
 
 class HistoryDialog(LiveScreen, QDialog):
@@ -109,14 +110,15 @@ class HistoryDialog(LiveScreen, QDialog):
         """The returns found (left) and the one opened (right)."""
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model: RowModel[ReturnSummaryRow] = RowModel(COLUMNS, self)
-        self.table = make_table_view("historyTable", self.model)
+        # the cashier's name gives way (elided), never the refund: "$65." read as $65
+        self.table = make_table_view("historyTable", self.model, fill=CASHIER_COLUMN)
         selection = self.table.selectionModel()
         selection.currentRowChanged.connect(self._current_changed)
         self.detail = QTextBrowser()
         self.detail.setObjectName("historyDetail")
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([520, 420])
+        split.setSizes([600, 440])
         return split
 
     def _build_buttons(self) -> QHBoxLayout:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -27,6 +29,27 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
+def _panel() -> tuple[QFrame, QVBoxLayout]:
+    """The sign-in box. No vertical cap and no alignment flag around it (see `_centred`):
+    either makes the layout give it its one-line height, and a message that wraps is then
+    drawn over the User and PIN fields."""
+    box, layout = panel()
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)
+    box.setSizePolicy(policy)
+    box.setMinimumWidth(420)
+    box.setMaximumWidth(620)
+    return box, layout
+
+
+def _centred(box: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(box, 2)
+    row.addStretch(1)
+    return row
+
+
 class LoginPage(LiveScreen, QWidget):
     """Shown at start (sign in) and when the counter is locked (unlock)."""
 
@@ -40,10 +63,7 @@ class LoginPage(LiveScreen, QWidget):
         self.check: Callable[[User], str | None] | None = None  # refuses some users (lock)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        box, layout = panel()
-        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        box.setMinimumWidth(420)
-        box.setMaximumWidth(620)
+        box, layout = _panel()
         self.logo = Label()
         self.logo.setPixmap(icon("app").pixmap(56, 56))
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -81,9 +101,7 @@ class LoginPage(LiveScreen, QWidget):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.button)
-        row = QVBoxLayout()
-        row.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addLayout(row)
+        outer.addLayout(_centred(box))
         outer.addStretch(2)
         self.setTabOrder(self.username, self.pin)
         self.setTabOrder(self.pin, self.button)

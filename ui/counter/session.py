@@ -19,8 +19,9 @@ from PySide6.QtCore import QObject, Signal
 
 from counter_app.domain.draft import DraftLine, OverrideGrant, RefundSummary, ReturnDraft
 from counter_app.domain.exchange import BalancePayment
-from counter_app.domain.model import Order
+from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
+from counter_app.services import takeover
 from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import AmountChanged
 from ui.context import CounterContext
@@ -203,6 +204,26 @@ class ReturnSession(QObject):
         """A manager approved the line (the override dialog checked the PIN)."""
         desk = self.ctx.desk
         self._run_draft(lambda d: return_flow.set_override(desk, d, line_no, grant), self._apply)
+
+    def hand_over(
+        self,
+        manager: User,
+        on_done: Callable[[], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """A manager takes this return over on the lock screen: audited, the draft becomes
+        theirs (counter_app.services.takeover), then `on_done` on the UI thread."""
+        app, desk = self.ctx.app, self.ctx.desk
+
+        def work(d: ReturnDraft) -> DraftState:
+            mine = takeover.take_over(app.engine, app.clock, app.settings.store_code, d, manager)
+            return return_flow.state(desk, mine)
+
+        def done(st: DraftState) -> None:
+            self._apply(st)
+            on_done()
+
+        self._run_draft(work, done, on_error)
 
     def attach_photo(self, line_no: int, path: str, sha256: str) -> None:
         """The line's condition photo, saved at `path` with this digest."""

@@ -31,10 +31,12 @@ from counter_app.domain.draft import OverrideGrant
 from counter_app.domain.model import User
 from counter_app.services import auth
 from ui.context import CounterContext
+from ui.counter.approval_note import ApprovalNote
 from ui.counter.header import HeaderBar
 from ui.counter.login import LoginPage
 from ui.counter.receiptless_dialog import add_no_receipt_button
 from ui.counter.session import ReturnSession
+from ui.counter.takeover import install_takeover
 from ui.counter.work_page import WorkPage
 from ui.devices.scanner import WedgeFilter
 from ui.widgets import LiveScreen, icon
@@ -113,9 +115,11 @@ class MainWindow(LiveScreen, QMainWindow):
         self.header = HeaderBar()
         self.work = WorkPage(ctx, self.session, self.header, self._counter_ready)
         self.banner = self.work.banner
+        self.approval_note = ApprovalNote(self.session, self.banner)
         self.stack.addWidget(self.login)
         self.stack.addWidget(self.work)
         self.work.inspection.settle_list_widths()  # on the window, before the lists fill
+        self.takeover = install_takeover(self)  # a manager's way out of a stranded return
         self._wire()
         self._build_shortcuts()
         add_no_receipt_button(self.work.scan_panel, self.open_receiptless)
@@ -156,6 +160,7 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
             ("F5", self.open_receiptless),
             ("F8", self.open_credit),
+            ("Ctrl+M", self.open_manager_menu),
         ):  # fmt: skip
             shortcut(keys, fn)
 
@@ -256,8 +261,11 @@ class MainWindow(LiveScreen, QMainWindow):
         if holder is None or user.id == holder.id:
             return None
         if self.session.in_progress:
+            if user.can_approve:
+                return self.takeover.offer(user, holder)
             return tr(
-                "{name} has a return in progress. Only {name} can unlock this counter."
+                "{name} has a return in progress. Only {name} or a manager can unlock this "
+                "counter."
             ).format(name=holder.display_name)
         return None
 
@@ -340,7 +348,9 @@ class MainWindow(LiveScreen, QMainWindow):
         dialog.open()
 
     def _override_granted(self, line_no: int, grant: OverrideGrant) -> None:
-        self.show_info(tr("Approved by {manager}.").format(manager=grant.manager.display_name))
+        text = tr("Approved by {manager}.").format(manager=grant.manager.display_name)
+        self.show_info(text)
+        self.approval_note.shown(line_no, text)  # taken down if the approval is voided
         self.session.apply_override(line_no, grant)
 
     def _track(self, dialog: QWidget) -> None:
@@ -400,6 +410,11 @@ class MainWindow(LiveScreen, QMainWindow):
         dialog.reprint_requested.connect(self.reprint_requested)
         self._track(dialog)
         dialog.open()
+
+    def open_manager_menu(self) -> None:
+        user = self.ctx.user
+        if not self.locked and user is not None and user.can_approve:
+            self.header.open_manager_menu()
 
     def open_manager_tool(self, name: str) -> None:
         """Reports, day close, returned stock or customer e-mails — managers only."""

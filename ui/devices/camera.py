@@ -126,7 +126,9 @@ def _default_decoder() -> Any:
 class CameraController(QObject):
     """One camera for one window (or the camera test): start, stop, signals.
 
-    States: "off" (no camera configured), "stopped", "starting", "live", "lost".
+    States: "off" (no camera configured), "absent" (a device number is configured and
+    no such camera is connected: no retry loop — `ui.devices.camera_list` says when one
+    comes), "stopped", "starting", "live", "lost".
     """
 
     frame = Signal(QImage)
@@ -212,6 +214,9 @@ class CameraController(QObject):
         if source is None:
             self._set_state("off")
             return
+        if self._absent(source):
+            self._set_state("absent")
+            return
         with self._lock:
             self._generation += 1
             gen = self._generation
@@ -224,6 +229,15 @@ class CameraController(QObject):
             lane="io",
         )
         self._starter = (tasks, job)
+
+    def _absent(self, source: int | str) -> bool:
+        """A device number with no camera behind it (the real cameras only: a test's camera
+        factory is always there)."""
+        if not isinstance(source, int) or self.camera_factory is not _default_camera:
+            return False
+        from ui.devices import camera_list
+
+        return camera_list.present(source) is False
 
     def _runner(self) -> TaskManager:
         """The task runner given, else the window's (`ctx.tasks` of a parent)."""

@@ -120,6 +120,8 @@ class CameraWidget(QWidget):
         last = c.last_status if c is not None else ""
         if state == "off":
             text = tr("No camera set up. Type the number or use the handheld scanner.")
+        elif state == "absent":
+            text = tr("No camera is connected. Type the number or use the handheld scanner.")
         elif state == "stopped":
             text = tr("Camera off")
             self.image = None
@@ -189,7 +191,7 @@ class CameraWidget(QWidget):
         p.end()
 
     def _lost(self) -> bool:
-        return self.controller is not None and self.controller.state in ("lost", "off")
+        return self.controller is not None and self.controller.state in ("lost", "off", "absent")
 
 
 class CounterCamera(QObject):
@@ -208,6 +210,8 @@ class CounterCamera(QObject):
         self.controller = CameraController(source, window)
         self.view = CameraWidget(self.controller)
         self.controller.scanned.connect(self.on_scan)
+        self.controller.state_changed.connect(self._watch_devices)
+        self._watching = False
         h = hub()
         h.source_changed.connect(self.on_source_changed)
         h.exclusive.connect(self.on_exclusive)
@@ -242,6 +246,25 @@ class CounterCamera(QObject):
     def on_source_changed(self, text: str) -> None:
         self.controller.set_source(text)
         self.start_if_allowed()
+
+    @Slot(str)
+    def _watch_devices(self, state: str) -> None:
+        """Once a camera is found missing, a camera plugged in later starts by itself."""
+        if state != "absent" or self._watching:
+            return
+        from ui.devices import camera_list
+
+        devices = camera_list.watcher()
+        if devices is not None:
+            devices.changed.connect(self.on_devices_changed)
+            self._watching = True
+
+    @Slot()
+    def on_devices_changed(self) -> None:
+        """A camera came or went: an absent or lost camera is tried again."""
+        if self.controller.state in ("absent", "lost"):
+            self.controller.stop()
+            self.start_if_allowed()
 
     @Slot(bool)
     def on_exclusive(self, held: bool) -> None:

@@ -161,8 +161,12 @@ class PhotoTaker(QObject):
     @Slot()
     def refresh(self, *_: Any) -> None:
         dl = self.session.current_draft_line()
+        # no camera set up or none connected: no button (a lost one may come back any
+        # moment; Take photo then says when there is no picture)
         self.panel.button.setEnabled(
-            dl is not None and self.session.committed is None and self.controller.state != "off"
+            dl is not None
+            and self.session.committed is None
+            and self.controller.state not in ("off", "absent")
         )
         path = dl.photo_path if dl is not None else None
         if path != self._shown:
@@ -178,6 +182,14 @@ class PhotoTaker(QObject):
         if not self.ready() or dl is None or s.committed is not None or s.draft is None:
             self.message.emit(
                 tr("Pick a line of the return first, then take its photo."), "warning", 5000
+            )
+            return
+        if self.controller.state in ("off", "absent"):
+            self.message.emit(
+                tr("No camera is connected, so no photo can be taken. Note the condition in "
+                   "the notes instead."),
+                "warning",
+                8000,
             )
             return
         frame = self.controller.latest_frame()

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 from counter_app.services.errors import CounterError
 from counter_app.services.print_queue import PrintJobView, ProcessResult
 from ui import i18n
-from ui.devices.printing import PrintController, PrintStatus
+from ui.devices.print_alert import install_alert
+from ui.devices.printing import PrintAttempt, PrintController, PrintStatus
 from ui.table_model import Column, RowModel, make_table_view
 from ui.widgets import Label, LiveScreen, StatusButton, icon
 
@@ -28,6 +29,7 @@ STATE_COLOURS = {  # state -> (background, text)
     "busy": ("#d6e6fb", "#0d3c78"),
     "waiting": ("#fff1cc", "#6b4600"),
     "failed": ("#f9d6d3", "#8a1c1c"),
+    "unknown": ("#e2e7ec", "#37424d"),
 }
 
 
@@ -54,27 +56,39 @@ def kind_name(kind: str, copy: str) -> str:
     return kind
 
 
-def indicator_text(status: PrintStatus) -> tuple[str, str]:
-    """(text, state) for the header."""
+def indicator_text(status: PrintStatus, attempt: PrintAttempt | None) -> tuple[str, str]:
+    """(text, state) for the header: the queue, and the last real attempt on this printer —
+    "Ready" only once something printed on it, "Not printing" while its last try failed."""
     if status.failed:
         return (
             tr("{n} failed").format(n=status.failed),
             "failed",
         )
+    if attempt is not None and not attempt.printed:
+        if status.waiting:
+            return tr("Not printing · {n} waiting").format(n=status.waiting), "failed"
+        return tr("Not printing"), "failed"
     if status.pending:
         return tr("{n} waiting").format(n=status.pending), "waiting"
     if status.printing:
         return tr("Printing…"), "busy"
+    if attempt is None:
+        return tr("Not tried yet"), "unknown"
     return tr("Ready"), "ready"
 
 
 def job_reason(job: PrintJobView) -> str:
-    """Why a job waits or failed; when a printed one came out."""
+    """Why a job waits or failed (a printed one has none)."""
     if job.status == "printed":
-        if job.printed_at is not None:
-            return tr("Printed {when}").format(when=i18n.when(job.printed_at))
         return ""
     return job.last_error or ""
+
+
+def job_printed(job: PrintJobView) -> str:
+    """When a printed job came out."""
+    if job.status == "printed" and job.printed_at is not None:
+        return i18n.when(job.printed_at)
+    return ""
 
 
 JOB_COLUMNS: list[Column[PrintJobView]] = [
@@ -84,7 +98,9 @@ JOB_COLUMNS: list[Column[PrintJobView]] = [
     Column(lambda: tr("State"), lambda j: status_name(j.status)),
     Column(lambda: tr("Tries"), lambda j: str(j.attempts)),
     Column(lambda: tr("Reason"), job_reason, tooltip=job_reason),
+    Column(lambda: tr("Printed at"), job_printed),
 ]
+REASON_COLUMN = 5
 
 
 class PrinterIndicator(LiveScreen, StatusButton):
@@ -100,10 +116,14 @@ class PrinterIndicator(LiveScreen, StatusButton):
         self.show_status(controller.status)
 
     def show_status(self, status: PrintStatus) -> None:
-        text, state = indicator_text(status)
+        attempt = self.controller.attempt()
+        text, state = indicator_text(status, attempt)
         tips = [tr("Printer: {state}").format(state=text)]
-        if status.reason and state in ("waiting", "failed"):
-            tips.insert(0, status.reason)
+        reason = attempt.reason if attempt is not None and not attempt.printed else None
+        if (reason or status.reason) and state in ("waiting", "failed"):
+            tips.insert(0, reason or status.reason or "")
+        if state == "unknown":
+            tips.append(tr("Nothing was sent to this printer yet: print a test page in Settings."))
         if state == "failed":
             tips.append(tr("A job failed and may be incomplete: click to see it and reprint."))
         tips.append(tr("Print queue: click to see the jobs, retry or reprint."))
@@ -131,7 +151,7 @@ class PrintQueueDialog(LiveScreen, QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model: RowModel[PrintJobView] = RowModel(JOB_COLUMNS, self)
-        self.table = make_table_view("printJobs", self.model, fill=len(JOB_COLUMNS) - 1)
+        self.table = make_table_view("printJobs", self.model, fill=REASON_COLUMN)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         self.message = Label()
@@ -176,7 +196,9 @@ class PrintQueueDialog(LiveScreen, QDialog):
         selected = self.selected_job()
         keep = selected.id if selected is not None else None
         self.jobs = list(status.jobs)
-        text = tr("Printer: {state}").format(state=indicator_text(status)[0])
+        text = tr("Printer: {state}").format(
+            state=indicator_text(status, self.controller.attempt())[0]
+        )
         if status.reason and (status.pending or status.failed):
             text += "\n" + status.reason
         self.summary.setText(text)
@@ -242,4 +264,5 @@ def install_printing(window: Any, **options: Any) -> PrintController:
     indicator = PrinterIndicator(controller, window.work)
     add_to_status_bar(window, indicator)
     controller.indicator = indicator
+    controller.alert = install_alert(window, controller)
     return controller

@@ -57,6 +57,16 @@ class PrintStatus:
 
 
 @dataclass(frozen=True)
+class PrintAttempt:
+    """The last time something was really sent to a printer (a job or the test page): the
+    header says "Ready" only after one went through, never on a guess."""
+
+    url: str
+    printed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class TestPageResult:
     printed: bool
     reason: str = ""
@@ -150,7 +160,9 @@ class PrintController(QObject):
         }
         self.worker: PrintWorker | None = None
         self.status = PrintStatus()
+        self.last_attempt: PrintAttempt | None = None
         self.indicator: Any = None  # the header widget, once installed
+        self.alert: Any = None  # the "did not print" banner (ui.devices.print_alert), likewise
         self.test_timeout = min(timeout, 5.0)
         self._started = False
         self._stopped = False
@@ -268,9 +280,25 @@ class PrintController(QObject):
         self._refreshing = False
         log.warning("print queue status failed: %s", exc)
 
+    def attempt(self) -> PrintAttempt | None:
+        """The last real attempt on the printer now in the settings (None: not tried yet)."""
+        last = self.last_attempt
+        if last is None or last.url != self.ctx.app.settings.printer_url:
+            return None  # another printer was saved since: nothing is known about it
+        return last
+
     def _worker_result(self, result: ProcessResult) -> None:
+        built = result.status != "failed" or result.possibly_printed  # else nothing was sent
+        if built:
+            url = self.queue.settings.printer_url
+            self.last_attempt = PrintAttempt(url, result.printed, result.reason)
         self.job_done.emit(result)
         self.refresh()
+
+    def _tested(self, url: str, result: TestPageResult) -> None:
+        self.last_attempt = PrintAttempt(url, result.printed, result.reason)
+        self.test_page_done.emit(result)
+        self.changed.emit(self.status)
 
     def after_commit(self, _ref: str = "") -> None:
         self.wake()
@@ -334,9 +362,9 @@ class PrintController(QObject):
     def test_page(self, settings: Settings | None = None) -> None:
         """Print the test page off the UI thread; `test_page_done` fires with the outcome."""
         chosen = settings or self._settings()
-        timeout = self.test_timeout
+        timeout, url = self.test_timeout, chosen.printer_url
         self._run_io(
             lambda: print_test_page(chosen, timeout),
-            self.test_page_done.emit,
-            lambda exc: self.test_page_done.emit(TestPageResult(False, str(exc))),
+            lambda result: self._tested(url, result),
+            lambda exc: self._tested(url, TestPageResult(False, str(exc))),
         )

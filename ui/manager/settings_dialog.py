@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from counter_app.config import IDLE_LOCK_MINUTES, save_settings
 from ui import i18n
 from ui.context import CounterContext
+from ui.manager.camera_choice import CameraChoice
+from ui.manager.settings_more import MoreSettings
 from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "SettingsDialog"
@@ -38,7 +40,10 @@ class SettingsDialog(LiveScreen, QDialog):
         self.setWindowIcon(icon("settings"))
         self.ctx = ctx
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_form())
+        form = self._build_form()
+        self.more = MoreSettings(ctx.app.settings, ctx.user)  # paper, e-mail, head office
+        self.more.add_to(form)
+        layout.addLayout(form)
         self.camera_test_button = QPushButton(icon("camera"), "")
         self.camera_test_button.setObjectName("cameraTestButton")
         self.camera_test_button.clicked.connect(self.open_camera_test)
@@ -77,8 +82,7 @@ class SettingsDialog(LiveScreen, QDialog):
         self.idle.setValue(s.idle_lock_minutes)
         self.printer = QLineEdit(s.printer_url)
         self.printer.setObjectName("settingsPrinter")
-        self.camera = QLineEdit(s.camera_source)
-        self.camera.setObjectName("settingsCamera")
+        self.camera = CameraChoice(s.camera_source)  # the cameras present, or "No camera"
         self.labels = [Label() for _ in range(6)]
         for label, field in zip(
             self.labels,
@@ -122,15 +126,15 @@ class SettingsDialog(LiveScreen, QDialog):
         ):
             label.setText(text)
         self.printer.setPlaceholderText("usb://VID:PID, tcp://HOST:9100, preview://")
-        self.camera.setPlaceholderText(tr("device number, video file or stream URL"))
+        self.camera.retranslate()
+        self.more.retranslate()
         self.camera_test_button.setText(tr("Test camera…"))
         self.camera_test_button.setToolTip(
-            tr("Live picture and decoded codes from the camera typed above")
+            tr("Live picture and decoded codes from the camera chosen above")
         )
         self.hint.setText(
             tr("Printer examples: usb://04b8:0202, tcp://192.168.1.50:9100, "
-               "serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://. "
-               "Camera: 0 for the first webcam, or a stream URL.")
+               "serial:///dev/ttyUSB0?baudrate=19200, cups://QUEUE, preview://.")
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
@@ -181,7 +185,8 @@ class SettingsDialog(LiveScreen, QDialog):
             "language": language,
             "idle_lock_minutes": self.idle.value(),
             "printer_url": printer,
-            "camera_source": self.camera.text().strip() or "0",
+            "camera_source": self.camera.text(),
+            **self.more.changes(),
         }
         app = self.ctx.app
         camera_before = app.settings.camera_source
@@ -194,6 +199,8 @@ class SettingsDialog(LiveScreen, QDialog):
         app.desk.counter_code = counter
         if language != i18n.current_language():
             i18n.set_language(language)
+        if self.ctx.printing is not None:  # the chip: what is known of the printer saved now
+            self.ctx.printing.refresh()
         if app.settings.camera_source != camera_before:
             from ui.devices.camera import hub
 
@@ -204,7 +211,7 @@ class SettingsDialog(LiveScreen, QDialog):
     def open_camera_test(self) -> None:
         from ui.devices.camera_test_dialog import CameraTestDialog
 
-        dialog = CameraTestDialog(self.camera.text().strip() or "0", self)
+        dialog = CameraTestDialog(self.camera.text(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.camera_test = dialog
         dialog.open()
