@@ -132,17 +132,13 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
     app = app_from(args)
     view = get_return(app.engine, args.ref)
     ex = exchanges_of(app.engine, [view.ref]).get(view.ref)
+    zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
     if args.json:
-        data = view.as_json()
+        data = view.as_json() | {"created_at": local_iso(view.created_at, zone)}
         data["exchange"] = ex.items_json() if ex else []
         data["balance_minor"] = ex.balance.minor if ex else 0
         data["exchange_order"] = ex.number if ex else None
         print(json.dumps(data, ensure_ascii=False))
-        return EXIT_OK
-    zone = app.policies.current.timezone  # the store's zone (bootstrap put it on the policy)
-    if args.json:
-        print(json.dumps(view.as_json() | {"created_at": local_iso(view.created_at, zone)},
-                         ensure_ascii=False))  # fmt: skip
         return EXIT_OK
     print(
         f"Return {view.ref}  {local_time(view.created_at, zone)} {zone}"

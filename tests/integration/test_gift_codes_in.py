@@ -123,7 +123,8 @@ def test_upgrade_keeps_order_and_return_lines_without_gift_codes(
         conn.execute(insert(old["returns"]), [{"id": 1, "ref": "R-1", "order_id": 1,
                      "store_code": "S001", "counter_code": "C1", "cashier_id": 1,
                      "created_at": NOW, "currency": "USD", "total_refund_minor": 900,
-                     "tender_choice": "original", "policy_version": "v", "draft_id": "d1"}])
+                     "tender_choice": "original", "policy_version": "v", "draft_id": "d1",
+                     **({"kind": "order"} if "kind" in old["returns"].c else {})}])
         conn.execute(insert(old["return_lines"]), [{"return_id": 1, "order_line_id": 2,
                      "line_no": 2, "sku": "S1", "quantity": 1, "refund_minor": 900,
                      "fee_minor": 0, "reason_code": "r", "condition": "new", "notes": "",

@@ -54,6 +54,7 @@ def _populate_at_0001(engine: Engine) -> dict[int, int]:
     make_store(engine, NOW, with_staff=False)  # stores and products: unchanged by 0002
     old_lines = Table("order_lines", MetaData(), autoload_with=engine)
     old_users = Table("users", MetaData(), autoload_with=engine)  # as 0001 knew it
+    old_returns = Table("returns", MetaData(), autoload_with=engine)
     ids: dict[int, int] = {}
     with UnitOfWork(engine, write=True) as uow:
         c = uow.conn
@@ -110,7 +111,7 @@ def _populate_at_0001(engine: Engine) -> dict[int, int]:
                 n += 1
                 return_id = repo.insert_row(
                     c,
-                    t.returns,
+                    old_returns,
                     {
                         "ref": f"R-S001-C1-{n:06d}",
                         "order_id": order_id,

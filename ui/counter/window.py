@@ -388,6 +388,9 @@ class MainWindow(LiveScreen, QMainWindow):
 
         dialog = ReceiptlessDialog(self.ctx, self)
         dialog.committed.connect(self.return_committed)
+        self._track(dialog)
+        dialog.open()
+
     def open_credit(self) -> None:
         """The store-credit screen (F8): a voucher's value, spent, left, genuine."""
         if self.locked or self.ctx.user is None:
