@@ -171,9 +171,10 @@ def _stock(app: App, units: dict[str, int]) -> None:
         uow.commit()
 
 
-def _forge_sale(db_file: Path, ref: str) -> None:
-    """Edit the pending exchange.sale: the taken shirt now costs 1.00 (the balance no longer
-    adds up) — what someone with the counter's disk might do to pocket a refund."""
+def _forge_sale(db_file: Path, ref: str, forgery: str) -> None:
+    """Edit the pending exchange.sale — what someone with the counter's disk might do: the
+    taken shirt now costs 1.00 ("price"), or a cash payment the lines do not account for
+    ("balance": payments no longer add up to the lines)."""
     with sqlite3.connect(db_file) as conn:
         rows = conn.execute(
             "select seq, payload_json from outbox where kind = 'exchange.sale' "
@@ -182,13 +183,19 @@ def _forge_sale(db_file: Path, ref: str) -> None:
         [(seq, raw)] = rows
         body = json.loads(raw)
         assert body["payload"]["ref"] == ref
-        line = body["payload"]["lines"][0]
-        line["unit_price_minor"] = line["paid_minor"] = 100
+        sale = body["payload"]
+        if forgery == "price":
+            line = sale["lines"][0]
+            line["unit_price_minor"] = line["paid_minor"] = 100
+            sale["payments"][0]["amount_minor"] = 100
+        else:
+            sale["payments"].append({"tender": "cash", "amount_minor": 1000})
         conn.execute("update outbox set payload_json = ? where seq = ?", (json.dumps(body), seq))
 
 
+@pytest.mark.parametrize("forgery", ["price", "balance"])
 def test_issue14_flows_are_accepted_by_head_office_and_a_tampered_sale_is_not(
-    ho: Central, pg_server: Any, tmp_path: Path
+    ho: Central, pg_server: Any, tmp_path: Path, forgery: str
 ) -> None:
     db_file = tmp_path / "a.db"
     key_a, key_b = ho.keys["S001"], ho.keys["S002"]
@@ -265,7 +272,7 @@ def test_issue14_flows_are_accepted_by_head_office_and_a_tampered_sale_is_not(
     # 4. tampering: a fourth exchange, its exchange.sale edited in the outbox before the push
     _, tampered = _exchange(store, "O-TAMPER", ["TEE-L"])
     store.close()
-    _forge_sale(db_file, tampered.ref)
+    _forge_sale(db_file, tampered.ref, forgery)
     store = _store(tmp_path, "S001", f"sqlite:///{db_file}", ho.url, key_a)
     report = _sync(store, ho.url, key_a)
     assert report.ok and report.rejected >= 1, report
@@ -279,7 +286,16 @@ def test_issue14_flows_are_accepted_by_head_office_and_a_tampered_sale_is_not(
                 InboundMessage.payload["ref"].as_string() == tampered.ref,
             )
         ).one()
-    assert sale_status[0] == "rejected", sale_status
+        ret_status = s.execute(
+            select(InboundMessage.status, InboundMessage.reason).where(
+                InboundMessage.kind == "return.committed",
+                InboundMessage.payload["ref"].as_string() == tampered.ref,
+            )
+        ).one()
+    # One unit: the sale's own reason rejects its return; the store shows the return's.
+    assert sale_status[0] == ret_status[0] == "rejected", (sale_status, ret_status)
+    reason = {"price": "exchange_price_mismatch", "balance": "exchange_unbalanced"}[forgery]
+    assert ret_status[1].startswith(reason) and sale_status[1].startswith("group_rejected")
     store.close()
 
     # 5. store B pulls the balance-owed exchange sale and takes the shirt back
