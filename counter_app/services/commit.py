@@ -375,9 +375,10 @@ def _audit_and_publish(
     credit_message: OutboxMessage | None,
     exchange_message: OutboxMessage | None = None,
 ) -> None:
-    """The return's audit entry; then its messages (store credit, the return, its exchange
-    sale, the new audit head) in one insert."""
-    messages = (credit_message, w.message("return.committed", payload), exchange_message)
+    """The return's audit entry; then its messages (store credit, its exchange sale, the
+    return, the new audit head) in one insert. The members go ahead of the return: head
+    office holds a member until its return arrives and accepts or rejects them together."""
+    messages = (credit_message, exchange_message, w.message("return.committed", payload))
     before = [m for m in messages if m]
     # The audit entry also says what the customer took instead (the exchange sale).
     data = {**payload, "exchange": exchange_message.payload} if exchange_message else payload
