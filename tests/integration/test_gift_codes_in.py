@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine, MetaData, Table, insert, select
 
 from counter_app.adapters.db import tables as t
-from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
 from counter_app.services.imports import import_catalog, import_orders
 from counter_app.services.sync_apply import apply_order
@@ -20,7 +19,7 @@ from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.sync_protocol import Order
 from tests.conftest import NOW
 from tests.integration.test_imports import EXAMPLES, example_lines, refused, write
-from tests.pg import PostgresServer
+from tests.store_revisions import BOTH_DATABASES, store_before
 
 A, B = "G-7K3M9QX2PA", "G-00000000ZZ"
 
@@ -79,24 +78,10 @@ def test_the_pull_gives_a_line_its_code_once_and_never_moves_one(store_engine: E
                                     ("POS-1002", 1): None}  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def previous_revision_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A store at the revision before 0004_gift (read from the script, not hard-coded)."""
-    from alembic.script import ScriptDirectory
-
-    from counter_app.adapters.db.migrate import alembic_config
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    script = ScriptDirectory.from_config(alembic_config(url)).get_revision("0004_gift")
-    assert script is not None and isinstance(script.down_revision, str)
-    engine = make_engine(url)
-    upgrade(engine, script.down_revision)
-    yield engine
-    engine.dispose()
+    """A store at the revision before 0004_gift."""
+    yield from store_before("0004_gift", request, tmp_path)
 
 
 def test_upgrade_keeps_order_and_return_lines_without_gift_codes(

@@ -12,32 +12,17 @@ from sqlalchemy import Engine, MetaData, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from counter_app.adapters.db import tables as t
-from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
 from tests.conftest import NOW
-from tests.pg import PostgresServer
+from tests.store_revisions import BOTH_DATABASES, store_before
 
 REVISION = "0004_receiptless"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def previous_revision_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A store at the revision before this one (read from the script, not hard-coded)."""
-    from alembic.script import ScriptDirectory
-
-    from counter_app.adapters.db.migrate import alembic_config
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    script = ScriptDirectory.from_config(alembic_config(url)).get_revision(REVISION)
-    assert script is not None and isinstance(script.down_revision, str)
-    engine = make_engine(url)
-    upgrade(engine, script.down_revision)
-    yield engine
-    engine.dispose()
+    """A store at the revision before this one."""
+    yield from store_before(REVISION, request, tmp_path)
 
 
 def _old(engine: Engine, name: str) -> Table:

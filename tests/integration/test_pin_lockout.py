@@ -15,14 +15,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from counter_app.adapters.db import tables as t
-from counter_app.adapters.db.engine import make_engine
 from counter_app.adapters.db.migrate import upgrade
 from counter_app.services import auth
 from counter_app.services.errors import LockedOut, SignInFailed
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.factories import Store, make_store
-from tests.pg import PostgresServer
+from tests.store_revisions import BOTH_DATABASES, store_before
 
 RIGHT, WRONG = "987654", "1111"
 
@@ -198,24 +197,10 @@ def test_set_pin_also_lifts_the_lock(store: Store, hasher: CountingHasher) -> No
 # ------------------------------------------------------------------ revision upgrade
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def previous_revision_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A store at the revision before this one (read from the script, not hard-coded)."""
-    from alembic.script import ScriptDirectory
-
-    from counter_app.adapters.db.migrate import alembic_config
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    script = ScriptDirectory.from_config(alembic_config(url)).get_revision("0003_pin_lockout")
-    assert script is not None and isinstance(script.down_revision, str)
-    engine = make_engine(url)
-    upgrade(engine, script.down_revision)
-    yield engine
-    engine.dispose()
+    """A store at the revision before this one."""
+    yield from store_before("0003_pin_lockout", request, tmp_path)
 
 
 def test_upgrade_keeps_users_and_their_locks(previous_revision_store: Engine) -> None:
