@@ -5,6 +5,7 @@ approving and committing are the desk's own steps, as for any return."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -50,7 +51,14 @@ class ReceiptlessDesk:
             rless.remove_line(draft, line.line.line_no)  # a refused inspection adds nothing
             raise
 
-    def record_inspection(
-        self, draft: ReturnDraft, line_no: int, *, reason_code: str, condition: str, notes: str = ""
-    ) -> DraftLine:
-        raise NotImplementedError  # ReturnDesk's
+    if TYPE_CHECKING:  # ReturnDesk's own step, which this mixin calls
+
+        def record_inspection(
+            self,
+            draft: ReturnDraft,
+            line_no: int,
+            *,
+            reason_code: str,
+            condition: str,
+            notes: str = "",
+        ) -> DraftLine: ...
