@@ -335,3 +335,13 @@ def write_csv(target: str, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def actor(given: str = "") -> str:
+    """Who a command acts as in the audit trail: the name given, else the shell's user."""
+    if given:
+        return given
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"

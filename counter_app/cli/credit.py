@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
-from counter_app.cli.common import EXIT_ERROR, EXIT_OK, app_from, bounded_text
+from counter_app.cli.common import EXIT_ERROR, EXIT_OK, actor, app_from, bounded_text
 
 
 def register(sub: Any) -> None:
@@ -55,15 +54,6 @@ def cmd_credit_show(args: argparse.Namespace) -> int:
                 print(f"  {name:<8} {amount}")
         print(f"  check    {st.check_text}")
     return EXIT_ERROR if st.genuine is False else EXIT_OK
-
-
-def actor(given: str = "") -> str:
-    if given:
-        return given
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
 
 
 def gift_document(app: Any, order_number: str, language: str | None, by: str = "") -> Any:

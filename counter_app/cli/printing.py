@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from counter_app.cli.common import (
     MAX_ID,
     NAME,
     CommandError,
+    actor,
     app_from,
     bounded_float,
     bounded_int,
@@ -70,15 +70,6 @@ def register(sub: Any) -> None:
     reprint.set_defaults(func=cmd_printer_reprint)
     run = actions.add_parser("run", help="print every waiting job once and exit (for cron)")
     run.set_defaults(func=cmd_printer_run)
-
-
-def _actor(given: str) -> str:
-    if given:
-        return given
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
 
 
 def _write(out: str, data: bytes, binary: bool) -> None:
@@ -183,7 +174,7 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
 def cmd_printer_retry(args: argparse.Namespace) -> int:
     app, queue = _queue(args)
     try:
-        job = queue.retry(args.id, _actor(args.by))
+        job = queue.retry(args.id, actor(args.by))
     finally:
         app.close()
     print(f"print job {job.id} ({job.subject}) is back in line")
@@ -193,7 +184,7 @@ def cmd_printer_retry(args: argparse.Namespace) -> int:
 def cmd_printer_reprint(args: argparse.Namespace) -> int:
     app, queue = _queue(args)
     try:
-        job_id = queue.reprint(args.ref, _actor(args.by), args.copy)
+        job_id = queue.reprint(args.ref, actor(args.by), args.copy)
         if args.no_print:
             print(f"reprint of {args.ref} queued as job {job_id}")
             return EXIT_OK
