@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_v
 from counter_app.sync_types import (
     EXTRA_NAME_PATTERN,
     EXTRA_VALUE_SCHEMA,
+    AuthorizationCode,
     Count,
     Currency,
     Hash,
@@ -22,6 +23,7 @@ from counter_app.sync_types import (
     LongText,
     MessageId,
     Minor,
+    StatusToken,
     Tender,
     Text,
     check_extra,
@@ -93,6 +95,12 @@ class ReturnCommittedPayload(_Payload):
     currency: Currency
     lines: list[ReturnLinePayload] = Field(min_length=1, max_length=1000)
     refunds: list[RefundPayload] = Field(default_factory=list, max_length=20)
+    authorization_code: AuthorizationCode | None = Field(
+        default=None, description="the return authorization this return consumes (once)"
+    )
+    status_token: StatusToken | None = Field(
+        default=None, description="random token of the return's public status page /r/<token>"
+    )
 
 
 class StockMovementPayload(_Payload):

@@ -69,6 +69,7 @@ from counter_app.sync_types import (
     MAX_BIGINT,
     MAX_INT,
     MAX_JSON_DEPTH,
+    AuthorizationCode,
     Count,
     Currency,
     Cursor,
@@ -78,6 +79,7 @@ from counter_app.sync_types import (
     LongText,
     MessageId,
     Minor,
+    StatusToken,
     StoreCode,
     Tender,
     Text,
@@ -104,6 +106,7 @@ __all__ = [
     "NONCE_PATTERN",
     "AuditAnchorPayload",
     "AuditHeadPayload",
+    "AuthorizationCode",
     "ExchangeLinePayload",
     "ExchangePaymentPayload",
     "ExchangeSalePayload",
@@ -115,6 +118,7 @@ __all__ = [
     "ReturnKind",
     "ReturnLinePayload",
     "SignatureError",
+    "StatusToken",
     "StockMovementPayload",
     "StoreCreditIssuedPayload",
     "SyncExceptionResolvedPayload",
@@ -355,6 +359,80 @@ class CatalogItem(BaseModel):
     size: Text | None = None
     colour: Text | None = None
     prices: list[PricePoint] = Field(default_factory=list, max_length=1000)
+
+
+RefundChoice = Literal["original", "store_credit", "exchange"]
+AuthorizationStatus = Literal["open", "used", "cancelled", "expired"]
+
+
+class AuthorizedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_no: LineNo
+    sku: Text
+    quantity: StrictInt = Field(ge=1, le=MAX_INT)
+    reason: Text = Field(description="the customer's reason code, as in the return policy")
+
+
+class ReturnAuthorization(BaseModel):
+    """A return started online (the web shop's returns portal or `central authorize`): the
+    lines reserved on one order, consumed exactly once company-wide by a store's return."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: AuthorizationCode
+    order_number: Text
+    status: AuthorizationStatus
+    refund: RefundChoice
+    lines: list[AuthorizedLine] = Field(min_length=1, max_length=1000)
+    created_at: Timestamp
+    expires_at: Timestamp
+    status_token: StatusToken
+    customer_first_name: Text | None = None
+    used_by_store: StoreCode | None = None
+    used_return_ref: Text | None = None
+    used_at: Timestamp | None = None
+    cancelled_at: Timestamp | None = None
+
+
+class AuthorizationClaim(BaseModel):
+    """A store claims an authorization at commit (online): the return that consumes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    return_ref: Text
+
+
+class AuthorizationRequestLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_no: LineNo
+    quantity: StrictInt = Field(ge=1, le=MAX_INT)
+    reason: Text
+
+
+class AuthorizationRequest(BaseModel):
+    """POST /v1/return-authorizations (the returns portal, with its own key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_number: Text
+    lines: list[AuthorizationRequestLine] = Field(min_length=1, max_length=1000)
+    refund: RefundChoice = "original"
+    email: Text | None = Field(default=None, description="where the code and QR are e-mailed")
+
+
+class AuthorizationCreated(BaseModel):
+    """The answer to a portal request: the code (as printed: `RA-XXXXX-XXXXX-C`), its QR as
+    PNG (base64) and SVG, the expiry and the public status page's path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authorization: ReturnAuthorization
+    display_code: Text
+    qr_png_base64: StrictStr
+    qr_svg: StrictStr
+    status_path: Text
 
 
 class PolicyVersion(BaseModel):

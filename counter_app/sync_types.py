@@ -59,6 +59,10 @@ Last4 = Annotated[StrictStr, Field(pattern=r"^[0-9]{4}$")]
 Currency = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]
 Hash = Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{16,128}$")]
 Cursor = Annotated[StrictStr, Field(pattern=CURSOR_PATTERN)]
+AuthorizationCode = Annotated[
+    StrictStr, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{10}[0-9A-HJKMNP-TV-Z*~$=U]$")
+]  # canonical form, see counter_app.domain.auth_code (check symbol verified there)
+StatusToken = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_-]{22}$")]  # 16 random bytes
 Tender = Literal["card", "cash", "store_credit", "gift_card", "exchange"]
 
 
