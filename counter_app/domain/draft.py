@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from counter_app.domain.authorization import Authorization
 from counter_app.domain.exchange import ExchangeDraft
 from counter_app.domain.gift import gift_tenders, gift_view
 from counter_app.domain.model import Order, OrderLine, User
@@ -77,6 +78,10 @@ class DraftLine:
     photo_sha256: str | None = None
     decision: Decision | None = None
     override: OverrideGrant | None = None
+    # A return started online: the reason the customer gave (pre-fills the inspection), and
+    # whether the item was checked against the catalog photo because its barcode is missing.
+    authorized_reason: str | None = None
+    verified_by_photo: bool = False
 
     @property
     def approved(self) -> bool:
@@ -140,6 +145,8 @@ class ReturnDraft:
     customer_key: str | None = None
     # What the customer takes instead (an exchange); None or empty: a plain refund.
     exchange: ExchangeDraft | None = None
+    # Started from a return authorization (its code is consumed by this return, once).
+    authorization: Authorization | None = None
 
     def selected(self) -> list[DraftLine]:
         return [self.lines[n] for n in sorted(self.lines)]
