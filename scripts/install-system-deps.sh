@@ -11,7 +11,8 @@ packages=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3   # Qt's runtime needs
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1   # Qt on X11
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-  chromium            # headless browser for the head-office page test
+  chromium            # headless browser for the head-office page tests
+  chromium-driver     # its WebDriver (Selenium drives the console and status pages)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
