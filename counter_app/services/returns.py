@@ -113,10 +113,16 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
         email: str | None = None,
         card_last4: str | None = None,
         on_date: datetime | None = None,
+        name: str | None = None,
         limit: int = 50,
     ) -> list[Order]:
-        if not any([phone, email, card_last4, on_date]):
-            raise BadInput("Enter a phone number, an e-mail, the card's last 4 digits or a date.")
+        if not any([phone, email, card_last4, on_date, name]):
+            raise BadInput(
+                "Enter a name, a phone number, an e-mail, the card's last 4 digits or a date."
+            )
+        name = " ".join(name.split()) if name else None
+        if name is not None and not 2 <= len(name) <= 100:
+            raise BadInput("Enter at least 2 letters of the customer's name.")
         if card_last4 is not None and not (card_last4.isdigit() and len(card_last4) == 4):
             raise BadInput("Enter exactly the last 4 digits of the card.")
         if email is not None and (len(email) > 254 or "@" not in email):
@@ -132,6 +138,7 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
                 card_last4=card_last4,
                 placed_from=on_date,
                 placed_to=day_end,
+                name=name,
                 limit=limit,
             )
             return [o for o in (repo.load_order(uow.conn, i) for i in ids) if o is not None]

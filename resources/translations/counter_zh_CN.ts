@@ -878,6 +878,10 @@
         <source>Reports, day close, returned stock, customer e-mails (Ctrl+M)</source>
         <translation>报表、日结、退货库存、顾客电子邮件 (Ctrl+M)</translation>
     </message>
+    <message>
+        <source>Find the order by name, phone, e-mail, card or date (F2)</source>
+        <translation>按姓名、电话、电子邮件、银行卡或日期查找订单 (F2)</translation>
+    </message>
 </context>
 <context>
     <name>OverrideDialog</name>
@@ -1364,6 +1368,14 @@
     <message>
         <source>Orders found: {n}. Pick one and press Enter.</source>
         <translation>找到订单:{n} 个。选择一个后按回车。</translation>
+    </message>
+    <message>
+        <source>Customer &amp;name</source>
+        <translation>顾客姓名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>any part of the name</source>
+        <translation>姓名的任意部分</translation>
     </message>
 </context>
 <context>

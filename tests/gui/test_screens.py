@@ -183,6 +183,35 @@ def test_search_by_phone_opens_the_order(qtbot: Any, window: Any) -> None:
     assert win.session.order.number == "O-1001"
 
 
+def test_search_by_customer_name_in_both_languages(qtbot: Any, window: Any) -> None:
+    from ui import i18n
+    from ui.counter.search_dialog import SearchDialog
+
+    win = window
+    sign_in(qtbot, win)
+    QTest.keyClick(win.work.scan_panel.scan_input, Qt.Key.Key_F2)
+    dialog = win.findChild(SearchDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.name.hasFocus, timeout=5_000)  # the name comes first
+    QTest.keyClicks(dialog.name, "mei")
+    QTest.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tables.rows(dialog.results) == 1, timeout=10_000)
+    assert tables.cell(dialog.results, 0, 0) == "O-1001"
+    assert tables.cell(dialog.results, 0, 2) == "Lin Mei"
+    dialog.name.setText("x")
+    dialog.search()
+    qtbot.waitUntil(lambda: "2 letters" in dialog.message.text(), timeout=10_000)
+    assert tables.rows(dialog.results) == 1, "a refused search leaves the results alone"
+    assert i18n.set_language("zh_CN")
+    assert dialog.name_label.text() == "顾客姓名(&N)"
+    dialog.name.setText("LIN")
+    with qtbot.waitSignal(win.order_shown, timeout=10_000):
+        dialog.search()
+        qtbot.waitUntil(lambda: "1" in dialog.message.text(), timeout=10_000)
+        QTest.keyClick(dialog.results, Qt.Key.Key_Return)
+    assert win.session.order.number == "O-1001"
+
+
 def test_slow_typing_is_not_swallowed_by_the_scanner_filter(qtbot: Any, window: Any) -> None:
     win = window
     sign_in(qtbot, win)

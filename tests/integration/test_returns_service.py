@@ -285,6 +285,31 @@ def test_search_by_phone_email_card_and_date(store: Store) -> None:
         desk.search_orders()
 
 
+def test_search_by_any_part_of_the_customer_name(store: Store) -> None:
+    """Any case, any part, in any script; % and _ are letters, not wildcards; bad input is one
+    clear refusal."""
+    add_order(store.engine, "O-20", days_before(NOW, 2), [("APP-1", 1, 2500)],
+              customer={"code": "C20", "name": "Anna O'Brien-Smith", "email": "a@example.com",
+                        "phone": "+15552020", "loyalty_tier": None})
+    add_order(store.engine, "O-21", days_before(NOW, 2), [("APP-1", 1, 2500)],
+              customer={"code": "C21", "name": "王小明", "email": "w@example.com",
+                        "phone": "+15552121", "loyalty_tier": None})
+    add_order(store.engine, "O-22", days_before(NOW, 2), [("APP-1", 1, 2500)])  # no customer
+    desk = store.desk
+
+    def found(**kw: str) -> list[str]:
+        return [o.number for o in desk.search_orders(**kw)]  # type: ignore[arg-type]
+
+    assert found(name="brien") == ["O-20"]
+    assert found(name="  ANNA   o'brien ") == ["O-20"]
+    assert found(name="小明") == ["O-21"]
+    assert found(name="%%") == [] and found(name="__") == []
+    assert found(name="anna", phone="+15552121") == []  # every given field must match
+    for bad in (" ", "a", "x" * 101):
+        with pytest.raises(BadInput, match="2 letters"):
+            desk.search_orders(name=bad)
+
+
 def test_store_credit_gets_its_bonus_and_a_voucher_code(store: Store) -> None:
     add_order(store.engine, "O-11", days_before(NOW, 3), [("HOM-1", 1, 3999)])
     draft = store.desk.start_return(store.desk.find_order("O-11"), store.user("alice"))

@@ -85,7 +85,7 @@ class ScanPanel(StepPanel):
         self.scan_input.setPlaceholderText(tr("Scan or type the order number, then press Enter"))
         self.scan_input.setToolTip(tr("Scan or type here (F3). Scanning works anywhere."))
         self.search_button.setText(tr("Search"))
-        self.search_button.setToolTip(tr("Find the order by phone, e-mail, card or date (F2)"))
+        self.search_button.setToolTip(tr("Find the order by name, phone, e-mail, card or date (F2)"))
         self.hint.setText(
             tr("With an order open, scanning a product checks it against the order.")
         )

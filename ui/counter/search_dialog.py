@@ -1,4 +1,5 @@
-"""Find an order without its number: by phone, e-mail, card last 4 or purchase date (F2)."""
+"""Find an order without its number: by customer name, phone, e-mail, card last 4 or purchase
+date (F2)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ class SearchDialog(LiveScreen, QDialog):
         form = QFormLayout()
         self.phone_label, self.email_label = Label(), Label()
         self.card_label, self.date_label = Label(), Label()
+        self.name_label = Label()
+        self.name = QLineEdit()
+        self.name.setObjectName("searchName")
+        self.name.setMaxLength(100)
         self.phone = QLineEdit()
         self.phone.setObjectName("searchPhone")
         self.email = QLineEdit()
@@ -75,6 +80,7 @@ class SearchDialog(LiveScreen, QDialog):
         date_row.addWidget(self.use_date)
         date_row.addWidget(self.date, 1)
         for label, field in (
+            (self.name_label, self.name),
             (self.phone_label, self.phone),
             (self.email_label, self.email),
             (self.card_label, self.card),
@@ -100,10 +106,12 @@ class SearchDialog(LiveScreen, QDialog):
         layout.addWidget(self.results, 1)
         self.resize(820, 560)
         self.retranslate()
-        self.phone.setFocus()
+        self.name.setFocus()
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Find an order"))
+        self.name_label.setText(tr("Customer &name"))
+        self.name.setPlaceholderText(tr("any part of the name"))
         self.phone_label.setText(tr("&Phone"))
         self.email_label.setText(tr("&E-mail"))
         self.card_label.setText(tr("&Card last 4"))
@@ -114,9 +122,10 @@ class SearchDialog(LiveScreen, QDialog):
         self.results.setToolTip(tr("Enter opens the order"))
 
     def first_field(self) -> QWidget:
-        return self.phone
+        return self.name
 
     def search(self) -> None:
+        name = self.name.text().strip() or None
         phone = self.phone.text().strip() or None
         email = self.email.text().strip() or None
         card = self.card.text().strip() or None
@@ -127,7 +136,9 @@ class SearchDialog(LiveScreen, QDialog):
         desk = self.ctx.desk
         self.message.setText(tr("Searching…"))
         self.ctx.tasks.run(
-            lambda: desk.search_orders(phone=phone, email=email, card_last4=card, on_date=on_date),
+            lambda: desk.search_orders(
+                name=name, phone=phone, email=email, card_last4=card, on_date=on_date
+            ),
             self._show,
             self._failed,
         )

@@ -173,16 +173,21 @@ def search_order_ids(
     card_last4: str | None = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
+    name: str | None = None,
     limit: int = 50,
 ) -> list[int]:
     query = select(t.orders.c.id).distinct()
     conditions: list[Any] = []
-    if phone or email:
+    if phone or email or name:
         query = query.join(t.customers, t.customers.c.id == t.orders.c.customer_id)
         if phone:
             conditions.append(t.customers.c.phone == phone)
         if email:
             conditions.append(func.lower(t.customers.c.email) == email.lower())
+        if name:  # any part of the name, any case; % and _ in it are literal
+            conditions.append(
+                func.lower(t.customers.c.name).contains(name.lower(), autoescape=True)
+            )
     if card_last4:
         query = query.join(t.payments, t.payments.c.order_id == t.orders.c.id)
         conditions.append(t.payments.c.card_last4 == card_last4)
