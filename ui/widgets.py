@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,6 +16,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
     QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
@@ -271,3 +274,52 @@ class LiveScreen(_WidgetBase):
         if target is not None:
             self.activateWindow()
             target.setFocus()
+
+
+class VScroll(QScrollArea):
+    """A frameless area that scrolls `part` vertically only, as tall as room allows: the part
+    keeps its full width (its minimum width is the area's), only its height gives way. The
+    counter scrolls its detail areas this way, never the header or the action buttons."""
+
+    def __init__(self, part: QWidget, min_height: int = 100) -> None:
+        super().__init__()
+        self.setObjectName("stepScroll")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self._min_height = min_height
+        self.setWidget(part)
+        part.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the part's width changed (a language, a longer text)
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        part = self.widget()
+        width = part.minimumSizeHint().width() if part is not None else 0
+        return QSize(width + self.verticalScrollBar().sizeHint().width(), self._min_height)
+
+    def sizeHint(self) -> QSize:
+        part = self.widget()
+        hint = part.sizeHint() if part is not None else QSize(0, 0)
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+
+class PageStack(QStackedWidget):
+    """A stack as large as the page on show, not as its largest page: a tall page that is
+    not showing never pushes the buttons of the one that is off the screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()

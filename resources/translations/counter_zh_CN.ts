@@ -882,6 +882,10 @@
         <source>Find the order by name, phone, e-mail, card or date (F2)</source>
         <translation>按姓名、电话、电子邮件、银行卡或日期查找订单 (F2)</translation>
     </message>
+    <message>
+        <source>Scan or type the order number</source>
+        <translation>扫描或输入订单号</translation>
+    </message>
 </context>
 <context>
     <name>OverrideDialog</name>

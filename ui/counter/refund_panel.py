@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from ui.tasks import TaskManager
 from ui.widgets import Label, icon, panel
 
 _CTX = "MainWindow"
+PREVIEW_MAX_WIDTH = 440  # px: about 11 pt type for a 48-column receipt
 
 
 def tr(text: str) -> str:
@@ -179,6 +180,10 @@ class ConfirmedPanel(QWidget):
         self.receipt_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.receipt_view.setStyleSheet("background: #ffffff; padding: 10px;")
         self.receipt_scroll.setWidget(self.receipt_view)
+        # the picture is fitted to the panel's width: it never needs scrolling sideways
+        self.receipt_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.receipt_scroll.viewport().installEventFilter(self)
+        self._receipt: QImage | None = None  # as rendered; shown scaled to the panel
         layout.addWidget(self.receipt_scroll, 1)
         self.hint = Label()
         self.hint.setObjectName("muted")
@@ -242,22 +247,43 @@ class ConfirmedPanel(QWidget):
         self, tasks: TaskManager, provider: Callable[[str], bytes], ref: str
     ) -> None:
         """Render, decode and fit the receipt off the UI thread; then only show the image."""
-        width = max(240, self.receipt_scroll.viewport().width() - 24)
+        width = PREVIEW_MAX_WIDTH
         tasks.run(
             lambda: _fit_receipt(provider(ref), width), self._show_image, lambda _e: None
         )
 
     def _show_image(self, image: QImage) -> None:
         if not image.isNull():
-            self.receipt_view.setPixmap(QPixmap.fromImage(image))
+            self._receipt = image
+            self._fit()
+
+    def preview_width(self) -> int:
+        """The receipt's width on screen: the panel's, less the label's padding, and no
+        wider than paper reads at arm's length (a wide panel shows more of its length)."""
+        return max(120, min(PREVIEW_MAX_WIDTH, self.receipt_scroll.viewport().width() - 24))
+
+    def _fit(self) -> None:
+        image = self._receipt
+        if image is None:
+            return
+        width = self.preview_width()
+        if image.width() != width:
+            image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.receipt_view.setPixmap(QPixmap.fromImage(image))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.receipt_scroll.viewport():
+            self._fit()
+        return super().eventFilter(watched, event)
 
     def clear(self) -> None:
+        self._receipt = None
         self.receipt_view.clear()
         self.done_ref.clear()
 
 
 def _fit_receipt(png: bytes, width: int) -> QImage:
-    """The receipt PNG as an image no wider than the preview panel, ready to paint."""
+    """The receipt PNG as an image no wider than the widest preview, ready to paint."""
     image = QImage.fromData(png)
     if not image.isNull() and image.width() > width:
         image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)

@@ -33,8 +33,6 @@ class ScanPanel(StepPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = self.box
-        row = QHBoxLayout()
-        col = QVBoxLayout()
         inputs = QHBoxLayout()
         self.scan_input = QLineEdit()
         self.scan_input.setObjectName("scanInput")
@@ -48,14 +46,22 @@ class ScanPanel(StepPanel):
         self.search_button.clicked.connect(self.search_requested)
         inputs.addWidget(self.scan_icon)
         inputs.addWidget(self.scan_input, 1)
-        inputs.addWidget(self.search_button)
+        # The field has the panel's whole width (its placeholder is never cut); the buttons
+        # and the hint go below it, beside the camera preview.
+        row = QHBoxLayout()
+        col = QVBoxLayout()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.search_button)
+        buttons.addStretch(1)
         self.hint = Label()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
-        col.addLayout(inputs)
+        col.addLayout(buttons)
         col.addWidget(self.hint)
+        col.addStretch(1)
         row.addLayout(col, 1)
         row.addWidget(self._build_preview())
+        layout.addLayout(inputs)
         layout.addLayout(row)
 
     def _build_preview(self) -> QFrame:
@@ -82,10 +88,21 @@ class ScanPanel(StepPanel):
 
     def retranslate(self) -> None:
         self.title.setText(tr("1  Scan the order, then each item"))
-        self.scan_input.setPlaceholderText(tr("Scan or type the order number, then press Enter"))
-        self.scan_input.setToolTip(tr("Scan or type here (F3). Scanning works anywhere."))
+        placeholder = tr("Scan or type the order number")
+        self.scan_input.setPlaceholderText(placeholder)
+        self.scan_input.setToolTip(
+            tr("Scan or type the order number, then press Enter")
+            + "\n"
+            + tr("Scan or type here (F3). Scanning works anywhere.")
+        )
+        # room for the whole placeholder, the clear button and the frame, in every language
+        self.scan_input.ensurePolished()  # the style sheet sets its font
+        room = self.scan_input.fontMetrics().horizontalAdvance(placeholder + "  ")
+        self.scan_input.setMinimumWidth(room + 60)
         self.search_button.setText(tr("Search"))
-        self.search_button.setToolTip(tr("Find the order by name, phone, e-mail, card or date (F2)"))
+        self.search_button.setToolTip(
+            tr("Find the order by name, phone, e-mail, card or date (F2)")
+        )
         self.hint.setText(
             tr("With an order open, scanning a product checks it against the order.")
         )

@@ -20,9 +20,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -98,13 +96,11 @@ class MainWindow(LiveScreen, QMainWindow):
         self._open_dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
         self.stack = QStackedWidget()
-        # A 1366x768 screen less its taskbar and title bar leaves under 730 px: on a screen
-        # that small the page scrolls instead of being cut off; on larger ones it just fits.
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setWidget(self.stack)
-        self.setCentralWidget(scroller)
+        # No scrolling of the whole page: the header, the banners and each step's buttons
+        # always show; only the detail areas inside the steps scroll (ui.counter.work_page).
+        # The page fits a 1366x768 screen less its taskbar and title bar (tests/gui/
+        # test_screens_sizes.py).
+        self.setCentralWidget(self.stack)
         screen = QApplication.primaryScreen()
         room = screen.availableGeometry().size() if screen is not None else None
         self.resize(

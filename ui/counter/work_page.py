@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
@@ -26,7 +26,7 @@ from ui.counter.scan_panel import ScanPanel
 from ui.counter.session import ReturnSession
 from ui.errors import friendly_error
 from ui.labels import tender_name
-from ui.widgets import Banner, BusyBar
+from ui.widgets import Banner, BusyBar, PageStack, VScroll
 
 _CTX = "MainWindow"
 
@@ -83,7 +83,7 @@ class WorkPage(QWidget):
         left = QVBoxLayout()
         left.setSpacing(8)
         body.addLayout(left, 3)
-        self.right = QStackedWidget()
+        self.right = PageStack()
         self.right.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         body.addWidget(self.right, 2)
         self.scan_panel = ScanPanel()
@@ -96,7 +96,10 @@ class WorkPage(QWidget):
         wl.setSpacing(8)
         self.inspection = InspectionPanel(self.session)
         self.refund = RefundPanel(self.session)
-        wl.addWidget(self.inspection, 1)
+        # Only the item check scrolls (a banner or a small screen takes its room): the refund
+        # and Confirm below it, the header and the banner above always stay in sight.
+        self.inspection_scroll = VScroll(self.inspection, min_height=120)
+        wl.addWidget(self.inspection_scroll, 1)
         wl.addWidget(self.refund)
         self.right.addWidget(work_page)
         self.confirmed = ConfirmedPanel()
