@@ -267,8 +267,9 @@ class ConfirmedPanel(QWidget):
         if image is None:
             return
         width = self.preview_width()
-        if image.width() != width:
+        if image.width() > width:  # smaller ones are shown as rendered, never blurred
             image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.receipt_view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.receipt_view.setPixmap(QPixmap.fromImage(image))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -279,6 +280,7 @@ class ConfirmedPanel(QWidget):
     def clear(self) -> None:
         self._receipt = None
         self.receipt_view.clear()
+        self.receipt_view.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.done_ref.clear()
 
 
