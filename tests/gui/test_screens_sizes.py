@@ -234,3 +234,96 @@ def test_scan_placeholder_fits_its_field(qtbot: Any, lang_window: tuple[Any, str
         "MainWindow", "Scan or type the order number, then press Enter"
     )
     assert field.toolTip().startswith(whole), "the longer instruction is in the tooltip"
+
+
+def dialogs(qtbot: Any, win: Any, sizes: Sizes) -> None:
+    """Each dialog and manager screen the counter opens, with something in it."""
+    from ui.counter.history_dialog import HistoryDialog
+    from ui.counter.override_dialog import OverrideDialog
+    from ui.counter.receiptless_dialog import ReceiptlessDialog
+    from ui.counter.search_dialog import SearchDialog
+    from ui.devices.camera_test_dialog import CameraTestDialog
+    from ui.manager.day_close_dialog import DayCloseDialog
+    from ui.manager.reports_window import ReportsWindow
+    from ui.manager.settings_dialog import SettingsDialog
+    from ui.sync.panel import install_sync
+
+    def opened(open_it: Callable[[], None], kind: type) -> Any:
+        open_it()
+        qtbot.waitUntil(lambda: win.findChild(kind) is not None, timeout=10_000)
+        dialog = win.findChild(kind)
+        qtbot.waitUntil(dialog.isVisible, timeout=10_000)
+        qtbot.wait(150)  # its first database read
+        return dialog
+
+    draft = win.session.draft
+    line_no = next(iter(draft.lines))
+    d = OverrideDialog(win.ctx, draft.clone(), line_no, win)
+    d.open()
+    qtbot.waitUntil(d.isVisible, timeout=5_000)
+    sizes.dialog("override", d)
+    d.close()
+    inspection = win.work.inspection
+    inspection.reason.setCurrentIndex(inspection.reason.findData("wrong_size"))
+    inspection.condition.setCurrentIndex(inspection.condition.findData("new"))
+    settle(win)
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        win.confirm()  # one return for History and the print queue
+    d = opened(win.open_receiptless, ReceiptlessDialog)
+    sizes.dialog("no_receipt", d)
+    d.close()
+    d = opened(win.open_search, SearchDialog)
+    d.name.setText("Lin")
+    d.search()
+    qtbot.waitUntil(lambda: d.model.rowCount() == 1, timeout=10_000)
+    sizes.dialog("search", d, [d.results, d.search_button])
+    d.close()
+    d = opened(win.open_history, HistoryDialog)
+    qtbot.waitUntil(lambda: d.table.model().rowCount() >= 1, timeout=10_000)
+    sizes.dialog("history", d, [d.table])
+    d.close()
+    win.header.open_manager_menu()
+    menu = win.header.manager_menu
+    qtbot.waitUntil(menu.isVisible, timeout=5_000)
+    sizes.dialog("manager_menu", menu)
+    menu.close()
+    for name, kind in (("reports", ReportsWindow), ("day_close", DayCloseDialog)):
+        d = opened(lambda n=name: win.open_manager_tool(n), kind)
+        qtbot.wait(500)  # its charts and totals
+        sizes.dialog(name, d)
+        d.close()
+    d = win.ctx.printing.indicator.open_queue()
+    qtbot.waitUntil(d.isVisible, timeout=5_000)
+    qtbot.wait(300)
+    sizes.dialog("print_queue", d)
+    d.close()
+    d = opened(win.open_settings, SettingsDialog)
+    sizes.dialog("settings", d)
+    d.open_camera_test()
+    camera = d.camera_test
+    assert isinstance(camera, CameraTestDialog)
+    qtbot.waitUntil(camera.isVisible, timeout=5_000)
+    qtbot.wait(300)
+    sizes.dialog("camera_test", camera)
+    camera.close()
+    d.close()
+    sync = install_sync(win)
+    d = sync.indicator.open_dialog()
+    qtbot.waitUntil(d.isVisible, timeout=5_000)
+    qtbot.wait(300)
+    sizes.dialog("sync", d)
+    d.close()
+
+
+@pytest.mark.usefixtures("exchange_store")
+def test_every_dialog_fits_the_smallest_screen(
+    qtbot: Any, lang_window: tuple[Any, str]
+) -> None:
+    win, lang = lang_window
+    sizes = Sizes(win, lang)
+    sign_in(qtbot, win, "maria", "987654")
+    open_order(qtbot, win, "O-1001")
+    scan_item(qtbot, win, SCARF)
+    settle(win)
+    dialogs(qtbot, win, sizes)
+    sizes.check()

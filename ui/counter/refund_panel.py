@@ -134,6 +134,7 @@ class RefundPanel(StepPanel):
             fees = ""
         reasons = "\n".join(f"• {blocked_text(b)}" for b in blocked)
         self.blocked.setText("\n".join(x for x in (fees, reasons) if x))
+        self.blocked.setVisible(bool(self.blocked.text()))  # no empty gap above Confirm
         self.confirm_button.setEnabled(
             summary is not None
             and not blocked
