@@ -19,6 +19,7 @@ from counter_app.central.api.page_routes import page_router
 from counter_app.central.api.pulls import pull_router
 from counter_app.central.api.push import push_router
 from counter_app.central.api.session import install_sign_in
+from counter_app.central.api.settlement_routes import settlement_router
 from counter_app.central.api.signing import ResponseGuard
 from counter_app.central.api.status import status_router
 from counter_app.central.db import make_engine
@@ -43,7 +44,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     app.state.settings = settings
     app.state.gate = gate  # the console's sign-in dependency reads it
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate))
-    for router in (*routers, page_router(gate), console_router(gate)):
+    pages = (page_router(gate), console_router(gate), settlement_router(gate))
+    for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)
     return app
