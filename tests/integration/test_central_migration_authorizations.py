@@ -96,9 +96,9 @@ def test_upgrade_keeps_returns_without_authorization_and_enforces_unique_codes(
         )
         conn.execute(insert(keys).values(name="web", key_hash="h" * 64, created_at=NOW))
         conn.execute(
-            update(returns).where(returns.c.ref == "R-1").values(
-                authorization_code="7K3QD9MZ2XF", status_token="s" * 22
-            )
+            update(returns)
+            .where(returns.c.ref == "R-1")
+            .values(authorization_code="7K3QD9MZ2XF", status_token="s" * 22)
         )
     refused = (
         (auths, _authorization("7K3QD9MZ2XF", "u" * 22)),  # the same code twice

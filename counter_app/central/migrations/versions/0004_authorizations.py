@@ -79,9 +79,7 @@ def upgrade() -> None:
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.add_column(sa.Column("authorization_code", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("status_token", sa.String(length=32), nullable=True))
-        batch_op.create_index(
-            "ix_returns_authorization_code", ["authorization_code"], unique=True
-        )
+        batch_op.create_index("ix_returns_authorization_code", ["authorization_code"], unique=True)
         batch_op.create_index("ix_returns_status_token", ["status_token"], unique=True)
 
 
