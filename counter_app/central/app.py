@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from counter_app.central.api.audit import audit_router
+from counter_app.central.api.authorization_routes import authorization_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
 from counter_app.central.api.gate import ADMIN, CentralSettings, Gate
@@ -38,7 +39,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     install_contract(app)
     app.state.engine = engine
     app.state.settings = settings
-    routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate))
+    routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
+               authorization_router(gate))  # fmt: skip
     for router in (*routers, page_router(gate)):
         app.include_router(router)
     app.add_middleware(ResponseGuard)

@@ -51,11 +51,8 @@ def order_facts(session: Session, order: CentralOrder, now: datetime) -> OrderFa
     )
     reserved = reserved_by_line(open_reservations(session, [order.number], now, lock=True))
     skus = sorted({base_sku(line.sku) for line in lines})
-    categories = dict(
-        session.execute(
-            select(CatalogProduct.sku, CatalogProduct.category).where(CatalogProduct.sku.in_(skus))
-        ).tuples()
-    )
+    query = select(CatalogProduct.sku, CatalogProduct.category).where(CatalogProduct.sku.in_(skus))
+    categories = {sku: category for sku, category in session.execute(query)}
     customer = order.customer or {}
     return OrderFacts(
         number=order.number,

@@ -66,7 +66,7 @@ def status_of(row: CentralAuthorization, now: datetime) -> str:
     return row.status
 
 
-def _lines_of(session: Session, ids: list[int]) -> dict[int, list[CentralAuthorizationLine]]:
+def lines_of(session: Session, ids: list[int]) -> dict[int, list[CentralAuthorizationLine]]:
     out: dict[int, list[CentralAuthorizationLine]] = {i: [] for i in ids}
     if ids:
         al = CentralAuthorizationLine
@@ -107,7 +107,7 @@ def authorization_out(
 def _out_all(
     session: Session, rows: list[CentralAuthorization], now: datetime
 ) -> list[proto.ReturnAuthorization]:
-    lines = _lines_of(session, [r.id for r in rows])
+    lines = lines_of(session, [r.id for r in rows])
     return [authorization_out(r, lines[r.id], now) for r in rows]
 
 
