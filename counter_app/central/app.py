@@ -50,7 +50,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app of one `central serve --workers N` worker process, configured by the parent
     through the environment: $COUNTER_CENTRAL_DB, $CENTRAL_ADMIN_KEY, the master key
-    ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE) and $COUNTER_CENTRAL_OPENAPI."""
+    ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE), $COUNTER_CENTRAL_OPENAPI and the mail
+    server ($CENTRAL_SMTP_URL, password included, and $CENTRAL_MAIL_FROM)."""
     import os
 
     from counter_app.central.master_key import MasterKey
@@ -60,5 +61,7 @@ def app_from_environment() -> FastAPI:
         admin_key=os.environ.get("CENTRAL_ADMIN_KEY") or None,
         master_key=MasterKey.resolve(),
         openapi=bool(os.environ.get("COUNTER_CENTRAL_OPENAPI")),
+        smtp_url=os.environ.get("CENTRAL_SMTP_URL") or None,
+        mail_from=os.environ.get("CENTRAL_MAIL_FROM") or "returns@localhost",
     )
     return create_app(settings)

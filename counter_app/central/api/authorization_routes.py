@@ -115,6 +115,12 @@ def authorization_router(gate: Gate) -> APIRouter:
             )  # fmt: skip
         return JSONResponse(created.model_dump(mode="json"), status_code=201, background=mail)
 
+    _pull_route(router, gate)
+    _store_routes(router, gate)
+    return router
+
+
+def _pull_route(router: APIRouter, gate: Gate) -> None:
     @router.get(
         "/v1/stores/{store}/authorizations",
         operation_id="pull_authorizations",
@@ -137,9 +143,6 @@ def authorization_router(gate: Gate) -> APIRouter:
             service.pull_authorizations, gate.engine, store, position, limit, gate.now()
         )
         return JSONResponse(page.model_dump(mode="json"))
-
-    _store_routes(router, gate)
-    return router
 
 
 def _store_routes(router: APIRouter, gate: Gate) -> None:
