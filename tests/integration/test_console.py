@@ -262,3 +262,27 @@ def test_settle_needs_the_session_token_and_csv_matches_the_page(
     assert again.status_code == 200 and "already settled" in again.text and settled() == 1
     detail = console.get("/console/returns/R-S001-1").text
     assert re.search(r"settled \d{4}-\d\d-\d\d .* \(GW-", detail)
+
+
+def test_sync_page_shows_open_and_resolved_exceptions_with_reasons(
+    central: LiveCentral, console: httpx.Client
+) -> None:
+    over = return_message("S002", "R-S002-OVER", "O-100", [(1, "SKU-1", 500)])
+    wrong = return_message("S002", "R-S002-GONE", "O-NOPE", [(1, "SKU-1", 1)])
+    with central.client("S002") as s2:
+        assert s2.push([over, wrong]).status_code == 200
+        resolve = message("sync_exception.resolved", "S002", {"message_id": wrong["id"],
+                          "manager": "mia", "note": "keyed in again as R-S002-2"})  # fmt: skip
+        assert s2.push([resolve]).status_code == 200
+    page = console.get("/console/sync")
+    assert page.status_code == 200
+    open_table = re.search(r'<table id="exceptions">(.*?)</table>', page.text, re.S)
+    assert open_table is not None and "R-S002-OVER" in open_table.group(1)
+    assert "over_return" in open_table.group(1) and "R-S002-GONE" not in open_table.group(1)
+    resolved = re.search(r'<table id="resolved">(.*?)</table>', page.text, re.S)
+    assert resolved is not None and "R-S002-GONE" in resolved.group(1)
+    assert "mia: keyed in again as R-S002-2" in resolved.group(1)
+    row = re.search(r'<tr class="[^"]*" data-store="S002">(.*?)</tr>', page.text, re.S)
+    assert row is not None and re.search(r'class="exceptions num open">1<', row.group(1))
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in row.group(1)
+    assert "<script" not in page.text
