@@ -2,7 +2,8 @@
 
 The gate, once a request's signature checks out, puts the key, timestamp and nonce in the
 request's `SIGNER` slot; the answer is then signed with them (see `sync_protocol`). Answers to
-unauthenticated requests (the page, 401s, the health check) carry no signature.
+unauthenticated requests (the console, 401s, the health check) carry no signature. The
+console's one stylesheet is served by head office (`/static/console.css`, `style-src 'self'`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_app import sync_protocol as proto
-from counter_app.central.page import STYLE_HASH
 
 SIGNER = "counter_app.central.signer"
 
 CSP = (
-    f"default-src 'none'; style-src '{STYLE_HASH}'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -63,6 +63,10 @@ class ResponseGuard:
                     int(start["status"]), signer["timestamp"], signer["nonce"], body, signer["key"]
                 )
                 headers.append((proto.HEADER_SIGNATURE.lower().encode(), signature.encode()))
+                if signer.get("echo"):  # a portal answer: what it was signed over
+                    for name, value in ((proto.HEADER_TIMESTAMP, signer["timestamp"]),
+                                        (proto.HEADER_NONCE, signer["nonce"])):  # fmt: skip
+                        headers.append((name.lower().encode(), value.encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
