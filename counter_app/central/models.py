@@ -152,6 +152,7 @@ class CentralOrder(Base):
     __table_args__ = (
         CheckConstraint("channel in ('online', 'store')", name="ck_orders_channel"),
         Index("ix_orders_return_ref", "return_ref", unique=True),
+        Index("ix_orders_placed", "placed_at", "store"),
     )
 
 
@@ -244,7 +245,43 @@ class CentralReturn(Base):
     __table_args__ = (
         CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
         Index("ix_returns_customer", "customer_key", "committed_at"),
+        Index("ix_returns_committed", "committed_at", "store"),
     )
+
+
+class ReturnLineFact(Base):
+    """One line of an accepted return, kept flat (with its product's category as head office
+    knew it then) so the console's charts count lines by week, store, category and reason
+    without reading message payloads. `position` is the line's place in the message."""
+
+    __tablename__ = "return_lines"
+    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store: Mapped[str] = mapped_column(String(32), nullable=False)
+    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    sku: Mapped[str] = mapped_column(String(200), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    refund_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    condition: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    disposition: Mapped[str] = mapped_column(String(200), nullable=False)
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (Index("ix_return_lines_committed", "committed_at", "store"),)
+
+
+class ReturnOverride(Base):
+    """A manager override accepted with its return (one per override.granted message)."""
+
+    __tablename__ = "return_overrides"
+    message_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
+    store: Mapped[str] = mapped_column(String(32), nullable=False)
+    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    manager: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (Index("ix_return_overrides_ref", "return_ref"),)
 
 
 class GiftRedemption(Base):
@@ -404,6 +441,8 @@ __all__ = [
     "OrderLookup",
     "OrderPayment",
     "Policy",
+    "ReturnLineFact",
+    "ReturnOverride",
     "SettlementRecord",
     "StaffAccount",
     "StaffWithdrawal",
