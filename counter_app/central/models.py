@@ -25,15 +25,10 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from counter_app.central.fact_models import ReturnLineFact, ReturnOverride
+from counter_app.central.model_base import Base, BigId
 
 
 class ChangeCounter(Base):
@@ -242,46 +237,17 @@ class CentralReturn(Base):
     validated: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
+    # The return authorization it consumed (one return per code) and the token of its public
+    # status page (unguessable; unique).
+    authorization_code: Mapped[str | None] = mapped_column(String(16))
+    status_token: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (
         CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
         Index("ix_returns_customer", "customer_key", "committed_at"),
         Index("ix_returns_committed", "committed_at", "store"),
+        Index("ix_returns_authorization_code", "authorization_code", unique=True),
+        Index("ix_returns_status_token", "status_token", unique=True),
     )
-
-
-class ReturnLineFact(Base):
-    """One line of an accepted return, kept flat (with its product's category as head office
-    knew it then) so the console's charts count lines by week, store, category and reason
-    without reading message payloads. `position` is the line's place in the message."""
-
-    __tablename__ = "return_lines"
-    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    store: Mapped[str] = mapped_column(String(32), nullable=False)
-    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
-    sku: Mapped[str] = mapped_column(String(200), nullable=False)
-    category: Mapped[str | None] = mapped_column(String(200))
-    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
-    refund_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    condition: Mapped[str] = mapped_column(String(200), nullable=False)
-    reason: Mapped[str] = mapped_column(String(200), nullable=False)
-    disposition: Mapped[str] = mapped_column(String(200), nullable=False)
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    __table_args__ = (Index("ix_return_lines_committed", "committed_at", "store"),)
-
-
-class ReturnOverride(Base):
-    """A manager override accepted with its return (one per override.granted message)."""
-
-    __tablename__ = "return_overrides"
-    message_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
-    store: Mapped[str] = mapped_column(String(32), nullable=False)
-    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
-    manager: Mapped[str] = mapped_column(String(200), nullable=False)
-    reason: Mapped[str] = mapped_column(Text, nullable=False)
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    __table_args__ = (Index("ix_return_overrides_ref", "return_ref"),)
 
 
 class GiftRedemption(Base):
@@ -291,6 +257,67 @@ class GiftRedemption(Base):
     gift_code: Mapped[str] = mapped_column(String(200), primary_key=True)
     return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
     store: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class CentralAuthorization(Base):
+    """A return started online: lines of one order reserved until a store's return consumes
+    them (status "used", once company-wide), head office cancels it, or it expires (computed
+    from `expires_at`, never stored). `seq` orders the stores' pull."""
+
+    __tablename__ = "return_authorizations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    order_number: Mapped[str] = mapped_column(
+        ForeignKey("orders.number"), nullable=False, index=True
+    )
+    refund: Mapped[str] = mapped_column(String(16), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_first_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    status_token: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    used_by_store: Mapped[str | None] = mapped_column(String(32))
+    used_return_ref: Mapped[str | None] = mapped_column(String(200))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('open', 'used', 'cancelled')", name="ck_return_authorizations_status"
+        ),
+        CheckConstraint(
+            "refund in ('original', 'store_credit', 'exchange')",
+            name="ck_return_authorizations_refund",
+        ),
+    )
+
+
+class CentralAuthorizationLine(Base):
+    __tablename__ = "return_authorization_lines"
+    authorization_id: Mapped[int] = mapped_column(
+        ForeignKey("return_authorizations.id"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(200), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_return_authorization_lines_quantity"),
+    )
+
+
+class PortalKey(Base):
+    """A key of the web shop's returns portal: only its SHA-256 is kept; a revoked key is
+    never valid again (adding the name anew issues a new key)."""
+
+    __tablename__ = "portal_keys"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StockMovement(Base):
@@ -432,6 +459,8 @@ __all__ = [
     "Base",
     "CatalogPrice",
     "CatalogProduct",
+    "CentralAuthorization",
+    "CentralAuthorizationLine",
     "CentralOrder",
     "CentralOrderLine",
     "CentralReturn",
@@ -441,6 +470,7 @@ __all__ = [
     "OrderLookup",
     "OrderPayment",
     "Policy",
+    "PortalKey",
     "ReturnLineFact",
     "ReturnOverride",
     "SettlementRecord",

@@ -23,6 +23,7 @@ from counter_app import sync_protocol as proto
 from counter_app.central.db import next_seq
 from counter_app.central.models import (
     CatalogProduct,
+    CentralAuthorization,
     CentralOrder,
     CentralOrderLine,
     CentralReturn,
@@ -34,6 +35,8 @@ from counter_app.central.models import (
     StaffAccount,
     StockMovement,
 )
+from counter_app.central.service.auth_facts import AuthBatch
+from counter_app.central.service.auth_reserve import supersede
 from counter_app.central.service.facts import LineFacts, PaymentFacts, base_sku
 from counter_app.central.service.kinds import KindFacts
 from counter_app.central.service.tx import aware
@@ -68,6 +71,18 @@ _SET_GIFT_CODE = (
 )
 # Stock movements that belong to a return's group: goods taken back, replacements given out.
 GROUPED_CAUSES = frozenset({"return", "exchange"})
+_AUTHS = cast(Table, CentralAuthorization.__table__)
+_USE_AUTH = (
+    update(_AUTHS)
+    .where(_AUTHS.c.id == bindparam("i"))
+    .values(
+        status="used",
+        used_by_store=bindparam("st"),
+        used_return_ref=bindparam("rr"),
+        used_at=bindparam("at"),
+        seq=bindparam("sq"),
+    )
+)
 _RENUMBER = update(_ORDERS).where(_ORDERS.c.number == bindparam("o")).values(seq=bindparam("s"))
 _RETRYABLE = {"40001", "40P01"}
 
@@ -102,6 +117,7 @@ class Unit:
     # The console's facts: the return's lines and its accepted overrides, as rows.
     return_lines: list[dict[str, Any]] = field(default_factory=list)
     overrides: list[dict[str, Any]] = field(default_factory=list)
+    auth_uses: list[dict[str, Any]] = field(default_factory=list)  # authorizations consumed
 
 
 @dataclass
@@ -125,6 +141,7 @@ class BatchState:
     with_group: dict[str, str] = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
     kinds: KindFacts = field(default_factory=KindFacts)
+    auths: AuthBatch = field(default_factory=AuthBatch)
 
 
 _MEMBER_PAYLOADS: dict[str, type[BaseModel]] = {
@@ -304,6 +321,7 @@ def write_batch(session: Session, state: BatchState) -> None:
             _RENUMBER,
             [{"o": number, "s": start + offset} for offset, number in enumerate(touched)],
         )
+        supersede(session, touched, state.now)  # goods back without a code free no more
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -336,6 +354,9 @@ def _write(session: Session, units: list[Unit]) -> None:
         session.execute(insert(_RETURN_LINES), facts)
     if overrides := [row for unit in units for row in unit.overrides]:
         session.execute(insert(_OVERRIDES), overrides)
+    if uses := [row for unit in units for row in unit.auth_uses]:
+        start = next_seq(session, len(uses))
+        session.execute(_USE_AUTH, [dict(u, sq=start + n) for n, u in enumerate(uses)])
 
 
 def _write_new_orders(session: Session, units: list[Unit]) -> None:

@@ -10,7 +10,7 @@ if the catalog does not know it. A return without `committed_at` (accepted befor
 its facts from its message's `created_at`.
 
 Revision ID: 0004_console_facts
-Revises: 0003_exchanges
+Revises: 0004_authorizations (re-chained after merging hoauth; was 0003_exchanges)
 """
 
 from collections.abc import Iterator
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_console_facts"
-down_revision = "0003_exchanges"
+down_revision = "0004_authorizations"
 branch_labels = None
 depends_on = None
 
