@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from counter_app.central.api.audit import audit_router
 from counter_app.central.api.authorization_routes import authorization_router
+from counter_app.central.api.chart_routes import chart_router
 from counter_app.central.api.console_routes import console_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
@@ -22,6 +23,7 @@ from counter_app.central.api.push import push_router
 from counter_app.central.api.session import install_sign_in
 from counter_app.central.api.signing import ResponseGuard
 from counter_app.central.api.status import status_router
+from counter_app.central.api.status_page_routes import status_page_router
 from counter_app.central.db import make_engine
 
 __all__ = ["ADMIN", "CentralSettings", "create_app"]
@@ -45,7 +47,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     app.state.gate = gate  # the console's sign-in dependency reads it
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
                authorization_router(gate))  # fmt: skip
-    for router in (*routers, page_router(gate), console_router(gate)):
+    pages = (page_router(gate), console_router(gate), chart_router(gate), status_page_router(gate))
+    for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)
     return app
