@@ -21,6 +21,7 @@ from counter_app.central.api.page_routes import page_router
 from counter_app.central.api.pulls import pull_router
 from counter_app.central.api.push import push_router
 from counter_app.central.api.session import install_sign_in
+from counter_app.central.api.settlement_routes import settlement_router
 from counter_app.central.api.signing import ResponseGuard
 from counter_app.central.api.status import status_router
 from counter_app.central.api.status_page_routes import status_page_router
@@ -47,7 +48,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     app.state.gate = gate  # the console's sign-in dependency reads it
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
                authorization_router(gate))  # fmt: skip
-    pages = (page_router(gate), console_router(gate), chart_router(gate), status_page_router(gate))
+    pages = (page_router(gate), console_router(gate), settlement_router(gate),
+             chart_router(gate), status_page_router(gate))  # fmt: skip
     for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)

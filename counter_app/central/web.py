@@ -14,6 +14,8 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from counter_app.domain import auth_code
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 STYLESHEET = STATIC / "console.css"
@@ -61,6 +63,16 @@ def freshness(value: datetime | None, now: datetime) -> str:
     return "stale" if now - value > STALE_AFTER else "ok"
 
 
+def display_code(code: str | None) -> str:
+    """An authorization code as the customer sees it (`RA-7K3QD-9MZ2X-F`)."""
+    if not code:
+        return "—"
+    try:
+        return auth_code.display_code(code)
+    except ValueError:
+        return code
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -69,8 +81,10 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, when=when, day=day)
-    env.globals.update(freshness=freshness, stale_hours=int(STALE_AFTER.total_seconds() // 3600))
+    env.filters.update(money=money, when=when, day=day, display_code=display_code)
+    env.globals.update(
+        zip=zip, freshness=freshness, stale_hours=int(STALE_AFTER.total_seconds() // 3600)
+    )
     return env
 
 

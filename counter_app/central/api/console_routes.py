@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_app.central.api.gate import Gate
 from counter_app.central.api.session import SignedIn, signed_in
-from counter_app.central.service import console
+from counter_app.central.service import console, console_detail
 from counter_app.central.web import freshness, render
 
 TEXT_LIMIT = 200
@@ -79,6 +79,14 @@ def console_router(gate: Gate) -> APIRouter:
             "returns.html", viewer=viewer, section="returns", f=f, error=error, result=result,
             stores=stores, kinds=console.KINDS, page_link=page_link,
         )  # fmt: skip
+
+    @router.get("/returns/{ref:path}", response_class=HTMLResponse)
+    async def return_page(ref: str, viewer: SignedIn) -> HTMLResponse:
+        detail = await run_in_threadpool(console_detail.return_detail, engine, ref[:TEXT_LIMIT])
+        if detail is None:
+            return render("not_found.html", status_code=404, viewer=viewer, section="returns",
+                          what=f"Head office has no return {ref[:TEXT_LIMIT]}.")  # fmt: skip
+        return render("return_detail.html", viewer=viewer, section="returns", r=detail)
 
     @router.get("/sync", response_class=HTMLResponse)
     async def sync_health(viewer: SignedIn) -> HTMLResponse:
