@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from counter_app.central.api.audit import audit_router
+from counter_app.central.api.authorization_pages import authorization_page_router
 from counter_app.central.api.authorization_routes import authorization_router
 from counter_app.central.api.chart_routes import chart_router
 from counter_app.central.api.console_routes import console_router
@@ -49,7 +50,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
                authorization_router(gate))  # fmt: skip
     pages = (page_router(gate), console_router(gate), settlement_router(gate),
-             chart_router(gate), status_page_router(gate))  # fmt: skip
+             authorization_page_router(gate), chart_router(gate),
+             status_page_router(gate))  # fmt: skip
     for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)
