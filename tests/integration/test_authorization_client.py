@@ -162,9 +162,9 @@ def test_fetch_claim_and_pull_over_https(
     ref = confirm(store, draft).ref
     assert office.claims == [("S001", item["code"], ref)]
     # a second store: refused at the counter, with the store and the date
-    with HttpCentralClient(url, "S002", KEY, ca_file=str(tls.ca_file)) as client:
-        with pytest.raises(AuthorizationConflict) as conflict:
-            client.claim_authorization(item["code"], "R-S002-C1-000001")
+    other = HttpCentralClient(url, "S002", KEY, ca_file=str(tls.ca_file))
+    with other, pytest.raises(AuthorizationConflict) as conflict:
+        other.claim_authorization(item["code"], "R-S002-C1-000001")
     assert conflict.value.code == "authorization_used" and "S001" in str(conflict.value)
 
 
@@ -187,9 +187,9 @@ def test_a_tampered_answer_is_not_believed(tls: TlsFiles, store: Store) -> None:
     item = auth_item("O-A1", LINES, NOW)
     office.items[item["code"]] = item
     with ServerThread(office.app(), tls=tls) as server:
-        with HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file)) as client:
-            with pytest.raises(CentralUntrusted):
-                client.fetch_authorization(item["code"])
+        client = HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file))
+        with client, pytest.raises(CentralUntrusted):
+            client.fetch_authorization(item["code"])
         _wire(store, server.base_url, tls)
         with pytest.raises(AuthorizationRefused) as refused:
             store.desk.open_authorization(item["code"], store.user("alice"))
@@ -199,9 +199,9 @@ def test_a_tampered_answer_is_not_believed(tls: TlsFiles, store: Store) -> None:
 def test_a_head_office_without_the_routes(tls: TlsFiles, store: Store) -> None:
     office = StandIn(with_routes=False)
     with ServerThread(office.app(), tls=tls) as server:
-        with HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file)) as client:
-            with pytest.raises(CentralUntrusted):  # an unsigned 404 is no answer
-                client.fetch_authorization("0" * 11)
+        client = HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file))
+        with client, pytest.raises(CentralUntrusted):  # an unsigned 404 is no answer
+            client.fetch_authorization("0" * 11)
         with UnitOfWork(store.engine, write=True) as uow:
             item = auth_item("O-A1", LINES, NOW)
             store_auth.save_authorization(uow.conn, item)
