@@ -202,6 +202,9 @@ def test_a_head_office_without_the_routes(tls: TlsFiles, store: Store) -> None:
         client = HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file))
         with client, pytest.raises(CentralUntrusted):  # an unsigned 404 is no answer
             client.fetch_authorization("0" * 11)
+        with HttpCentralClient(server.base_url, "S001", KEY, ca_file=str(tls.ca_file)) as c:
+            report = pull_all(store.engine, c, resources=("authorizations",))
+        assert report.pulled == {"authorizations": 0}  # not published there yet: no error
         with UnitOfWork(store.engine, write=True) as uow:
             item = auth_item("O-A1", LINES, NOW)
             store_auth.save_authorization(uow.conn, item)
