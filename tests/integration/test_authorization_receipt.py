@@ -30,7 +30,7 @@ from counter_app.services.unit_of_work import UnitOfWork
 from tests.authorization_helpers import auth_item
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store
-from tests.integration.test_authorization_desk import LINES, confirm, pulled
+from tests.integration.test_store_authorization_desk import LINES, confirm, pulled
 
 PUBLIC = "https://returns.example.com"
 
