@@ -3,14 +3,14 @@
 Existing products have no picture; the next catalog publish brings one.
 
 Revision ID: 0004_catalog_images
-Revises: 0003_exchanges
+Revises: 0004_authorizations (re-chained after merging hoauth; was 0003_exchanges)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_catalog_images"
-down_revision = "0003_exchanges"
+down_revision = "0004_authorizations"
 branch_labels = None
 depends_on = None
 
