@@ -6,6 +6,7 @@ counter with the store and date."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from counter_app.adapters.central_client import HttpCentralClient
 from counter_app.adapters.db import authorizations as store_auth
+from counter_app.adapters.scanning.decoder import decode_file
 from counter_app.bootstrap import App, bootstrap
 from counter_app.central import service
 from counter_app.config import Settings
@@ -42,9 +44,9 @@ def _sync(app: App, key: str) -> Any:
         return run_sync(app.engine, client, app.clock, app.policies, attempts=1)
 
 
-def _return(app: App, code: str) -> str:
+def _return(app: App, code: str, scanned: str | None = None) -> str:
     cashier = auth.authenticate(app.engine, app.clock, "alice", "246810")
-    draft = app.desk.open_authorization(display_code(code), cashier)
+    draft = app.desk.open_authorization(scanned or display_code(code), cashier)
     for dl in draft.selected():
         app.desk.verify_item(draft, dl.line.sku)
         app.desk.record_inspection(
@@ -71,7 +73,12 @@ def test_one_code_two_stores(central: LiveCentral, tmp_path: Path) -> None:  # n
             with UnitOfWork(app.engine) as uow:
                 pulled = store_auth.load_authorization(uow.conn, code)
             assert pulled is not None and pulled.status == "open"
-        ref = _return(first, code)
+        # the customer's QR (head office's PNG) read by the counter's own decoder
+        qr = tmp_path / "qr.png"
+        qr.write_bytes(base64.b64decode(created.qr_png_base64))
+        [scanned] = [c.text for c in decode_file(qr)]
+        assert scanned == display_code(code)
+        ref = _return(first, code, scanned)
         found = service.get_authorization(central.engine, code, datetime.now(UTC))
         assert found is not None and (found.status, found.used_by_store, found.used_return_ref) == (
             "used", "S001", ref)  # fmt: skip
