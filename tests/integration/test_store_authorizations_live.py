@@ -1,8 +1,9 @@
 """Return codes between the real head office (PostgreSQL, served on 127.0.0.1) and two real
-stores (SQLite, wired by bootstrap): head office creates a code, both stores pull it, the first
-store opens it live, verifies, confirms (the claim at head office) and syncs; the second
-store, offline, is refused at sync with the reason (a sync problem) and, online, at the
-counter with the store and date."""
+stores (SQLite, wired by bootstrap): head office creates a code, both stores pull it; the
+first store opens it from the customer's QR (head office's PNG read by the counter's
+decoder), asking head office live, verifies, confirms (the claim at head office) and syncs;
+the second store, offline, is refused at sync with the reason (a sync problem) and, online,
+at the counter with the store and date."""
 
 from __future__ import annotations
 
