@@ -120,19 +120,7 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk, AuthorizationDesk):
         name: str | None = None,
         limit: int = 50,
     ) -> list[Order]:
-        if not any([phone, email, card_last4, on_date, name]):
-            raise BadInput(
-                "Enter a name, a phone number, an e-mail, the card's last 4 digits or a date."
-            )
-        name = " ".join(name.split()) if name else None
-        if name is not None and not 2 <= len(name) <= 100:
-            raise BadInput("Enter at least 2 letters of the customer's name.")
-        if card_last4 is not None and not (card_last4.isdigit() and len(card_last4) == 4):
-            raise BadInput("Enter exactly the last 4 digits of the card.")
-        if email is not None and (len(email) > 254 or "@" not in email):
-            raise BadInput("That e-mail address does not look right.")
-        if phone is not None and (len(phone) > 40 or not phone.strip()):
-            raise BadInput("That phone number does not look right.")
+        name = _check_search_terms(phone, email, card_last4, on_date, name)
         day_end = on_date + timedelta(days=1) if on_date else None
         with UnitOfWork(self.engine) as uow:
             ids = repo.search_order_ids(
@@ -467,6 +455,30 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk, AuthorizationDesk):
                 "again and confirm."
             )
         return fresh
+
+
+def _check_search_terms(
+    phone: str | None,
+    email: str | None,
+    card_last4: str | None,
+    on_date: datetime | None,
+    name: str | None,
+) -> str | None:
+    """Refuses search terms that cannot match (one line each); the name, spaces collapsed."""
+    if not any([phone, email, card_last4, on_date, name]):
+        raise BadInput(
+            "Enter a name, a phone number, an e-mail, the card's last 4 digits or a date."
+        )
+    name = " ".join(name.split()) if name else None
+    if name is not None and not 2 <= len(name) <= 100:
+        raise BadInput("Enter at least 2 letters of the customer's name.")
+    if card_last4 is not None and not (card_last4.isdigit() and len(card_last4) == 4):
+        raise BadInput("Enter exactly the last 4 digits of the card.")
+    if email is not None and (len(email) > 254 or "@" not in email):
+        raise BadInput("That e-mail address does not look right.")
+    if phone is not None and (len(phone) > 40 or not phone.strip()):
+        raise BadInput("That phone number does not look right.")
+    return name
 
 
 def _reason_text(decision: Decision, hard_only: bool = False) -> str:

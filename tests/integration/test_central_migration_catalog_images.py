@@ -21,7 +21,7 @@ from counter_app.central import service
 from counter_app.central.service.pulls import pull_catalog
 from tests.pg import PostgresServer
 
-REVISION = "0004_catalog_images"
+REVISION = "0005_catalog_images"
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 

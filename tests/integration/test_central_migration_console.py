@@ -18,7 +18,7 @@ from counter_app.central import db as central_db
 from tests.central_old import insert_store
 from tests.pg import PostgresServer
 
-REVISION = "0005_console"
+REVISION = "0006_console"
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 INDEXES = {
     "returns": {"ix_returns_committed", "ix_returns_store_committed", "ix_returns_order_number"},

@@ -21,7 +21,7 @@ from counter_app.central.testing import message, return_message, seed_reference
 from tests.central_old import insert_store
 from tests.pg import PostgresServer
 
-REVISION = "0004_console_facts"
+REVISION = "0007_console_facts"
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 EARLIER = datetime(2026, 11, 18, 9, tzinfo=UTC)
 

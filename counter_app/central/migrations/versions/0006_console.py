@@ -2,14 +2,14 @@
 store), returns by order number, and settlements newest first — so each console page reads a
 page of rows, not the whole table, with ten thousand returns.
 
-Revision ID: 0005_console
-Revises: 0004_authorizations
+Revision ID: 0006_console
+Revises: 0005_catalog_images
 """
 
 from alembic import op
 
-revision = "0005_console"
-down_revision = "0004_authorizations"
+revision = "0006_console"
+down_revision = "0005_catalog_images"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Facts for the head-office console's charts (issue 15): each accepted return's lines (with
 the product's category) and each accepted manager override as rows, and an index on when
-orders were placed (returns by commit time come with 0005_console), so a chart over weeks
+orders were placed (returns by commit time come with 0006_console), so a chart over weeks
 reads a range, not every message payload.
 
 Backfill: from the payloads of the accepted `return.committed` messages (each return row
@@ -9,8 +9,8 @@ a line's category is the catalog's for its SKU (open-box `-OB` units count as th
 if the catalog does not know it. A return without `committed_at` (accepted before 0003) dates
 its facts from its message's `created_at`.
 
-Revision ID: 0004_console_facts
-Revises: 0005_console (re-chained after merging hoauth and console; was 0003_exchanges)
+Revision ID: 0007_console_facts
+Revises: 0006_console
 """
 
 from collections.abc import Iterator
@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_console_facts"
-down_revision = "0005_console"
+revision = "0007_console_facts"
+down_revision = "0006_console"
 branch_labels = None
 depends_on = None
 

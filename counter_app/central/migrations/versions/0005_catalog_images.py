@@ -2,14 +2,14 @@
 
 Existing products have no picture; the next catalog publish brings one.
 
-Revision ID: 0004_catalog_images
-Revises: 0004_authorizations (re-chained after merging hoauth; was 0003_exchanges)
+Revision ID: 0005_catalog_images
+Revises: 0004_authorizations
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_catalog_images"
+revision = "0005_catalog_images"
 down_revision = "0004_authorizations"
 branch_labels = None
 depends_on = None
