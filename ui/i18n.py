@@ -9,6 +9,7 @@ LanguageChange event and each window re-applies its texts (`retranslate()`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ LANGUAGES: dict[str, tuple[str, str | None]] = {
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 ALIASES = {"zh": "zh_CN", "zh-CN": "zh_CN", "zh_Hans": "zh_CN", "en_US": "en", "en-US": "en"}
 
+_AMOUNT = re.compile(r"(?P<sign>-?)(?P<units>\d+)\.(?P<cents>\d\d) (?P<currency>[A-Z]{3})")
 _state: dict[str, object] = {"language": "en", "translator": None, "zone": None}
 
 
@@ -117,9 +119,31 @@ def reason_text(reason: Reason) -> str:
         return reason.message
     translated = QCoreApplication.translate("PolicyReason", template)
     try:
-        return translated.format(**dict(reason.params))
+        return translated.format(**reason_params(reason))
     except (KeyError, IndexError, ValueError):
         return reason.message
+
+
+def reason_params(reason: Reason) -> dict[str, str]:
+    """The reason's parameters, with the policy's words (category, condition, loyalty tier)
+    in the current language; English keeps the engine's own wording."""
+    params = dict(reason.params)
+    if current_language() == "en":
+        return params
+    from ui.labels import category_name, tier_name
+
+    if "category_code" in params:
+        params["category"] = category_name(params["category_code"])
+    if "condition_label" in params:
+        params["condition"] = policy_label(params["condition_label"])
+    if "tier_code" in params:
+        params["tier"] = tier_name(params["tier_code"])
+    for key, value in params.items():  # amounts: "10.00 USD" as this language writes money
+        found = _AMOUNT.fullmatch(value)
+        if found:
+            minor = int(found["units"]) * 100 + int(found["cents"])
+            params[key] = money(Money(-minor if found["sign"] else minor, found["currency"]))
+    return params
 
 
 def policy_label(label: str) -> str:

@@ -436,7 +436,7 @@
     </message>
     <message>
         <source>Manager</source>
-        <translation>需经理</translation>
+        <translation>经理</translation>
     </message>
     <message>
         <source>Returns Counter</source>
@@ -878,6 +878,11 @@
         <source>Reports, day close, returned stock, customer e-mails (Ctrl+M)</source>
         <translation>报表、日结、退货库存、顾客电子邮件 (Ctrl+M)</translation>
     </message>
+    <message>
+        <source>Manager</source>
+        <comment>line status</comment>
+        <translation>需经理批准</translation>
+    </message>
 </context>
 <context>
     <name>OverrideDialog</name>
@@ -1032,6 +1037,50 @@
         <source>Wrong item sent</source>
         <translation>发错商品</translation>
     </message>
+    <message>
+        <source>Apparel</source>
+        <translation>服装</translation>
+    </message>
+    <message>
+        <source>Electronics</source>
+        <translation>电子产品</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>家居用品</translation>
+    </message>
+    <message>
+        <source>Beauty</source>
+        <translation>美妆</translation>
+    </message>
+    <message>
+        <source>Toys</source>
+        <translation>玩具</translation>
+    </message>
+    <message>
+        <source>Final sale</source>
+        <translation>清仓特卖</translation>
+    </message>
+    <message>
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
+    </message>
+    <message>
+        <source>Hygiene</source>
+        <translation>个人护理用品</translation>
+    </message>
+    <message>
+        <source>Perishable</source>
+        <translation>易腐商品</translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation>银卡</translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation>金卡</translation>
+    </message>
 </context>
 <context>
     <name>PolicyReason</name>
@@ -1069,7 +1118,7 @@
     </message>
     <message>
         <source>{category} items cannot be returned.</source>
-        <translation>{category} 类商品不能退货。</translation>
+        <translation>{category}类商品不能退货。</translation>
     </message>
     <message>
         <source>This item was sold as final sale and cannot be returned.</source>
@@ -1077,7 +1126,7 @@
     </message>
     <message>
         <source>Bought {days_ago} days ago; {category} can be returned within {window_days} days (last day was {deadline}).</source>
-        <translation>{days_ago} 天前购买;{category} 类商品须在 {window_days} 天内退货(最后一天为 {deadline})。</translation>
+        <translation>{days_ago} 天前购买;{category}类商品须在 {window_days} 天内退货(最后一天为 {deadline})。</translation>
     </message>
     <message>
         <source>Bought during {holiday}: returnable until {deadline}.</source>
@@ -1085,11 +1134,11 @@
     </message>
     <message>
         <source>{tier} member: {extra_days} extra days to return, until {deadline}.</source>
-        <translation>{tier} 会员:退货期延长 {extra_days} 天,至 {deadline}。</translation>
+        <translation>{tier}会员:退货期延长 {extra_days} 天,至 {deadline}。</translation>
     </message>
     <message>
         <source>{category} items cannot be returned without the order or receipt.</source>
-        <translation>{category} 类商品没有订单或收据不能退货。</translation>
+        <translation>{category}类商品没有订单或收据不能退货。</translation>
     </message>
     <message>
         <source>Returns without a receipt are not accepted.</source>
@@ -1105,7 +1154,7 @@
     </message>
     <message>
         <source>{category} items in condition '{condition}' cannot be returned.</source>
-        <translation>状况为“{condition}”的 {category} 类商品不能退货。</translation>
+        <translation>状况为“{condition}”的{category}类商品不能退货。</translation>
     </message>
     <message>
         <source>The item was damaged by the customer.</source>
@@ -1125,7 +1174,7 @@
     </message>
     <message>
         <source>Restocking fee of {fee} for {condition} {category} items ({percent}%, at least {minimum} each).</source>
-        <translation>{condition} 的 {category} 类商品收取 {fee} 的重新上架费({percent}%,每件至少 {minimum})。</translation>
+        <translation>状况为“{condition}”的{category}类商品收取重新上架费 {fee}({percent}%,每件至少 {minimum})。</translation>
     </message>
     <message>
         <source>Defective: accepted without fee and sent back to the vendor.</source>
@@ -2810,6 +2859,70 @@
     <message>
         <source>Export vendor list</source>
         <translation>导出供应商清单</translation>
+    </message>
+    <message>
+        <source>units, value and feedback per reason</source>
+        <translation>按原因统计件数、金额和反馈</translation>
+    </message>
+    <message>
+        <source>units and value per category</source>
+        <translation>按类别统计件数和金额</translation>
+    </message>
+    <message>
+        <source>units and value per product</source>
+        <translation>按商品统计件数和金额</translation>
+    </message>
+    <message>
+        <source>returns and value per cashier</source>
+        <translation>按收银员统计退货笔数和金额</translation>
+    </message>
+    <message>
+        <source>returns and value per local day</source>
+        <translation>按营业日统计退货笔数和金额</translation>
+    </message>
+    <message>
+        <source>returned / sold units per product</source>
+        <translation>按商品统计退货件数 / 售出件数</translation>
+    </message>
+    <message>
+        <source>returned / sold units per category</source>
+        <translation>按类别统计退货件数 / 售出件数</translation>
+    </message>
+    <message>
+        <source>claimed reason against graded condition, with the leading product</source>
+        <translation>顾客所说原因与检查状况对照,并列出最主要的商品</translation>
+    </message>
+    <message>
+        <source>manager overrides and their refund value per manager</source>
+        <translation>按经理统计特批次数及其退款金额</translation>
+    </message>
+    <message>
+        <source>manager overrides per policy rule overridden</source>
+        <translation>按被特批的政策规则统计特批次数</translation>
+    </message>
+    <message>
+        <source>customers with many returns in the policy's look-back period</source>
+        <translation>在政策回溯期内退货较多的顾客</translation>
+    </message>
+    <message>
+        <source>Return rate = units returned in the period / units sold in the period.</source>
+        <translation>退货率 = 期间内退货件数 / 期间内售出件数。</translation>
+    </message>
+    <message>
+        <source>Mismatch: a fault was claimed (defective, damaged in transit) but the item was graded as sellable.</source>
+        <translation>不符:顾客称商品有问题(有缺陷、运输途中损坏),但检查结果为可再销售。</translation>
+    </message>
+    <message>
+        <source>An override that lifted several rules counts under each of them.</source>
+        <translation>一次特批若解除了多条规则,则在每条规则下各计一次。</translation>
+    </message>
+    <message>
+        <source>Returns in the {days} days up to {end}; the policy refers more than {limit} to a manager. Customers with 2 or more returns, at most 50.</source>
+        <translation>统计截至 {end} 的 {days} 天内的退货;超过 {limit} 次须经理批准。仅列出退货 2 次及以上的顾客,最多 50 位。</translation>
+    </message>
+    <message>
+        <source>Policy limit ({limit} in {days} days)</source>
+        <translation>政策上限({days} 天内 {limit} 次)</translation>
     </message>
 </context>
 </TS>
