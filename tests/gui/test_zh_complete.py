@@ -15,16 +15,20 @@ import pytest
 
 from tests.factories import PRODUCTS, STAFF
 from tests.gui.conftest import JACKET, SCARF, GuiStore, shot, sign_in
-from tests.gui.test_return_workflow import open_order, scan_item, settle
 from tests.gui.test_manager_reports import manager_ctx  # noqa: F401  (fixture)
+from tests.gui.test_return_workflow import open_order, scan_item, settle
 from tests.gui.zh_walk import leftovers, visible_texts
 
 pytestmark = pytest.mark.timeout(120)
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "resources" / "translations"
 # the test store's own words: product, staff, customer, store and vendor names
-DATA = [p[1] for p in PRODUCTS] + [s[0] for s in STAFF.values()] + list(STAFF) + [
-    "Lin Mei", "Test Store", "1 Test Road", "Acme", "lin@example.com"]
+DATA = (
+    [p[1] for p in PRODUCTS]
+    + [s[0] for s in STAFF.values()]
+    + list(STAFF)
+    + ["Lin Mei", "Test Store", "1 Test Road", "Acme", "lin@example.com"]
+)
 
 
 def store_data(engine: Any) -> list[str]:
@@ -165,7 +169,7 @@ def test_lock_screen_and_dialogs_in_chinese(qtbot: Any, zh_window: Any) -> None:
     assert not report(found), report(found)
 
 
-def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:
+def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # noqa: F811
     from PySide6.QtWidgets import QWidget
 
     import ui.manager as manager

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 # Latin-letter words a Chinese screen keeps on purpose (short, and each explained).
+# fmt: off
 ALLOWED = {
     # keys on the keyboard, printed on the keycaps
     "Ctrl", "Alt", "Shift", "Enter", "Esc", "Tab", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
@@ -44,6 +45,7 @@ ALLOWED = {
     # the language picker names each language in itself, so anyone can find theirs
     "English",
 }
+# fmt: on
 CODE_COLUMN = "代码"  # "code": such a column is the key the CSV export and the policy file use
 _CODE = re.compile(r"\b[A-Z0-9]+(?:[-_/][A-Z0-9]+)+\b")  # SKUs, order numbers, RA-..., S001
 _ADDRESS = re.compile(r"\b\w+://\S*|\S+@\S+")  # device URLs, e-mail addresses: typed as is
@@ -166,4 +168,3 @@ def dump(texts: list[tuple[str, str]]) -> str:  # pragma: no cover - a debugging
 
 
 __all__ = ["ALLOWED", "english_words", "leftovers", "plain", "visible_texts", "widget_texts"]
-
