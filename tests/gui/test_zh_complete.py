@@ -6,6 +6,7 @@ test built) and the short list in tests/gui/zh_walk.ALLOWED."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,6 +201,23 @@ def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # no
     assert not report(found), report(found)
 
 
+def _chart_glyphs(chart: Any) -> list[str]:
+    """Every Chinese text of the chart is drawn by its own font: Qt Charts reserves the
+    space of the font it was given, so a fallback face taller than that is elided (a
+    rotated axis title became "⋮")."""
+    from ui.fonts import has_glyphs
+
+    texts = [(a.titleFont(), a.titleText()) for a in chart.axes()]
+    texts += [(a.labelsFont(), t) for a in chart.axes() if hasattr(a, "categories")
+              for t in a.categories()]  # fmt: skip
+    texts += [(chart.legend().font(), s.name()) for s in chart.series()]
+    return [
+        f"chart: {text!r} in {font.family()!r} has no Chinese glyphs"
+        for font, text in texts
+        if re.search(r"[\u4e00-\u9fff]", text) and not has_glyphs(font, text)
+    ]
+
+
 def _settings(ctx: Any, parent: Any, kind: type) -> Any:
     dialog = kind(ctx, parent)
     dialog.open()
@@ -222,7 +240,7 @@ def _reports(qtbot: Any, ctx: Any, parent: Any, data: list[str]) -> dict[str, li
     for name in REPORTS:
         with qtbot.waitSignal(window.loaded, timeout=20_000):
             window.select(name)
-        found[f"report {name}"] = english(window, data=data)
+        found[f"report {name}"] = english(window, data=data) + _chart_glyphs(window.chart)
         shot(window, f"zh_report_{name}")
     window.close()
     return found

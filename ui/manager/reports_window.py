@@ -9,6 +9,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCharts import (
+    QAbstractAxis,
     QAbstractSeries,
     QBarCategoryAxis,
     QBarSeries,
@@ -45,6 +46,7 @@ from counter_app.services.reports import (
 )
 from counter_app.services.reports import Column as ReportColumn
 from ui.context import CounterContext
+from ui.fonts import cjk_font
 from ui.labels import to_date, to_qdate
 from ui.manager.common import cell_text, make_table, store_timezone, tr
 from ui.manager.report_words import limit_text, notes_text, word
@@ -421,6 +423,15 @@ def draw_chart(chart: QChart, report: Report, policy: Policy) -> None:
     series.attachAxis(axis_y)
     if spec.limit is not None and labels:
         _limit_line(chart, spec.limit, limit_text(spec), len(labels), axis_x, axis_y)
+    _chinese_fonts(chart, axis_x, axis_y)  # after addAxis: adding applies the theme's fonts
+
+
+def _chinese_fonts(chart: QChart, *axes: QAbstractAxis) -> None:
+    """Titles, labels and the legend in a font with Chinese glyphs (ui/fonts.py)."""
+    chart.legend().setFont(cjk_font(chart.legend().font()))
+    for axis in axes:
+        axis.setTitleFont(cjk_font(axis.titleFont()))
+        axis.setLabelsFont(cjk_font(axis.labelsFont()))
 
 
 def _line(chart: QChart, title: str, values: list[float]) -> QLineSeries:
