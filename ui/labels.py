@@ -79,6 +79,16 @@ def category_name(code: str) -> str:
     }.get(code) or _tr("PolicyLabel", code.replace("_", " ").capitalize())
 
 
+def override_reason_name(code: str) -> str:
+    """Why a manager overrode the policy (the code saved with the override), in words."""
+    return {
+        "customer_goodwill": _tr("OverrideDialog", "Customer goodwill"),
+        "store_error": _tr("OverrideDialog", "Our mistake (store or delivery)"),
+        "policy_exception": _tr("OverrideDialog", "Exception to the policy"),
+        "manager_discretion": _tr("OverrideDialog", "Manager's discretion"),
+    }.get(code, code)
+
+
 def policy_word(pairs: Any, code: str) -> str:
     """A reason or condition code in the current language: the policy's (English) label for
     it, translated through the .ts (context PolicyLabel); the code itself if unknown."""
