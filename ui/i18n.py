@@ -10,6 +10,7 @@ LanguageChange event and each window re-applies its texts (`retranslate()`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from babel.numbers import format_currency
 from PySide6.QtCore import QCoreApplication, QEvent, QTranslator
 
 from counter_app.domain.money import Money
-from counter_app.domain.policy import MESSAGE_TEMPLATES, Reason
+from counter_app.domain.policy import MESSAGE_TEMPLATES, Policy, Reason
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "resources" / "translations"
@@ -34,7 +35,7 @@ LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 ALIASES = {"zh": "zh_CN", "zh-CN": "zh_CN", "zh_Hans": "zh_CN", "en_US": "en", "en-US": "en"}
 
 _AMOUNT = re.compile(r"(?P<sign>-?)(?P<units>\d+)\.(?P<cents>\d\d) (?P<currency>[A-Z]{3})")
-_state: dict[str, object] = {"language": "en", "translator": None, "zone": None}
+_state: dict[str, object] = {"language": "en", "translator": None, "zone": None, "policy": None}
 
 
 def tr(context: str, text: str) -> str:
@@ -146,9 +147,30 @@ def reason_params(reason: Reason) -> dict[str, str]:
     return params
 
 
+def use_policy(current: Callable[[], Policy] | None) -> None:
+    """Where the policy in force is (its `[labels.<language>]` tables name the store's own
+    reasons in other languages): `make_window` passes `lambda: app.policies.current`."""
+    _state["policy"] = current
+
+
 def policy_label(label: str) -> str:
-    """A reason or condition label from the policy file, translated when we know it."""
-    return QCoreApplication.translate("PolicyLabel", label)
+    """A reason or condition label from the policy file in the current language: the .ts
+    translation (context PolicyLabel, keyed by the English label) when it has one, else the
+    policy's own `[labels.<language>]` label for that code, else the label as written."""
+    translated = QCoreApplication.translate("PolicyLabel", label)
+    current = _state.get("policy")
+    if translated != label or current_language() == "en" or not callable(current):
+        return translated
+    policy = current()
+    assert isinstance(policy, Policy)
+    language = current_language()
+    for code, english in policy.reason_codes:
+        if english == label:
+            return policy.reason_label(code, language)
+    for code, english in policy.conditions:
+        if english == label:
+            return policy.condition_label(code, language)
+    return translated
 
 
 def warm_up(currency: str = "USD") -> None:

@@ -92,8 +92,10 @@ def override_reason_name(code: str) -> str:
 def policy_word(pairs: Any, code: str) -> str:
     """A reason or condition code in the current language: the policy's (English) label for
     it, translated through the .ts (context PolicyLabel); the code itself if unknown."""
+    from ui.i18n import policy_label
+
     label = dict(pairs).get(code)
-    return _tr("PolicyLabel", label) if label else code
+    return policy_label(label) if label else code
 
 
 def tier_name(code: str) -> str:

@@ -244,3 +244,27 @@ def _reports(qtbot: Any, ctx: Any, parent: Any, data: list[str]) -> dict[str, li
         shot(window, f"zh_report_{name}")
     window.close()
     return found
+
+
+def test_a_stores_own_reason_reads_chinese_from_its_policy(qtbot: Any) -> None:
+    """A reason the .ts does not know: its Chinese comes from the policy's [labels.zh_CN]."""
+    from counter_app.domain.policy import default_policy_path, load_policy
+    from ui import i18n
+    from ui.labels import policy_word
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    text = text.replace(
+        'wrong_item = { label = "Wrong item sent", waives_fee = true }',
+        'wrong_item = { label = "Wrong item sent", waives_fee = true }\n'
+        'other_colour = { label = "Prefers another colour" }',
+    ).replace('wrong_item = "发错商品"', 'wrong_item = "发错商品"\nother_colour = "想换别的颜色"')
+    policy = load_policy(text)
+    i18n.use_policy(lambda: policy)
+    assert i18n.set_language("zh_CN")
+    try:
+        assert policy_word(policy.reason_codes, "other_colour") == "想换别的颜色"
+        assert i18n.policy_label("Changed mind") == "改变主意"  # the .ts still first
+    finally:
+        i18n.set_language("en")
+        i18n.use_policy(None)
+    assert policy_word(policy.reason_codes, "other_colour") == "Prefers another colour"
