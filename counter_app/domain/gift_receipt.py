@@ -156,7 +156,7 @@ def build_gift_return_receipt(data: ReceiptData, gift_codes: Mapping[str, str]) 
     terms = data.terms_text
     if terms.startswith("Voucher value"):  # its bonus would tell the price: said above
         terms = terms.split(". ", 1)[1] if ". " in terms else ""
-    elif terms.startswith("余额券面值"):
+    elif terms.startswith("代金券面值"):
         terms = terms.split("。", 1)[1] if "。" in terms else ""
     b += _receipt_footer(replace(data, terms_text=terms))
     return Document(kind="return_receipt", title=f"{data.return_ref}-{data.copy}", blocks=tuple(b))

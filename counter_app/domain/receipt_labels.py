@@ -30,8 +30,8 @@ RETURN_LABELS_ZH: dict[str, str] = {
     "arrives": "到账",
     "override": "经理特批",
     "terms": "条款",
-    "voucher": "店内余额券",
-    "voucher_value": "余额券面值",
+    "voucher": "店内余额代金券",
+    "voucher_value": "代金券面值",
     "customer_signature": "顾客签名",
     "gift_return_title": "礼品退货收据",
     "gift_code": "礼品码",
@@ -54,7 +54,7 @@ ARRIVAL_TEXT_ZH: dict[str, str] = {
 TERMS_ZH = {
     "default": "请保留本收据:这是您的退货凭证。",
     "card": "银行卡退款今日发出;银行将在上述天数内入账。",
-    "voucher": "余额券面值:{value}",
+    "voucher": "代金券面值:{value}",
     "bonus": "(含店内余额奖励 {bonus})",
     "policy": "退货政策 {version}。",
 }

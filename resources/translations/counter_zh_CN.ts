@@ -428,11 +428,11 @@
     </message>
     <message>
         <source>Returnable, fee</source>
-        <translation>可退,收费</translation>
+        <translation>可退,扣手续费</translation>
     </message>
     <message>
         <source>Final sale</source>
-        <translation>最终销售</translation>
+        <translation>特价不退</translation>
     </message>
     <message>
         <source>Manager</source>
@@ -1122,7 +1122,7 @@
     </message>
     <message>
         <source>This item was sold as final sale and cannot be returned.</source>
-        <translation>此商品为最终销售商品,不能退货。</translation>
+        <translation>此商品为特价商品,售出概不退换。</translation>
     </message>
     <message>
         <source>Bought {days_ago} days ago; {category} can be returned within {window_days} days (last day was {deadline}).</source>
@@ -1265,7 +1265,7 @@
     </message>
     <message>
         <source>Identify (Enter)</source>
-        <translation>识别顾客(Enter)</translation>
+        <translation>识别顾客(回车)</translation>
     </message>
     <message>
         <source>2  Scan each item</source>
@@ -1273,7 +1273,7 @@
     </message>
     <message>
         <source>Scan or type the product barcode, then Enter</source>
-        <translation>扫描或输入商品条码,然后按 Enter</translation>
+        <translation>扫描或输入商品条码,然后按回车</translation>
     </message>
     <message>
         <source>Add</source>
@@ -1313,7 +1313,7 @@
     </message>
     <message>
         <source>Return {ref} done: {amount} in store credit, voucher {code}.</source>
-        <translation>退货 {ref} 已完成:店内余额 {amount},凭证 {code}。</translation>
+        <translation>退货 {ref} 已完成:店内余额 {amount},代金券 {code}。</translation>
     </message>
     <message>
         <source>Scan at least one item.</source>
@@ -1733,7 +1733,7 @@
     </message>
     <message>
         <source>Not tried yet</source>
-        <translation>尚未试过</translation>
+        <translation>尚未打印过</translation>
     </message>
     <message>
         <source>Nothing was sent to this printer yet: print a test page in Settings.</source>
@@ -1795,7 +1795,7 @@
     <name>SyncPanel</name>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>尚未同步过</translation>
     </message>
     <message>
         <source>Head office is not configured for this store. Ask support to set it up.</source>
@@ -1899,7 +1899,7 @@
     </message>
     <message>
         <source>&amp;PIN</source>
-        <translation>PIN(&amp;P)</translation>
+        <translation>密码(&amp;P)</translation>
     </message>
     <message>
         <source>N&amp;ote</source>
@@ -1911,7 +1911,7 @@
     </message>
     <message>
         <source>A manager enters their user name and PIN.</source>
-        <translation>请经理输入用户名和 PIN。</translation>
+        <translation>请经理输入用户名和密码。</translation>
     </message>
     <message>
         <source>Write a note: how was it resolved?</source>
@@ -1919,7 +1919,7 @@
     </message>
     <message>
         <source>Wrong user name or PIN. Try again.</source>
-        <translation>用户名或 PIN 错误。请重试。</translation>
+        <translation>用户名或密码错误,请重试。</translation>
     </message>
     <message>
         <source>Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator.</source>
@@ -1984,6 +1984,10 @@
     <message>
         <source>The database cannot be reached. Nothing was resolved; try again.</source>
         <translation>无法连接数据库。未处理任何问题,请重试。</translation>
+    </message>
+    <message>
+        <source>{n} waiting · never synced</source>
+        <translation>{n} 条待同步 · 尚未同步过</translation>
     </message>
 </context>
 <context>
@@ -2136,7 +2140,7 @@
     </message>
     <message>
         <source>Delete takes the selected item out of the exchange</source>
-        <translation>按 Delete 从换货中移除所选商品</translation>
+        <translation>按 Delete 键从换货中移除所选商品</translation>
     </message>
     <message>
         <source>Enter exactly the last 4 digits of the card.</source>
@@ -2144,7 +2148,7 @@
     </message>
     <message>
         <source>Enter takes the selected variant</source>
-        <translation>按 Enter 换取所选款式</translation>
+        <translation>按回车换取所选款式</translation>
     </message>
     <message>
         <source>Enter the terminal&apos;s approval code (4 to 12 letters or digits).</source>
@@ -2200,7 +2204,7 @@
     </message>
     <message>
         <source>Other sizes and colours of the returned items (arrows, then Enter to take one):</source>
-        <translation>退回商品的其他尺码和颜色（用方向键选择，按 Enter 换取）：</translation>
+        <translation>退回商品的其他尺码和颜色(用方向键选择,按回车换取):</translation>
     </message>
     <message>
         <source>Price</source>
@@ -2228,7 +2232,7 @@
     </message>
     <message>
         <source>Scan or type the barcode, then press Enter</source>
-        <translation>扫描或输入条码，然后按 Enter</translation>
+        <translation>扫描或输入条码,然后按回车</translation>
     </message>
     <message>
         <source>Scan what the customer takes instead.</source>
@@ -2666,7 +2670,7 @@
     </message>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>尚未同步过</translation>
     </message>
     <message>
         <source>Messages waiting to sync</source>
@@ -2866,7 +2870,7 @@
     </message>
     <message>
         <source>units and value per category</source>
-        <translation>按类别统计件数和金额</translation>
+        <translation>按品类统计件数和金额</translation>
     </message>
     <message>
         <source>units and value per product</source>
@@ -2886,7 +2890,7 @@
     </message>
     <message>
         <source>returned / sold units per category</source>
-        <translation>按类别统计退货件数 / 售出件数</translation>
+        <translation>按品类统计退货件数 / 售出件数</translation>
     </message>
     <message>
         <source>claimed reason against graded condition, with the leading product</source>

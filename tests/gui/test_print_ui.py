@@ -337,7 +337,7 @@ def test_printer_status_in_chinese(
     win = make_printing_window(_url(recording))
     sign_in(qtbot, win)
     assert i18n.set_language("zh_CN")
-    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "尚未试过", timeout=5_000)
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "尚未打印过", timeout=5_000)
     dialog = win.ctx.printing.indicator.open_queue()
     assert dialog.windowTitle() == "打印队列"
     assert dialog.retry_button.text() == "重试"

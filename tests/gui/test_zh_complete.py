@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.factories import PRODUCTS, STAFF
+from tests.gui import tables
 from tests.gui.conftest import JACKET, SCARF, GuiStore, shot, sign_in
 from tests.gui.test_manager_reports import manager_ctx  # noqa: F401  (fixture)
 from tests.gui.test_return_workflow import open_order, scan_item, settle
@@ -155,10 +156,30 @@ def test_lock_screen_and_dialogs_in_chinese(qtbot: Any, zh_window: Any) -> None:
     ins.condition.setCurrentIndex(ins.condition.findData("new"))
     settle(win)
     found["final sale"] = english(win)
+    dialog = _dialog(qtbot, win, OverrideDialog, win.open_override)
+    found["override"] = english(dialog)
+    shot(dialog, "zh_override")
+    dialog.username.setText("wei")  # another manager than maria, whose return it now is
+    dialog.pin.setText("876543")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("customer_goodwill"))
+    with qtbot.waitSignal(win.draft_changed, timeout=10_000):
+        dialog.submit()
+    settle(win)
+    found["approved"] = english(win)
+    with qtbot.waitSignal(win.return_committed, timeout=10_000):
+        win.confirm()
+    found["confirmed"] = english(win)
+    history = _dialog(qtbot, win, HistoryDialog, win.open_history)
+    qtbot.waitUntil(lambda: tables.rows(history.table) == 1, timeout=10_000)
+    with qtbot.waitSignal(history.opened, timeout=10_000):
+        tables.set_current(history.table, 0)
+    assert "顾客关怀" in history.detail.toPlainText()  # the override's reason, in words
+    found["history"] = english(history)
+    shot(history, "zh_history")
+    history.close()
+    settle(win)
     for name, kind, open_it in [
-        ("override", OverrideDialog, win.open_override),
         ("search", SearchDialog, win.open_search),
-        ("history", HistoryDialog, win.open_history),
         ("no receipt", ReceiptlessDialog, win.open_receiptless),
         ("store credit", CreditDialog, win.open_credit),
     ]:
@@ -167,6 +188,15 @@ def test_lock_screen_and_dialogs_in_chinese(qtbot: Any, zh_window: Any) -> None:
         shot(dialog, f"zh_{name.replace(' ', '_')}")
         dialog.close()
         settle(win)
+    qtbot.waitUntil(lambda: win.ctx.printing is not None and win.ctx.sync is not None,
+                    timeout=20_000)  # fmt: skip
+    queue = win.ctx.printing.indicator.open_queue()
+    found["print queue"] = english(queue)
+    queue.close()
+    sync = win.ctx.sync.indicator.open_dialog()
+    win.ctx.tasks.wait(10_000)
+    found["sync"] = english(sync)
+    sync.close()
     assert not report(found), report(found)
 
 
@@ -193,6 +223,11 @@ def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # no
             screen = opener(manager_ctx, parent)
             manager_ctx.tasks.wait(20_000)
             found[name] = english(screen, data=data)
+            tabs = getattr(screen, "tabs", None)  # the stock window: every place's tab
+            for i in range(tabs.count() if tabs is not None else 0):
+                tabs.setCurrentIndex(i)
+                manager_ctx.tasks.wait(20_000)
+                found[f"{name} tab {i}"] = english(screen, data=data)
             shot(screen, f"zh_manager_{name.replace(' ', '_')}")
             screen.close()
         found.update(_reports(qtbot, manager_ctx, parent, data))
