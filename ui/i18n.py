@@ -125,14 +125,36 @@ def reason_text(reason: Reason) -> str:
         return reason.message
 
 
+def category_name(code: str) -> str:
+    """A product category in the current language (policy categories are codes; the words
+    come from the .ts file, context PolicyLabel, keyed by the English name)."""
+    return {
+        "apparel": QCoreApplication.translate("PolicyLabel", "Apparel"),
+        "electronics": QCoreApplication.translate("PolicyLabel", "Electronics"),
+        "home": QCoreApplication.translate("PolicyLabel", "Home"),
+        "beauty": QCoreApplication.translate("PolicyLabel", "Beauty"),
+        "toys": QCoreApplication.translate("PolicyLabel", "Toys"),
+        "final_sale": QCoreApplication.translate("PolicyLabel", "Final sale"),
+        "gift_card": QCoreApplication.translate("PolicyLabel", "Gift card"),
+        "hygiene": QCoreApplication.translate("PolicyLabel", "Hygiene"),
+        "perishable": QCoreApplication.translate("PolicyLabel", "Perishable"),
+    }.get(code) or QCoreApplication.translate("PolicyLabel", code.replace("_", " ").capitalize())
+
+
+def tier_name(code: str) -> str:
+    """A loyalty tier in the current language."""
+    return {
+        "silver": QCoreApplication.translate("PolicyLabel", "Silver"),
+        "gold": QCoreApplication.translate("PolicyLabel", "Gold"),
+    }.get(code) or QCoreApplication.translate("PolicyLabel", code.capitalize())
+
+
 def reason_params(reason: Reason) -> dict[str, str]:
     """The reason's parameters, with the policy's words (category, condition, loyalty tier)
     in the current language; English keeps the engine's own wording."""
     params = dict(reason.params)
     if current_language() == "en":
         return params
-    from ui.labels import category_name, tier_name
-
     if "category_code" in params:
         params["category"] = category_name(params["category_code"])
     if "condition_label" in params:

@@ -13,6 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate
 
+from ui.i18n import category_name as category_name  # re-exported: one place for words
+from ui.i18n import policy_label
+from ui.i18n import tier_name as tier_name
+
 
 def _tr(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
@@ -63,22 +67,6 @@ def location_name(code: str) -> str:
     }.get(code, code)
 
 
-def category_name(code: str) -> str:
-    """A product category in the current language (policy categories are codes; the words
-    come from the .ts file, context PolicyLabel, keyed by the English name)."""
-    return {
-        "apparel": _tr("PolicyLabel", "Apparel"),
-        "electronics": _tr("PolicyLabel", "Electronics"),
-        "home": _tr("PolicyLabel", "Home"),
-        "beauty": _tr("PolicyLabel", "Beauty"),
-        "toys": _tr("PolicyLabel", "Toys"),
-        "final_sale": _tr("PolicyLabel", "Final sale"),
-        "gift_card": _tr("PolicyLabel", "Gift card"),
-        "hygiene": _tr("PolicyLabel", "Hygiene"),
-        "perishable": _tr("PolicyLabel", "Perishable"),
-    }.get(code) or _tr("PolicyLabel", code.replace("_", " ").capitalize())
-
-
 def override_reason_name(code: str) -> str:
     """Why a manager overrode the policy (the code saved with the override), in words."""
     return {
@@ -92,18 +80,8 @@ def override_reason_name(code: str) -> str:
 def policy_word(pairs: Any, code: str) -> str:
     """A reason or condition code in the current language: the policy's (English) label for
     it, translated through the .ts (context PolicyLabel); the code itself if unknown."""
-    from ui.i18n import policy_label
-
     label = dict(pairs).get(code)
     return policy_label(label) if label else code
-
-
-def tier_name(code: str) -> str:
-    """A loyalty tier in the current language."""
-    return {
-        "silver": _tr("PolicyLabel", "Silver"),
-        "gold": _tr("PolicyLabel", "Gold"),
-    }.get(code) or _tr("PolicyLabel", code.capitalize())
 
 
 def to_date(value: QDate) -> date:
