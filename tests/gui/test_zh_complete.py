@@ -19,7 +19,7 @@ from tests.gui import tables
 from tests.gui.conftest import JACKET, SCARF, GuiStore, shot, sign_in
 from tests.gui.test_manager_reports import manager_ctx  # noqa: F401  (fixture)
 from tests.gui.test_return_workflow import open_order, scan_item, settle
-from tests.gui.zh_walk import leftovers, visible_texts
+from tests.gui.zh_walk import leftovers, store_data, visible_texts
 
 pytestmark = pytest.mark.timeout(120)
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,26 +31,6 @@ DATA = (
     + list(STAFF)
     + ["Lin Mei", "Test Store", "1 Test Road", "Acme", "lin@example.com"]
 )
-
-
-def store_data(engine: Any) -> list[str]:
-    """What the store's data holds as typed: product, vendor, people and store names, and
-    the customers' own words (feedback, notes)."""
-    from sqlalchemy import select
-
-    from counter_app.adapters.db import tables as t
-    from counter_app.services.unit_of_work import UnitOfWork
-
-    with UnitOfWork(engine) as uow:
-        c = uow.conn
-        rows = [
-            *c.execute(select(t.products.c.name, t.products.c.vendor)).all(),
-            *c.execute(select(t.users.c.display_name, t.users.c.username)).all(),
-            *c.execute(select(t.customers.c.name, t.customers.c.email)).all(),
-            *c.execute(select(t.stores.c.name, t.stores.c.address)).all(),
-            *c.execute(select(t.return_lines.c.feedback, t.return_lines.c.notes)).all(),
-        ]
-    return [str(v) for row in rows for v in row if v]
 
 
 def test_no_unfinished_or_empty_translation() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QTextDocument
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 ALLOWED = {
     # keys on the keyboard, printed on the keycaps
     "Ctrl", "Alt", "Shift", "Enter", "Esc", "Tab", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
-    "F8", "F9", "F10", "F11", "F12", "PgUp", "PgDn", "Ins", "Del",
+    "F8", "F9", "F10", "F11", "F12", "PgUp", "PgDn", "Ins", "Del", "Delete",
     # codes and standard abbreviations every Chinese till shows as they are
     "PIN", "SKU", "USD", "CNY", "EUR", "CSV", "PNG", "PDF", "QR", "ID", "URL", "TLS", "HTTPS",
     "ESC/POS", "SMTP", "OK", "Z",
@@ -145,8 +146,10 @@ def visible_texts(top: QWidget, menus: Iterable[QMenu] = ()) -> list[tuple[str, 
 def english_words(text: str, data: Iterable[str] = ()) -> list[str]:
     """The English words in `text` once data (names, SKUs) and codes are taken out."""
     for value in sorted(data, key=len, reverse=True):
-        if value:
-            text = text.replace(value, " ")
+        if value:  # as a whole word ("S" the size is not the S of "US$")
+            left = r"(?<![A-Za-z0-9])" if value[0].isascii() and value[0].isalnum() else ""
+            right = r"(?![A-Za-z0-9])" if value[-1].isascii() and value[-1].isalnum() else ""
+            text = re.sub(left + re.escape(value) + right, " ", text)
     text = _MNEMONIC.sub("", _KEYS.sub(" ", _CODE.sub(" ", _ADDRESS.sub(" ", text))))
     words = _WORD.findall(text)
     # a word with a digit in it is a code (S001, C1, F5), not English
@@ -163,8 +166,48 @@ def leftovers(texts: list[tuple[str, str]], data: Iterable[str] = ()) -> list[st
     return sorted(set(out))
 
 
+def store_data(engine: Any) -> list[str]:
+    """What the store's data holds as typed: product names, vendors, sizes and colours,
+    people and store names, and the customers' own words (feedback, notes)."""
+    from sqlalchemy import select
+
+    from counter_app.adapters.db import tables as t
+    from counter_app.services.unit_of_work import UnitOfWork
+
+    with UnitOfWork(engine) as uow:
+        c = uow.conn
+        rows = [
+            *c.execute(
+                select(t.products.c.name, t.products.c.vendor, t.products.c.size,
+                       t.products.c.colour)
+            ).all(),  # fmt: skip
+            *c.execute(select(t.users.c.display_name, t.users.c.username)).all(),
+            *c.execute(select(t.customers.c.name, t.customers.c.email)).all(),
+            *c.execute(select(t.stores.c.name, t.stores.c.address)).all(),
+            *c.execute(select(t.return_lines.c.feedback, t.return_lines.c.notes)).all(),
+        ]
+    return [str(v) for row in rows for v in row if v]
+
+
+def english_on_screen(widget: QWidget, engine: Any) -> list[str]:
+    """The English words left on `widget` (in zh_CN), the store's data set aside."""
+    from PySide6.QtCore import QCoreApplication
+
+    QCoreApplication.processEvents()
+    return leftovers(visible_texts(widget), store_data(engine))
+
+
 def dump(texts: list[tuple[str, str]]) -> str:  # pragma: no cover - a debugging aid
     return "\n".join(f"{w}: {t}" for w, t in texts)
 
 
-__all__ = ["ALLOWED", "english_words", "leftovers", "plain", "visible_texts", "widget_texts"]
+__all__ = [
+    "ALLOWED",
+    "english_on_screen",
+    "english_words",
+    "leftovers",
+    "plain",
+    "store_data",
+    "visible_texts",
+    "widget_texts",
+]
