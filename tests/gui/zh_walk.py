@@ -178,9 +178,10 @@ def store_data(engine: Any) -> list[str]:
         c = uow.conn
         rows = [
             *c.execute(
-                select(t.products.c.name, t.products.c.vendor, t.products.c.size,
-                       t.products.c.colour)
-            ).all(),  # fmt: skip
+                select(
+                    t.products.c.name, t.products.c.vendor, t.products.c.size, t.products.c.colour
+                )
+            ).all(),
             *c.execute(select(t.users.c.display_name, t.users.c.username)).all(),
             *c.execute(select(t.customers.c.name, t.customers.c.email)).all(),
             *c.execute(select(t.stores.c.name, t.stores.c.address)).all(),
