@@ -102,3 +102,18 @@ def test_refund_email_in_chinese_has_no_english_word(store: Store) -> None:
     assert "退款" in body and committed.ref in body
     words = english_words(f"{message['Subject']}\n{body}", DATA)
     assert words == [], body
+
+
+def test_gift_return_receipt_in_chinese(store: Store, tmp_path: Path) -> None:
+    """The recipient's copy: Chinese title and gift-code label, the voucher's value said once
+    (the terms drop it: with the bonus it would tell the price)."""
+    from counter_app.domain.gift_receipt import build_gift_return_receipt
+
+    credit = store.desk.commit_return(inspected(store, "O-1", [(2, 1)]), "store_credit")
+    settings = Settings(home=tmp_path, db_url="sqlite://", language="zh_CN")
+    data = receipt_data(store.engine, settings, store.policies.current, credit.ref)
+    doc = build_gift_return_receipt(data, {"HOM-1": "G7K3QD9MZ2"})
+    text = _printed(render_text(doc, load_profile("default")))
+    assert "礼品退货收据" in text and "礼品码: G7K3QD9MZ2" in text
+    assert text.count("代金券面值") == 1 and "奖励" not in text
+    assert english_words(text, DATA) == [], text
