@@ -188,6 +188,7 @@ def test_manager_screens_in_chinese(qtbot: Any, manager_ctx: Any) -> None:  # no
     from ui.manager.settings_dialog import SettingsDialog
 
     assert i18n.set_language("zh_CN")
+    _queue_email(manager_ctx)  # the e-mail screen has a row: its language named in words
     data = store_data(manager_ctx.app.engine)
     found: dict[str, list[str]] = {}
     try:
@@ -231,6 +232,22 @@ def _chart_glyphs(chart: Any) -> list[str]:
         for font, text in texts
         if re.search(r"[\u4e00-\u9fff]", text) and not has_glyphs(font, text)
     ]
+
+
+def _queue_email(ctx: Any) -> None:
+    from sqlalchemy import select
+
+    from counter_app.adapters.db import repository as repo
+    from counter_app.adapters.db import tables as t
+    from counter_app.services.unit_of_work import UnitOfWork
+
+    with UnitOfWork(ctx.app.engine, write=True) as uow:
+        rid = uow.conn.execute(select(t.returns.c.id)).scalars().first()
+        row = {"return_id": rid, "channel": "email", "recipient": "lin@example.com",
+               "language": "zh_CN", "status": "pending", "attempts": 0,
+               "created_at": ctx.app.clock.now()}  # fmt: skip
+        repo.insert_row(uow.conn, t.notifications, row)
+        uow.commit()
 
 
 def _settings(ctx: Any, parent: Any, kind: type) -> Any:
