@@ -2928,5 +2928,117 @@
         <source>Policy limit ({limit} in {days} days)</source>
         <translation>政策上限({days} 天内 {limit} 次)</translation>
     </message>
+    <message>
+        <source>Unknown order</source>
+        <translation>订单不存在</translation>
+    </message>
+    <message>
+        <source>Currency mismatch</source>
+        <translation>币种不符</translation>
+    </message>
+    <message>
+        <source>Bad quantity</source>
+        <translation>数量无效</translation>
+    </message>
+    <message>
+        <source>Already returned</source>
+        <translation>已退货</translation>
+    </message>
+    <message>
+        <source>More than was paid</source>
+        <translation>超过实付金额</translation>
+    </message>
+    <message>
+        <source>Category not returnable</source>
+        <translation>品类不可退</translation>
+    </message>
+    <message>
+        <source>Final sale</source>
+        <translation>特价不退</translation>
+    </message>
+    <message>
+        <source>Return window over</source>
+        <translation>超过退货期限</translation>
+    </message>
+    <message>
+        <source>Holiday extension</source>
+        <translation>节日延长退货期</translation>
+    </message>
+    <message>
+        <source>Loyalty extension</source>
+        <translation>会员延长退货期</translation>
+    </message>
+    <message>
+        <source>Condition not accepted</source>
+        <translation>商品状况不符</translation>
+    </message>
+    <message>
+        <source>Damaged by the customer</source>
+        <translation>顾客损坏</translation>
+    </message>
+    <message>
+        <source>Unknown reason</source>
+        <translation>未知原因</translation>
+    </message>
+    <message>
+        <source>Serial number mismatch</source>
+        <translation>序列号不符</translation>
+    </message>
+    <message>
+        <source>Serial number missing</source>
+        <translation>缺少序列号</translation>
+    </message>
+    <message>
+        <source>Restocking fee</source>
+        <translation>重新上架费</translation>
+    </message>
+    <message>
+        <source>Defective</source>
+        <translation>有缺陷</translation>
+    </message>
+    <message>
+        <source>Low value, automatic</source>
+        <translation>小额自动批准</translation>
+    </message>
+    <message>
+        <source>Over the value limit</source>
+        <translation>超过单件金额上限</translation>
+    </message>
+    <message>
+        <source>Return over the value limit</source>
+        <translation>整单超过金额上限</translation>
+    </message>
+    <message>
+        <source>Over the cash limit</source>
+        <translation>超过现金退款上限</translation>
+    </message>
+    <message>
+        <source>Not enough cash left</source>
+        <translation>可退现金不足</translation>
+    </message>
+    <message>
+        <source>Frequent returner</source>
+        <translation>频繁退货</translation>
+    </message>
+    <message>
+        <source>Receipt required</source>
+        <translation>须有收据</translation>
+    </message>
+    <message>
+        <source>No returns without receipt</source>
+        <translation>不接受无收据退货</translation>
+    </message>
+    <message>
+        <source>No receipt</source>
+        <translation>无收据</translation>
+    </message>
+    <message>
+        <source>No-receipt limit</source>
+        <translation>无收据退货超限</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(无)</translation>
+    </message>
 </context>
 </TS>

@@ -273,6 +273,8 @@ def _reports(qtbot: Any, ctx: Any, parent: Any, data: list[str]) -> dict[str, li
         with qtbot.waitSignal(window.loaded, timeout=20_000):
             window.select(name)
         found[f"report {name}"] = english(window, data=data) + _chart_glyphs(window.chart)
+        if name == "overrides_by_rule":  # rule codes (FINAL_SALE) are shown as words
+            assert re.search(r"[\u4e00-\u9fff]", tables.cell(window.table, 0, 0))
         shot(window, f"zh_report_{name}")
     window.close()
     return found
@@ -300,3 +302,19 @@ def test_a_stores_own_reason_reads_chinese_from_its_policy(qtbot: Any) -> None:
         i18n.set_language("en")
         i18n.use_policy(None)
     assert policy_word(policy.reason_codes, "other_colour") == "Prefers another colour"
+
+
+def test_every_policy_rule_has_a_name_in_chinese(qtbot: Any) -> None:
+    """Overrides by rule list rule codes (FINAL_SALE): each is shown as words."""
+    from counter_app.domain.policy import MESSAGE_TEMPLATES
+    from ui import i18n
+    from ui.manager.report_words import rule_name
+
+    assert i18n.set_language("zh_CN")
+    try:
+        names = {code: rule_name(code) for code in MESSAGE_TEMPLATES}
+    finally:
+        i18n.set_language("en")
+    unnamed = [c for c, n in names.items() if not re.search(r"[\u4e00-\u9fff]", n)]
+    assert not unnamed, unnamed
+    assert rule_name("FINAL_SALE") == "Final sale"  # English: words too

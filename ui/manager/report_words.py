@@ -12,6 +12,40 @@ from ui.labels import category_name, policy_word
 from ui.manager.common import tr
 
 
+def rule_name(code: str) -> str:
+    """A policy rule (a decision reason's code, as overrides record them) in a few words."""
+    return {
+        "UNKNOWN_ORDER": tr("Unknown order"),
+        "CURRENCY_MISMATCH": tr("Currency mismatch"),
+        "BAD_QUANTITY": tr("Bad quantity"),
+        "ALREADY_RETURNED": tr("Already returned"),
+        "OVER_REFUND": tr("More than was paid"),
+        "NON_RETURNABLE": tr("Category not returnable"),
+        "FINAL_SALE": tr("Final sale"),
+        "WINDOW_EXPIRED": tr("Return window over"),
+        "HOLIDAY_EXTENSION": tr("Holiday extension"),
+        "LOYALTY_EXTENSION": tr("Loyalty extension"),
+        "CONDITION_NOT_ACCEPTED": tr("Condition not accepted"),
+        "CUSTOMER_DAMAGE": tr("Damaged by the customer"),
+        "UNKNOWN_REASON": tr("Unknown reason"),
+        "SERIAL_MISMATCH": tr("Serial number mismatch"),
+        "SERIAL_MISSING": tr("Serial number missing"),
+        "RESTOCKING_FEE": tr("Restocking fee"),
+        "DEFECTIVE": tr("Defective"),
+        "LOW_VALUE_AUTO": tr("Low value, automatic"),
+        "OVER_VALUE_LIMIT": tr("Over the value limit"),
+        "RETURN_OVER_VALUE_LIMIT": tr("Return over the value limit"),
+        "RETURN_CASH_LIMIT": tr("Over the cash limit"),
+        "CASH_LEFT": tr("Not enough cash left"),
+        "FREQUENT_RETURNER": tr("Frequent returner"),
+        "RECEIPT_REQUIRED": tr("Receipt required"),
+        "RECEIPTLESS_NOT_ALLOWED": tr("No returns without receipt"),
+        "RECEIPTLESS": tr("No receipt"),
+        "RECEIPTLESS_LIMIT": tr("No-receipt limit"),
+        "(none)": tr("(none)"),
+    }.get(code, code)
+
+
 def word(words: str, value: object, policy: Policy) -> str:
     """One cell of a text column whose values are codes (`Column.words`), as a label."""
     text = "" if value is None else str(value)
@@ -25,6 +59,8 @@ def word(words: str, value: object, policy: Policy) -> str:
         return category_name(text)
     if words == "label":
         return i18n.policy_label(text)
+    if words == "rule":
+        return rule_name(text)
     if words == "reason_condition":
         reason, _, condition = text.partition(" / ")
         return (

@@ -23,8 +23,8 @@ MAX_PERIOD_DAYS = 3660
 
 # What a text column's values are, so a screen can show them in its own language (the CSV
 # and the CLI keep the values): a reason or condition code, a category code, a policy label,
-# "reason / condition" pairs of codes.
-ColumnWords = Literal["", "reason", "condition", "category", "label", "reason_condition"]
+# "reason / condition" pairs of codes, a policy rule's code (FINAL_SALE).
+ColumnWords = Literal["", "reason", "condition", "category", "label", "reason_condition", "rule"]
 NoteParams = tuple[tuple[str, str], ...]
 
 

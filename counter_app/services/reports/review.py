@@ -155,7 +155,7 @@ def _overrides_by_rule(x: _Ctx) -> Report:
     return _report(
         x,
         "overrides_by_rule",
-        (Column("key", "Rule"), *_OVERRIDE_COLS),
+        (Column("key", "Rule", words="rule"), *_OVERRIDE_COLS),
         _sorted(list(out.values()), "overrides", "refund_minor"),
         Chart("bar", "key", ("overrides",)),
     )
