@@ -318,3 +318,22 @@ def test_every_policy_rule_has_a_name_in_chinese(qtbot: Any) -> None:
     unnamed = [c for c, n in names.items() if not re.search(r"[\u4e00-\u9fff]", n)]
     assert not unnamed, unnamed
     assert rule_name("FINAL_SALE") == "Final sale"  # English: words too
+
+
+def test_the_next_email_follows_a_language_change(
+    qtbot: Any, window: Any, gui_store: GuiStore
+) -> None:
+    """Receipts and e-mails follow the store's language: saved in Settings, the next
+    customer e-mail is queued in it (the receipt reads the setting each time)."""
+    from ui.manager.settings_dialog import SettingsDialog
+
+    desk = gui_store.core.desk
+    desk.email_language = "en"  # as bootstrap sets it when a mail server is configured
+    sign_in(qtbot, window, "maria", "987654")
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+    with qtbot.waitSignal(dialog.saved, timeout=5_000):
+        dialog.save()
+    assert desk.email_language == "zh_CN"
+    assert gui_store.core.settings.language == "zh_CN"
