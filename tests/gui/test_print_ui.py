@@ -360,7 +360,7 @@ def test_the_window_comes_with_printing_and_sync_in_the_status_bar(
     assert printing.indicator.parent() is bar and sync.indicator.parent() is bar
     qtbot.waitUntil(lambda: printing.running, timeout=10_000)
     qtbot.waitUntil(lambda: sync.status is not None, timeout=10_000)
-    assert sync.indicator.text().endswith("waiting · last sync never")
+    assert sync.indicator.text().endswith("waiting · never synced")
     assert sync.next_run is None  # head office not configured in this store
     sign_in(qtbot, win)
     qtbot.wait(100)  # the header's layout follows the signed-in badge

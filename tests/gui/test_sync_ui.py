@@ -121,7 +121,7 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     sync = win.ctx.sync
     sign_in(qtbot, win)
     indicator = sync.indicator
-    assert indicator.text() == f"{waiting} waiting · last sync never"
+    assert indicator.text() == f"{waiting} waiting · never synced"
     shot(win, "sync_header_waiting")
 
     dialog = indicator.open_dialog()
