@@ -46,6 +46,7 @@ def make_window(app: App, *, tasks: TaskManager | None = None, services: bool = 
     `services`: the print queue worker and head-office sync (header indicators, receipt
     preview, reprint, nightly sync); tests of those wire them with their own options."""
     i18n.set_time_zone(app.policies.current.timezone)
+    i18n.use_policy(lambda: app.policies.current)
     i18n.set_language(app.settings.language)
     ctx = CounterContext(app=app, tasks=tasks or TaskManager())
     currency = app.policies.current.currency

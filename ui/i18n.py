@@ -9,6 +9,8 @@ LanguageChange event and each window re-applies its texts (`retranslate()`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,7 @@ from babel.numbers import format_currency
 from PySide6.QtCore import QCoreApplication, QEvent, QTranslator
 
 from counter_app.domain.money import Money
-from counter_app.domain.policy import MESSAGE_TEMPLATES, Reason
+from counter_app.domain.policy import MESSAGE_TEMPLATES, Policy, Reason
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "resources" / "translations"
@@ -32,7 +34,8 @@ LANGUAGES: dict[str, tuple[str, str | None]] = {
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 ALIASES = {"zh": "zh_CN", "zh-CN": "zh_CN", "zh_Hans": "zh_CN", "en_US": "en", "en-US": "en"}
 
-_state: dict[str, object] = {"language": "en", "translator": None, "zone": None}
+_AMOUNT = re.compile(r"(?P<sign>-?)(?P<units>\d+)\.(?P<cents>\d\d) (?P<currency>[A-Z]{3})")
+_state: dict[str, object] = {"language": "en", "translator": None, "zone": None, "policy": None}
 
 
 def tr(context: str, text: str) -> str:
@@ -117,14 +120,79 @@ def reason_text(reason: Reason) -> str:
         return reason.message
     translated = QCoreApplication.translate("PolicyReason", template)
     try:
-        return translated.format(**dict(reason.params))
+        return translated.format(**reason_params(reason))
     except (KeyError, IndexError, ValueError):
         return reason.message
 
 
+def category_name(code: str) -> str:
+    """A product category in the current language (policy categories are codes; the words
+    come from the .ts file, context PolicyLabel, keyed by the English name)."""
+    return {
+        "apparel": QCoreApplication.translate("PolicyLabel", "Apparel"),
+        "electronics": QCoreApplication.translate("PolicyLabel", "Electronics"),
+        "home": QCoreApplication.translate("PolicyLabel", "Home"),
+        "beauty": QCoreApplication.translate("PolicyLabel", "Beauty"),
+        "toys": QCoreApplication.translate("PolicyLabel", "Toys"),
+        "final_sale": QCoreApplication.translate("PolicyLabel", "Final sale"),
+        "gift_card": QCoreApplication.translate("PolicyLabel", "Gift card"),
+        "hygiene": QCoreApplication.translate("PolicyLabel", "Hygiene"),
+        "perishable": QCoreApplication.translate("PolicyLabel", "Perishable"),
+    }.get(code) or QCoreApplication.translate("PolicyLabel", code.replace("_", " ").capitalize())
+
+
+def tier_name(code: str) -> str:
+    """A loyalty tier in the current language."""
+    return {
+        "silver": QCoreApplication.translate("PolicyLabel", "Silver"),
+        "gold": QCoreApplication.translate("PolicyLabel", "Gold"),
+    }.get(code) or QCoreApplication.translate("PolicyLabel", code.capitalize())
+
+
+def reason_params(reason: Reason) -> dict[str, str]:
+    """The reason's parameters, with the policy's words (category, condition, loyalty tier)
+    in the current language; English keeps the engine's own wording."""
+    params = dict(reason.params)
+    if current_language() == "en":
+        return params
+    if "category_code" in params:
+        params["category"] = category_name(params["category_code"])
+    if "condition_label" in params:
+        params["condition"] = policy_label(params["condition_label"])
+    if "tier_code" in params:
+        params["tier"] = tier_name(params["tier_code"])
+    for key, value in params.items():  # amounts: "10.00 USD" as this language writes money
+        found = _AMOUNT.fullmatch(value)
+        if found:
+            minor = int(found["units"]) * 100 + int(found["cents"])
+            params[key] = money(Money(-minor if found["sign"] else minor, found["currency"]))
+    return params
+
+
+def use_policy(current: Callable[[], Policy] | None) -> None:
+    """Where the policy in force is (its `[labels.<language>]` tables name the store's own
+    reasons in other languages): `make_window` passes `lambda: app.policies.current`."""
+    _state["policy"] = current
+
+
 def policy_label(label: str) -> str:
-    """A reason or condition label from the policy file, translated when we know it."""
-    return QCoreApplication.translate("PolicyLabel", label)
+    """A reason or condition label from the policy file in the current language: the .ts
+    translation (context PolicyLabel, keyed by the English label) when it has one, else the
+    policy's own `[labels.<language>]` label for that code, else the label as written."""
+    translated = QCoreApplication.translate("PolicyLabel", label)
+    current = _state.get("policy")
+    if translated != label or current_language() == "en" or not callable(current):
+        return translated
+    policy = current()
+    assert isinstance(policy, Policy)
+    language = current_language()
+    for code, english in policy.reason_codes:
+        if english == label:
+            return policy.reason_label(code, language)
+    for code, english in policy.conditions:
+        if english == label:
+            return policy.condition_label(code, language)
+    return translated
 
 
 def warm_up(currency: str = "USD") -> None:

@@ -13,6 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate
 
+from ui.i18n import category_name as category_name  # re-exported: one place for words
+from ui.i18n import policy_label
+from ui.i18n import tier_name as tier_name
+
 
 def _tr(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
@@ -61,6 +65,23 @@ def location_name(code: str) -> str:
         "vendor": _tr("Manager", "Return to vendor"),
         "scrap": _tr("Manager", "Scrap"),
     }.get(code, code)
+
+
+def override_reason_name(code: str) -> str:
+    """Why a manager overrode the policy (the code saved with the override), in words."""
+    return {
+        "customer_goodwill": _tr("OverrideDialog", "Customer goodwill"),
+        "store_error": _tr("OverrideDialog", "Our mistake (store or delivery)"),
+        "policy_exception": _tr("OverrideDialog", "Exception to the policy"),
+        "manager_discretion": _tr("OverrideDialog", "Manager's discretion"),
+    }.get(code, code)
+
+
+def policy_word(pairs: Any, code: str) -> str:
+    """A reason or condition code in the current language: the policy's (English) label for
+    it, translated through the .ts (context PolicyLabel); the code itself if unknown."""
+    label = dict(pairs).get(code)
+    return policy_label(label) if label else code
 
 
 def to_date(value: QDate) -> date:

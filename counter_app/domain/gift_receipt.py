@@ -129,7 +129,8 @@ def build_gift_return_receipt(data: ReceiptData, gift_codes: Mapping[str, str]) 
     """A return receipt for the recipient of a gift: the items, their gift codes, how it was
     refunded and the voucher's value — never what the buyer paid for a line, the refund
     before any bonus, or the buyer's tenders. `gift_codes` maps a SKU to its code."""
-    data = replace(data, labels={**data.labels, "title": GIFT_RETURN_TITLE})
+    title = data.labels.get("gift_return_title", GIFT_RETURN_TITLE)
+    data = replace(data, labels={**data.labels, "title": title})
     lab = data.labels
     b: list[Block] = _store_header(data.store)
     b += _receipt_heading(data)
@@ -137,7 +138,8 @@ def build_gift_return_receipt(data: ReceiptData, gift_codes: Mapping[str, str]) 
         b.append(Text(_clean(line.product_name), bold=True))
         b.append(Text(f"  {_clean(line.sku)}  {_label(lab, 'qty')} {line.qty}"))
         if line.sku in gift_codes:
-            b.append(Text(f"  Gift code: {_clean(gift_codes[line.sku])}"))
+            gift_code = data.labels.get("gift_code", "Gift code")
+            b.append(Text(f"  {gift_code}: {_clean(gift_codes[line.sku])}"))
         b.append(
             Text(
                 f"  {_label(lab, 'condition')}: {_clean(line.condition_label)}; "
@@ -150,9 +152,11 @@ def build_gift_return_receipt(data: ReceiptData, gift_codes: Mapping[str, str]) 
         b.append(Text("  " + _tender_name(replace(data.tenders[0], kind=kind), lab)))
     value = voucher_value(data.voucher_code)
     if value is not None:
-        b.append(Columns("Voucher value", str(value), bold=True))
+        b.append(Columns(data.labels.get("voucher_value", "Voucher value"), str(value), bold=True))
     terms = data.terms_text
     if terms.startswith("Voucher value"):  # its bonus would tell the price: said above
         terms = terms.split(". ", 1)[1] if ". " in terms else ""
+    elif terms.startswith("代金券面值"):
+        terms = terms.split("。", 1)[1] if "。" in terms else ""
     b += _receipt_footer(replace(data, terms_text=terms))
     return Document(kind="return_receipt", title=f"{data.return_ref}-{data.copy}", blocks=tuple(b))

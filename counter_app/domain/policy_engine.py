@@ -3,7 +3,9 @@
 Order of checks: hard limits first (nobody can override them, so nothing else matters once
 one fails), then soft denials, referrals, and finally the money (fee, refund, tenders).
 Every reason carries a stable code, its English message and the parameters that filled it,
-so the UI can translate `MESSAGE_TEMPLATES[code]` itself.
+so the UI can translate `MESSAGE_TEMPLATES[code]` itself; words from the policy also travel as
+their code (`category_code`, `tier_code`) or policy label (`condition_label`), which the
+template ignores and the UI puts in the current language.
 """
 
 from __future__ import annotations
@@ -207,7 +209,10 @@ def _hard_limits(
     if not hard and (unit_price.is_negative() or gross > remaining_paid):
         hard.append(_reason("OVER_REFUND", True, refund=gross, remaining_paid=remaining_paid))
     if not rule.returnable and rule.non_returnable_hard:
-        hard.append(_reason("NON_RETURNABLE", True, category=_label(line.category)))
+        hard.append(
+            _reason("NON_RETURNABLE", True, category=_label(line.category),
+                    category_code=line.category)
+        )  # fmt: skip
     if serial_problem is not None and serial_problem.hard:
         hard.append(serial_problem)
     return hard
@@ -226,10 +231,10 @@ def _soft_denials(
     """Category, final sale, return window, serial and condition: a manager may override."""
     condition = inspection.condition
     defective = condition == "defective"
-    category = _label(line.category)
+    category, code = _label(line.category), line.category
     denials = found.denials
     if not rule.returnable and not defective:
-        denials.append(_reason("NON_RETURNABLE", category=category))
+        denials.append(_reason("NON_RETURNABLE", category=category, category_code=code))
     if (line.final_sale or rule.final_sale) and not defective:
         denials.append(_reason("FINAL_SALE"))
     if line.has_receipt:
@@ -237,13 +242,19 @@ def _soft_denials(
     if serial_problem is not None:
         denials.append(serial_problem)
     if condition not in KNOWN_CONDITIONS:
-        denials.append(_reason("CONDITION_NOT_ACCEPTED", category=category, condition=condition))
+        denials.append(
+            _reason("CONDITION_NOT_ACCEPTED", category=category, condition=condition,
+                    category_code=code, condition_label=condition)
+        )  # fmt: skip
     elif not defective and condition not in rule.accepted_conditions:
         if condition == "damaged":
             denials.append(_reason("CUSTOMER_DAMAGE"))
         else:
             label = policy.condition_rules[condition].label
-            denials.append(_reason("CONDITION_NOT_ACCEPTED", category=category, condition=label))
+            denials.append(
+                _reason("CONDITION_NOT_ACCEPTED", category=category, condition=label,
+                        category_code=code, condition_label=label)
+            )  # fmt: skip
 
 
 def _restocking_fee(
@@ -271,6 +282,8 @@ def _restocking_fee(
             fee=fee,
             condition=policy.condition_rules[condition].label.lower(),
             category=line.category.replace("_", " "),
+            condition_label=policy.condition_rules[condition].label,
+            category_code=line.category,
             percent=rule.restocking_fee_percent,
             minimum=rule.restocking_fee_minimum,
         )
@@ -391,6 +404,7 @@ def _window_reasons(
                 "WINDOW_EXPIRED",
                 days_ago=(today - bought).days,
                 category=line.category.replace("_", " "),
+                category_code=line.category,
                 window_days=window + extra,
                 deadline=deadline.isoformat(),
             )
@@ -403,7 +417,7 @@ def _window_reasons(
         else:
             notes.append(
                 _reason("LOYALTY_EXTENSION", tier=str(tier).capitalize(), extra_days=extra,
-                        deadline=loyal)
+                        deadline=loyal, tier_code=str(tier))
             )  # fmt: skip
     return []
 

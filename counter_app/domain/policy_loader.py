@@ -8,6 +8,7 @@ where keys are, so `policy_reader._KeyLines` scans the text for headers and `key
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
@@ -74,8 +75,10 @@ TOP_KEYS = frozenset(
         "tenders",
         "dispositions",
         "exchange",
+        "labels",
     }
 )
+LANGUAGE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
 
 
 def load_policy(text: str, source: str = "<policy>") -> Policy:
@@ -136,6 +139,7 @@ def load_policy(text: str, source: str = "<policy>") -> Policy:
         tenders=_load_tenders(r, doc),
         reason_dispositions=dispositions,
         exchange=_load_exchange(r, doc),
+        translated_labels=_load_labels(r, doc, conditions, reasons),
     )
 
 
@@ -303,6 +307,35 @@ def _load_loyalty(r: _Reader, doc: Mapping[str, Any]) -> dict[str, int]:
     path: Path_ = ("loyalty", "extra_window_days")
     tiers = r.table(doc, path, None)
     return {tier: r.days(v, (*path, tier)) for tier, v in tiers.items()}
+
+
+def _load_labels(
+    r: _Reader,
+    doc: Mapping[str, Any],
+    conditions: Mapping[str, ConditionRule],
+    reasons: Mapping[str, ReasonRule],
+) -> Mapping[str, Mapping[str, Mapping[str, str]]]:
+    """`[labels.zh_CN.conditions] new = "全新未拆封"` (and `.reasons`): the labels in another
+    language, for receipts, e-mails and screens in that language; only known codes."""
+    if "labels" not in doc:
+        return MappingProxyType({})
+    out: dict[str, Mapping[str, Mapping[str, str]]] = {}
+    for language in r.table(doc, ("labels",), None):
+        if not LANGUAGE.fullmatch(language):
+            raise r.error(("labels", language), "not a language code (like zh_CN)")
+        parts: dict[str, Mapping[str, str]] = {}
+        for part, known in (("conditions", conditions), ("reasons", reasons)):
+            path: Path_ = ("labels", language, part)
+            if part not in r.table(doc, path[:2], frozenset({"conditions", "reasons"})):
+                continue
+            table = r.table(doc, path, frozenset(known))
+            parts[part] = MappingProxyType(
+                {code: r.get(table, path, code, r.string).strip() for code in table}
+            )
+            if not all(parts[part].values()):
+                raise r.error(path, "a label must not be empty")
+        out[language] = MappingProxyType(parts)
+    return MappingProxyType(out)
 
 
 def _sub(r: _Reader, doc: Mapping[str, Any], name: str, keys: set[str]) -> dict[str, Any]:

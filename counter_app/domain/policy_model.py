@@ -265,6 +265,10 @@ class Policy:
         default_factory=lambda: DEFAULT_REASON_DISPOSITIONS
     )
     exchange: ExchangeRule = ExchangeRule()
+    # [labels.<language>]: language -> "conditions" | "reasons" -> code -> label
+    translated_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -279,6 +283,18 @@ class Policy:
     def conditions(self) -> tuple[tuple[str, str], ...]:
         """(code, label) pairs of the condition grades, in file order."""
         return tuple((c.code, c.label) for c in self.condition_rules.values())
+
+    def condition_label(self, code: str, language: str = "en") -> str:
+        """A condition grade's label in `language` (the policy's own label if it has none)."""
+        own = self.translated_labels.get(language, {}).get("conditions", {}).get(code)
+        rule = self.condition_rules.get(code)
+        return own or (rule.label if rule else code)
+
+    def reason_label(self, code: str, language: str = "en") -> str:
+        """A reason's label in `language` (the policy's own label if it has none)."""
+        own = self.translated_labels.get(language, {}).get("reasons", {}).get(code)
+        rule = self.reason_rules.get(code)
+        return own or (rule.label if rule else code)
 
     def disposition(self, reason: str, condition: str) -> str:
         """Where a unit returned for `reason` in `condition` goes: the reason's cell if it

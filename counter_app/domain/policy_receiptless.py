@@ -42,7 +42,7 @@ def receiptless_reasons(
     """(denials, referrals, notes) for a line returned without a receipt."""
     label = category.replace("_", " ").capitalize()
     if rule.receipt_required:
-        return [_reason("RECEIPT_REQUIRED", category=label)], [], []
+        return [_reason("RECEIPT_REQUIRED", category=label, category_code=category)], [], []
     if not policy.receiptless.allowed:
         return [_reason("RECEIPTLESS_NOT_ALLOWED")], [], []
     notes = [_reason("RECEIPTLESS", days=policy.receiptless.price_lookback_days, price=unit_price)]

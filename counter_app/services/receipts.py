@@ -47,6 +47,13 @@ from counter_app.domain.exchange_receipt import ExchangeReceipt
 from counter_app.domain.gift_receipt import build_gift_return_receipt
 from counter_app.domain.money import Money
 from counter_app.domain.policy import Policy
+from counter_app.domain.receipt_labels import (
+    ARRIVAL_TEXT_ZH,
+    OVERRIDE_REASONS_ZH,
+    TERMS_ZH,
+    is_chinese,
+    receipt_labels,
+)
 from counter_app.domain.voucher import make_voucher_code
 from counter_app.domain.zones import local_date, pick_zone
 from counter_app.services.errors import BadInput, NotFound
@@ -146,8 +153,10 @@ def _local_date(ts: datetime, tz: str) -> Any:
     return local_date(ts, pick_zone(tz))
 
 
-def _override_reason(code: str, note: str) -> str:
+def _override_reason(code: str, note: str, language: str = "en") -> str:
     text = code.replace("_", " ").strip().capitalize()
+    if is_chinese(language):
+        text = OVERRIDE_REASONS_ZH.get(code, text)
     return f"{text}: {note.strip()}" if note.strip() else text
 
 
@@ -171,8 +180,10 @@ def receipt_data_from_view(
     copy: Copy = "customer",
     exchange: ExchangeReceipt | None = None,
     public_url: str = "",
+    language: str = "en",
 ) -> ReceiptData:
-    """The pure part of `receipt_data`: a committed return's view -> what its receipt shows."""
+    """The pure part of `receipt_data`: a committed return's view -> what its receipt shows,
+    in `language` (labels, arrival, terms, the policy's condition and reason labels)."""
     if copy not in ("customer", "store"):
         raise BadInput("The receipt copy must be 'customer' or 'store'.")
     voucher = None
@@ -192,13 +203,14 @@ def receipt_data_from_view(
         cashier_name=view.cashier_name,
         order_number=view.order_number or "-",
         order_date=_local_date(view.order_placed_at or view.created_at, timezone),
-        lines=_receipt_lines(view, policy),
+        lines=_receipt_lines(view, policy, language),
         tenders=tenders,
-        overrides=_override_notes(view, copy),
-        terms_text=_terms(view, policy, tenders, voucher),
-        arrival_text=dict(ARRIVAL_TEXT),
+        overrides=_override_notes(view, copy, language),
+        terms_text=_terms(view, policy, tenders, voucher, language),
+        arrival_text=dict(ARRIVAL_TEXT_ZH if is_chinese(language) else ARRIVAL_TEXT),
         voucher_code=voucher,
         copy=copy,
+        labels=receipt_labels(language),
         receiptless_days=(
             policy.receiptless.price_lookback_days if view.kind == "receiptless" else None
         ),
@@ -217,17 +229,15 @@ def status_url(public_url: str, token: str | None) -> str | None:
     return f"{public_url.rstrip('/')}/r/{token}"
 
 
-def _receipt_lines(view: ReturnView, policy: Policy) -> tuple[ReceiptLine, ...]:
-    """The returned lines with the policy's condition and reason labels."""
-    conditions = dict(policy.conditions)
-    reasons = dict(policy.reason_codes)
+def _receipt_lines(view: ReturnView, policy: Policy, language: str) -> tuple[ReceiptLine, ...]:
+    """The returned lines with the policy's condition and reason labels in `language`."""
     return tuple(
         ReceiptLine(
             product_name=ln.name,
             sku=ln.sku,
             qty=ln.quantity,
-            condition_label=conditions.get(ln.condition, ln.condition),
-            reason_label=reasons.get(ln.reason_code, ln.reason_code),
+            condition_label=policy.condition_label(ln.condition, language),
+            reason_label=policy.reason_label(ln.reason_code, language),
             refund=ln.refund,
             fee=ln.fee,
         )
@@ -235,7 +245,7 @@ def _receipt_lines(view: ReturnView, policy: Policy) -> tuple[ReceiptLine, ...]:
     )
 
 
-def _override_notes(view: ReturnView, copy: Copy) -> tuple[OverrideNote, ...]:
+def _override_notes(view: ReturnView, copy: Copy, language: str) -> tuple[OverrideNote, ...]:
     """Who overrode which line and why. The manager's note is internal: only the store copy
     prints it, never the customer's (nor anything built from the customer copy)."""
     sku_by_line = {ln.line_no: ln.sku for ln in view.lines}
@@ -243,16 +253,23 @@ def _override_notes(view: ReturnView, copy: Copy) -> tuple[OverrideNote, ...]:
         OverrideNote(
             sku_by_line.get(o.line_no, f"line {o.line_no}"),
             o.manager_name,
-            _override_reason(o.reason, o.note if copy == "store" else ""),
+            _override_reason(o.reason, o.note if copy == "store" else "", language),
         )
         for o in view.overrides
     )
 
 
 def _terms(
-    view: ReturnView, policy: Policy, tenders: tuple[TenderLine, ...], voucher: str | None
+    view: ReturnView,
+    policy: Policy,
+    tenders: tuple[TenderLine, ...],
+    voucher: str | None,
+    language: str = "en",
 ) -> str:
-    """Voucher value (and bonus), the policy's terms, the card note and the policy version."""
+    """Voucher value (and bonus), the policy's terms, the card note and the policy version.
+    In Chinese the shipped wording is Chinese; a policy's own `receipt_terms` stay as written."""
+    if is_chinese(language):
+        return _terms_zh(view, policy, tenders, voucher)
     terms_parts: list[str] = []
     if voucher and view.store_credit_amount is not None:
         bonus = view.store_credit_amount - sum(
@@ -270,6 +287,26 @@ def _terms(
     return " ".join(terms_parts)
 
 
+def _terms_zh(
+    view: ReturnView, policy: Policy, tenders: tuple[TenderLine, ...], voucher: str | None
+) -> str:
+    parts: list[str] = []
+    if voucher and view.store_credit_amount is not None:
+        bonus = view.store_credit_amount - sum(
+            (tl.amount for tl in tenders if tl.kind == "store_credit"),
+            Money.zero(view.store_credit_amount.currency),
+        )
+        value = TERMS_ZH["voucher"].format(value=view.store_credit_amount)
+        if bonus.minor > 0:
+            value += TERMS_ZH["bonus"].format(bonus=bonus)
+        parts.append(value + "。")
+    parts.append(str(getattr(policy, "receipt_terms", "") or "") or TERMS_ZH["default"])
+    if any(tl.kind == "card" for tl in tenders):
+        parts.append(TERMS_ZH["card"])
+    parts.append(TERMS_ZH["policy"].format(version=policy.version))
+    return "".join(parts)
+
+
 def receipt_data(
     engine: Engine, settings: Settings, policy: Policy, ref: str, copy: Copy = "customer"
 ) -> ReceiptData:
@@ -282,7 +319,15 @@ def receipt_data(
     zone = pick_zone(settings.timezone, tz, policy.timezone)
     exchange = exchange_receipt(engine, view.ref)
     return receipt_data_from_view(
-        view, store, zone, policy, secret, copy, exchange, settings.central_public_url
+        view,
+        store,
+        zone,
+        policy,
+        secret,
+        copy,
+        exchange,
+        settings.central_public_url,
+        language=settings.language,
     )
 
 

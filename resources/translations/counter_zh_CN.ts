@@ -428,15 +428,15 @@
     </message>
     <message>
         <source>Returnable, fee</source>
-        <translation>可退,收费</translation>
+        <translation>可退,扣手续费</translation>
     </message>
     <message>
         <source>Final sale</source>
-        <translation>最终销售</translation>
+        <translation>特价不退</translation>
     </message>
     <message>
         <source>Manager</source>
-        <translation>需经理</translation>
+        <translation>经理</translation>
     </message>
     <message>
         <source>Returns Counter</source>
@@ -886,6 +886,11 @@
         <source>Scan or type the order number</source>
         <translation>扫描或输入订单号</translation>
     </message>
+    <message>
+        <source>Manager</source>
+        <comment>line status</comment>
+        <translation>需经理批准</translation>
+    </message>
 </context>
 <context>
     <name>OverrideDialog</name>
@@ -1040,6 +1045,50 @@
         <source>Wrong item sent</source>
         <translation>发错商品</translation>
     </message>
+    <message>
+        <source>Apparel</source>
+        <translation>服装</translation>
+    </message>
+    <message>
+        <source>Electronics</source>
+        <translation>电子产品</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>家居用品</translation>
+    </message>
+    <message>
+        <source>Beauty</source>
+        <translation>美妆</translation>
+    </message>
+    <message>
+        <source>Toys</source>
+        <translation>玩具</translation>
+    </message>
+    <message>
+        <source>Final sale</source>
+        <translation>清仓特卖</translation>
+    </message>
+    <message>
+        <source>Gift card</source>
+        <translation>礼品卡</translation>
+    </message>
+    <message>
+        <source>Hygiene</source>
+        <translation>个人护理用品</translation>
+    </message>
+    <message>
+        <source>Perishable</source>
+        <translation>易腐商品</translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation>银卡</translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation>金卡</translation>
+    </message>
 </context>
 <context>
     <name>PolicyReason</name>
@@ -1077,15 +1126,15 @@
     </message>
     <message>
         <source>{category} items cannot be returned.</source>
-        <translation>{category} 类商品不能退货。</translation>
+        <translation>{category}类商品不能退货。</translation>
     </message>
     <message>
         <source>This item was sold as final sale and cannot be returned.</source>
-        <translation>此商品为最终销售商品,不能退货。</translation>
+        <translation>此商品为特价商品,售出概不退换。</translation>
     </message>
     <message>
         <source>Bought {days_ago} days ago; {category} can be returned within {window_days} days (last day was {deadline}).</source>
-        <translation>{days_ago} 天前购买;{category} 类商品须在 {window_days} 天内退货(最后一天为 {deadline})。</translation>
+        <translation>{days_ago} 天前购买;{category}类商品须在 {window_days} 天内退货(最后一天为 {deadline})。</translation>
     </message>
     <message>
         <source>Bought during {holiday}: returnable until {deadline}.</source>
@@ -1093,11 +1142,11 @@
     </message>
     <message>
         <source>{tier} member: {extra_days} extra days to return, until {deadline}.</source>
-        <translation>{tier} 会员:退货期延长 {extra_days} 天,至 {deadline}。</translation>
+        <translation>{tier}会员:退货期延长 {extra_days} 天,至 {deadline}。</translation>
     </message>
     <message>
         <source>{category} items cannot be returned without the order or receipt.</source>
-        <translation>{category} 类商品没有订单或收据不能退货。</translation>
+        <translation>{category}类商品没有订单或收据不能退货。</translation>
     </message>
     <message>
         <source>Returns without a receipt are not accepted.</source>
@@ -1113,7 +1162,7 @@
     </message>
     <message>
         <source>{category} items in condition '{condition}' cannot be returned.</source>
-        <translation>状况为“{condition}”的 {category} 类商品不能退货。</translation>
+        <translation>状况为“{condition}”的{category}类商品不能退货。</translation>
     </message>
     <message>
         <source>The item was damaged by the customer.</source>
@@ -1133,7 +1182,7 @@
     </message>
     <message>
         <source>Restocking fee of {fee} for {condition} {category} items ({percent}%, at least {minimum} each).</source>
-        <translation>{condition} 的 {category} 类商品收取 {fee} 的重新上架费({percent}%,每件至少 {minimum})。</translation>
+        <translation>状况为“{condition}”的{category}类商品收取重新上架费 {fee}({percent}%,每件至少 {minimum})。</translation>
     </message>
     <message>
         <source>Defective: accepted without fee and sent back to the vendor.</source>
@@ -1224,7 +1273,7 @@
     </message>
     <message>
         <source>Identify (Enter)</source>
-        <translation>识别顾客(Enter)</translation>
+        <translation>识别顾客(回车)</translation>
     </message>
     <message>
         <source>2  Scan each item</source>
@@ -1232,7 +1281,7 @@
     </message>
     <message>
         <source>Scan or type the product barcode, then Enter</source>
-        <translation>扫描或输入商品条码,然后按 Enter</translation>
+        <translation>扫描或输入商品条码,然后按回车</translation>
     </message>
     <message>
         <source>Add</source>
@@ -1272,7 +1321,7 @@
     </message>
     <message>
         <source>Return {ref} done: {amount} in store credit, voucher {code}.</source>
-        <translation>退货 {ref} 已完成:店内余额 {amount},凭证 {code}。</translation>
+        <translation>退货 {ref} 已完成:店内余额 {amount},代金券 {code}。</translation>
     </message>
     <message>
         <source>Scan at least one item.</source>
@@ -1700,7 +1749,7 @@
     </message>
     <message>
         <source>Not tried yet</source>
-        <translation>尚未试过</translation>
+        <translation>尚未打印过</translation>
     </message>
     <message>
         <source>Nothing was sent to this printer yet: print a test page in Settings.</source>
@@ -1762,7 +1811,7 @@
     <name>SyncPanel</name>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>尚未同步过</translation>
     </message>
     <message>
         <source>Head office is not configured for this store. Ask support to set it up.</source>
@@ -1866,7 +1915,7 @@
     </message>
     <message>
         <source>&amp;PIN</source>
-        <translation>PIN(&amp;P)</translation>
+        <translation>密码(&amp;P)</translation>
     </message>
     <message>
         <source>N&amp;ote</source>
@@ -1878,7 +1927,7 @@
     </message>
     <message>
         <source>A manager enters their user name and PIN.</source>
-        <translation>请经理输入用户名和 PIN。</translation>
+        <translation>请经理输入用户名和密码。</translation>
     </message>
     <message>
         <source>Write a note: how was it resolved?</source>
@@ -1886,7 +1935,7 @@
     </message>
     <message>
         <source>Wrong user name or PIN. Try again.</source>
-        <translation>用户名或 PIN 错误。请重试。</translation>
+        <translation>用户名或密码错误,请重试。</translation>
     </message>
     <message>
         <source>Wrong user name or PIN, or too many wrong PINs. Try again later or ask an administrator.</source>
@@ -1951,6 +2000,10 @@
     <message>
         <source>The database cannot be reached. Nothing was resolved; try again.</source>
         <translation>无法连接数据库。未处理任何问题,请重试。</translation>
+    </message>
+    <message>
+        <source>{n} waiting · never synced</source>
+        <translation>{n} 条待同步 · 尚未同步过</translation>
     </message>
 </context>
 <context>
@@ -2103,7 +2156,7 @@
     </message>
     <message>
         <source>Delete takes the selected item out of the exchange</source>
-        <translation>按 Delete 从换货中移除所选商品</translation>
+        <translation>按 Delete 键从换货中移除所选商品</translation>
     </message>
     <message>
         <source>Enter exactly the last 4 digits of the card.</source>
@@ -2111,7 +2164,7 @@
     </message>
     <message>
         <source>Enter takes the selected variant</source>
-        <translation>按 Enter 换取所选款式</translation>
+        <translation>按回车换取所选款式</translation>
     </message>
     <message>
         <source>Enter the terminal&apos;s approval code (4 to 12 letters or digits).</source>
@@ -2167,7 +2220,7 @@
     </message>
     <message>
         <source>Other sizes and colours of the returned items (arrows, then Enter to take one):</source>
-        <translation>退回商品的其他尺码和颜色（用方向键选择，按 Enter 换取）：</translation>
+        <translation>退回商品的其他尺码和颜色(用方向键选择,按回车换取):</translation>
     </message>
     <message>
         <source>Price</source>
@@ -2195,7 +2248,7 @@
     </message>
     <message>
         <source>Scan or type the barcode, then press Enter</source>
-        <translation>扫描或输入条码，然后按 Enter</translation>
+        <translation>扫描或输入条码,然后按回车</translation>
     </message>
     <message>
         <source>Scan what the customer takes instead.</source>
@@ -2633,7 +2686,7 @@
     </message>
     <message>
         <source>never</source>
-        <translation>从未</translation>
+        <translation>尚未同步过</translation>
     </message>
     <message>
         <source>Messages waiting to sync</source>
@@ -2826,6 +2879,182 @@
     <message>
         <source>Export vendor list</source>
         <translation>导出供应商清单</translation>
+    </message>
+    <message>
+        <source>units, value and feedback per reason</source>
+        <translation>按原因统计件数、金额和反馈</translation>
+    </message>
+    <message>
+        <source>units and value per category</source>
+        <translation>按品类统计件数和金额</translation>
+    </message>
+    <message>
+        <source>units and value per product</source>
+        <translation>按商品统计件数和金额</translation>
+    </message>
+    <message>
+        <source>returns and value per cashier</source>
+        <translation>按收银员统计退货笔数和金额</translation>
+    </message>
+    <message>
+        <source>returns and value per local day</source>
+        <translation>按营业日统计退货笔数和金额</translation>
+    </message>
+    <message>
+        <source>returned / sold units per product</source>
+        <translation>按商品统计退货件数 / 售出件数</translation>
+    </message>
+    <message>
+        <source>returned / sold units per category</source>
+        <translation>按品类统计退货件数 / 售出件数</translation>
+    </message>
+    <message>
+        <source>claimed reason against graded condition, with the leading product</source>
+        <translation>顾客所说原因与检查状况对照,并列出最主要的商品</translation>
+    </message>
+    <message>
+        <source>manager overrides and their refund value per manager</source>
+        <translation>按经理统计特批次数及其退款金额</translation>
+    </message>
+    <message>
+        <source>manager overrides per policy rule overridden</source>
+        <translation>按被特批的政策规则统计特批次数</translation>
+    </message>
+    <message>
+        <source>customers with many returns in the policy's look-back period</source>
+        <translation>在政策回溯期内退货较多的顾客</translation>
+    </message>
+    <message>
+        <source>Return rate = units returned in the period / units sold in the period.</source>
+        <translation>退货率 = 期间内退货件数 / 期间内售出件数。</translation>
+    </message>
+    <message>
+        <source>Mismatch: a fault was claimed (defective, damaged in transit) but the item was graded as sellable.</source>
+        <translation>不符:顾客称商品有问题(有缺陷、运输途中损坏),但检查结果为可再销售。</translation>
+    </message>
+    <message>
+        <source>An override that lifted several rules counts under each of them.</source>
+        <translation>一次特批若解除了多条规则,则在每条规则下各计一次。</translation>
+    </message>
+    <message>
+        <source>Returns in the {days} days up to {end}; the policy refers more than {limit} to a manager. Customers with 2 or more returns, at most 50.</source>
+        <translation>统计截至 {end} 的 {days} 天内的退货;超过 {limit} 次须经理批准。仅列出退货 2 次及以上的顾客,最多 50 位。</translation>
+    </message>
+    <message>
+        <source>Policy limit ({limit} in {days} days)</source>
+        <translation>政策上限({days} 天内 {limit} 次)</translation>
+    </message>
+    <message>
+        <source>Unknown order</source>
+        <translation>订单不存在</translation>
+    </message>
+    <message>
+        <source>Currency mismatch</source>
+        <translation>币种不符</translation>
+    </message>
+    <message>
+        <source>Bad quantity</source>
+        <translation>数量无效</translation>
+    </message>
+    <message>
+        <source>Already returned</source>
+        <translation>已退货</translation>
+    </message>
+    <message>
+        <source>More than was paid</source>
+        <translation>超过实付金额</translation>
+    </message>
+    <message>
+        <source>Category not returnable</source>
+        <translation>品类不可退</translation>
+    </message>
+    <message>
+        <source>Final sale</source>
+        <translation>特价不退</translation>
+    </message>
+    <message>
+        <source>Return window over</source>
+        <translation>超过退货期限</translation>
+    </message>
+    <message>
+        <source>Holiday extension</source>
+        <translation>节日延长退货期</translation>
+    </message>
+    <message>
+        <source>Loyalty extension</source>
+        <translation>会员延长退货期</translation>
+    </message>
+    <message>
+        <source>Condition not accepted</source>
+        <translation>商品状况不符</translation>
+    </message>
+    <message>
+        <source>Damaged by the customer</source>
+        <translation>顾客损坏</translation>
+    </message>
+    <message>
+        <source>Unknown reason</source>
+        <translation>未知原因</translation>
+    </message>
+    <message>
+        <source>Serial number mismatch</source>
+        <translation>序列号不符</translation>
+    </message>
+    <message>
+        <source>Serial number missing</source>
+        <translation>缺少序列号</translation>
+    </message>
+    <message>
+        <source>Restocking fee</source>
+        <translation>重新上架费</translation>
+    </message>
+    <message>
+        <source>Defective</source>
+        <translation>有缺陷</translation>
+    </message>
+    <message>
+        <source>Low value, automatic</source>
+        <translation>小额自动批准</translation>
+    </message>
+    <message>
+        <source>Over the value limit</source>
+        <translation>超过单件金额上限</translation>
+    </message>
+    <message>
+        <source>Return over the value limit</source>
+        <translation>整单超过金额上限</translation>
+    </message>
+    <message>
+        <source>Over the cash limit</source>
+        <translation>超过现金退款上限</translation>
+    </message>
+    <message>
+        <source>Not enough cash left</source>
+        <translation>可退现金不足</translation>
+    </message>
+    <message>
+        <source>Frequent returner</source>
+        <translation>频繁退货</translation>
+    </message>
+    <message>
+        <source>Receipt required</source>
+        <translation>须有收据</translation>
+    </message>
+    <message>
+        <source>No returns without receipt</source>
+        <translation>不接受无收据退货</translation>
+    </message>
+    <message>
+        <source>No receipt</source>
+        <translation>无收据</translation>
+    </message>
+    <message>
+        <source>No-receipt limit</source>
+        <translation>无收据退货超限</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(无)</translation>
     </message>
 </context>
 </TS>

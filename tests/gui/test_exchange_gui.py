@@ -17,6 +17,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.gui.conftest import GIFT, SCARF, GuiStore, shot, sign_in
 from tests.gui.test_return_workflow import key, open_order, scan_item, settle, wedge_scan
+from tests.gui.zh_walk import english_on_screen
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -312,6 +313,7 @@ def test_exchange_in_chinese_balance_paid_in_cash(
     assert outcome(win) == "顾客需补 US$4.00"
     assert panel.balance.method.currentText() == "现金（放入钱箱）"
     assert panel.confirm_button.isEnabled()
+    assert english_on_screen(win, exchange_store.engine) == []  # tests/gui/zh_walk.py
     shot(win, "exchange_zh_CN")
     confirm(qtbot, win)
     assert "顾客已用现金补付 US$4.00。" in win.banner.text()

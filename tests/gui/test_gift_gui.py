@@ -18,6 +18,7 @@ from tests.conftest import NOW
 from tests.factories import add_order, days_before
 from tests.gui.conftest import SCARF, SHIRT, GuiStore, shot, sign_in
 from tests.gui.test_return_workflow import key, settle, wedge_scan
+from tests.gui.zh_walk import english_on_screen
 
 pytestmark = pytest.mark.timeout(90)
 SCARF_CODE, SHIRT_CODE = "G-7K3M9QX2PA", "G-8K3M9QX2PB"
@@ -144,6 +145,7 @@ def test_gift_return_in_chinese(qtbot: Any, window: Any, gift_order: GuiStore) -
     gift_return(qtbot, win, SHIRT_CODE, SHIRT, "纯棉T恤 白色")
     assert win.work.order_panel.model.text(0, 3) == "礼品"
     assert win.work.refund.total_label.text() == "给接收人的店内余额"
+    assert english_on_screen(win, gift_order.engine) == []  # tests/gui/zh_walk.py
     shot(win, "gift_return_zh_CN")
     with qtbot.waitSignal(win.return_committed, timeout=10_000):
         key(qtbot, Qt.Key.Key_F9)

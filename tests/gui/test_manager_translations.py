@@ -123,13 +123,22 @@ def _dynamic_strings() -> set[str]:
     columns = set()
     for path in sorted(REPORTS_PKG.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # notes (x.note("template", ...)) and the chart's limit_template="..."
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "note":
+                assert isinstance(node.args[0], ast.Constant), f"{path.name}:{node.lineno}"
+                columns.add(str(node.args[0].value))
+            if isinstance(node, ast.keyword) and node.arg == "limit_template":
+                assert isinstance(node.value, ast.Constant), f"{path.name}: computed limit"
+                columns.add(str(node.value.value))
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Column":
                 title = node.args[1] if len(node.args) > 1 else None
                 assert isinstance(title, ast.Constant), f"{path.name}:{node.lineno}: computed title"
                 columns.add(str(title.value))
     assert {"Reason code", "Refund value", "Leading product"} <= columns  # the scan found them
+    assert "Policy limit ({limit} in {days} days)" in columns
     return (
         {d.title for d in REPORTS.values()}
+        | {d.description for d in REPORTS.values()}
         | columns
         | set(TENDER_NAMES.values())
         | set(STATUS.values())

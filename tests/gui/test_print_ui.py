@@ -337,7 +337,7 @@ def test_printer_status_in_chinese(
     win = make_printing_window(_url(recording))
     sign_in(qtbot, win)
     assert i18n.set_language("zh_CN")
-    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "尚未试过", timeout=5_000)
+    qtbot.waitUntil(lambda: win.ctx.printing.indicator.text() == "尚未打印过", timeout=5_000)
     dialog = win.ctx.printing.indicator.open_queue()
     assert dialog.windowTitle() == "打印队列"
     assert dialog.retry_button.text() == "重试"
@@ -360,7 +360,7 @@ def test_the_window_comes_with_printing_and_sync_in_the_status_bar(
     assert printing.indicator.parent() is bar and sync.indicator.parent() is bar
     qtbot.waitUntil(lambda: printing.running, timeout=10_000)
     qtbot.waitUntil(lambda: sync.status is not None, timeout=10_000)
-    assert sync.indicator.text().endswith("waiting · last sync never")
+    assert sync.indicator.text().endswith("waiting · never synced")
     assert sync.next_run is None  # head office not configured in this store
     sign_in(qtbot, win)
     qtbot.wait(100)  # the header's layout follows the signed-in badge

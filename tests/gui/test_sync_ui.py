@@ -121,7 +121,7 @@ def test_sync_now_sends_messages_and_a_manager_resolves_a_rejection(
     sync = win.ctx.sync
     sign_in(qtbot, win)
     indicator = sync.indicator
-    assert indicator.text() == f"{waiting} waiting · last sync never"
+    assert indicator.text() == f"{waiting} waiting · never synced"
     shot(win, "sync_header_waiting")
 
     dialog = indicator.open_dialog()
@@ -314,7 +314,7 @@ def test_sync_panel_in_chinese(
     sign_in(qtbot, win)
     assert i18n.set_language("zh_CN")
     qtbot.waitUntil(
-        lambda: win.ctx.sync.indicator.text() == f"{waiting} 条待同步 · 上次同步 从未",
+        lambda: win.ctx.sync.indicator.text() == f"{waiting} 条待同步 · 尚未同步过",
         timeout=5_000,
     )
     dialog = win.ctx.sync.indicator.open_dialog()

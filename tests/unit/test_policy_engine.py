@@ -192,6 +192,7 @@ def test_window_message_has_the_numbers() -> None:
     assert dict(reason.params) == {
         "days_ago": "41",
         "category": "apparel",
+        "category_code": "apparel",  # for the UI's own words
         "window_days": "30",
         "deadline": "2026-04-09",
     }

@@ -469,3 +469,33 @@ def test_multi_line_values_do_not_confuse_line_numbers() -> None:
         load_policy(text, "p.toml")
     assert caught.value.key == "categories.beauty.accepted_conditions"
     assert caught.value.line == line_of(text, 'accepted_conditions = [\n  "new",\n  "wet"')
+
+
+# ------------------------------------------------------------------ labels in other languages
+
+
+def test_policy_labels_in_chinese_and_their_fallback() -> None:
+    policy = load_policy_file(default_policy_path())
+    assert policy.condition_label("opened", "zh_CN") == "已拆封 / 用过一次"
+    assert policy.reason_label("wrong_size", "zh_CN") == "尺码或版型不合适"
+    assert policy.reason_label("wrong_size") == "Wrong size or fit"  # English: the label
+    assert policy.reason_label("wrong_size", "fr") == "Wrong size or fit"  # none: the label
+    assert policy.condition_label("nonsense", "zh_CN") == "nonsense"
+    assert set(policy.translated_labels["zh_CN"]["conditions"]) == set(KNOWN_CONDITIONS)
+    assert set(policy.translated_labels["zh_CN"]["reasons"]) == set(policy.reason_rules)
+    no_labels = load_policy(DEFAULT_TEXT[: DEFAULT_TEXT.index("\n# The labels in Chinese")])
+    assert no_labels.reason_label("wrong_size", "zh_CN") == "Wrong size or fit"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('\nused = "已使用"', '\nused = "已使用"\nbogus = "x"', "unknown key"),
+        ("[labels.zh_CN.reasons]", '[labels."zh-CN".reasons]', "not a language code"),
+        ('wrong_item = "发错商品"', 'wrong_item = "  "', "must not be empty"),
+        ('wrong_item = "发错商品"', "wrong_item = 3", "must be a string"),
+    ],
+)
+def test_bad_policy_labels_are_refused(old: str, new: str, problem: str) -> None:
+    with pytest.raises(PolicyError, match=problem):
+        load_policy(mutate(old, new))

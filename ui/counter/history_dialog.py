@@ -23,7 +23,7 @@ from counter_app.services.history import ReturnSummaryRow, ReturnView
 from ui import i18n
 from ui.context import CounterContext
 from ui.errors import friendly_error
-from ui.labels import disposition_name, escape, tender_name
+from ui.labels import disposition_name, escape, override_reason_name, tender_name
 from ui.labels import to_date as qdate
 from ui.table_model import Column, RowModel, make_table_view
 from ui.widgets import Label, LiveScreen, icon
@@ -236,7 +236,8 @@ class HistoryDialog(LiveScreen, QDialog):
             parts.append(
                 "<p>"
                 + tr("Line {n} approved by {manager}: {reason}").format(
-                    n=o.line_no, manager=escape(o.manager_name), reason=escape(o.reason)
+                    n=o.line_no, manager=escape(o.manager_name),
+                    reason=escape(override_reason_name(o.reason)),
                 )
                 + "</p>"
             )

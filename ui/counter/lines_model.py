@@ -56,7 +56,8 @@ def badge_for(line: OrderLine, decision: Decision | None, overridden: bool) -> t
     if "FINAL_SALE" in codes:
         return tr("Final sale"), "final"
     if decision.outcome == "refer" or decision.overridable:
-        return tr("Manager"), "manager"
+        # the same English word as the header's button; Chinese says "needs a manager's approval"
+        return QCoreApplication.translate(_CTX, "Manager", "line status"), "manager"
     return tr("Denied"), "denied"
 
 

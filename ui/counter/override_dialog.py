@@ -17,6 +17,7 @@ from counter_app.domain.draft import OverrideGrant, ReturnDraft
 from counter_app.services.errors import CounterError, OverrideRefused, SignInFailed
 from ui import i18n
 from ui.context import CounterContext
+from ui.labels import override_reason_name
 from ui.widgets import Label, LiveScreen, form_row, icon
 
 _CTX = "OverrideDialog"
@@ -34,13 +35,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(_CTX, text)
 
 
-def reason_label(code: str) -> str:
-    return {
-        "customer_goodwill": tr("Customer goodwill"),
-        "store_error": tr("Our mistake (store or delivery)"),
-        "policy_exception": tr("Exception to the policy"),
-        "manager_discretion": tr("Manager's discretion"),
-    }.get(code, code)
+reason_label = override_reason_name  # ui/labels.py: the history and day close use it too
 
 
 class OverrideDialog(LiveScreen, QDialog):

@@ -36,7 +36,7 @@ from counter_app.services.day_close import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.labels import escape, to_date, to_qdate
+from ui.labels import escape, override_reason_name, to_date, to_qdate
 from ui.manager.common import store_timezone, tr
 from ui.widgets import Banner, Label
 
@@ -234,7 +234,10 @@ def summary_html(summary: DaySummary, closed: DayClose | None = None) -> str:
     ]
     for o in summary.overrides:
         rows.append(
-            ("&nbsp;&nbsp;" + escape(f"{o.ref} {o.sku}"), escape(f"{o.manager_name}: {o.reason}"))
+            (
+                "&nbsp;&nbsp;" + escape(f"{o.ref} {o.sku}"),
+                escape(f"{o.manager_name}: {override_reason_name(o.reason)}"),
+            )
         )
     last = i18n.when(summary.last_sync_at) if summary.last_sync_at else tr("never")
     if not summary.head_office:

@@ -22,7 +22,7 @@ COLUMNS: list[Column[NotificationView]] = [
     Column(lambda: tr("Queued"), lambda n: i18n.when(n.created_at)),
     Column(lambda: tr("Return"), lambda n: n.ref),
     Column(lambda: tr("To"), lambda n: n.recipient),
-    Column(lambda: tr("Language"), lambda n: n.language),
+    Column(lambda: tr("Language"), lambda n: i18n.LANGUAGE_NAMES.get(n.language, n.language)),
     Column(lambda: tr("Status"), lambda n: tr(STATUS.get(n.status, n.status))),
     Column(lambda: tr("Tries"), lambda n: str(n.attempts), number=True),
     Column(

@@ -9,6 +9,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCharts import (
+    QAbstractAxis,
     QAbstractSeries,
     QBarCategoryAxis,
     QBarSeries,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.policy import Policy
 from counter_app.services.reports import (
     REPORTS,
     Period,
@@ -44,8 +46,10 @@ from counter_app.services.reports import (
 )
 from counter_app.services.reports import Column as ReportColumn
 from ui.context import CounterContext
+from ui.fonts import cjk_font
 from ui.labels import to_date, to_qdate
 from ui.manager.common import cell_text, make_table, store_timezone, tr
+from ui.manager.report_words import limit_text, notes_text, word
 from ui.table_model import Column, RowModel
 from ui.widgets import Banner, Label
 
@@ -63,13 +67,19 @@ def _sort_key(kind: str, key: str) -> Callable[[Row], Any]:
     return lambda row: str(row.get(key) or "")
 
 
-def report_columns(report: Report) -> list[Column[Row]]:
-    """The table's columns for one report: its own titles, kinds and currency."""
+def report_columns(report: Report, policy: Policy) -> list[Column[Row]]:
+    """The table's columns for one report: its own titles, kinds and currency; codes shown
+    as the policy's words in the current language (report_words)."""
+
+    def text(c: ReportColumn, row: Row) -> str:
+        if c.words:
+            return word(c.words, row.get(c.key), policy)
+        return cell_text(c.kind, row.get(c.key), report.currency)
 
     def column(c: ReportColumn) -> Column[Row]:
         return Column(
             lambda: tr(c.title),
-            lambda row: cell_text(c.kind, row.get(c.key), report.currency),
+            lambda row: text(c, row),
             number=c.kind in ("int", "money", "percent"),
             tooltip=(lambda row: str(row.get(c.key) or "")) if c.key == "feedback" else None,
             sort_key=_sort_key(c.kind, c.key),
@@ -124,7 +134,7 @@ class ReportsWindow(QDialog):
         for definition in REPORTS.values():
             entry = QListWidgetItem(tr(definition.title))
             entry.setData(Qt.ItemDataRole.UserRole, definition.name)
-            entry.setToolTip(definition.description)
+            entry.setToolTip(tr(definition.description))
             self.list.addItem(entry)
         self.list.currentRowChanged.connect(lambda _row: self.refresh())
         return self.list
@@ -272,8 +282,8 @@ class ReportsWindow(QDialog):
         old, self.chart = self.chart, _new_chart()
         self.chart_view.setChart(self.chart)
         old.deleteLater()
-        draw_chart(self.chart, report)
-        self.notes.setText("\n".join(report.notes))
+        draw_chart(self.chart, report, self.ctx.app.policies.current)
+        self.notes.setText(notes_text(report))
         self.export_button.setEnabled(True)
         self.loaded.emit(report.name)
         if not self._warmed:
@@ -305,7 +315,7 @@ class ReportsWindow(QDialog):
         )
 
     def _fill_table(self, report: Report) -> None:
-        self.model.reset_rows(report.rows, report_columns(report))
+        self.model.reset_rows(report.rows, report_columns(report, self.ctx.app.policies.current))
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the report's own order
         if not report.rows:
             self.heading.setText(self.heading.text() + " · " + tr("nothing in this period"))
@@ -359,7 +369,7 @@ def _new_chart() -> QChart:
     return chart
 
 
-def _chart_values(report: Report) -> tuple[list[str], list[float], str]:
+def _chart_values(report: Report, policy: Policy) -> tuple[list[str], list[float], str]:
     """Labels, values and axis title of the report's first series (money in units, percent
     out of 100)."""
     spec = report.chart
@@ -376,7 +386,8 @@ def _chart_values(report: Report) -> tuple[list[str], list[float], str]:
             return number * 100
         return number
 
-    labels = [str(r.get(spec.label_key) or r.get("key"))[:26] for r in rows]
+    words = next((c.words for c in report.columns if c.key == spec.label_key), "")
+    labels = [word(words, r.get(spec.label_key) or r.get("key"), policy)[:26] for r in rows]
     title = tr(report.column(key).title)
     if kind == "money":
         title += f" ({report.currency})"
@@ -385,10 +396,10 @@ def _chart_values(report: Report) -> tuple[list[str], list[float], str]:
     return labels, [value(r) for r in rows], title
 
 
-def draw_chart(chart: QChart, report: Report) -> None:
+def draw_chart(chart: QChart, report: Report, policy: Policy) -> None:
     """The report's chart on a new, empty `chart`: bars (or a line), and the policy's limit."""
     spec = report.chart
-    labels, values, title = _chart_values(report)
+    labels, values, title = _chart_values(report, policy)
     kind = report.column(spec.series[0]).kind
     axis_x = QBarCategoryAxis(chart)
     axis_x.append(labels or [""])
@@ -411,7 +422,16 @@ def draw_chart(chart: QChart, report: Report) -> None:
     series.attachAxis(axis_x)
     series.attachAxis(axis_y)
     if spec.limit is not None and labels:
-        _limit_line(chart, spec.limit, spec.limit_label, len(labels), axis_x, axis_y)
+        _limit_line(chart, spec.limit, limit_text(spec), len(labels), axis_x, axis_y)
+    _chinese_fonts(chart, axis_x, axis_y)  # after addAxis: adding applies the theme's fonts
+
+
+def _chinese_fonts(chart: QChart, *axes: QAbstractAxis) -> None:
+    """Titles, labels and the legend in a font with Chinese glyphs (ui/fonts.py)."""
+    chart.legend().setFont(cjk_font(chart.legend().font()))
+    for axis in axes:
+        axis.setTitleFont(cjk_font(axis.titleFont()))
+        axis.setLabelsFont(cjk_font(axis.labelsFont()))
 
 
 def _line(chart: QChart, title: str, values: list[float]) -> QLineSeries:

@@ -197,6 +197,8 @@ class SettingsDialog(LiveScreen, QDialog):
             return
         app.desk.store_code = store
         app.desk.counter_code = counter
+        if app.desk.email_language is not None:  # e-mails on: the next one in the new language
+            app.desk.email_language = app.settings.language
         if language != i18n.current_language():
             i18n.set_language(language)
         if self.ctx.printing is not None:  # the chip: what is known of the printer saved now

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.money import Money
+from counter_app.domain.policy import Policy
 from counter_app.services.stock import (
     LOCATIONS,
     ReceivedItem,
@@ -39,7 +40,7 @@ from counter_app.services.stock import (
 )
 from ui import i18n
 from ui.context import CounterContext
-from ui.labels import location_name
+from ui.labels import category_name, location_name, policy_word
 from ui.manager.common import make_table, tr
 from ui.table_model import Column, RowModel
 from ui.widgets import Banner, Label
@@ -52,7 +53,7 @@ def _money(minor: int, currency: str) -> str:
 ON_HAND_COLUMNS: list[Column[StockLine]] = [
     Column(lambda: tr("SKU"), lambda s: s.sku),
     Column(lambda: tr("Product"), lambda s: s.name),
-    Column(lambda: tr("Category"), lambda s: s.category),
+    Column(lambda: tr("Category"), lambda s: category_name(s.category)),
     Column(lambda: tr("Vendor"), lambda s: s.vendor),
     Column(lambda: tr("On hand"), lambda s: str(s.on_hand), number=True),
     Column(lambda: tr("Value"), lambda s: _money(s.value_minor, s.currency), number=True),
@@ -66,8 +67,9 @@ VENDOR_COLUMNS: list[Column[VendorLine]] = [
 ]
 
 
-def received_columns(location: str) -> list[Column[ReceivedItem]]:
-    """What came in from returns; open box shows the new SKU and what it was."""
+def received_columns(location: str, policy: Policy) -> list[Column[ReceivedItem]]:
+    """What came in from returns; open box shows the new SKU and what it was. Conditions
+    and reasons in the words of the policy in force, in the current language."""
     open_box = location == "open_box"
     columns: list[Column[ReceivedItem]] = [
         Column(lambda: tr("Received"), lambda i: i18n.when(i.received_at)),
@@ -75,8 +77,8 @@ def received_columns(location: str) -> list[Column[ReceivedItem]]:
         Column(lambda: tr("New SKU") if open_box else tr("SKU"), lambda i: i.sku),
         Column(lambda: tr("Product"), lambda i: i.name),
         Column(lambda: tr("Qty"), lambda i: str(i.quantity), number=True),
-        Column(lambda: tr("Condition"), lambda i: i.condition),
-        Column(lambda: tr("Reason"), lambda i: i.reason_code),
+        Column(lambda: tr("Condition"), lambda i: policy_word(policy.conditions, i.condition)),
+        Column(lambda: tr("Reason"), lambda i: policy_word(policy.reason_codes, i.reason_code)),
     ]
     if open_box:
         columns.append(Column(lambda: tr("Was"), lambda i: i.original_sku))
@@ -87,7 +89,7 @@ class StockTab(QWidget):
     """On hand (top) and received from returns (bottom) for one place. The vendor tab's top
     table lists the units grouped by vendor instead."""
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, policy: Policy) -> None:
         super().__init__()
         self.location = location
         layout = QVBoxLayout(self)
@@ -96,7 +98,8 @@ class StockTab(QWidget):
         self.vendor_model: RowModel[VendorLine] = RowModel(VENDOR_COLUMNS, self)
         top_model = self.vendor_model if location == "vendor" else self.stock_model
         self.on_hand = make_table(f"stockOnHand_{location}", top_model)
-        self.received_model: RowModel[ReceivedItem] = RowModel(received_columns(location), self)
+        received = received_columns(location, policy)
+        self.received_model: RowModel[ReceivedItem] = RowModel(received, self)
         self.received = make_table(f"stockReceived_{location}", self.received_model)
         top, bottom = QWidget(), QWidget()
         tl, bl = QVBoxLayout(top), QVBoxLayout(bottom)
@@ -146,7 +149,7 @@ class StockWindow(QDialog):
         self.tabs.setObjectName("stockTabs")
         self.pages: dict[str, StockTab] = {}
         for location in LOCATIONS:
-            page = StockTab(location)
+            page = StockTab(location, ctx.app.policies.current)
             self.pages[location] = page
             self.tabs.addTab(page, location_name(location))
         layout.addWidget(self.tabs, 1)

@@ -65,9 +65,12 @@ def error_text(error: str | None) -> str:
 def indicator_text(status: SyncStatus | None, running: bool) -> tuple[str, str]:
     if status is None:
         return tr("Sync: …"), "waiting"
-    text = tr("{n} waiting · last sync {when}").format(
-        n=status.waiting, when=short_time(status.last_success)
-    )
+    if status.last_success is None:  # "last sync never" does not read in every language
+        text = tr("{n} waiting · never synced").format(n=status.waiting)
+    else:
+        text = tr("{n} waiting · last sync {when}").format(
+            n=status.waiting, when=short_time(status.last_success)
+        )
     if running:
         return tr("Syncing… {n} waiting").format(n=status.waiting), "busy"
     if status.last_error:

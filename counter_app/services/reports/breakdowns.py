@@ -75,7 +75,7 @@ def _by_reason(x: _Ctx) -> Report:
         "by_reason",
         (
             Column("key", "Reason code"),
-            Column("label", "Reason"),
+            Column("label", "Reason", words="label"),
             *_money_cols(),
             Column("feedback_count", "Feedback given", "int"),
             Column("feedback", "Latest feedback"),
@@ -98,7 +98,7 @@ def _by_category(x: _Ctx) -> Report:
     return _report(
         x,
         "by_category",
-        (Column("key", "Category"), *_money_cols()),
+        (Column("key", "Category", words="category"), *_money_cols()),
         _sorted(out, "refund_minor", "units"),
         Chart("bar", "key", ("refund_minor",)),
     )
@@ -131,7 +131,7 @@ def _by_product(x: _Ctx) -> Report:
         (
             Column("key", "SKU"),
             Column("name", "Product"),
-            Column("category", "Category"),
+            Column("category", "Category", words="category"),
             *_money_cols(),
         ),
         _sorted(out, "refund_minor", "units"),

@@ -21,11 +21,19 @@ MAX_FEEDBACK_PER_REASON = 5
 MAX_PERIOD_DAYS = 3660
 
 
+# What a text column's values are, so a screen can show them in its own language (the CSV
+# and the CLI keep the values): a reason or condition code, a category code, a policy label,
+# "reason / condition" pairs of codes, a policy rule's code (FINAL_SALE).
+ColumnWords = Literal["", "reason", "condition", "category", "label", "reason_condition", "rule"]
+NoteParams = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
     kind: ColumnKind = "text"
+    words: ColumnWords = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Chart:
     limit: float | None = None  # a horizontal line (e.g. the policy's frequent-returner limit)
     limit_label: str = ""
     max_points: int = 15
+    limit_template: str = ""  # limit_label before its numbers went in (for translation)
+    limit_params: NoteParams = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,8 @@ class Report:
     rows: list[dict[str, Any]]
     chart: Chart
     notes: tuple[str, ...] = ()
+    # each note as (English template, its {name} values), for a screen that translates it
+    note_templates: tuple[tuple[str, NoteParams], ...] = ()
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -107,8 +119,14 @@ class _Ctx:
     policy: Policy
     now: datetime
     notes: list[str] = field(default_factory=list)
-
     title: str = ""  # the ReportDef's title, filled by the registry
+    note_templates: list[tuple[str, NoteParams]] = field(default_factory=list)
+
+    def note(self, template: str, **params: object) -> None:
+        """A note under the report: the English text, and its template for translation."""
+        values = {k: str(v) for k, v in params.items()}
+        self.notes.append(template.format(**values))
+        self.note_templates.append((template, tuple(values.items())))
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -186,4 +204,5 @@ def _report(
         rows=rows,
         chart=chart,
         notes=tuple(x.notes),
+        note_templates=tuple(x.note_templates),
     )

@@ -149,7 +149,7 @@ def _rate_by_product(x: _Ctx) -> Report:
     for row in rows:
         row["name"] = names.get(row["key"], "")
     rows = [r for r in rows if r["returned"] or r["sold"]]
-    x.notes.append("Return rate = units returned in the period / units sold in the period.")
+    x.note("Return rate = units returned in the period / units sold in the period.")
     return _report(
         x,
         "rate_by_product",
@@ -168,12 +168,12 @@ def _rate_by_product(x: _Ctx) -> Report:
 
 def _rate_by_category(x: _Ctx) -> Report:
     rows = _sold_and_returned(x, by_category=True)
-    x.notes.append("Return rate = units returned in the period / units sold in the period.")
+    x.note("Return rate = units returned in the period / units sold in the period.")
     return _report(
         x,
         "rate_by_category",
         (
-            Column("key", "Category"),
+            Column("key", "Category", words="category"),
             Column("sold", "Sold", "int"),
             Column("returned", "Returned", "int"),
             Column("rate", "Return rate", "percent"),

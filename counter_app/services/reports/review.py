@@ -75,7 +75,7 @@ def _reason_condition_rows(x: _Ctx) -> list[dict[str, Any]]:
 
 def _reason_vs_condition(x: _Ctx) -> Report:
     out = _reason_condition_rows(x)
-    x.notes.append(
+    x.note(
         "Mismatch: a fault was claimed (defective, damaged in transit) but the item was "
         "graded as sellable."
     )
@@ -83,9 +83,9 @@ def _reason_vs_condition(x: _Ctx) -> Report:
         x,
         "reason_vs_condition",
         (
-            Column("key", "Reason / condition"),
+            Column("key", "Reason / condition", words="reason_condition"),
             Column("reason", "Reason code"),
-            Column("condition", "Condition"),
+            Column("condition", "Condition", words="condition"),
             Column("units", "Units", "int"),
             Column("refund_minor", "Refund value", "money"),
             Column("mismatch", "Mismatch", "bool"),
@@ -151,11 +151,11 @@ def _overrides_by_rule(x: _Ctx) -> Report:
             row = out.setdefault(code, {"key": code, "overrides": 0, "refund_minor": 0})
             row["overrides"] += n
             row["refund_minor"] += value
-    x.notes.append("An override that lifted several rules counts under each of them.")
+    x.note("An override that lifted several rules counts under each of them.")
     return _report(
         x,
         "overrides_by_rule",
-        (Column("key", "Rule"), *_OVERRIDE_COLS),
+        (Column("key", "Rule", words="rule"), *_OVERRIDE_COLS),
         _sorted(list(out.values()), "overrides", "refund_minor"),
         Chart("bar", "key", ("overrides",)),
     )
@@ -191,10 +191,12 @@ def _frequent_returners(x: _Ctx) -> Report:
         }
         for r in rows
     ]
-    x.notes.append(
-        f"Returns in the {rule.lookback_days} days up to "
-        f"{end.astimezone(x.period.zone):%Y-%m-%d %H:%M}; the policy refers more than "
-        f"{rule.max_returns} to a manager. Customers with 2 or more returns, at most 50."
+    x.note(
+        "Returns in the {days} days up to {end}; the policy refers more than {limit} to a "
+        "manager. Customers with 2 or more returns, at most 50.",
+        days=rule.lookback_days,
+        end=f"{end.astimezone(x.period.zone):%Y-%m-%d %H:%M}",
+        limit=rule.max_returns,
     )
     return _report(
         x,
@@ -213,5 +215,7 @@ def _frequent_returners(x: _Ctx) -> Report:
             ("returns",),
             limit=float(rule.max_returns),
             limit_label=f"Policy limit ({rule.max_returns} in {rule.lookback_days} days)",
+            limit_template="Policy limit ({limit} in {days} days)",
+            limit_params=(("limit", str(rule.max_returns)), ("days", str(rule.lookback_days))),
         ),
     )
