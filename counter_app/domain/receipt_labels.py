@@ -36,6 +36,7 @@ RETURN_LABELS_ZH: dict[str, str] = {
     "gift_return_title": "礼品退货收据",
     "gift_code": "礼品码",
     "authorization": "退货码",
+    "status": "退货进度查询",
     "tender.card": "银行卡",
     "tender.cash": "现金",
     "tender.store_credit": "店内余额",
