@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
-from counter_app.adapters.central_client import (
+from counter_app.adapters.central_errors import (
     AuthorizationConflict,
     CentralRefused,
     CentralUnavailable,
