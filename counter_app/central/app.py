@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from counter_app.central.api.audit import audit_router
+from counter_app.central.api.authorization_routes import authorization_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
 from counter_app.central.api.gate import ADMIN, CentralSettings, Gate
@@ -38,7 +39,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     install_contract(app)
     app.state.engine = engine
     app.state.settings = settings
-    routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate))
+    routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
+               authorization_router(gate))  # fmt: skip
     for router in (*routers, page_router(gate)):
         app.include_router(router)
     app.add_middleware(ResponseGuard)
@@ -48,7 +50,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app of one `central serve --workers N` worker process, configured by the parent
     through the environment: $COUNTER_CENTRAL_DB, $CENTRAL_ADMIN_KEY, the master key
-    ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE) and $COUNTER_CENTRAL_OPENAPI."""
+    ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE), $COUNTER_CENTRAL_OPENAPI and the mail
+    server ($CENTRAL_SMTP_URL, password included, and $CENTRAL_MAIL_FROM)."""
     import os
 
     from counter_app.central.master_key import MasterKey
@@ -58,5 +61,7 @@ def app_from_environment() -> FastAPI:
         admin_key=os.environ.get("CENTRAL_ADMIN_KEY") or None,
         master_key=MasterKey.resolve(),
         openapi=bool(os.environ.get("COUNTER_CENTRAL_OPENAPI")),
+        smtp_url=os.environ.get("CENTRAL_SMTP_URL") or None,
+        mail_from=os.environ.get("CENTRAL_MAIL_FROM") or "returns@localhost",
     )
     return create_app(settings)

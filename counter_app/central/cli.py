@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from counter_app import sync_protocol as proto
 from counter_app.central import cli_access as access
+from counter_app.central.cli_authorize import register_authorizations
 
 DEFAULT_DB = "sqlite:///central.db"
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _db_url(args)
     admin_key = access.admin_key(args)
     master = MasterKey.resolve()
+    smtp_url, mail_from = access.smtp_settings(args)
     if not options["ssl_certfile"] and options["host"] not in ("127.0.0.1", "::1", "localhost"):
         print("warning: serving plain http beyond this machine; stores refuse it "
               "(give --tls-cert/--tls-key)", file=sys.stderr)  # fmt: skip
@@ -77,6 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["COUNTER_CENTRAL_DB"] = url
         os.environ[access.ADMIN_KEY_ENV] = admin_key or ""
         os.environ["COUNTER_CENTRAL_OPENAPI"] = "1" if args.openapi else ""
+        os.environ[access.SMTP_URL_ENV] = smtp_url or ""
+        os.environ[access.MAIL_FROM_ENV] = mail_from
         uvicorn.run(
             "counter_app.central.app:app_from_environment",
             factory=True,
@@ -85,8 +89,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 0
     settings = CentralSettings(
-        db_url=url, admin_key=admin_key, master_key=master, openapi=args.openapi
-    )
+        db_url=url, admin_key=admin_key, master_key=master, openapi=args.openapi,
+        smtp_url=smtp_url, mail_from=mail_from,
+    )  # fmt: skip
     uvicorn.run(create_app(settings), **options)
     return 0
 
@@ -218,10 +223,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     serve = add("serve", cmd_serve, "run the HTTP service")
     access.add_serve_arguments(serve)
-    access.register_access(
-        lambda name, func, help: add(name, with_engine(func), help), commands, _guard
-    )
-
+    engine_command = lambda name, func, help: add(name, with_engine(func), help)  # noqa: E731
+    access.register_access(engine_command, commands, _guard)
+    register_authorizations(engine_command)
     store = add("add-store", cmd_add_store, "register a store and print its key once")
     store.add_argument("code")
     store.add_argument("--name", required=True)

@@ -20,6 +20,10 @@ from typing import Any
 from counter_app.central.master_key import FILE_ENV, MasterKey
 
 ADMIN_KEY_ENV = "CENTRAL_ADMIN_KEY"
+SMTP_URL_ENV = "CENTRAL_SMTP_URL"
+SMTP_PASSWORD_ENV = "CENTRAL_SMTP_PASSWORD"
+MAIL_FROM_ENV = "CENTRAL_MAIL_FROM"
+DEFAULT_MAIL_FROM = "returns@localhost"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 
 
@@ -99,6 +103,49 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--openapi", action="store_true", help="serve /openapi.json")
     serve.add_argument("--log-level", default="info")
+    add_smtp_arguments(serve)
+
+
+def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where customer e-mails go: a URL without its password (that comes from a file or the
+    environment, never the command line)."""
+    parser.add_argument(
+        "--smtp",
+        help=f"mail server: smtp://host:587?starttls=1, smtps://user@host (or ${SMTP_URL_ENV})",
+    )
+    parser.add_argument(
+        "--smtp-password-file",
+        help=f"file holding the mail server password (or ${SMTP_PASSWORD_ENV})",
+    )
+    parser.add_argument("--mail-from", help=f"sender address (or ${MAIL_FROM_ENV})")
+
+
+def smtp_settings(args: argparse.Namespace) -> tuple[str | None, str]:
+    """(SMTP URL with its password, sender); the URL None when no mail server is set."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from counter_app.adapters.mail import MailError, parse_smtp_url, require_tls_for_login
+
+    sender = args.mail_from or os.environ.get(MAIL_FROM_ENV) or DEFAULT_MAIL_FROM
+    if args.smtp and urlsplit(args.smtp).password:
+        raise ValueError("--smtp must not hold a password: use --smtp-password-file")
+    url = args.smtp or os.environ.get(SMTP_URL_ENV) or None
+    if url is None:
+        return None, sender
+    password = os.environ.get(SMTP_PASSWORD_ENV)
+    if args.smtp_password_file:
+        lines = Path(args.smtp_password_file).read_text(encoding="utf-8").splitlines()
+        password = lines[0] if lines else ""
+    parts = urlsplit(url)
+    if password and parts.username and not parts.password:
+        host = parts.netloc.rpartition("@")[2]
+        netloc = f"{parts.username}:{quote(password, safe='')}@{host}"
+        url = urlunsplit(parts._replace(netloc=netloc))
+    try:
+        require_tls_for_login(parse_smtp_url(url))
+    except MailError as exc:
+        raise ValueError(f"mail server setting: {exc}") from None
+    return url, sender
 
 
 def cmd_rotate_key(args: argparse.Namespace, engine: Any) -> int:

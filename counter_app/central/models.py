@@ -241,9 +241,15 @@ class CentralReturn(Base):
     validated: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
+    # The return authorization it consumed (one return per code) and the token of its public
+    # status page (unguessable; unique).
+    authorization_code: Mapped[str | None] = mapped_column(String(16))
+    status_token: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (
         CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
         Index("ix_returns_customer", "customer_key", "committed_at"),
+        Index("ix_returns_authorization_code", "authorization_code", unique=True),
+        Index("ix_returns_status_token", "status_token", unique=True),
     )
 
 
@@ -254,6 +260,67 @@ class GiftRedemption(Base):
     gift_code: Mapped[str] = mapped_column(String(200), primary_key=True)
     return_ref: Mapped[str] = mapped_column(ForeignKey("returns.ref"), nullable=False)
     store: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class CentralAuthorization(Base):
+    """A return started online: lines of one order reserved until a store's return consumes
+    them (status "used", once company-wide), head office cancels it, or it expires (computed
+    from `expires_at`, never stored). `seq` orders the stores' pull."""
+
+    __tablename__ = "return_authorizations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    order_number: Mapped[str] = mapped_column(
+        ForeignKey("orders.number"), nullable=False, index=True
+    )
+    refund: Mapped[str] = mapped_column(String(16), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_first_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    status_token: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    used_by_store: Mapped[str | None] = mapped_column(String(32))
+    used_return_ref: Mapped[str | None] = mapped_column(String(200))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('open', 'used', 'cancelled')", name="ck_return_authorizations_status"
+        ),
+        CheckConstraint(
+            "refund in ('original', 'store_credit', 'exchange')",
+            name="ck_return_authorizations_refund",
+        ),
+    )
+
+
+class CentralAuthorizationLine(Base):
+    __tablename__ = "return_authorization_lines"
+    authorization_id: Mapped[int] = mapped_column(
+        ForeignKey("return_authorizations.id"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(200), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_return_authorization_lines_quantity"),
+    )
+
+
+class PortalKey(Base):
+    """A key of the web shop's returns portal: only its SHA-256 is kept; a revoked key is
+    never valid again (adding the name anew issues a new key)."""
+
+    __tablename__ = "portal_keys"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StockMovement(Base):
@@ -395,6 +462,8 @@ __all__ = [
     "Base",
     "CatalogPrice",
     "CatalogProduct",
+    "CentralAuthorization",
+    "CentralAuthorizationLine",
     "CentralOrder",
     "CentralOrderLine",
     "CentralReturn",
@@ -404,6 +473,7 @@ __all__ = [
     "OrderLookup",
     "OrderPayment",
     "Policy",
+    "PortalKey",
     "SettlementRecord",
     "StaffAccount",
     "StaffWithdrawal",

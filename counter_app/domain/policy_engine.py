@@ -26,6 +26,7 @@ from counter_app.domain.policy_model import (
 )
 from counter_app.domain.policy_receiptless import TEMPLATES as RECEIPTLESS_TEMPLATES
 from counter_app.domain.policy_receiptless import receiptless_reasons
+from counter_app.domain.policy_window import deadlines
 
 # English message per reason code; `{name}` placeholders are the Reason.params keys.
 MESSAGE_TEMPLATES: dict[str, str] = {
@@ -377,23 +378,13 @@ def _window_reasons(
     policy: Policy,
     notes: list[Reason],
 ) -> list[Reason]:
-    """Calendar-day window in the store's zone: bought on local day D with N days → through
-    the end of local day D+N (so DST and the hour of purchase never matter)."""
-    bought = _local_date(line.purchased_at, policy)
+    """Calendar-day window in the store's zone (`policy_window.deadlines`)."""
+    found = deadlines(line.purchased_at, line.category, line.channel, history.loyalty_tier, policy)
+    bought, window, extra = found.bought, found.window_days, found.extra_days
     today = _local_date(now, policy)
-    window = rule.window_for(line.channel)
-    base = bought + timedelta(days=window)
+    base, loyal, deadline = found.base, found.loyal, found.final
+    holiday_deadline, holiday_name = found.holiday, found.holiday_name
     tier = history.loyalty_tier
-    extra = policy.loyalty_extra_days.get(tier, 0) if tier else 0
-    loyal = base + timedelta(days=extra)
-    holiday_deadline: date | None = None
-    holiday_name = ""
-    for ext in policy.holiday_extensions:
-        applies = ext.categories is None or line.category in ext.categories
-        later = holiday_deadline is None or ext.returnable_until > holiday_deadline
-        if applies and later and ext.bought_from <= bought <= ext.bought_until:
-            holiday_deadline, holiday_name = ext.returnable_until, ext.name
-    deadline = max(loyal, holiday_deadline) if holiday_deadline else loyal
     if today > deadline:
         return [
             _reason(

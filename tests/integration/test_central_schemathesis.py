@@ -22,7 +22,7 @@ from tests.integration.central_fixtures import LiveCentral
 pytestmark = pytest.mark.postgres
 
 STORE = "S001"
-# Examples per operation and mode; 11 operations x 2 modes x (signed + unsigned).
+# Examples per operation and mode; 15 operations x 2 modes x (signed + unsigned).
 SIGNED_EXAMPLES = 40
 UNSIGNED_EXAMPLES = 10
 
@@ -128,7 +128,7 @@ def _run_mode(
 def test_schemathesis_finds_nothing(contract: tuple[Any, LiveCentral]) -> None:
     schema, central = contract
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11  # the /v1 API and /healthz (the page is not in the contract)
+    assert len(operations) == 15  # the /v1 API and /healthz (the page is not in the contract)
     signed = SigningSession(STORE, central.keys[STORE])
     unsigned = requests.Session()
     started = time.monotonic()

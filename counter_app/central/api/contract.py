@@ -25,7 +25,9 @@ _WHY: dict[int, str] = {
     403: "signed, but not allowed to act on this resource",
     404: "no such resource",
     413: "body over the size limit, or more messages than a batch may hold",
+    409: "the return authorization was used by another return, cancelled, or has expired",
     422: "a parameter or the body does not match this schema",
+    429: "too many requests (or failed authentications) from this caller; wait a minute",
 }
 
 
@@ -57,29 +59,38 @@ CursorQuery = Annotated[
 LimitQuery = Annotated[int, Query(ge=1, le=proto.MAX_PAGE_LIMIT)]
 
 PUSH_OPERATION = "push_messages"
+CREATE_AUTHORIZATION_OPERATION = "create_return_authorization"
+CLAIM_AUTHORIZATION_OPERATION = "claim_return_authorization"
+# Bodies read raw (their bytes are signed or authenticated first), so FastAPI cannot infer
+# them: operation id -> the model its body is.
+RAW_BODIES: dict[str, type[Any]] = {
+    PUSH_OPERATION: proto.PushRequest,
+    CREATE_AUTHORIZATION_OPERATION: proto.AuthorizationRequest,
+    CLAIM_AUTHORIZATION_OPERATION: proto.AuthorizationClaim,
+}
 
 
-def _push_body(schema: dict[str, Any]) -> None:
-    """Put the push body and the models it uses into the components; the operation refers
+def _raw_bodies(schema: dict[str, Any]) -> None:
+    """Put each raw body and the models it uses into the components; the operation refers
     to it by $ref."""
-    body = TypeAdapter(proto.PushRequest).json_schema(ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for name, definition in body.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components["PushRequest"] = body
-    for item in schema.get("paths", {}).values():
-        for operation in item.values():
-            if operation.get("operationId") == PUSH_OPERATION:
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
-                    },
-                }
+    for operation_id, model in RAW_BODIES.items():
+        body = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in body.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[model.__name__] = body
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if operation.get("operationId") == operation_id:
+                    ref = f"#/components/schemas/{model.__name__}"
+                    operation["requestBody"] = {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": ref}}},
+                    }
 
 
 def install_contract(app: FastAPI) -> None:
-    """`app.openapi()` with the push body filled in (built once, on first use)."""
+    """`app.openapi()` with the raw bodies filled in (built once, on first use)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -89,7 +100,7 @@ def install_contract(app: FastAPI) -> None:
                 description=__doc__,
                 routes=app.routes,
             )
-            _push_body(schema)
+            _raw_bodies(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -47,6 +47,11 @@ class CentralSettings:
     # Pushes write in worker threads; more at once only convoy on the GIL and on locks, so
     # the rest queue here in arrival order (fair to every store).
     max_concurrent_pushes: int = 4
+    # Failed returns-portal authentications a client address may make in a minute.
+    portal_failures_per_minute: int = 10
+    # Where customer e-mails (return authorizations) go out, and from whom; None: not sent.
+    smtp_url: str | None = None
+    mail_from: str = "returns@localhost"
     clock: Callable[[], float] = field(default=time.time)
     engine: Engine | None = None
 

@@ -63,6 +63,10 @@ class ResponseGuard:
                     int(start["status"]), signer["timestamp"], signer["nonce"], body, signer["key"]
                 )
                 headers.append((proto.HEADER_SIGNATURE.lower().encode(), signature.encode()))
+                if signer.get("echo"):  # a portal answer: what it was signed over
+                    for name, value in ((proto.HEADER_TIMESTAMP, signer["timestamp"]),
+                                        (proto.HEADER_NONCE, signer["nonce"])):  # fmt: skip
+                        headers.append((name.lower().encode(), value.encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 

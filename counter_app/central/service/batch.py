@@ -23,6 +23,7 @@ from counter_app import sync_protocol as proto
 from counter_app.central.db import next_seq
 from counter_app.central.models import (
     CatalogProduct,
+    CentralAuthorization,
     CentralOrder,
     CentralOrderLine,
     CentralReturn,
@@ -32,6 +33,8 @@ from counter_app.central.models import (
     StaffAccount,
     StockMovement,
 )
+from counter_app.central.service.auth_facts import AuthBatch
+from counter_app.central.service.auth_reserve import supersede
 from counter_app.central.service.facts import LineFacts, PaymentFacts, base_sku
 from counter_app.central.service.kinds import KindFacts
 from counter_app.central.service.tx import aware
@@ -64,6 +67,18 @@ _SET_GIFT_CODE = (
 )
 # Stock movements that belong to a return's group: goods taken back, replacements given out.
 GROUPED_CAUSES = frozenset({"return", "exchange"})
+_AUTHS = cast(Table, CentralAuthorization.__table__)
+_USE_AUTH = (
+    update(_AUTHS)
+    .where(_AUTHS.c.id == bindparam("i"))
+    .values(
+        status="used",
+        used_by_store=bindparam("st"),
+        used_return_ref=bindparam("rr"),
+        used_at=bindparam("at"),
+        seq=bindparam("sq"),
+    )
+)
 _RENUMBER = update(_ORDERS).where(_ORDERS.c.number == bindparam("o")).values(seq=bindparam("s"))
 _RETRYABLE = {"40001", "40P01"}
 
@@ -95,6 +110,7 @@ class Unit:
     new_payments: list[dict[str, Any]] = field(default_factory=list)
     gift_uses: list[dict[str, Any]] = field(default_factory=list)
     gift_codes: list[dict[str, Any]] = field(default_factory=list)
+    auth_uses: list[dict[str, Any]] = field(default_factory=list)  # authorizations consumed
 
 
 @dataclass
@@ -118,6 +134,7 @@ class BatchState:
     with_group: dict[str, str] = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
     kinds: KindFacts = field(default_factory=KindFacts)
+    auths: AuthBatch = field(default_factory=AuthBatch)
 
 
 _MEMBER_PAYLOADS: dict[str, type[BaseModel]] = {
@@ -297,6 +314,7 @@ def write_batch(session: Session, state: BatchState) -> None:
             _RENUMBER,
             [{"o": number, "s": start + offset} for offset, number in enumerate(touched)],
         )
+        supersede(session, touched, state.now)  # goods back without a code free no more
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -325,6 +343,9 @@ def _write(session: Session, units: list[Unit]) -> None:
         session.execute(insert(_GIFT_USES), uses)
     if codes := [row for unit in units for row in unit.gift_codes]:
         session.execute(_SET_GIFT_CODE, codes)
+    if uses := [row for unit in units for row in unit.auth_uses]:
+        start = next_seq(session, len(uses))
+        session.execute(_USE_AUTH, [dict(u, sq=start + n) for n, u in enumerate(uses)])
 
 
 def _write_new_orders(session: Session, units: list[Unit]) -> None:

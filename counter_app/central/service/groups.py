@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from counter_app import sync_protocol as proto
 from counter_app.central.models import InboundMessage
+from counter_app.central.service.auth_ingest import check_authorization, use_authorization
 from counter_app.central.service.batch import BatchState, Member, Unit, group_of
 from counter_app.central.service.exchanges import (
     add_sale,
@@ -153,6 +154,7 @@ def _check_group(
         raise Reject("group_rejected", state.failed[payload.ref])
     check_staff(payload.cashier, state.staff)
     at = min(message.created_at, state.now)  # a message dated in the future counts as now
+    authorization = check_authorization(payload, at, state)
     unit = Unit(ids=[message.id] + [m.message_id for m in members])
     if payload.kind == "receiptless":
         total = check_receiptless(payload, at, state.kinds)
@@ -167,6 +169,7 @@ def _check_group(
     for member in members:
         check_member(member.kind, member.payload, payload, state.skus, state.staff)
     check_exchange_members(payload, members, at, state)
+    use_authorization(unit, payload, authorization, at, state)
     if claim is not None:
         _take(unit, payload.order_number or "", claim, state)
         use_gift_codes(unit, payload.ref, codes, state)
@@ -186,6 +189,8 @@ def _check_group(
             "refunds": [r.model_dump(mode="json") for r in payload.refunds],
             "received_at": state.now,
             "validated": True,
+            "authorization_code": payload.authorization_code,
+            "status_token": payload.status_token,
         }
     )
     for member in members:

@@ -28,6 +28,7 @@ from counter_app import sync_protocol as proto
 from counter_app.central.models import InboundMessage, Store
 from counter_app.central.service import groups
 from counter_app.central.service.anchors import apply_anchor, check_head
+from counter_app.central.service.auth_ingest import prefetch_authorizations
 from counter_app.central.service.batch import BatchState, prefetch, write_batch
 from counter_app.central.service.facts import Reject
 from counter_app.central.service.kind_load import prefetch_kinds
@@ -114,6 +115,7 @@ def _push(
     fresh = [m for m in first.values() if m.id in inserted]
     prefetch(session, state, fresh)
     prefetch_kinds(session, state, fresh)
+    prefetch_authorizations(session, state, fresh)
     _apply_all(session, fresh, state)
     write_batch(session, state)
     _mark(session, state)

@@ -29,6 +29,7 @@ from counter_app.central.models import (
     StaffWithdrawal,
     Store,
 )
+from counter_app.central.service.auth_reserve import supersede
 from counter_app.central.service.tx import retrying, utc, utcnow
 from counter_app.domain.pins import pin_hash_problem, pin_problem
 
@@ -197,6 +198,7 @@ def record_online_refund(engine: Engine, number: str, line_no: int, quantity: in
             return False
         seq = next_seq(session)
         session.execute(update(CentralOrder).where(CentralOrder.number == number).values(seq=seq))
+        supersede(session, [number], utcnow())  # the open codes that no longer fit go
         return True
 
     return retrying(engine, work)
