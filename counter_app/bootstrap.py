@@ -83,6 +83,7 @@ def bootstrap(
         email_language=settings.language if settings.smtp_url else None,
     )
     desk.id_secret = partial(load_id_secret, settings.home)
+    desk.central = _central_opener(settings)
     return App(settings, engine, clock, policies, desk, warning)
 
 
@@ -105,6 +106,26 @@ def _live_lookup(engine: Engine, settings: Settings) -> Callable[[str], Order | 
             return lookup_order_live(engine, client, number)
 
     return lookup
+
+
+def _central_opener(settings: Settings) -> Callable[[], Any] | None:
+    """A short-timeout client to head office for the desk's live questions (return codes);
+    None when head office is not configured."""
+    if not settings.central_url or not settings.central_key:
+        return None
+
+    def opener() -> Any:
+        from counter_app.adapters.central_client import HttpCentralClient
+
+        return HttpCentralClient(
+            settings.central_url,
+            settings.store_code,
+            settings.central_key,
+            timeout=2.0,
+            ca_file=settings.central_ca_file or None,
+        )
+
+    return opener
 
 
 def load_active_policy(engine: Engine, settings: Settings) -> tuple[Policy, str | None]:

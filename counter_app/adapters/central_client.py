@@ -22,7 +22,9 @@ import httpx
 
 from counter_app import sync_protocol as proto
 
-PULL_RESOURCES = ("catalog", "staff", "policies", "orders", "settlements")
+PULL_RESOURCES = ("catalog", "staff", "policies", "orders", "settlements", "authorizations")
+# Pulled when head office serves them: an older head office answers 404 and the store goes on.
+OPTIONAL_RESOURCES = frozenset({"authorizations"})
 
 
 class CentralUnavailable(ConnectionError):
@@ -52,6 +54,15 @@ class CentralRefused(RuntimeError):
     def bad_content(self) -> bool:
         """Refused for what was sent (too big, unreadable), not for who sent it."""
         return self.status_code in (413, 422)
+
+
+class AuthorizationConflict(CentralRefused):
+    """Head office refused a claim (409): the code was used, cancelled or has expired.
+    `code` is head office's reason (authorization_used ...), str() its text with the date."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, 409)
+        self.code = code
 
 
 class CentralClient(Protocol):
@@ -208,6 +219,46 @@ class HttpCentralClient:
         result: dict[str, Any] = response.json()
         return result
 
+    def fetch_authorization(self, code: str) -> dict[str, Any] | None:
+        """A return authorization as head office knows it now (None: no such code)."""
+        path = f"{proto.API_PREFIX}/stores/{self._store}/authorizations/{quote(code, safe='')}"
+        response = self._request("GET", path)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise CentralRefused(_error_message(response), response.status_code)
+        return _authorization(response)
+
+    def claim_authorization(self, code: str, return_ref: str) -> dict[str, Any]:
+        """Consume the authorization for this store's return `return_ref` (idempotent for the
+        same ref); `AuthorizationConflict` when it is used, cancelled or expired."""
+        path = (
+            f"{proto.API_PREFIX}/stores/{self._store}/authorizations/{quote(code, safe='')}/claim"
+        )
+        body = proto.AuthorizationClaim(return_ref=return_ref).model_dump_json().encode("utf-8")
+        response = self._request("POST", path, body)
+        if response.status_code == 409:
+            raise AuthorizationConflict(_error_message(response), _error_code(response))
+        if response.status_code != 200:
+            raise CentralRefused(_error_message(response), response.status_code)
+        return _authorization(response)
+
+
+def _authorization(response: httpx.Response) -> dict[str, Any]:
+    """A signed answer read as a `ReturnAuthorization` (anything else: unreadable)."""
+    try:
+        found = proto.ReturnAuthorization.model_validate(response.json())
+    except ValueError as exc:
+        raise CentralUnavailable("head office sent an unreadable authorization") from exc
+    return found.model_dump(mode="json")
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"])[:64]
+    except (ValueError, KeyError, TypeError):
+        return "error"
+
 
 def _error_message(response: httpx.Response) -> str:
     """Head office's own explanation of a refusal (its `message` field), if readable."""
@@ -228,6 +279,9 @@ class FakeCentral:
         self.fail_next: int = 0
         self.unreadable: Callable[[dict[str, Any]], bool] = lambda _m: False
         self.refuse_status: int | None = None
+        self.authorizations: dict[str, dict[str, Any]] = {}
+        self.claims: list[tuple[str, str]] = []
+        self.claim_store = "S001"  # the store a claim is recorded for
 
     def push(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.fail_next:
@@ -257,3 +311,27 @@ class FakeCentral:
 
     def lookup_order(self, number: str) -> dict[str, Any] | None:
         return self.orders.get(number)
+
+    def fetch_authorization(self, code: str) -> dict[str, Any] | None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise CentralUnavailable("simulated outage")
+        return self.authorizations.get(code)
+
+    def claim_authorization(self, code: str, return_ref: str) -> dict[str, Any]:
+        """Head office's rule: once, company-wide; the same ref again is the same claim."""
+        if self.fail_next:
+            self.fail_next -= 1
+            raise CentralUnavailable("simulated outage")
+        found = self.authorizations.get(code)
+        if found is None:
+            raise CentralRefused("unknown authorization", 404)
+        if found["status"] == "used" and found.get("used_return_ref") != return_ref:
+            raise AuthorizationConflict(
+                f"used at store {found.get('used_by_store')}", "authorization_used"
+            )
+        if found["status"] in ("cancelled", "expired"):
+            raise AuthorizationConflict(found["status"], f"authorization_{found['status']}")
+        found.update(status="used", used_return_ref=return_ref, used_by_store=self.claim_store)
+        self.claims.append((code, return_ref))
+        return found

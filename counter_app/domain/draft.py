@@ -185,6 +185,8 @@ class RefundSummary:
 def _blocker(dl: DraftLine) -> str | None:
     """Why this line stops the return from being confirmed, or None."""
     name = dl.line.name
+    if dl.authorized_reason is not None and not dl.verified:  # started online: check it
+        return f"{name}: scan the item (or check it against the catalog photo) first."
     if dl.inspection is None:
         return f"{name}: pick a reason and a condition."
     if dl.decision is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,6 +131,8 @@ def _return_payload(
         "lines": [],
         "refunds": [],
         "policy_version": policy_version,
+        "authorization_code": draft.authorization.code if draft.authorization else None,
+        "status_token": w.status_token,
     }
 
 
@@ -233,6 +236,7 @@ def _write_return_row(
     order = draft.order
     seq = repo.next_sequence(conn, f"{counter.store_code}-{counter.counter_code}")
     ref = f"R-{counter.store_code}-{counter.counter_code}-{seq:06d}"
+    token = secrets.token_urlsafe(16)  # the customer's status page (/r/<token>; receipt QR)
     return_id = repo.insert_row(
         conn,
         t.returns,
@@ -250,9 +254,11 @@ def _write_return_row(
             "policy_version": policy_version,
             "draft_id": draft.id,
             "kind": draft.kind,
+            "authorization_code": draft.authorization.code if draft.authorization else None,
+            "status_token": token,
         },
     )
-    return Written(conn, counter, return_id, ref, seq, now)
+    return Written(conn, counter, return_id, ref, seq, now, token)
 
 
 def _line_row(w: Written, dl: DraftLine, refund: Money, fee: Money) -> dict[str, Any]:
@@ -382,6 +388,9 @@ def _audit_and_publish(
     before = [m for m in messages if m]
     # The audit entry also says what the customer took instead (the exchange sale).
     data = {**payload, "exchange": exchange_message.payload} if exchange_message else payload
+    by_photo = [dl.line.line_no for dl in draft.selected() if dl.verified_by_photo]
+    if by_photo:  # checked against the catalog photo, not by barcode: on record
+        data = {**data, "verified_by_photo": by_photo}
     repo.append_audit_published(
         w.conn,
         at=w.now,

@@ -34,6 +34,7 @@ class Written:
     ref: str
     seq: int
     now: datetime
+    status_token: str | None = None
 
     def message(self, kind: str, payload: dict[str, Any]) -> OutboxMessage:
         return OutboxMessage(kind, payload, self.return_id)

@@ -54,3 +54,8 @@ class NotFound(CounterError):
 
 class GiftCodeUsed(AlreadyReturned):
     """A gift receipt's code was already used for a return (nothing was written)."""
+
+
+class AuthorizationRefused(CounterError):
+    """A return code that cannot be used: unknown, used, cancelled or expired (one line in
+    the cashier's words, with the date), or head office refused its claim at commit."""

@@ -40,11 +40,13 @@ from counter_app.domain.policy import (
 from counter_app.services import auth
 from counter_app.services import exchanges as ex
 from counter_app.services import receiptless as rless
+from counter_app.services.authorization_desk import AuthorizationDesk
 from counter_app.services.clock import Clock
 from counter_app.services.commit import CommittedReturn, CounterIdentity, write_return
 from counter_app.services.errors import (
     AlreadyCommitted,
     AlreadyReturned,
+    AuthorizationRefused,
     BadInput,
     GiftCodeUsed,
     ItemNotOnOrder,
@@ -61,11 +63,13 @@ HISTORY_DAYS = 365
 GIFT_USED_NOW = (
     "This gift receipt was just used for a return at another counter; it cannot be used again."
 )
+AUTHORIZATION_USED_NOW = "This return code was just used at another counter of this store."
 
 
-class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
+class ReturnDesk(ReceiptlessDesk, ExchangeDesk, AuthorizationDesk):
     """The use cases of one counter, wired by bootstrap() (returns without a receipt:
-    services/receiptless_desk.py; exchanges: services/exchange_desk.py)."""
+    services/receiptless_desk.py; exchanges: services/exchange_desk.py; returns started
+    online: services/authorization_desk.py)."""
 
     def __init__(
         self,
@@ -194,7 +198,11 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
         draft_line = draft.lines.get(line.line_no)
         if draft_line is None:
             draft_line = self.select_line(draft, line.line_no, 1)
-        elif draft_line.verified and draft_line.quantity < line.returnable_quantity:
+        elif (
+            draft_line.verified
+            and draft_line.authorized_reason is None  # authorized: the scan only verifies
+            and draft_line.quantity < line.returnable_quantity
+        ):
             draft_line.quantity += 1
         draft_line.verified = True
         if serial is not None:
@@ -417,6 +425,7 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
                     now=now,
                     balance=balance,
                 )
+                self.claim_online(uow.conn, draft, result.ref)
                 uow.commit()
         except IntegrityError as exc:
             text = str(exc.orig) if exc.orig else str(exc)
@@ -424,6 +433,8 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk):
                 raise AlreadyCommitted("This return was already confirmed.") from None
             if "gift_code" in text:  # the return lines' unique gift code: used once only
                 raise GiftCodeUsed(GIFT_USED_NOW) from None
+            if "authorization_code" in text:  # consumed once: another counter just did
+                raise AuthorizationRefused(AUTHORIZATION_USED_NOW) from None
             raise
         return result
 

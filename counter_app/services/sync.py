@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from counter_app.adapters.central_client import (
+    OPTIONAL_RESOURCES,
     PULL_RESOURCES,
     CentralClient,
     CentralRefused,
@@ -34,7 +35,7 @@ from counter_app.services.anchor import KIND as ANCHOR_KIND
 from counter_app.services.anchor import queue_anchor
 from counter_app.services.clock import Clock
 from counter_app.services.errors import BadInput, NotFound
-from counter_app.services.sync_apply import APPLIERS, STAFF_REFUSED, apply_order, upsert
+from counter_app.services.sync_apply import APPLIERS, LOCAL_PROBLEMS, apply_order, upsert
 from counter_app.services.sync_isolate import push_isolating_bad
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.services.validation import clean_code, clean_text
@@ -179,7 +180,12 @@ def pull_all(
         count = 0
         while True:
             cursor = _get_state(engine, f"cursor.{resource}")
-            page = retry(functools.partial(client.pull, resource, cursor, page_size))
+            try:
+                page = retry(functools.partial(client.pull, resource, cursor, page_size))
+            except CentralRefused as exc:
+                if exc.status_code == 404 and resource in OPTIONAL_RESOURCES:
+                    break  # a head office that does not publish these yet
+                raise
             with UnitOfWork(engine, write=True) as uow:
                 for item in page["items"]:
                     APPLIERS[resource](uow.conn, item)
@@ -371,7 +377,7 @@ def resolve_exception(
         kind = uow.conn.execute(
             select(t.outbox.c.kind).where(t.outbox.c.id == row["message_id"])
         ).scalar()
-        if kind != STAFF_REFUSED:  # a refused pulled record is the store's own problem
+        if kind not in LOCAL_PROBLEMS:  # a refused pulled record is the store's own problem
             repo.add_outbox(
                 uow.conn, kind="sync_exception.resolved", at=now, store=store_code, payload=data
             )

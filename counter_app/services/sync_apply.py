@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from counter_app import sync_protocol as proto
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.db.authorizations import save_authorization
 from counter_app.domain.cards import last4
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import ROLES
@@ -76,6 +78,10 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
 
 SYNC_ACTOR = "head office (sync)"
 STAFF_REFUSED = "staff.refused"
+AUTHORIZATION_REFUSED = "authorization.refused"
+IMAGE_REFUSED = "catalog_image.refused"
+# Problems with what head office sent, recorded here: never sent back as resolved.
+LOCAL_PROBLEMS = frozenset({STAFF_REFUSED, AUTHORIZATION_REFUSED, IMAGE_REFUSED})
 
 
 def apply_staff(conn: Connection, item: dict[str, Any]) -> None:
@@ -123,25 +129,32 @@ def _staff_changes(before: Any, after: dict[str, Any]) -> list[tuple[str, dict[s
 
 def _refuse_staff(conn: Connection, username: str, role: str, problem: str, now: datetime) -> None:
     """Audit the refusal and record it as a sync problem (a local, never-sent outbox row)."""
-    reason = f"staff record for {username!r} ({role}) refused: {problem}"[:2000]
+    reason = f"staff record for {username!r} ({role}) refused: {problem}"
     data = {"username": username, "role": role, "problem": problem}
+    refuse_pulled(conn, STAFF_REFUSED, username, data, reason, now)
+
+
+def refuse_pulled(
+    conn: Connection, kind: str, subject: str, data: dict[str, Any], reason: str, now: datetime
+) -> None:
+    """A pulled record refused: audited, and a sync problem for a manager (a local outbox
+    row that is never sent). Once: the same page applied again adds nothing."""
+    reason = reason[:2000]
     payload_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
     o, e = t.outbox.c, t.sync_exceptions.c
     open_already = conn.execute(
         select(o.id)
         .join(t.sync_exceptions, e.message_id == o.id)
-        .where(o.kind == STAFF_REFUSED, o.payload_json == payload_json, e.resolved_at.is_(None))
+        .where(o.kind == kind, o.payload_json == payload_json, e.resolved_at.is_(None))
     ).first()
     if open_already is not None:
         return  # the same page applied again (a crash before its cursor was saved)
-    repo.append_audit(
-        conn, at=now, actor=SYNC_ACTOR, action=STAFF_REFUSED, subject=username, data=data
-    )
+    repo.append_audit(conn, at=now, actor=SYNC_ACTOR, action=kind, subject=subject, data=data)
     message_id = str(uuid.uuid4())
     conn.execute(
         insert(t.outbox).values(
             id=message_id,
-            kind=STAFF_REFUSED,
+            kind=kind,
             created_at=now,
             payload_json=payload_json,
             status="rejected",
@@ -318,10 +331,26 @@ def apply_settlement(conn: Connection, item: dict[str, Any]) -> None:
     )
 
 
+def apply_authorization(conn: Connection, item: dict[str, Any]) -> None:
+    """A return authorization as head office has it now (open, used, cancelled ...); one
+    that does not read as one is a sync problem and changes nothing."""
+    try:
+        valid = proto.ReturnAuthorization.model_validate(item).model_dump(mode="json")
+    except ValueError as exc:
+        code = str(item.get("code", ""))[:16]
+        problem = str(exc).splitlines()[0][:300]
+        data = {"code": code, "problem": problem}
+        reason = f"return authorization {code!r} refused: {problem}"
+        refuse_pulled(conn, AUTHORIZATION_REFUSED, code, data, reason, datetime.now(UTC))
+        return
+    save_authorization(conn, valid)
+
+
 APPLIERS: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {
     "catalog": apply_catalog_item,
     "staff": apply_staff,
     "policies": apply_policy,
     "orders": apply_order,
     "settlements": apply_settlement,
+    "authorizations": apply_authorization,
 }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -234,6 +235,10 @@ returns = Table(
     Column("kind", String(16), nullable=False, default="order"),
     # The exchange sale this return paid for (what the customer took instead), if any.
     Column("exchange_order_id", Integer, ForeignKey("orders.id"), nullable=True, unique=True),
+    # A return started online consumes its authorization once (unique); the status token is
+    # the customer's status page (head office's /r/<token>).
+    Column("authorization_code", String(11), nullable=True, unique=True),
+    Column("status_token", String(22), nullable=True, unique=True),
     CheckConstraint("total_refund_minor >= 0", name="total_not_negative"),
     CheckConstraint("kind IN ('order', 'receiptless', 'gift')", name="kind"),
 )
@@ -398,6 +403,47 @@ policy_versions = Table(
     Column("published_at", Timestamp, nullable=False),
     Column("toml", Text, nullable=False),
     Column("active", Boolean, nullable=False, default=False),
+)
+
+# Return authorizations pulled from head office (or fetched live), as last heard of.
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("code", String(11), primary_key=True),
+    Column("order_number", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("refund", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("status_token", String(22), nullable=False),
+    Column("customer_first_name", String(200), nullable=True),
+    Column("used_by_store", String(16), nullable=True),
+    Column("used_return_ref", String(64), nullable=True),
+    Column("used_at", Timestamp, nullable=True),
+    Column("cancelled_at", Timestamp, nullable=True),
+    CheckConstraint("status IN ('open', 'used', 'cancelled', 'expired')", name="status"),
+    CheckConstraint("refund IN ('original', 'store_credit', 'exchange')", name="refund"),
+)
+
+authorization_lines = Table(
+    "authorization_lines",
+    metadata,
+    Column("code", String(11), ForeignKey("authorizations.code"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(64), nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# The catalog's product pictures (checked and re-encoded as PNG by the catalog pull).
+catalog_images = Table(
+    "catalog_images",
+    metadata,
+    Column("sku", String(64), ForeignKey("products.sku"), primary_key=True),
+    Column("mime", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 sync_state = Table(
