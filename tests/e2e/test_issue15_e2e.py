@@ -30,9 +30,9 @@ from counter_app import sync_protocol as proto
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.scanning.decoder import PipelineDecoder, decode_file
 from counter_app.bootstrap import App
+from counter_app.central import service as central
 from counter_app.central.models import CentralReturn
 from counter_app.central.service import admins
-from counter_app.central.service import authorizations as ho_auth
 from counter_app.central.testing import free_port
 from counter_app.domain.auth_code import display_code
 from counter_app.domain.draft import ReturnDraft
@@ -76,7 +76,7 @@ def ho(
         tmp_path_factory.mktemp("tls"),
         orders,
         smtp_url=f"smtp://127.0.0.1:{smtp[1]}",
-        smtp_from="returns@example.com",
+        mail_from="returns@example.com",
     ) as central:
         admins.add_admin(central.engine, "hq", PASSWORD)
         yield central
@@ -194,7 +194,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     ho: Central, smtp: tuple[Inbox, int], tmp_path: Path
 ) -> None:
     inbox = smtp[0]
-    portal_key = ho_auth.add_portal_key(ho.engine, "webshop")
+    portal_key = central.add_portal_key(ho.engine, "webshop", datetime.now(UTC))
     body = {
         "order_number": ORDER,
         "lines": [
@@ -211,7 +211,8 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     created = proto.AuthorizationCreated.model_validate(answer.json())
     code = created.authorization.code
     assert created.display_code == display_code(code)
-    assert _portal_request(ho, body, portal_key).json()["code"] == "already_authorized"
+    again = _portal_request(ho, body, portal_key)
+    assert (again.status_code, again.json()["error"]) == (422, "already_authorized"), again.text
 
     # 2. the e-mail: the code, and its QR as a PNG the real decoder reads
     mail = _wait_for_mail(inbox, 1)
@@ -252,7 +253,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     with Session(ho.engine) as s:
         accepted = s.get(CentralReturn, done.ref)
         assert accepted is not None and accepted.authorization_code == code
-    used = ho_auth.get_authorization(ho.engine, code, datetime.now(UTC))
+    used = central.get_authorization(ho.engine, code, datetime.now(UTC))
     assert used is not None
     assert (used.status, used.used_by_store, used.used_return_ref) == ("used", "S001", done.ref)
     _console(ho, done.ref, code)
@@ -287,7 +288,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
 
     # 8. expired, cancelled, tampered and guessed codes, at S001 (online)
     expired, cancelled = (
-        ho_auth.create_authorization(
+        central.create_authorization(
             ho.engine,
             proto.AuthorizationRequest.model_validate(
                 {"order_number": number, "lines": [{"line_no": 1, "quantity": 1,
@@ -304,7 +305,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
             text("update return_authorizations set expires_at = :gone where code = :code"),
             {"gone": gone, "code": expired.code},
         )
-    stopped = ho_auth.cancel_authorization(ho.engine, cancelled.code, datetime.now(UTC), "hq")
+    stopped = central.cancel_authorization(ho.engine, cancelled.code, datetime.now(UTC), "hq")
     message = _refused(s1, display_code(expired.code))
     assert "expired" in message.lower() and _mentions_day(message, gone), message
     message = _refused(s1, display_code(cancelled.code))
