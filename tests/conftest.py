@@ -26,7 +26,7 @@ from tests import thread_guard
 from tests.pg import PostgresServer, start_postgres
 from tests.thread_guard import ThreadGuard
 
-pytest_plugins = ["tests.integration.central_fixtures"]
+pytest_plugins = ["tests.integration.central_fixtures", "tests.e2e.browser"]
 thread_guard.install()
 
 STORE_TEMPLATE = "store_template"

@@ -1,4 +1,4 @@
-"""The HTTP face of the central service: the signed /v1 API and the head-office page.
+"""The HTTP face of the central service: the signed /v1 API and the head-office console.
 
 `create_app(settings)` builds everything; nothing (engine, key cache) exists at import.
 `/openapi.json` is served only with `settings.openapi` (`counter-app central openapi` prints
@@ -11,13 +11,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from counter_app.central.api.audit import audit_router
+from counter_app.central.api.authorization_pages import authorization_page_router
 from counter_app.central.api.authorization_routes import authorization_router
+from counter_app.central.api.console_routes import console_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
 from counter_app.central.api.gate import ADMIN, CentralSettings, Gate
 from counter_app.central.api.page_routes import page_router
 from counter_app.central.api.pulls import pull_router
 from counter_app.central.api.push import push_router
+from counter_app.central.api.session import install_sign_in
+from counter_app.central.api.settlement_routes import settlement_router
 from counter_app.central.api.signing import ResponseGuard
 from counter_app.central.api.status import status_router
 from counter_app.central.db import make_engine
@@ -37,11 +41,15 @@ def create_app(settings: CentralSettings) -> FastAPI:
     )
     install_error_handlers(app)
     install_contract(app)
+    install_sign_in(app)
     app.state.engine = engine
     app.state.settings = settings
+    app.state.gate = gate  # the console's sign-in dependency reads it
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
                authorization_router(gate))  # fmt: skip
-    for router in (*routers, page_router(gate)):
+    pages = (page_router(gate), console_router(gate), settlement_router(gate),
+             authorization_page_router(gate))  # fmt: skip
+    for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)
     return app

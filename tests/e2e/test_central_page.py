@@ -1,14 +1,13 @@
-"""The head-office page, rendered by a real headless Chromium over https, shows stores and
-sync state once a head-office account signs in through the form.
+"""The head-office console's sync-health page, rendered by a real headless Chromium (Selenium)
+over https, shows stores and sync state once a head-office account signs in through the form.
 
-Needs the Debian package `chromium` (/usr/bin/chromium). Saves a screenshot under
-artifacts/central/ for a human look.
+Needs Debian's `chromium` and `chromium-driver`. Saves a screenshot under
+artifacts/screenshots/console/ for a human look.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,9 @@ from counter_app.central.testing import (
     seed_reference,
     stock_message,
 )
-from tests.e2e.cdp import Chromium
+from tests.e2e.browser import Browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "central"
 PASSWORD = "correct horse battery staple"
-
-
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture
@@ -102,29 +92,20 @@ def head_office(tmp_path: Path) -> Iterator[str]:
         engine.dispose()
 
 
-def test_head_office_page_shows_stores_and_sync_state(head_office: str, tmp_path: Path) -> None:
-    binary = chromium()
-    assert binary is not None, "chromium is missing: `make test` installs it (apt chromium)"
-    browser = Chromium(binary, tmp_path / "profile")
-    try:
-        browser.open(head_office + "/")  # not signed in: sent to the sign-in form
-        assert browser.evaluate("location.pathname") == "/login"
-        assert "Downtown" not in browser.evaluate("document.body.innerText")
-        browser.evaluate(
-            "document.querySelector('[name=username]').value = 'hq';"
-            f"document.querySelector('[name=password]').value = {PASSWORD!r};"
-            "document.querySelector('form.login').submit()"
-        )
-        browser.wait_for_load()
-        assert browser.evaluate("location.pathname") == "/"
-        assert browser.evaluate("document.cookie") == ""  # HttpOnly: no script reads it
-        html = browser.evaluate("document.documentElement.outerHTML")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / "head_office_page.png"
-        browser.screenshot(shot)
-    finally:
-        browser.close()
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_sync_health_page_shows_stores_and_sync_state(head_office: str, browser: Browser) -> None:
+    browser.base_url = head_office
+    browser.open("/")  # not signed in: sent to the sign-in form
+    assert browser.path == "/login"
+    assert "Downtown" not in browser.text
+    browser.sign_in("hq", PASSWORD)
+    assert browser.path == "/console/returns"
+    browser.open("/console/sync")
+    assert browser.driver.execute_script("return document.cookie") == ""  # HttpOnly
+    html = browser.html
+    # the served stylesheet applied (CSP style-src 'self'): the nav bar is dark
+    nav = browser.find("header.top")
+    assert nav.value_of_css_property("background-color") == "rgba(32, 36, 44, 1)"
+    browser.screenshot("sync")
     rows = dict(re.findall(r'<tr class="[^"]*" data-store="([^"]+)">(.*?)</tr>', html, re.S))
     assert set(rows) == {"S001", "S002", "S003"}
 
@@ -133,12 +114,17 @@ def test_head_office_page_shows_stores_and_sync_state(head_office: str, tmp_path
     assert re.search(r'class="messages num">4<', s1)  # all four received, one rejected
     assert re.search(r'class="exceptions num open">1<', s1)
     assert re.search(r'class="last-sync">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<', s1)
+    assert re.search(r'class="last-success">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<', s1)
     assert "#17" in s1
 
     assert re.search(r'<tr class="never" data-store="S002">', html)
     assert re.search(r'class="last-sync">never<', rows["S002"])
     assert re.search(r'class="exceptions num">0<', rows["S002"])
 
+    # the open exception, with its reason, in the exceptions table
+    exceptions = browser.find("#exceptions").text
+    assert "R-S001-C1-2" in exceptions and "S001" in exceptions
+
     # Hostile text is shown as text, never run: the DOM holds no script element.
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; Co" in rows["S003"]
-    assert "<script" not in html
+    assert browser.find_all("script") == []

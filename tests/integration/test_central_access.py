@@ -269,7 +269,7 @@ def test_the_page_needs_sign_in_and_every_answer_has_security_headers(
     central.add_store("S001", "Downtown")
     admins.add_admin(central.engine, "hq", "correct horse battery")
     with httpx.Client(base_url=default_app) as browser:
-        refused = browser.get("/")
+        refused = browser.get("/console/sync")
         assert refused.status_code == 303 and refused.headers["location"] == "/login"
         assert "Downtown" not in refused.text
         wrong = browser.post("/login", data={"username": "hq", "password": "wrong password!"})
@@ -283,7 +283,9 @@ def test_the_page_needs_sign_in_and_every_answer_has_security_headers(
         for flag in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
             assert flag.lower() in cookie.lower(), cookie
         token = signed_in.cookies["central_session"]
-        page = browser.get("/", headers={"Cookie": f"central_session={token}"})
+        home = browser.get("/", headers={"Cookie": f"central_session={token}"})
+        assert home.status_code == 303 and home.headers["location"] == "/console/returns"
+        page = browser.get("/console/sync", headers={"Cookie": f"central_session={token}"})
         assert page.status_code == 200 and "Downtown" in page.text
         answers = [refused, wrong, page, browser.get("/healthz"), browser.get("/v1/status"),
                    browser.get("/login")]  # fmt: skip
@@ -294,7 +296,8 @@ def test_the_page_needs_sign_in_and_every_answer_has_security_headers(
             assert answer.headers["referrer-policy"] == "no-referrer"
         out = browser.post("/logout", headers={"Cookie": f"central_session={token}"})
         assert out.status_code == 303
-        assert browser.get("/", headers={"Cookie": f"central_session={token}"}).status_code == 303
+        gone = browser.get("/console/sync", headers={"Cookie": f"central_session={token}"})
+        assert gone.status_code == 303 and gone.headers["location"] == "/login"
 
 
 def test_admin_passwords_are_argon2id_and_long(central: LiveCentral) -> None:

@@ -16,9 +16,14 @@ from counter_app.central.service.tx import retrying, utcnow
 
 
 def settle(
-    engine: Engine, ref: str, gateway_ref: str | None = None, now: datetime | None = None
+    engine: Engine,
+    ref: str,
+    gateway_ref: str | None = None,
+    now: datetime | None = None,
+    index: int | None = None,
 ) -> list[proto.Settlement]:
-    """Mark the card refunds of a return settled (stands in for the payment gateway).
+    """Mark the card refunds of a return settled (stands in for the payment gateway); with
+    `index`, only the refund at that position (the console settles one refund at a time).
 
     Idempotent: refunds already settled are not settled again.
     """
@@ -35,19 +40,22 @@ def settle(
                 select(SettlementRecord.refund_index).where(SettlementRecord.return_ref == ref)
             ).scalars()
         )
-        todo = [
-            (i, r) for i, r in enumerate(ret.refunds) if r.get("tender") == "card" and i not in done
-        ]
+        cards = [(i, r) for i, r in enumerate(ret.refunds) if r.get("tender") == "card"]
+        if index is not None:
+            cards = [(i, r) for i, r in cards if i == index]
+            if not cards:
+                raise LookupError(f"return {ref} has no card refund #{index}")
+        todo = [(i, r) for i, r in cards if i not in done]
         if not todo:
             return []
         start = next_seq(session, len(todo))
         when = now or utcnow()
         out = []
-        for offset, (index, refund) in enumerate(todo):
+        for offset, (position, refund) in enumerate(todo):
             record = SettlementRecord(
                 store=ret.store,
                 return_ref=ref,
-                refund_index=index,
+                refund_index=position,
                 tender=refund["tender"],
                 amount_minor=int(refund["amount_minor"]),
                 settled_at=when,
