@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from counter_app.central.api.audit import audit_router
 from counter_app.central.api.authorization_pages import authorization_page_router
 from counter_app.central.api.authorization_routes import authorization_router
+from counter_app.central.api.chart_routes import chart_router
 from counter_app.central.api.console_routes import console_router
 from counter_app.central.api.contract import install_contract
 from counter_app.central.api.errors import install_error_handlers
@@ -24,6 +25,7 @@ from counter_app.central.api.session import install_sign_in
 from counter_app.central.api.settlement_routes import settlement_router
 from counter_app.central.api.signing import ResponseGuard
 from counter_app.central.api.status import status_router
+from counter_app.central.api.status_page_routes import status_page_router
 from counter_app.central.db import make_engine
 
 __all__ = ["ADMIN", "CentralSettings", "create_app"]
@@ -48,7 +50,8 @@ def create_app(settings: CentralSettings) -> FastAPI:
     routers = (push_router(gate), pull_router(gate), status_router(gate), audit_router(gate),
                authorization_router(gate))  # fmt: skip
     pages = (page_router(gate), console_router(gate), settlement_router(gate),
-             authorization_page_router(gate))  # fmt: skip
+             authorization_page_router(gate), chart_router(gate),
+             status_page_router(gate))  # fmt: skip
     for router in (*routers, *pages):
         app.include_router(router)
     app.add_middleware(ResponseGuard)

@@ -25,15 +25,10 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from counter_app.central.fact_models import ReturnLineFact, ReturnOverride
+from counter_app.central.model_base import Base, BigId
 
 
 class ChangeCounter(Base):
@@ -152,6 +147,7 @@ class CentralOrder(Base):
     __table_args__ = (
         CheckConstraint("channel in ('online', 'store')", name="ck_orders_channel"),
         Index("ix_orders_return_ref", "return_ref", unique=True),
+        Index("ix_orders_placed", "placed_at", "store"),
     )
 
 
@@ -248,6 +244,7 @@ class CentralReturn(Base):
     __table_args__ = (
         CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
         Index("ix_returns_customer", "customer_key", "committed_at"),
+        Index("ix_returns_committed", "committed_at", "store"),
         Index("ix_returns_authorization_code", "authorization_code", unique=True),
         Index("ix_returns_status_token", "status_token", unique=True),
     )
@@ -474,6 +471,8 @@ __all__ = [
     "OrderPayment",
     "Policy",
     "PortalKey",
+    "ReturnLineFact",
+    "ReturnOverride",
     "SettlementRecord",
     "StaffAccount",
     "StaffWithdrawal",

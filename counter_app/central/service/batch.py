@@ -30,6 +30,8 @@ from counter_app.central.models import (
     GiftRedemption,
     InboundMessage,
     OrderPayment,
+    ReturnLineFact,
+    ReturnOverride,
     StaffAccount,
     StockMovement,
 )
@@ -45,6 +47,8 @@ _LINES = cast(Table, CentralOrderLine.__table__)
 _PAYMENTS = cast(Table, OrderPayment.__table__)
 _RETURNS = cast(Table, CentralReturn.__table__)
 _STOCK = cast(Table, StockMovement.__table__)
+_RETURN_LINES = cast(Table, ReturnLineFact.__table__)
+_OVERRIDES = cast(Table, ReturnOverride.__table__)
 _ADD_TO_LINE = (
     update(_LINES)
     .where(_LINES.c.order_number == bindparam("o"), _LINES.c.line_no == bindparam("n"))
@@ -110,6 +114,9 @@ class Unit:
     new_payments: list[dict[str, Any]] = field(default_factory=list)
     gift_uses: list[dict[str, Any]] = field(default_factory=list)
     gift_codes: list[dict[str, Any]] = field(default_factory=list)
+    # The console's facts: the return's lines and its accepted overrides, as rows.
+    return_lines: list[dict[str, Any]] = field(default_factory=list)
+    overrides: list[dict[str, Any]] = field(default_factory=list)
     auth_uses: list[dict[str, Any]] = field(default_factory=list)  # authorizations consumed
 
 
@@ -343,6 +350,10 @@ def _write(session: Session, units: list[Unit]) -> None:
         session.execute(insert(_GIFT_USES), uses)
     if codes := [row for unit in units for row in unit.gift_codes]:
         session.execute(_SET_GIFT_CODE, codes)
+    if facts := [row for unit in units for row in unit.return_lines]:
+        session.execute(insert(_RETURN_LINES), facts)
+    if overrides := [row for unit in units for row in unit.overrides]:
+        session.execute(insert(_OVERRIDES), overrides)
     if uses := [row for unit in units for row in unit.auth_uses]:
         start = next_seq(session, len(uses))
         session.execute(_USE_AUTH, [dict(u, sq=start + n) for n, u in enumerate(uses)])

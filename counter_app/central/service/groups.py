@@ -16,6 +16,7 @@ answered from the stored rows, so nothing is applied twice.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -34,6 +35,7 @@ from counter_app.central.service.exchanges import (
 from counter_app.central.service.facts import (
     Reject,
     ReturnClaim,
+    base_sku,
     check_member,
     check_return,
     check_staff,
@@ -193,9 +195,33 @@ def _check_group(
             "status_token": payload.status_token,
         }
     )
+    unit.return_lines.extend(_line_facts(payload, at, state))
     for member in members:
         _add_member(unit, member, state)
     return unit
+
+
+def _line_facts(
+    payload: proto.ReturnCommittedPayload, at: datetime, state: BatchState
+) -> list[dict[str, Any]]:
+    """The return's lines as the console's chart facts (`return_lines`)."""
+    return [
+        {
+            "return_ref": payload.ref,
+            "position": position,
+            "store": state.store,
+            "line_no": line.line_no,
+            "sku": line.sku,
+            "category": state.kinds.categories.get(base_sku(line.sku)),
+            "quantity": line.quantity,
+            "refund_minor": line.refund_minor,
+            "condition": line.condition,
+            "reason": line.reason,
+            "disposition": line.disposition,
+            "committed_at": at,
+        }
+        for position, line in enumerate(payload.lines, start=1)
+    ]
 
 
 def _take(unit: Unit, number: str, claim: ReturnClaim, state: BatchState) -> None:
@@ -217,6 +243,19 @@ def _add_member(unit: Unit, member: Member, state: BatchState) -> None:
         unit.stock.append(_stock_row(member.message_id, member.payload, state))
     elif isinstance(member.payload, proto.ExchangeSalePayload):
         add_sale(unit, member.payload, member.created_at or state.now, state)
+    elif isinstance(member.payload, proto.OverrideGrantedPayload):
+        given = member.payload
+        unit.overrides.append(
+            {
+                "message_id": member.message_id,
+                "return_ref": given.ref,
+                "store": state.store,
+                "line_no": given.line_no,
+                "manager": given.manager,
+                "reason": given.reason,
+                "committed_at": min(member.created_at or state.now, state.now),
+            }
+        )
 
 
 def _stock_row(

@@ -51,6 +51,7 @@ def prefetch_kinds(session: Session, state: BatchState, messages: list[proto.Bas
         skus |= {base_sku(line.sku) for p in state.returns.values() for line in p.lines}
     skus |= {base_sku(line.sku) for p in returns if p.kind == "receiptless" for line in p.lines}
     _load_products(session, facts, skus)
+    _load_categories(session, facts, {base_sku(line.sku) for p in returns for line in p.lines})
     if sales or any(p.kind == "receiptless" for p in returns):
         _load_policy(session, facts)
     _load_gift_codes(session, facts, returns, receipts)
@@ -73,6 +74,18 @@ def _load_products(session: Session, facts: KindFacts, skus: set[str]) -> None:
     ):
         facts.products[sku] = Product(category=category, price_minor=price, style=style)
     facts.prices = price_history(session, skus)
+
+
+def _load_categories(session: Session, facts: KindFacts, skus: set[str]) -> None:
+    """The category of every SKU the batch's returns name (the console's return_lines)."""
+    facts.categories.update({sku: p.category for sku, p in facts.products.items()})
+    if missing := sorted(skus - facts.categories.keys()):
+        for sku, category in session.execute(
+            select(CatalogProduct.sku, CatalogProduct.category).where(
+                CatalogProduct.sku.in_(missing)
+            )
+        ):
+            facts.categories[sku] = category
 
 
 def _load_policy(session: Session, facts: KindFacts) -> None:

@@ -54,6 +54,7 @@ class KindFacts:
     sale_refs: set[str] = field(default_factory=set)  # returns with an exchange sale
     order_numbers: set[str] = field(default_factory=set)  # sale numbers already taken
     paid_units: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)  # base SKU -> catalog category
 
     def lowest_price(self, sku: str, at: datetime, days: int) -> int | None:
         """The lowest price in force at any time in the `days` before `at`: the price at the
