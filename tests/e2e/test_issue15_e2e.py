@@ -187,6 +187,7 @@ def _status_page(ho: Central, path: str) -> str:
         page = phone.get(path, headers={"Accept-Language": "en-US,en;q=0.8"})
     assert page.status_code == 200, page.text
     assert CUSTOMER_EMAIL not in page.text and "Lin 林" not in page.text  # first name only
+    assert "<h2>Items</h2>" in page.text, page.text
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
 
 
@@ -260,6 +261,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     for path in (f"/r/{token}", created.status_path):
         timeline = _status_page(ho, path).lower()
         assert "received at store s001" in timeline, timeline
+        assert "tee m × 1 mug × 1" in timeline, timeline
 
     # 6. S002 online: refused when opened, and at the claim of the draft opened earlier
     before = _store_returns(s2)
