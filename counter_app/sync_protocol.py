@@ -1,9 +1,8 @@
 """The store <-> central wire protocol, version 1: request signing and message shapes.
 
 Shared by the reference central service and the store-side sync client, so both sides agree
-on one definition. Pure: no I/O, no database, no network.
-
-Signing (requests and answers) is defined in `counter_app.sync_signing`, re-exported here.
+on one definition. Pure: no I/O, no database, no network. Signing (requests and answers) is
+defined in `counter_app.sync_signing`, re-exported here.
 """
 
 from __future__ import annotations
@@ -74,6 +73,7 @@ from counter_app.sync_types import (
     Currency,
     Cursor,
     Hash,
+    ImageBase64,
     Last4,
     LineNo,
     LongText,
@@ -343,7 +343,7 @@ class PricePoint(BaseModel):
 
 class CatalogItem(BaseModel):
     """`style` groups the variants of one product (sizes, colours); `prices` is the price
-    history, oldest first; `price_minor` is the price now."""
+    history, oldest first; `price_minor` is the price now; `image_base64` its picture."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -359,6 +359,7 @@ class CatalogItem(BaseModel):
     size: Text | None = None
     colour: Text | None = None
     prices: list[PricePoint] = Field(default_factory=list, max_length=1000)
+    image_base64: ImageBase64 | None = None
 
 
 RefundChoice = Literal["original", "store_credit", "exchange"]

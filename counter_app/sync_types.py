@@ -7,6 +7,8 @@ BIGINT or INTEGER), every string has a maximum length and no control characters.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import uuid
 from datetime import datetime
@@ -125,3 +127,27 @@ def check_extra(name: str, value: object) -> None:
     if isinstance(value, str) and len(value) <= 2000 and matches(LINES_PATTERN, value):
         return
     raise ValueError(f"extra field {name}: a bounded string, integer, boolean or null")
+
+
+# A catalog picture: PNG or JPEG, base64, at most ~300 kB (the store re-checks it with Pillow).
+MAX_IMAGE_BASE64 = 400_000
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def _png_or_jpeg(value: str) -> str:
+    if len(value) % 4:
+        raise ValueError("the image is not base64")
+    try:
+        head = base64.b64decode(value[:64], validate=True)
+    except binascii.Error:
+        raise ValueError("the image is not base64") from None
+    if not head.startswith(_IMAGE_MAGIC):
+        raise ValueError("the image must be a PNG or a JPEG")
+    return value
+
+
+ImageBase64 = Annotated[
+    StrictStr,
+    Field(min_length=8, max_length=MAX_IMAGE_BASE64, pattern=r"^[A-Za-z0-9+/]+={0,2}$"),
+    AfterValidator(_png_or_jpeg),
+]

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from counter_app import sync_protocol as proto
+from counter_app.adapters.product_picture import product_picture_base64
 from counter_app.central import service
 from counter_app.services.demo import (
     DEMO_STAFF,
@@ -43,6 +44,7 @@ def publish_demo(engine: Engine, stores: list[str], orders: int = 600, seed: int
                 style=p.get("style"),
                 size=p.get("size"),
                 colour=p.get("colour"),
+                image_base64=product_picture_base64(p["sku"], p["name"], p["category"]),
             )
             for p, code in products
         ],

@@ -347,6 +347,8 @@ class CatalogProduct(Base):
     style: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[str | None] = mapped_column(String(200))
     colour: Mapped[str | None] = mapped_column(String(200))
+    # The product's picture as published (base64 PNG/JPEG, bounded by the protocol).
+    image_base64: Mapped[str | None] = mapped_column(Text)
 
 
 class CatalogPrice(Base):

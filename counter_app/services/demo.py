@@ -14,8 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from counter_app.adapters.catalog_image import clean_catalog_image
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
+from counter_app.adapters.db.authorizations import save_image
+from counter_app.adapters.product_picture import product_picture_base64
 from counter_app.domain.money import Money, allocate
 from counter_app.services import auth
 from counter_app.services.clock import Clock, FixedClock
@@ -211,6 +214,11 @@ def _insert_store_and_catalog(engine: Engine, products: list[tuple[dict[str, Any
             t.product_barcodes,
             [{"barcode": code, "sku": p["sku"]} for p, code in products],
         )
+        for p, _ in products:  # each product's picture, as a catalog pull would keep it
+            png, digest = clean_catalog_image(
+                product_picture_base64(p["sku"], p["name"], p["category"])
+            )
+            save_image(uow.conn, p["sku"], "image/png", digest, png)
         uow.commit()
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from counter_app import sync_protocol as proto
+from counter_app.adapters.catalog_image import BadCatalogImage, clean_catalog_image
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
-from counter_app.adapters.db.authorizations import save_authorization
+from counter_app.adapters.db.authorizations import save_authorization, save_image
 from counter_app.domain.cards import last4
 from counter_app.domain.masking import is_masked
 from counter_app.domain.model import ROLES
@@ -74,6 +75,24 @@ def apply_catalog_item(conn: Connection, item: dict[str, Any]) -> None:
     for code in item.get("barcodes") or []:
         upsert(conn, t.product_barcodes, {"barcode": str(code)}, {"sku": sku})
     apply_price_history(conn, sku, item)
+    if "image_base64" in item:
+        _apply_image(conn, sku, item["image_base64"])
+
+
+def _apply_image(conn: Connection, sku: str, text: Any) -> None:
+    """Keep the product's picture as the store re-encoded it; a picture that does not pass
+    is a sync problem for this product only (its old picture, if any, is dropped)."""
+    conn.execute(delete(t.catalog_images).where(t.catalog_images.c.sku == sku))
+    if text is None:
+        return
+    try:
+        png, digest = clean_catalog_image(text)
+    except BadCatalogImage as exc:
+        data = {"sku": sku[:64], "problem": str(exc)}
+        reason = f"catalog picture of {sku[:64]!r} refused: {exc}"
+        refuse_pulled(conn, IMAGE_REFUSED, sku[:64], data, reason, datetime.now(UTC))
+        return
+    save_image(conn, sku, "image/png", digest, png)
 
 
 SYNC_ACTOR = "head office (sync)"

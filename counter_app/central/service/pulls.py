@@ -23,6 +23,8 @@ from counter_app.central.models import (
 )
 from counter_app.central.service.tx import T, aware, utc
 
+# A catalog page carries at most about this many characters of pictures.
+MAX_IMAGE_PAGE_CHARS = 2_000_000
 # A catalog item carries at most this many price points (the newest).
 MAX_PRICE_POINTS = 1000
 
@@ -129,6 +131,7 @@ def pull_catalog(
                 style=r.style,
                 size=r.size,
                 colour=r.colour,
+                image_base64=r.image_base64,
                 prices=[
                     proto.PricePoint(effective_from=when, price_minor=price)  # type: ignore[arg-type]
                     for when, price in history.get(r.sku, [])[-MAX_PRICE_POINTS:]
@@ -136,7 +139,26 @@ def pull_catalog(
             )
             for r in rows
         ]
-        return _page(items, [r.seq for r in rows], cursor, limit)
+        seqs = [r.seq for r in rows]
+        keep = _fits(items, limit)
+        if keep < min(len(items), limit):  # pictures fill this page: the rest comes next
+            page = proto.Page[proto.CatalogItem]
+            return page(items=items[:keep], next_cursor=str(seqs[keep - 1]), has_more=True)
+        return _page(items, seqs, cursor, limit)
+
+
+def _fits(items: list[proto.CatalogItem], limit: int) -> int:
+    """How many of a page's first items fit MAX_IMAGE_PAGE_CHARS of pictures (at least
+    one), so a page of large pictures stays far below what a store reads in one answer."""
+    total = 0
+    for index, item in enumerate(items[:limit]):
+        total += len(item.image_base64 or "")
+        if index and total > MAX_IMAGE_PAGE_CHARS:
+            return index
+    return min(len(items), limit)
+
+
+
 
 
 def price_history(session: Session, skus: Iterable[str]) -> dict[str, list[tuple[datetime, int]]]:
