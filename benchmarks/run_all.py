@@ -4,6 +4,7 @@
     python benchmarks/run_all.py core decode  # only bench_core.py and bench_decode.py
     python benchmarks/run_all.py hotpaths     # service vs raw sqlite3: commit, lookup ratios
     python benchmarks/run_all.py soak         # 500 returns through the window: leak growth
+    python benchmarks/run_all.py console      # head-office console pages, 10,000 returns
 
 Each benchmark prints its own numbers; a benchmark that crashes is reported in the summary
 and the others still run. Exit status 1 if any benchmark crashed. Asserts nothing else.

@@ -137,19 +137,22 @@ def _percent(value: float | None) -> str:
 def render(name: str, data: ChartData, lang: Lang = "en") -> str:
     """The SVG document of chart `name` (a key of CHARTS) for `data`, titles in `lang`."""
     spec = CHARTS[name]
+    x_title, y_title = spec.x_title[lang], spec.y_title[lang]
+    if spec.kind == "hbar":  # the labels run down the side, the values along the bottom
+        x_title, y_title = y_title, x_title
     chart = _CLASSES[spec.kind](
         js=[],
         style=STYLE,
         width=960,
         height=540,
+        explicit_size=True,
         title=spec.title[lang],
-        x_title=spec.x_title[lang],
-        y_title=spec.y_title[lang],
+        x_title=x_title,
+        y_title=y_title,
         x_label_rotation=30 if spec.kind in ("line", "stacked") else 0,
         show_legend=len(data.series) > 1,
-        legend_at_bottom=True,
-        legend_at_bottom_columns=5,
-        truncate_legend=24,
+        legend_at_bottom=False,
+        truncate_legend=18,
         truncate_label=24,
         no_data_text=NO_DATA[lang],
         dots_size=2,

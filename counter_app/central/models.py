@@ -244,7 +244,10 @@ class CentralReturn(Base):
     __table_args__ = (
         CheckConstraint("kind in ('order', 'receiptless', 'gift')", name="ck_returns_kind"),
         Index("ix_returns_customer", "customer_key", "committed_at"),
-        Index("ix_returns_committed", "committed_at", "store"),
+        # The console: newest first, across stores and per store; by order number.
+        Index("ix_returns_committed", "committed_at"),
+        Index("ix_returns_store_committed", "store", "committed_at"),
+        Index("ix_returns_order_number", "order_number"),
         Index("ix_returns_authorization_code", "authorization_code", unique=True),
         Index("ix_returns_status_token", "status_token", unique=True),
     )
@@ -428,7 +431,10 @@ class SettlementRecord(Base):
     settled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     gateway_ref: Mapped[str] = mapped_column(String(200), nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
-    __table_args__ = (UniqueConstraint("return_ref", "refund_index", name="uq_settlements_refund"),)
+    __table_args__ = (
+        UniqueConstraint("return_ref", "refund_index", name="uq_settlements_refund"),
+        Index("ix_settlements_settled_at", "settled_at"),  # the console, newest first
+    )
 
 
 class AuditAnchor(Base):

@@ -122,6 +122,7 @@ def test_status_page_follows_authorize_receive_settle(engine: Engine) -> None:
             assert _steps(page.text) == {"authorized": "done", "received": "pending",
                                          "refunded": "pending"}  # fmt: skip
             assert "Hello Ada," in page.text and "Product SKU-1" in page.text
+            assert "<h2>Items</h2>" in page.text
             assert 'name="viewport"' in page.text
             assert "您好" in client.get(f"/r/{token}", headers=zh).text
             wire = ah.committed("S001", "R-S001-1", [(1, "SKU-1", 1)],

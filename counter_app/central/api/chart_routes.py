@@ -57,7 +57,7 @@ def chart_router(gate: Gate) -> APIRouter:
         period = chart_data.period_ending(gate.now(), weeks)
         return render(
             "charts.html", viewer=viewer, section="charts", charts=charts.titles(lang),
-            weeks=weeks, choices=WEEK_CHOICES, lang=lang, error=error,
+            weeks=weeks, choices=sorted({*WEEK_CHOICES, weeks}), lang=lang, error=error,
             start=period.start, end=period.end,
         )  # fmt: skip
 

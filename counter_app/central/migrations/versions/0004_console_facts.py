@@ -1,7 +1,7 @@
 """Facts for the head-office console's charts (issue 15): each accepted return's lines (with
-the product's category) and each accepted manager override as rows, and indexes on when
-orders were placed and returns committed, so a chart over weeks reads a range, not every
-message payload.
+the product's category) and each accepted manager override as rows, and an index on when
+orders were placed (returns by commit time come with 0005_console), so a chart over weeks
+reads a range, not every message payload.
 
 Backfill: from the payloads of the accepted `return.committed` messages (each return row
 names its message) and the accepted `override.granted` messages of returns head office holds;
@@ -10,7 +10,7 @@ if the catalog does not know it. A return without `committed_at` (accepted befor
 its facts from its message's `created_at`.
 
 Revision ID: 0004_console_facts
-Revises: 0004_authorizations (re-chained after merging hoauth; was 0003_exchanges)
+Revises: 0005_console (re-chained after merging hoauth and console; was 0003_exchanges)
 """
 
 from collections.abc import Iterator
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_console_facts"
-down_revision = "0004_authorizations"
+down_revision = "0005_console"
 branch_labels = None
 depends_on = None
 
@@ -61,7 +61,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("message_id"),
     )
     op.create_index("ix_return_overrides_ref", "return_overrides", ["return_ref"])
-    op.create_index("ix_returns_committed", "returns", ["committed_at", "store"])
     op.create_index("ix_orders_placed", "orders", ["placed_at", "store"])
     _backfill(op.get_bind())
 
@@ -156,7 +155,6 @@ def _backfill(conn: sa.Connection) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_orders_placed", table_name="orders")
-    op.drop_index("ix_returns_committed", table_name="returns")
     op.drop_index("ix_return_overrides_ref", table_name="return_overrides")
     op.drop_table("return_overrides")
     op.drop_index("ix_return_lines_committed", table_name="return_lines")
