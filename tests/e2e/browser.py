@@ -9,6 +9,7 @@ screenshot under artifacts/screenshots/<folder>/ for a human look.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,26 +39,41 @@ FLAGS = (
 PAGE_TIMEOUT = 60
 
 
-def make_driver(profile: Path, width: int = 1280, height: int = 900) -> webdriver.Chrome:
-    """A headless Chromium with its own profile directory (removed with the test's tmp)."""
+def make_driver(
+    profile: Path, width: int = 1280, height: int = 900, downloads: Path | None = None
+) -> webdriver.Chrome:
+    """A headless Chromium with its own profile directory (removed with the test's tmp);
+    files it downloads land in `downloads` (default: beside the profile)."""
     assert CHROMIUM.exists(), "chromium is missing: scripts/install-system-deps.sh (apt chromium)"
     assert CHROMEDRIVER.exists(), "chromedriver is missing: apt chromium-driver"
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
         options.add_argument(flag)
+    target = downloads or profile.with_name(profile.name + "-downloads")
+    target.mkdir(parents=True, exist_ok=True)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(target), "download.prompt_for_download": False},
+    )
     service = Service(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(PAGE_TIMEOUT)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(target)}
+    )
     return driver
 
 
 class Browser:
     """One Chromium pointed at one server (`base_url`)."""
 
-    def __init__(self, driver: webdriver.Chrome, base_url: str = "") -> None:
+    def __init__(
+        self, driver: webdriver.Chrome, base_url: str = "", downloads: Path | None = None
+    ) -> None:
         self.driver = driver
         self.base_url = base_url.rstrip("/")
+        self.downloads = downloads
 
     # -- navigation
     def open(self, path: str) -> None:
@@ -105,6 +121,20 @@ class Browser:
         self.submit("form.login button[type=submit]")
         assert self.path != "/login", f"sign-in failed: {self.text[:200]}"
 
+    def download(self, link_css: str, timeout: float = 30) -> Path:
+        """Click a link that downloads a file; the file once complete."""
+        assert self.downloads is not None, "this Browser was made without a downloads folder"
+        before = set(self.downloads.iterdir())
+        self.find(link_css).click()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            new = [p for p in set(self.downloads.iterdir()) - before
+                   if not p.name.endswith((".crdownload", ".tmp"))]  # fmt: skip
+            if new:
+                return new[0]
+            time.sleep(0.1)
+        raise TimeoutError(f"nothing downloaded from {link_css}")
+
     # -- artifacts
     def screenshot(self, name: str, folder: str = "console") -> Path:
         """The whole page as artifacts/screenshots/<folder>/<name>.png (window grown to fit)."""
@@ -132,7 +162,9 @@ class Browser:
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
     """A fresh headless Chromium; set `browser.base_url` to the server under test."""
-    chrome = Browser(make_driver(tmp_path / "chromium-profile"))
+    downloads = tmp_path / "downloads"
+    chrome = Browser(make_driver(tmp_path / "chromium-profile", downloads=downloads),
+                     downloads=downloads)  # fmt: skip
     try:
         yield chrome
     finally:

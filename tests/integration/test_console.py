@@ -233,8 +233,10 @@ def test_settle_needs_the_session_token_and_csv_matches_the_page(
     rows = settlement_rows(pending)
     assert [(r[0], r[1]) for r in rows] == [("R-S001-1", "1"), ("R-S002-1", "1")]
     exported = csv_rows(console.get("/console/settlements.csv?state=pending"))
-    assert exported[0][:3] == ["Return", "Refund #", "Store"]
-    assert [r for r in exported[1:]] == [r[: len(exported[0])] for r in rows]
+    assert exported[0] == ["Return", "Refund #", "Store", "Committed", "Card", "Amount",
+                           "Currency"]  # fmt: skip
+    assert exported[1:] == [r[:-1] for r in rows]  # the page's last cell is the Settle button
+    assert rows[0][:3] == ["R-S001-1", "1", "S001 Downtown"] and rows[0][5:7] == ["39.98", "USD"]
     # a hostile store name starting with '<' is fine; formula starts would be quoted
     assert exported[2][2] == "S002 " + HOSTILE + " & Co"
 

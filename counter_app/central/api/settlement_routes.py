@@ -49,10 +49,11 @@ def settlement_router(gate: Gate) -> APIRouter:
         offset = (number - 1) * PAGE_SIZE
         rows, total = await run_in_threadpool(cs.settlements, engine, state, PAGE_SIZE, offset)
         pages = max(1, -(-total // PAGE_SIZE))
+        columns = cs.headers(state)
         return render(
             "settlements.html", status_code=status_code, viewer=viewer, section="settlements",
-            state=state, rows=[(row, cs.cells(row, when)) for row in rows], total=total,
-            page=number, pages=pages, headers=cs.HEADERS, numeric=NUMERIC, flash=flash,
+            state=state, rows=[(row, cs.cells(row, when)[: len(columns)]) for row in rows],
+            total=total, page=number, pages=pages, headers=columns, numeric=NUMERIC, flash=flash,
             error=error,
         )  # fmt: skip
 
@@ -69,9 +70,10 @@ def settlement_router(gate: Gate) -> APIRouter:
         rows, _total = await run_in_threadpool(cs.settlements, engine, state, None, 0)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(cs.HEADERS)
+        columns = cs.headers(state)
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow([csv_safe(cell) for cell in cs.cells(row, when)])
+            writer.writerow([csv_safe(cell) for cell in cs.cells(row, when)[: len(columns)]])
         return Response(
             out.getvalue().encode("utf-8"),
             media_type="text/csv; charset=utf-8",

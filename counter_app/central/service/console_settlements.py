@@ -128,8 +128,14 @@ HEADERS = ("Return", "Refund #", "Store", "Committed", "Card", "Amount", "Curren
            "Gateway ref")  # fmt: skip
 
 
+def headers(state: str) -> tuple[str, ...]:
+    """The columns of a state's page and CSV (pending ones have no settlement yet)."""
+    return HEADERS if state == "settled" else HEADERS[:-2]
+
+
 def cells(row: SettlementRow, when: Callable[[datetime | None], str]) -> tuple[str, ...]:
-    """The row as the page and the CSV show it: the same text in the same columns."""
+    """The row as the page and the CSV show it: the same text in the same columns (cut to
+    `headers(state)`)."""
     digits = 0 if row.currency.upper() in ("JPY", "KRW") else 2
     whole, part = divmod(row.amount_minor, 10**digits)
     amount = f"{whole}.{part:0{digits}d}" if digits else str(whole)
