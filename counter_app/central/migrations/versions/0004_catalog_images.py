@@ -3,14 +3,14 @@
 Existing products have no picture; the next catalog publish brings one.
 
 Revision ID: 0004_catalog_images
-Revises: 0003_exchanges
+Revises: 0004_console_facts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_catalog_images"
-down_revision = "0003_exchanges"
+down_revision = "0004_console_facts"
 branch_labels = None
 depends_on = None
 
