@@ -62,7 +62,7 @@ def app_from_environment() -> FastAPI:
     """The app of one `central serve --workers N` worker process, configured by the parent
     through the environment: $COUNTER_CENTRAL_DB, $CENTRAL_ADMIN_KEY, the master key
     ($CENTRAL_MASTER_KEY or $CENTRAL_MASTER_KEY_FILE), $COUNTER_CENTRAL_OPENAPI and the mail
-    server ($CENTRAL_SMTP_URL, password included, and $CENTRAL_MAIL_FROM)."""
+    server ($CENTRAL_SMTP_URL, password included, $CENTRAL_MAIL_FROM, $CENTRAL_PUBLIC_URL)."""
     import os
 
     from counter_app.central.master_key import MasterKey
@@ -74,5 +74,6 @@ def app_from_environment() -> FastAPI:
         openapi=bool(os.environ.get("COUNTER_CENTRAL_OPENAPI")),
         smtp_url=os.environ.get("CENTRAL_SMTP_URL") or None,
         mail_from=os.environ.get("CENTRAL_MAIL_FROM") or "returns@localhost",
+        public_url=os.environ.get("CENTRAL_PUBLIC_URL") or None,
     )
     return create_app(settings)

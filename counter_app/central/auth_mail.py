@@ -76,9 +76,10 @@ class Notice:
     names: dict[str, str]  # sku -> product name
     reasons: dict[str, str]  # reason code -> label
     zone: str
+    public_url: str | None = None  # head office's public pages (the status page link)
 
 
-def notice_of(engine: Engine, code: str) -> Notice | None:
+def notice_of(engine: Engine, code: str, public_url: str | None = None) -> Notice | None:
     """The e-mail of authorization `code` (canonical), or None if it has no address."""
     with Session(engine) as session:
         row = session.execute(
@@ -100,6 +101,7 @@ def notice_of(engine: Engine, code: str) -> Notice | None:
             names=names,
             reasons={code: rule.label for code, rule in policy.reason_rules.items()},
             zone=policy.timezone,
+            public_url=public_url,
         )
 
 
@@ -113,7 +115,9 @@ def _fields(notice: Notice) -> dict[str, Any]:
         "first_name": auth.customer_first_name,
         "expires": format_datetime(expires, "medium", locale=LOCALES[lang]),
         "refund": REFUNDS[lang][auth.refund],
-        "status_path": notice.created.status_path,
+        "status_url": f"{notice.public_url.rstrip('/')}{notice.created.status_path}"
+        if notice.public_url
+        else "",
         "qr_cid": "",
         "items": [
             {
@@ -161,10 +165,11 @@ def send_authorization_email(
     *,
     mailer: MailSender | None = None,
     context: ssl.SSLContext | None = None,
+    public_url: str | None = None,
 ) -> bool:
     """Send the e-mail of authorization `code`; False (logged) when not sent."""
     try:
-        notice = notice_of(engine, code)
+        notice = notice_of(engine, code, public_url)
         if notice is None:
             return False
         (mailer or SmtpSender(smtp_url, context=context)).send(

@@ -81,6 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["COUNTER_CENTRAL_OPENAPI"] = "1" if args.openapi else ""
         os.environ[access.SMTP_URL_ENV] = smtp_url or ""
         os.environ[access.MAIL_FROM_ENV] = mail_from
+        os.environ[access.PUBLIC_URL_ENV] = access.public_url(args) or ""
         uvicorn.run(
             "counter_app.central.app:app_from_environment",
             factory=True,
@@ -90,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     settings = CentralSettings(
         db_url=url, admin_key=admin_key, master_key=master, openapi=args.openapi,
-        smtp_url=smtp_url, mail_from=mail_from,
+        smtp_url=smtp_url, mail_from=mail_from, public_url=access.public_url(args),
     )  # fmt: skip
     uvicorn.run(create_app(settings), **options)
     return 0

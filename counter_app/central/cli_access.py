@@ -23,6 +23,7 @@ ADMIN_KEY_ENV = "CENTRAL_ADMIN_KEY"
 SMTP_URL_ENV = "CENTRAL_SMTP_URL"
 SMTP_PASSWORD_ENV = "CENTRAL_SMTP_PASSWORD"
 MAIL_FROM_ENV = "CENTRAL_MAIL_FROM"
+PUBLIC_URL_ENV = "CENTRAL_PUBLIC_URL"
 DEFAULT_MAIL_FROM = "returns@localhost"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 
@@ -118,6 +119,17 @@ def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"file holding the mail server password (or ${SMTP_PASSWORD_ENV})",
     )
     parser.add_argument("--mail-from", help=f"sender address (or ${MAIL_FROM_ENV})")
+    parser.add_argument(
+        "--public-url",
+        help=f"https URL of head office's public pages, for the status link (or ${PUBLIC_URL_ENV})",
+    )
+
+
+def public_url(args: argparse.Namespace) -> str | None:
+    url = args.public_url or os.environ.get(PUBLIC_URL_ENV) or None
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise ValueError(f"--public-url {url[:60]!r} is not an https:// URL")
+    return url
 
 
 def smtp_settings(args: argparse.Namespace) -> tuple[str | None, str]:

@@ -67,6 +67,7 @@ def cmd_authorize(args: argparse.Namespace, engine: Any) -> int:
     request = _request(args)
     png, svg = _writable(args.qr_png), _writable(args.qr_svg)
     smtp_url, sender = access.smtp_settings(args)
+    link = access.public_url(args)
     try:
         created = create_authorization(engine, request, utcnow(), _who())
     except AuthorizationRefused as exc:
@@ -84,7 +85,7 @@ def cmd_authorize(args: argparse.Namespace, engine: Any) -> int:
     if request.email:
         if smtp_url is None:
             print("e-mail not sent: no mail server (--smtp or $CENTRAL_SMTP_URL)")
-        elif send_authorization_email(engine, auth.code, smtp_url, sender):
+        elif send_authorization_email(engine, auth.code, smtp_url, sender, public_url=link):
             print("e-mail sent to the customer")
         else:
             print("e-mail not sent (see the log); give the customer the code above")

@@ -54,8 +54,9 @@ class FaultProxy:
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fault-proxy",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="fault-proxy", daemon=True
+        )
         self.upstream_client = httpx.Client(timeout=60, verify=verify)
 
     @property
@@ -91,10 +92,14 @@ class FaultProxy:
         if fate == "error_5xx":
             _reply(handler, 503, b'{"detail":"injected outage"}')
             return
-        headers = {k: v for k, v in handler.headers.items()
-                   if k.lower() not in ("host", "content-length", "connection")}
-        response = self.upstream_client.request(method, self.upstream + handler.path,
-                                                content=body, headers=headers)
+        headers = {
+            k: v
+            for k, v in handler.headers.items()
+            if k.lower() not in ("host", "content-length", "connection")
+        }
+        response = self.upstream_client.request(
+            method, self.upstream + handler.path, content=body, headers=headers
+        )
         if fate == "drop_response":
             _reset(handler)  # the server has committed; the client never hears of it
             return

@@ -74,7 +74,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
     smtp.start()
     settings = CentralSettings(
         db_url=url, engine=engine, smtp_url=f"smtp://127.0.0.1:{smtp.port}",
-        mail_from="returns@shop.example",
+        mail_from="returns@shop.example", public_url="https://returns.shop.example/",
     )  # fmt: skip
     tls = TlsFiles.make(tmp_path / "tls")
     http = ServerThread(create_app(settings), tls=tls).start()
@@ -137,7 +137,8 @@ def test_the_portal_creates_a_signed_code_with_a_qr_and_the_customer_gets_the_em
         created.authorization.status_token
     )
     english = mail_to(live.inbox, "ada@example.com")
-    check_email(english, created.display_code, ("Product SKU-1", "What to bring", "Ada"))
+    link = f"https://returns.shop.example{created.status_path}"
+    check_email(english, created.display_code, ("Product SKU-1", "What to bring", "Ada", link))
     # without a nonce of its own, the answer is signed over the ones head office echoes
     chinese = live.portal(body(request("O-ZH", ((1, 1, "defective"),), "wang@example.cn")))
     assert chinese.status_code == 201, chinese.text

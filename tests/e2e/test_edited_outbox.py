@@ -61,16 +61,28 @@ def test_an_edited_outbox_row_is_rejected_and_never_paid(
 
     home = ["--home", str(tmp_path / "S001"), "--db", db_url]
     # Changing the config needs the store's administrator (`setup` makes the first one).
-    code, _out, err = cli(tmp_path / "S001", "--db", db_url, "setup", "--admin", ADMIN,
-                          "--pin", "-", stdin=f"{ADMIN_PIN}\n")
+    code, _out, err = cli(
+        tmp_path / "S001",
+        "--db",
+        db_url,
+        "setup",
+        "--admin",
+        ADMIN,
+        "--pin",
+        "-",
+        stdin=f"{ADMIN_PIN}\n",
+    )
     assert code == 0, err
     # Head office is https with the test CA; a secret setting is given as `-`, its value on
     # the line after the admin PIN.
-    for name, value, then in (("central_url", central_server.url, ""),
-                              ("central_ca_file", central_server.ca_file, ""),
-                              ("central_key", "-", f"{key}\n")):
-        code, _out, err = admin_cli(tmp_path / "S001", "--db", db_url, "config", "set", name,
-                                    value, then=then)
+    for name, value, then in (
+        ("central_url", central_server.url, ""),
+        ("central_ca_file", central_server.ca_file, ""),
+        ("central_key", "-", f"{key}\n"),
+    ):
+        code, _out, err = admin_cli(
+            tmp_path / "S001", "--db", db_url, "config", "set", name, value, then=then
+        )
         assert code == 0, err
     assert main([*home, "sync"]) == 0
     # The return and its stock movement are one unit: both rejected at head office, one

@@ -25,12 +25,15 @@ def test_other_stores_order_comes_masked_and_can_be_returned(
     request: pytest.FixtureRequest, pg_server: Any, tmp_path: Path
 ) -> None:
     head: Central = request.getfixturevalue("central_server")
-    store_b = _store(tmp_path, "S002", f"sqlite:///{tmp_path / 'b.db'}", head.url,
-                     head.keys["S002"])
+    store_b = _store(
+        tmp_path, "S002", f"sqlite:///{tmp_path / 'b.db'}", head.url, head.keys["S002"]
+    )
     assert _sync(store_b, head.url, head.keys["S002"]).ok  # staff, catalog, own orders
     with UnitOfWork(store_b.engine) as uow:
-        assert uow.conn.execute(
-            select(t.orders.c.id).where(t.orders.c.number == "O-S1")).first() is None
+        assert (
+            uow.conn.execute(select(t.orders.c.id).where(t.orders.c.number == "O-S1")).first()
+            is None
+        )
     order = store_b.desk.find_order("O-S1")  # S001's sale: asked of head office live
     assert order.customer is not None
     assert order.customer.email == "O•••@example.com" and order.customer.name == "L•••"
@@ -50,8 +53,7 @@ def test_lookups_past_the_budget_get_one_clear_message(
     from counter_app.central.service.lookups import LOOKUPS_PER_MINUTE
 
     head: Central = request.getfixturevalue("central_server")
-    store = _store(tmp_path, "S002", f"sqlite:///{tmp_path / 'b.db'}", head.url,
-                   head.keys["S002"])
+    store = _store(tmp_path, "S002", f"sqlite:///{tmp_path / 'b.db'}", head.url, head.keys["S002"])
     assert _sync(store, head.url, head.keys["S002"]).ok
     for n in range(LOOKUPS_PER_MINUTE):
         with pytest.raises(Exception, match="No order"):

@@ -35,8 +35,9 @@ from tests.factories import PRODUCTS
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 Scope = MutableMapping[str, Any]
-Asgi = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
-                Awaitable[None]]
+Asgi = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 
 @dataclass
@@ -51,8 +52,9 @@ class Rule:
 def _front(app: Asgi, rule: Rule) -> Asgi:
     """An ASGI wrapper: reads the body, answers 500 when the rule says so."""
 
-    async def wrapped(scope: Scope, receive: Callable[[], Awaitable[Any]],
-                      send: Callable[[Any], Awaitable[None]]) -> None:
+    async def wrapped(
+        scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await app(scope, receive, send)
             return
@@ -65,8 +67,13 @@ def _front(app: Asgi, rule: Rule) -> Asgi:
         body = b"".join(chunks)
         if rule.all_pushes or (rule.marker and rule.marker in body):
             rule.seen_500 += 1
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", b"text/plain")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/plain")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"Internal Server Error"})
             return
         sent = False
@@ -97,11 +104,22 @@ def head(pg_server: Any) -> Iterator[Head]:
     central_db.upgrade(db_url)
     engine = central_db.make_engine(db_url)
     key = central.add_store(engine, "S001", "Store S001")
-    central.publish_catalog(engine, [
-        proto.CatalogItem(sku=s, name=n, category=c, barcodes=[b], serialised=ser,
-                          price_minor=p, currency="USD", vendor="Acme")
-        for s, n, c, ser, p, b in PRODUCTS
-    ])
+    central.publish_catalog(
+        engine,
+        [
+            proto.CatalogItem(
+                sku=s,
+                name=n,
+                category=c,
+                barcodes=[b],
+                serialised=ser,
+                price_minor=p,
+                currency="USD",
+                vendor="Acme",
+            )
+            for s, n, c, ser, p, b in PRODUCTS
+        ],
+    )
     rule = Rule()
     app = create_app(CentralSettings(db_url=db_url, engine=engine))
     server = ServerThread(_front(app, rule)).start()  # type: ignore[arg-type]
@@ -113,9 +131,14 @@ def head(pg_server: Any) -> Iterator[Head]:
 
 
 def _store(tmp: Path, head: Head) -> App:
-    settings = Settings(home=tmp / "S001", db_url=f"sqlite:///{tmp / 's.db'}",
-                        store_code="S001", counter_code="C1", central_url=head.url,
-                        central_key=head.key)
+    settings = Settings(
+        home=tmp / "S001",
+        db_url=f"sqlite:///{tmp / 's.db'}",
+        store_code="S001",
+        counter_code="C1",
+        central_url=head.url,
+        central_key=head.key,
+    )
     return bootstrap(settings, clock=FixedClock(NOW))
 
 
@@ -123,8 +146,13 @@ def _queue_moves(app: App, skus: list[str]) -> list[str]:
     """Stock-movement messages straight into the outbox, as an edited disk could hold."""
     with UnitOfWork(app.engine, write=True) as uow:
         ids = [
-            repo.add_outbox(uow.conn, kind="stock.movement", at=NOW, store="S001",
-                            payload={"sku": sku, "quantity": 1, "cause": "recount", "ref": None})
+            repo.add_outbox(
+                uow.conn,
+                kind="stock.movement",
+                at=NOW,
+                store="S001",
+                payload={"sku": sku, "quantity": 1, "cause": "recount", "ref": None},
+            )
             for sku in skus
         ]
         uow.commit()
@@ -133,8 +161,9 @@ def _queue_moves(app: App, skus: list[str]) -> list[str]:
 
 def _sync(app: App, head: Head) -> Any:
     with HttpCentralClient(head.url, "S001", head.key, timeout=5) as client:
-        return run_sync(app.engine, client, app.clock, app.policies,
-                        sleep=lambda _s: None, attempts=3)
+        return run_sync(
+            app.engine, client, app.clock, app.policies, sleep=lambda _s: None, attempts=3
+        )
 
 
 def _accepted_at_head(head: Head) -> list[str]:

@@ -55,18 +55,32 @@ class Central:
         return central_db.make_engine(self.db_url)
 
 
-def _order(number: str, store: str | None, sku: str, qty: int, paid: int, days: float,
-           last4: str = "4242") -> proto.Order:
-    return proto.Order.model_validate({
-        "number": number, "store": store, "channel": "store" if store else "online",
-        "placed_at": (NOW - timedelta(days=days)).isoformat(), "currency": "USD",
-        "barcode": number,
-        "customer": {"code": f"C-{number}", "name": "Lin 林", "email": f"{number}@example.com"},
-        "lines": [{"line_no": 1, "sku": sku, "quantity": qty, "unit_price_minor": paid // qty,
-                   "paid_minor": paid}],
-        "payments": [{"tender": "card", "amount_minor": paid, "card_brand": "VISA",
-                      "card_last4": last4}],
-    })
+def _order(
+    number: str, store: str | None, sku: str, qty: int, paid: int, days: float, last4: str = "4242"
+) -> proto.Order:
+    return proto.Order.model_validate(
+        {
+            "number": number,
+            "store": store,
+            "channel": "store" if store else "online",
+            "placed_at": (NOW - timedelta(days=days)).isoformat(),
+            "currency": "USD",
+            "barcode": number,
+            "customer": {"code": f"C-{number}", "name": "Lin 林", "email": f"{number}@example.com"},
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": sku,
+                    "quantity": qty,
+                    "unit_price_minor": paid // qty,
+                    "paid_minor": paid,
+                }
+            ],
+            "payments": [
+                {"tender": "card", "amount_minor": paid, "card_brand": "VISA", "card_last4": last4}
+            ],
+        }
+    )
 
 
 @pytest.fixture
@@ -75,19 +89,44 @@ def central_server(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     central_db.upgrade(db_url)
     engine = central_db.make_engine(db_url)
     keys = {code: central.add_store(engine, code, f"Store {code}") for code in ("S001", "S002")}
-    central.publish_catalog(engine, [
-        proto.CatalogItem(sku=s, name=n, category=c, barcodes=[b], serialised=ser,
-                          price_minor=p, currency="USD", vendor="Acme")
-        for s, n, c, ser, p, b in PRODUCTS
-    ])
-    central.publish_staff(engine, [central.staff_from_record(
-        {"username": "alice", "display_name": "Alice", "role": "cashier", "pin": "1234",
-         "travelling": True})])
-    central.publish_orders(engine, [
-        _order("O-S1", "S001", "APP-1", 2, 5000, 3),
-        _order("O-S2", "S002", "HOM-1", 1, 3999, 2),
-        _order("O-WEB", None, "APP-2", 1, 1999, 1),
-    ])
+    central.publish_catalog(
+        engine,
+        [
+            proto.CatalogItem(
+                sku=s,
+                name=n,
+                category=c,
+                barcodes=[b],
+                serialised=ser,
+                price_minor=p,
+                currency="USD",
+                vendor="Acme",
+            )
+            for s, n, c, ser, p, b in PRODUCTS
+        ],
+    )
+    central.publish_staff(
+        engine,
+        [
+            central.staff_from_record(
+                {
+                    "username": "alice",
+                    "display_name": "Alice",
+                    "role": "cashier",
+                    "pin": "1234",
+                    "travelling": True,
+                }
+            )
+        ],
+    )
+    central.publish_orders(
+        engine,
+        [
+            _order("O-S1", "S001", "APP-1", 2, 5000, 3),
+            _order("O-S2", "S002", "HOM-1", 1, 3999, 2),
+            _order("O-WEB", None, "APP-2", 1, 1999, 1),
+        ],
+    )
     tls = TlsFiles.make(tmp_path_factory.mktemp("tls"))
     server = ServerThread(create_app(CentralSettings(db_url=db_url)), tls=tls).start()
     assert server.base_url.startswith("https://")
@@ -100,8 +139,15 @@ def central_server(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _store(tmp: Path, code: str, db_url: str, central_url: str, key: str) -> App:
-    settings = Settings(home=tmp / code, db_url=db_url, store_code=code, counter_code="C1",
-                        central_url=central_url, central_key=key, central_ca_file=CA[0])
+    settings = Settings(
+        home=tmp / code,
+        db_url=db_url,
+        store_code=code,
+        counter_code="C1",
+        central_url=central_url,
+        central_key=key,
+        central_ca_file=CA[0],
+    )
     return bootstrap(settings, clock=FixedClock(NOW))
 
 
@@ -117,18 +163,33 @@ def _return(app: App, number: str, tender: str = "original") -> str:
 
 
 def _sync(app: App, url: str, key: str, **options: Any) -> Any:
-    with HttpCentralClient(url, app.settings.store_code, key, timeout=options.pop("timeout", 5),
-                           ca_file=app.settings.central_ca_file) as client:
+    with HttpCentralClient(
+        url,
+        app.settings.store_code,
+        key,
+        timeout=options.pop("timeout", 5),
+        ca_file=app.settings.central_ca_file,
+    ) as client:
         return run_sync(app.engine, client, app.clock, app.policies, **options)
 
 
 def test_orders_flow_down_returns_flow_up_and_totals_match(
     central_server: Central, pg_server: Any, tmp_path: Path
 ) -> None:
-    store_a = _store(tmp_path, "S001", f"sqlite:///{tmp_path / 'a.db'}", central_server.url,
-                     central_server.keys["S001"])
-    store_b = _store(tmp_path, "S002", pg_server.create_database(), central_server.url,
-                     central_server.keys["S002"])
+    store_a = _store(
+        tmp_path,
+        "S001",
+        f"sqlite:///{tmp_path / 'a.db'}",
+        central_server.url,
+        central_server.keys["S001"],
+    )
+    store_b = _store(
+        tmp_path,
+        "S002",
+        pg_server.create_database(),
+        central_server.url,
+        central_server.keys["S002"],
+    )
     for app, code in ((store_a, "S001"), (store_b, "S002")):
         report = _sync(app, central_server.url, central_server.keys[code])
         assert report.ok, report.error
@@ -149,20 +210,28 @@ def test_orders_flow_down_returns_flow_up_and_totals_match(
 
     with central_server.engine.connect() as conn:
         central_refs = dict(conn.execute(text("select ref, store from returns")).all())
-        stored = conn.execute(text("select count(*), count(distinct message_id) from messages")
-                              ).one()
+        stored = conn.execute(
+            text("select count(*), count(distinct message_id) from messages")
+        ).one()
     assert central_refs == {ref_a: "S001", ref_web: "S001", ref_b: "S002"}
     assert ref_conflict not in central_refs
     assert stored[0] == stored[1]  # no message stored twice
 
     def store_totals(app: App) -> int:
         with UnitOfWork(app.engine) as uow:
-            return int(uow.conn.execute(select(func.sum(t.returns.c.total_refund_minor))
-                                        .where(t.returns.c.ref.in_(central_refs))).scalar() or 0)
+            return int(
+                uow.conn.execute(
+                    select(func.sum(t.returns.c.total_refund_minor)).where(
+                        t.returns.c.ref.in_(central_refs)
+                    )
+                ).scalar()
+                or 0
+            )
 
     with central_server.engine.connect() as conn:
         central_total = sum(
-            r["amount_minor"] for (refunds,) in conn.execute(text("select refunds from returns"))
+            r["amount_minor"]
+            for (refunds,) in conn.execute(text("select refunds from returns"))
             for r in (refunds if isinstance(refunds, list) else __import__("json").loads(refunds))
         )
     assert central_total == store_totals(store_a) + store_totals(store_b)
@@ -171,14 +240,24 @@ def test_orders_flow_down_returns_flow_up_and_totals_match(
     central.settle(central_server.engine, ref_a, gateway_ref="GW-77")
     assert _sync(store_a, central_server.url, central_server.keys["S001"]).ok
     with UnitOfWork(store_a.engine) as uow:
-        statuses = uow.conn.execute(
-            select(t.refunds.c.status).join(t.returns, t.returns.c.id == t.refunds.c.return_id)
-            .where(t.returns.c.ref == ref_a)).scalars().all()
+        statuses = (
+            uow.conn.execute(
+                select(t.refunds.c.status)
+                .join(t.returns, t.returns.c.id == t.refunds.c.return_id)
+                .where(t.returns.c.ref == ref_a)
+            )
+            .scalars()
+            .all()
+        )
     assert statuses == ["settled"]
     # Every sync anchored each store's audit chain; head office holds each store's head.
     with central_server.engine.connect() as conn:
-        assert conn.execute(text("select count(*) from audit_anchors where status <> 'accepted'")
-                            ).scalar_one() == 0
+        assert (
+            conn.execute(
+                text("select count(*) from audit_anchors where status <> 'accepted'")
+            ).scalar_one()
+            == 0
+        )
         anchored = dict(conn.execute(text("select code, audit_seq from stores")).all())
     for app, code in ((store_a, "S001"), (store_b, "S002")):
         with UnitOfWork(app.engine) as uow:
@@ -190,11 +269,17 @@ def test_orders_flow_down_returns_flow_up_and_totals_match(
 def test_live_lookup_of_an_order_placed_after_the_last_sync(
     central_server: Central, tmp_path: Path
 ) -> None:
-    store = _store(tmp_path, "S001", f"sqlite:///{tmp_path / 'a.db'}", central_server.url,
-                   central_server.keys["S001"])
+    store = _store(
+        tmp_path,
+        "S001",
+        f"sqlite:///{tmp_path / 'a.db'}",
+        central_server.url,
+        central_server.keys["S001"],
+    )
     assert _sync(store, central_server.url, central_server.keys["S001"]).ok
-    central.publish_orders(central_server.engine, [_order("O-JUST-NOW", None, "APP-1", 1, 2500,
-                                                          0.01)])
+    central.publish_orders(
+        central_server.engine, [_order("O-JUST-NOW", None, "APP-1", 1, 2500, 0.01)]
+    )
     assert store.desk.find_order("O-JUST-NOW").number == "O-JUST-NOW"
     store.close()
 
@@ -203,10 +288,20 @@ def _bulk_outbox(app: App, count: int) -> set[str]:
     ids = set()
     with UnitOfWork(app.engine, write=True) as uow:
         for i in range(count):
-            ids.add(repo.add_outbox(uow.conn, kind="stock.movement", at=NOW, store="S001",
-                                    payload={"sku": PRODUCTS[i % len(PRODUCTS)][0],
-                                             "quantity": 1, "cause": "return",
-                                             "ref": f"BULK-{i}"}))
+            ids.add(
+                repo.add_outbox(
+                    uow.conn,
+                    kind="stock.movement",
+                    at=NOW,
+                    store="S001",
+                    payload={
+                        "sku": PRODUCTS[i % len(PRODUCTS)][0],
+                        "quantity": 1,
+                        "cause": "return",
+                        "ref": f"BULK-{i}",
+                    },
+                )
+            )
         uow.commit()
     return ids
 
@@ -214,8 +309,14 @@ def _bulk_outbox(app: App, count: int) -> set[str]:
 def _central_ids(central_server: Central) -> list[str]:
     with central_server.engine.connect() as conn:
         # The store's own audit anchors (queued by each sync) are not the bulk messages.
-        return list(conn.execute(text("select message_id from messages where store = 'S001' "
-                                      "and kind <> 'audit.anchor'")).scalars())
+        return list(
+            conn.execute(
+                text(
+                    "select message_id from messages where store = 'S001' "
+                    "and kind <> 'audit.anchor'"
+                )
+            ).scalars()
+        )
 
 
 @pytest.mark.timeout(600)
@@ -223,19 +324,33 @@ def test_ten_thousand_messages_through_a_faulty_network_arrive_exactly_once(
     central_server: Central, tmp_path: Path
 ) -> None:
     count = int(os.environ.get("COUNTER_APP_FAULT_MESSAGES", "10000"))
-    store = _store(tmp_path, "S001", f"sqlite:///{tmp_path / 'a.db'}", central_server.url,
-                   central_server.keys["S001"])
+    store = _store(
+        tmp_path,
+        "S001",
+        f"sqlite:///{tmp_path / 'a.db'}",
+        central_server.url,
+        central_server.keys["S001"],
+    )
     ids = _bulk_outbox(store, count)
     verify = ssl.create_default_context(cafile=central_server.ca_file)
-    with FaultProxy(central_server.url, fault_rate=0.5, seed=11, delay_seconds=1.5,
-                    verify=verify) as proxy:
+    with FaultProxy(
+        central_server.url, fault_rate=0.5, seed=11, delay_seconds=1.5, verify=verify
+    ) as proxy:
         for _ in range(400):
             if sync_status(store.engine).waiting == 0:
                 break
-            with HttpCentralClient(proxy.url, "S001", central_server.keys["S001"],
-                                   timeout=1.0) as client:
-                run_sync(store.engine, client, store.clock, store.policies, attempts=3,
-                         base_delay=0.01, max_delay=0.05)
+            with HttpCentralClient(
+                proxy.url, "S001", central_server.keys["S001"], timeout=1.0
+            ) as client:
+                run_sync(
+                    store.engine,
+                    client,
+                    store.clock,
+                    store.policies,
+                    attempts=3,
+                    base_delay=0.01,
+                    max_delay=0.05,
+                )
         fates = dict(proxy.fates)
     assert sync_status(store.engine).waiting == 0
     received = _central_ids(central_server)
@@ -272,10 +387,19 @@ def test_relay_killed_between_answer_and_marking_duplicates_nothing(
     ids = _bulk_outbox(store, 300)
     kills = 0
     for _ in range(5):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, central_server.url,
-                                  central_server.keys["S001"], central_server.ca_file],
-                                 stdout=subprocess.PIPE,
-                                 text=True)
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                db_url,
+                central_server.url,
+                central_server.keys["S001"],
+                central_server.ca_file,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None
         line = child.stdout.readline().strip()
         if line == "answered":
@@ -290,7 +414,11 @@ def test_relay_killed_between_answer_and_marking_duplicates_nothing(
     assert len(received) == len(set(received)) == 300 and set(received) == ids
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(t.outbox)
-                            .where(t.outbox.c.status == "sent")).scalar_one() == 300
+        assert (
+            conn.execute(
+                select(func.count()).select_from(t.outbox).where(t.outbox.c.status == "sent")
+            ).scalar_one()
+            == 300
+        )
     engine.dispose()
     store.close()

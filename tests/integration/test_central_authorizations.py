@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -149,6 +150,9 @@ def test_ingest_consumes_a_code_once_and_keeps_the_status_token(ho: Engine) -> N
     assert "store S001" in (second[0].reason or "")
     again = push(ho, "S001", committed("S001", "R-3", [(3, "SKU-3", 1)], token=token))
     assert (again[0].reason or "").startswith("duplicate_status_token"), again
+    for malformed in ("short", token + "x", "bad token with spaces!"):
+        with pytest.raises(ValidationError):  # refused with the batch's schema check
+            push(ho, "S001", committed("S001", "R-4", [(3, "SKU-3", 1)], token=malformed))
     with Session(ho) as session:
         row = session.get(CentralReturn, "R-1")
         assert row is not None and (row.authorization_code, row.status_token) == (code, token)

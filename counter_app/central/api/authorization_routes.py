@@ -111,7 +111,7 @@ def authorization_router(gate: Gate) -> APIRouter:
         if wanted.email and settings.smtp_url:
             mail = BackgroundTask(
                 send_authorization_email, gate.engine, created.authorization.code,
-                settings.smtp_url, settings.mail_from,
+                settings.smtp_url, settings.mail_from, public_url=settings.public_url,
             )  # fmt: skip
         return JSONResponse(created.model_dump(mode="json"), status_code=201, background=mail)
 

@@ -52,6 +52,8 @@ class CentralSettings:
     # Where customer e-mails (return authorizations) go out, and from whom; None: not sent.
     smtp_url: str | None = None
     mail_from: str = "returns@localhost"
+    # https URL of head office's public pages (the e-mailed status link); None: no link.
+    public_url: str | None = None
     clock: Callable[[], float] = field(default=time.time)
     engine: Engine | None = None
 

@@ -26,11 +26,9 @@ from counter_app.central.models import (
     CentralAuthorization,
     CentralAuthorizationLine,
     CentralOrder,
-    CentralOrderLine,
 )
 from counter_app.central.qr import qr_png_base64, qr_svg
 from counter_app.central.service.auth_policy import latest_policy, order_facts
-from counter_app.central.service.auth_reserve import open_reservations, reserved_by_line
 from counter_app.central.service.auth_rules import (
     AUTHORIZATION_DAYS,
     AuthorizationRefused,
@@ -313,18 +311,3 @@ def cancel_authorization(
         return _out_all(session, [row], now)[0]
 
     return retrying(engine, work)
-
-
-def order_lines_left(engine: Engine, number: str, now: datetime) -> dict[int, tuple[int, int]]:
-    """Per line of an order: (sold − returned, reserved by open authorizations)."""
-    with Session(engine) as session:
-        reserved = reserved_by_line(open_reservations(session, [number], now))
-        ol = CentralOrderLine
-        return {
-            line_no: (sold - online - store, reserved.get((number, line_no), 0))
-            for line_no, sold, online, store in session.execute(
-                select(
-                    ol.line_no, ol.quantity, ol.online_returned_quantity, ol.store_returned_quantity
-                ).where(ol.order_number == number)
-            )
-        }
