@@ -48,6 +48,7 @@ class Settings:
     central_url: str = ""
     central_key: str = ""
     central_ca_file: str = ""  # PEM bundle of a company CA for head office's certificate
+    central_public_url: str = ""  # head office's public pages (receipt QR: <url>/r/<token>)
     sync_time: str = "02:00"
     timezone: str = ""  # the store's IANA zone, e.g. Europe/Berlin; empty = store row / policy
     voucher_secret: str = ""
@@ -166,6 +167,19 @@ def _central_url(value: str) -> str:
     return value
 
 
+def _public_url(value: str) -> str:
+    """Where customers' phones open head office's public pages: https only, no secrets."""
+    value = _web_url(value)
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        raise ValueError("must use https:// (customers open it on their phones)")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("must be a plain address like https://returns.example.com")
+    return value
+
+
 def _ca_file(value: str) -> str:
     if not value:
         return value
@@ -240,6 +254,7 @@ RULES: dict[str, Rule] = {
     "central_url": Rule(str, _central_url, 1000),
     "central_key": Rule(str, _secret, 256),
     "central_ca_file": Rule(str, _ca_file, 1000),
+    "central_public_url": Rule(str, _public_url, 1000),
     "sync_time": Rule(str, _sync_time),
     "timezone": Rule(str, _zone, 64),
     "voucher_secret": Rule(str, _secret, 256),

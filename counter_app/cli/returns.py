@@ -126,6 +126,7 @@ def cmd_returns_list(args: argparse.Namespace) -> int:
 
 
 def cmd_returns_show(args: argparse.Namespace) -> int:
+    from counter_app.domain.auth_code import display_code
     from counter_app.services.exchange_history import exchanges_of
     from counter_app.services.history import get_return
 
@@ -147,6 +148,8 @@ def cmd_returns_show(args: argparse.Namespace) -> int:
     )
     source = "No receipt" if view.kind == "receiptless" else f"Order {view.order_number}"
     print(f"{source}   customer {view.customer_name or '-'}")
+    if view.authorization_code:
+        print(f"Return code {display_code(view.authorization_code)} (started online)")
     for ln in view.lines:
         fee = f" (fee {ln.fee})" if ln.fee else ""
         print(

@@ -139,6 +139,8 @@ DEFAULT_LABELS: dict[str, str] = {
     "tender.store_credit": "Store credit",
     "tender.gift_card": "Gift card",
     "tender.exchange": "Exchange",
+    "authorization": "Return code",
+    "status": "Your return's progress",
 }
 
 
@@ -168,6 +170,8 @@ class ReceiptData:
     labels: Mapping[str, str] = field(default_factory=dict)
     receiptless_days: int | None = None  # a return without receipt: the lookback in days
     exchange: ExchangeReceipt | None = None  # what the customer took instead, if anything
+    authorization_code: str | None = None  # the return code as printed (RA-XXXXX-XXXXX-C)
+    status_url: str | None = None  # head office's public status page of this return
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +290,8 @@ def _receipt_heading(data: ReceiptData) -> list[Block]:
         b.append(Text(_label(lab, "store_copy"), align="center", bold=True, size="double"))
     b.append(Rule())
     b.append(Columns(_label(lab, "reference"), _clean(data.return_ref), bold=True))
+    if data.authorization_code:
+        b.append(Columns(_label(lab, "authorization"), _clean(data.authorization_code)))
     b.append(Columns(_label(lab, "date"), _local(data.created_at, data.timezone)))
     b.append(Columns(_label(lab, "counter"), _clean(data.counter)))
     b.append(Columns(_label(lab, "cashier"), _clean(data.cashier_name)))
@@ -368,6 +374,10 @@ def _receipt_footer(data: ReceiptData) -> list[Block]:
     b.append(Barcode(data.return_ref))
     b.append(QR(data.return_ref))
     b.append(Text(_clean(data.return_ref), align="center", bold=True))
+    if data.status_url and data.copy == "customer":
+        b.append(Feed(1))
+        b.append(Text(_label(lab, "status"), align="center"))
+        b.append(QR(data.status_url))
     if data.copy == "store":
         b.append(Feed(2))
         b.append(Signature(_label(lab, "customer_signature")))

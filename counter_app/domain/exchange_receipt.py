@@ -39,6 +39,8 @@ EXCHANGE_LABELS_ZH: dict[str, str] = {
     "exchange.keep": "退换新商品时请出示本收据。",
     "tender.cash": "现金",
     "tender.card": "银行卡",
+    "authorization": "退货码",
+    "status": "扫码查看退货进度",
 }
 
 

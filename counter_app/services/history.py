@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, select
 
 from counter_app.adapters.db import tables as t
+from counter_app.domain.auth_code import display_code
 from counter_app.domain.money import Money
 from counter_app.services.errors import NotFound
 from counter_app.services.unit_of_work import UnitOfWork
@@ -74,6 +75,8 @@ class ReturnView:
     store_credit_code: str | None
     store_credit_amount: Money | None
     kind: str = "order"  # order | receiptless | gift
+    authorization_code: str | None = None  # canonical: the return code it consumed, if any
+    status_token: str | None = None  # the customer's status page (/r/<token>)
 
     def as_json(self) -> dict[str, Any]:
         def money(m: Money | None) -> dict[str, Any] | None:
@@ -125,6 +128,9 @@ class ReturnView:
                 for o in self.overrides
             ],
             "store_credit": self.store_credit_code,
+            "authorization_code": (
+                display_code(self.authorization_code) if self.authorization_code else None
+            ),
         }
 
 
@@ -224,6 +230,8 @@ def get_return(engine: Engine, ref: str) -> ReturnView:
         store_credit_code=credit[0] if credit else None,
         store_credit_amount=Money(credit[1], currency) if credit else None,
         kind=row["kind"],
+        authorization_code=row["authorization_code"],
+        status_token=row["status_token"],
     )
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.mail import MailError, MailSender
+from counter_app.domain.auth_code import display_code
 from counter_app.domain.money import Money
 from counter_app.domain.zones import pick_zone
 from counter_app.services.background import WakeableWorker
@@ -157,6 +158,7 @@ def message_fields(
     return {
         "customer_name": view.customer_name or NO_NAME[lang],
         "ref": view.ref,
+        "ref_and_code": view.ref + _code_text(view, lang),
         "date": str(format_datetime(when, "medium", locale=locale)),
         "items": items,
         "total": _money(view.total, locale),
@@ -164,6 +166,14 @@ def message_fields(
         "store_name": store_name,
         "store_phone": store_phone or "-",
     }
+
+
+def _code_text(view: ReturnView, lang: str) -> str:
+    """The return code the customer got online, beside the reference ("" without one)."""
+    if not view.authorization_code:
+        return ""
+    code = display_code(view.authorization_code)
+    return f"（退货码 {code}）" if lang == "zh_CN" else f" (return code {code})"
 
 
 def build_email(

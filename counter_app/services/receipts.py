@@ -29,6 +29,7 @@ from counter_app.adapters.db import tables as t
 from counter_app.adapters.printing import load_profile, render_png
 from counter_app.adapters.printing.profile import PrintProfile
 from counter_app.config import Settings, save_settings
+from counter_app.domain.auth_code import display_code
 from counter_app.domain.documents import (
     Copy,
     Document,
@@ -169,6 +170,7 @@ def receipt_data_from_view(
     voucher_secret: str,
     copy: Copy = "customer",
     exchange: ExchangeReceipt | None = None,
+    public_url: str = "",
 ) -> ReceiptData:
     """The pure part of `receipt_data`: a committed return's view -> what its receipt shows."""
     if copy not in ("customer", "store"):
@@ -201,7 +203,18 @@ def receipt_data_from_view(
             policy.receiptless.price_lookback_days if view.kind == "receiptless" else None
         ),
         exchange=exchange,
+        authorization_code=(
+            display_code(view.authorization_code) if view.authorization_code else None
+        ),
+        status_url=status_url(public_url, view.status_token),
     )
+
+
+def status_url(public_url: str, token: str | None) -> str | None:
+    """Head office's public status page of a return (None: no public URL or no token)."""
+    if not public_url or not token:
+        return None
+    return f"{public_url.rstrip('/')}/r/{token}"
 
 
 def _receipt_lines(view: ReturnView, policy: Policy) -> tuple[ReceiptLine, ...]:
@@ -268,7 +281,9 @@ def receipt_data(
         secret = ensure_voucher_secret(settings).voucher_secret
     zone = pick_zone(settings.timezone, tz, policy.timezone)
     exchange = exchange_receipt(engine, view.ref)
-    return receipt_data_from_view(view, store, zone, policy, secret, copy, exchange)
+    return receipt_data_from_view(
+        view, store, zone, policy, secret, copy, exchange, settings.central_public_url
+    )
 
 
 def receipt_document(

@@ -174,9 +174,10 @@ def pull_all(
     *,
     retry: Callable[[Callable[[], Any]], Any] = with_retries,
     page_size: int = PAGE_SIZE,
+    resources: tuple[str, ...] = PULL_RESOURCES,
 ) -> SyncReport:
     report = SyncReport()
-    for resource in PULL_RESOURCES:
+    for resource in resources:
         count = 0
         while True:
             cursor = _get_state(engine, f"cursor.{resource}")
