@@ -18,7 +18,7 @@ from counter_app.adapters.central_client import HttpCentralClient
 from counter_app.adapters.db import repository as repo
 from counter_app.adapters.db import tables as t
 from counter_app.adapters.db.engine import make_engine
-from counter_app.central.api.page_routes import COOKIE
+from counter_app.central.api.session import COOKIE
 from counter_app.central.models import AuditAnchor
 from counter_app.central.service import admins
 from counter_app.central.testing import message
@@ -96,11 +96,11 @@ def anchored(central: LiveCentral) -> dict[str, Any]:
 
 
 def head_office_page(central: LiveCentral) -> str:
-    """The status page, as a signed-in head-office account sees it."""
+    """The sync-health page of the console, as a signed-in head-office account sees it."""
     admins.add_admin(central.engine, "hq", "correct horse battery")
     token = admins.start_session(central.engine, "hq")
     with httpx.Client(base_url=central.base_url) as browser:
-        page = browser.get("/", headers={"Cookie": f"{COOKIE}={token}"})
+        page = browser.get("/console/sync", headers={"Cookie": f"{COOKIE}={token}"})
     assert page.status_code == 200
     return page.text
 

@@ -262,3 +262,59 @@ def test_settle_needs_the_session_token_and_csv_matches_the_page(
     assert again.status_code == 200 and "already settled" in again.text and settled() == 1
     detail = console.get("/console/returns/R-S001-1").text
     assert re.search(r"settled \d{4}-\d\d-\d\d .* \(GW-", detail)
+
+
+def test_sync_page_shows_open_and_resolved_exceptions_with_reasons(
+    central: LiveCentral, console: httpx.Client
+) -> None:
+    over = return_message("S002", "R-S002-OVER", "O-100", [(1, "SKU-1", 500)])
+    wrong = return_message("S002", "R-S002-GONE", "O-NOPE", [(1, "SKU-1", 1)])
+    with central.client("S002") as s2:
+        assert s2.push([over, wrong]).status_code == 200
+        resolve = message("sync_exception.resolved", "S002", {"message_id": wrong["id"],
+                          "manager": "mia", "note": "keyed in again as R-S002-2"})  # fmt: skip
+        assert s2.push([resolve]).status_code == 200
+    page = console.get("/console/sync")
+    assert page.status_code == 200
+    open_table = re.search(r'<table id="exceptions">(.*?)</table>', page.text, re.S)
+    assert open_table is not None and "R-S002-OVER" in open_table.group(1)
+    assert "over_return" in open_table.group(1) and "R-S002-GONE" not in open_table.group(1)
+    resolved = re.search(r'<table id="resolved">(.*?)</table>', page.text, re.S)
+    assert resolved is not None and "R-S002-GONE" in resolved.group(1)
+    assert "mia: keyed in again as R-S002-2" in resolved.group(1)
+    row = re.search(r'<tr class="[^"]*" data-store="S002">(.*?)</tr>', page.text, re.S)
+    assert row is not None and re.search(r'class="exceptions num open">1<', row.group(1))
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in row.group(1)
+    assert "<script" not in page.text
+
+
+def test_a_hostile_return_reference_renders_as_text(
+    central: LiveCentral, console: httpx.Client
+) -> None:
+    ref = "R-<script>alert('x')</script>/\"&"
+    at = datetime(2026, 11, 29, tzinfo=UTC)
+    with Session(central.engine) as session, session.begin():
+        session.add(CentralReturn(
+            ref=ref, store="S001", kind="order", committed_at=at, total_minor=1,
+            message_id="m-hostile", currency="USD",
+            refunds=[{"tender": "card", "amount_minor": 1, "card_last4": "<b>1"}],
+            received_at=at, validated=True))  # fmt: skip
+    listing = console.get("/console/returns")
+    assert refs(listing)[0] == ref and "<script" not in listing.text
+    link = re.search(r'<a href="(/console/returns/R-[^"]+)">', listing.text)
+    assert link is not None and "<" not in link.group(1) and '"' not in link.group(1)
+    detail = console.get(unescape(link.group(1)))
+    assert detail.status_code == 200 and "<script" not in detail.text
+    assert "R-&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;/&#34;&amp;" in detail.text
+    pending = console.get("/console/settlements")
+    assert "<script" not in pending.text and "<b>" not in pending.text
+    exported = csv_rows(console.get("/console/settlements.csv"))
+    assert [ref, "1"] == exported[-1][:2]  # CSV is data, quoted as CSV quotes
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted() -> None:
+    from counter_app.central.api.settlement_routes import csv_safe
+
+    for hostile in ("=HYPERLINK(\"http://x\")", "+1", "-1+2", "@SUM(A1)", "\tx"):
+        assert csv_safe(hostile) == "'" + hostile
+    assert csv_safe("R-S001-1") == "R-S001-1"

@@ -36,33 +36,35 @@ def csv_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA) else cell
 
 
+async def _page_of(
+    gate: Gate, viewer: Viewer, state: str, number: int, flash: str | None = None,
+    error: str | None = None, status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    offset = (number - 1) * PAGE_SIZE
+    rows, total = await run_in_threadpool(cs.settlements, gate.engine, state, PAGE_SIZE, offset)
+    pages = max(1, -(-total // PAGE_SIZE))
+    columns = cs.headers(state)
+    return render(
+        "settlements.html", status_code=status_code, viewer=viewer, section="settlements",
+        state=state, rows=[(row, cs.cells(row, when)[: len(columns)]) for row in rows],
+        total=total, page=number, pages=pages, headers=columns, numeric=NUMERIC, flash=flash,
+        error=error,
+    )  # fmt: skip
+
+
 def settlement_router(gate: Gate) -> APIRouter:
     router = APIRouter(
         prefix="/console", include_in_schema=False, dependencies=[Depends(signed_in)]
     )
     engine = gate.engine
 
-    async def page(
-        viewer: Viewer, state: str, number: int, flash: str | None = None,
-        error: str | None = None, status_code: int = 200,
-    ) -> HTMLResponse:  # fmt: skip
-        offset = (number - 1) * PAGE_SIZE
-        rows, total = await run_in_threadpool(cs.settlements, engine, state, PAGE_SIZE, offset)
-        pages = max(1, -(-total // PAGE_SIZE))
-        columns = cs.headers(state)
-        return render(
-            "settlements.html", status_code=status_code, viewer=viewer, section="settlements",
-            state=state, rows=[(row, cs.cells(row, when)[: len(columns)]) for row in rows],
-            total=total, page=number, pages=pages, headers=columns, numeric=NUMERIC, flash=flash,
-            error=error,
-        )  # fmt: skip
-
     @router.get("/settlements", response_class=HTMLResponse)
     async def settlements(request: Request, viewer: SignedIn) -> HTMLResponse:
         params = request.query_params
         done = params.get("settled", "")[:200]
         flash = f"Settled a card refund of {done}." if done else None
-        return await page(viewer, _state(params.get("state")), _page(params.get("page")), flash)
+        state, number = _state(params.get("state")), _page(params.get("page"))
+        return await _page_of(gate, viewer, state, number, flash)
 
     @router.get("/settlements.csv")
     async def export(request: Request) -> Response:
@@ -84,16 +86,17 @@ def settlement_router(gate: Gate) -> APIRouter:
     async def settle_one(ref: str, index: str, request: Request, viewer: SignedIn) -> Response:
         await checked_form(request, viewer)
         if not index.isdigit() or len(index) > 4:
-            return await page(viewer, "pending", 1, error="No such refund.", status_code=404)
+            return await _page_of(gate, viewer, "pending", 1, error="No such refund.",
+                                  status_code=404)  # fmt: skip
         try:
             done = await run_in_threadpool(
                 lambda: settle(engine, ref, now=gate.now(), index=int(index))
             )
         except LookupError as exc:
-            return await page(viewer, "pending", 1, error=str(exc), status_code=409)
+            return await _page_of(gate, viewer, "pending", 1, error=str(exc), status_code=409)
         if not done:
-            return await page(viewer, "pending", 1, flash=f"Refund {int(index) + 1} of {ref} "
-                              "was already settled.")  # fmt: skip
+            flash = f"Refund {int(index) + 1} of {ref} was already settled."
+            return await _page_of(gate, viewer, "pending", 1, flash=flash)
         back = "/console/settlements?" + urlencode({"state": "pending", "settled": ref})
         return RedirectResponse(back, status_code=303)
 

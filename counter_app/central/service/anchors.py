@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -180,6 +180,43 @@ def anchor_state(session: Session, store: str) -> proto.AuditAnchorState:
         anchored_at=aware(last.received_at) if last else None,  # type: ignore[arg-type]
         refused=refused,
     )
+
+
+def anchor_states(session: Session, stores: list[str]) -> dict[str, proto.AuditAnchorState]:
+    """`anchor_state` of many stores in two queries (the status page lists every store)."""
+    a = AuditAnchor
+    best = (
+        select(a.store, func.max(a.seq).label("seq"))
+        .where(a.status == "accepted", a.store.in_(stores))
+        .group_by(a.store)
+        .subquery()
+    )
+    last: dict[str, tuple[int, int, str, datetime]] = {}
+    for store, id_, seq, digest, at in session.execute(
+        select(a.store, a.id, a.seq, a.hash, a.received_at).join(
+            best, and_(best.c.store == a.store, best.c.seq == a.seq)
+        ).where(a.status == "accepted")
+    ):
+        if store not in last or id_ > last[store][0]:
+            last[store] = (id_, seq, digest, at)
+    refused: dict[str, tuple[int, str | None]] = {}
+    for store, id_, reason in session.execute(
+        select(a.store, a.id, a.reason)
+        .join(InboundMessage, InboundMessage.message_id == a.message_id)
+        .where(a.status == "refused", a.store.in_(stores), InboundMessage.resolved_at.is_(None))
+    ):
+        if id_ > last.get(store, (0,))[0] and (store not in refused or id_ > refused[store][0]):
+            refused[store] = (id_, reason)
+    out = {}
+    for store in stores:
+        accepted = last.get(store)
+        out[store] = proto.AuditAnchorState(
+            seq=accepted[1] if accepted else 0,
+            hash=accepted[2] if accepted else GENESIS,
+            anchored_at=aware(accepted[3]) if accepted else None,  # type: ignore[arg-type]
+            refused=refused[store][1] if store in refused else None,
+        )
+    return out
 
 
 def last_anchor(engine: Engine, store: str) -> proto.AuditAnchorState:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.central.master_key import MasterKey
 from counter_app.central.models import InboundMessage, Store
-from counter_app.central.service.anchors import anchor_state
+from counter_app.central.service.anchors import anchor_states
 from counter_app.central.service.keys import issue_key, valid_keys
 from counter_app.central.service.tx import aware, utcnow
 
@@ -61,12 +61,13 @@ def store_statuses(
                 .group_by(InboundMessage.store)
             ).all()
         )
+        anchors = anchor_states(session, [s.code for s in stores])
         return [
             _status(
                 s,
                 open_counts.get(s.code, 0),
                 _open_exceptions(session, s.code) if with_exceptions else [],
-            ).model_copy(update={"audit_anchor": anchor_state(session, s.code)})
+            ).model_copy(update={"audit_anchor": anchors[s.code]})
             for s in stores
         ]
 
