@@ -168,6 +168,11 @@ def test_after_the_upgrade_an_accepted_return_and_override_fill_the_facts(
     wire = [proto.MESSAGE.validate_python(m) for m in (given, ret, bad)]
     results = service.push_messages(old_central, "S002", wire, now=NOW)
     assert [r.status for r in results] == ["accepted", "accepted", "rejected"]
+    # an override arriving in a later batch than its return is kept too
+    later = message("override.granted", "S002",
+                    {"ref": "R-7", "line_no": 1, "manager": "mia", "reason": "later"})  # fmt: skip
+    [after] = service.push_messages(old_central, "S002", [proto.MESSAGE.validate_python(later)])
+    assert after.status == "accepted"
     meta = MetaData()
     lines = Table("return_lines", meta, autoload_with=old_central)
     overrides = Table("return_overrides", meta, autoload_with=old_central)
@@ -180,5 +185,8 @@ def test_after_the_upgrade_an_accepted_return_and_override_fill_the_facts(
             ("R-7", "S002", "SKU-1", "test", 1),
             ("R-7", "S002", "SKU-2", "test", 2),
         ]
-        [row] = conn.execute(select(overrides)).all()
-        assert (row.message_id, row.return_ref, row.manager) == (given["id"], "R-7", "mia")
+        rows = conn.execute(select(overrides).order_by(overrides.c.line_no.desc())).all()
+        assert [(r.message_id, r.return_ref, r.line_no, r.reason) for r in rows] == [
+            (given["id"], "R-7", 2, "late"),
+            (later["id"], "R-7", 1, "later"),
+        ]
