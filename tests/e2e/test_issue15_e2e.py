@@ -11,6 +11,7 @@ at the counter, the first two with their date."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import ssl
 import time
@@ -37,6 +38,7 @@ from counter_app.central.testing import free_port
 from counter_app.domain.auth_code import display_code
 from counter_app.domain.draft import ReturnDraft
 from counter_app.services.errors import AuthorizationRefused
+from counter_app.services.receipts import receipt_data, receipt_png
 from counter_app.services.sync import list_exceptions
 from counter_app.services.unit_of_work import UnitOfWork
 from tests.e2e.head_office import BARCODE, alice, order, serve_head_office
@@ -152,6 +154,21 @@ def _status_token(app: App, ref: str) -> str:
     return str(row.status_token)
 
 
+def _receipt(app: App, ho: Central, ref: str, png: Path) -> str:
+    """The status page's URL as the customer's phone reads it from the printed receipt's QR
+    (the store configured with head office's public URL: `central_public_url`)."""
+    shop = dataclasses.replace(app.settings, central_public_url=ho.url)
+    png.write_bytes(receipt_png(app.engine, shop, app.policies.current, ref))
+    urls = [c.text for c in decode_file(png, PipelineDecoder()) if c.text.startswith("https:")]
+    assert len(urls) == 1, urls
+    return urls[0]
+
+
+def _receipt_code(app: App, ref: str) -> str | None:
+    data = receipt_data(app.engine, app.settings, app.policies.current, ref)
+    return data.authorization_code
+
+
 def _mentions_day(text: str, when: datetime) -> bool:
     """The message names the day of `when` (UTC or the store's zone, a day earlier), in
     the counter's words ("3 Dec 2026") or ISO."""
@@ -258,7 +275,10 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     assert used is not None
     assert (used.status, used.used_by_store, used.used_return_ref) == ("used", "S001", done.ref)
     _console(ho, done.ref, code)
-    for path in (f"/r/{token}", created.status_path):
+    status_url = _receipt(s1, ho, done.ref, tmp_path / "receipt.png")
+    assert status_url == f"{ho.url}/r/{token}"
+    assert _receipt_code(s1, done.ref) == created.display_code
+    for path in (status_url.removeprefix(ho.url), created.status_path):
         timeline = _status_page(ho, path).lower()
         assert "received at store s001" in timeline, timeline
         assert "tee m × 1 mug × 1" in timeline, timeline
