@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from counter_app.services.errors import (
     AlreadyReturned,
+    AuthorizationRefused,
     BadInput,
     CounterError,
     GiftCodeUsed,
@@ -24,6 +25,10 @@ def tr(text: str) -> str:
 def friendly_error(exc: BaseException, code: str = "") -> str:
     """The banner text for a failed action: what happened and what to do next."""
     english = i18n.current_language() == "en"
+    if isinstance(exc, AuthorizationRefused):  # a return code: one line, with its date
+        from ui.counter.authorized_view import refusal_text
+
+        return refusal_text(str(exc))
     if isinstance(exc, CounterError):
         if english:
             return str(exc)

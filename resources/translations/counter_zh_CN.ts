@@ -60,6 +60,141 @@
     </message>
 </context>
 <context>
+    <name>AuthorizedReturn</name>
+    <message>
+        <source>All as new (F10)</source>
+        <translation>全部为全新 (F10)</translation>
+    </message>
+    <message>
+        <source>Grade every scanned item "New, unopened" with the customer's reason (F10)</source>
+        <translation>将所有已扫描的商品评为“全新未拆封”，并沿用顾客填写的原因 (F10)</translation>
+    </message>
+    <message>
+        <source>Scan the items first: only scanned items are graded as new.</source>
+        <translation>请先扫描商品：只有已扫描的商品才会评为全新。</translation>
+    </message>
+    <message>
+        <source>Finish or clear the return in progress (Ctrl+N) before scanning a return code.</source>
+        <translation>请先完成或清除正在办理的退货（Ctrl+N），再扫描退货码。</translation>
+    </message>
+    <message>
+        <source>scan the item (or check it against the catalog photo) first.</source>
+        <translation>请先扫描商品（或与商品目录照片核对）。</translation>
+    </message>
+    <message>
+        <source>Not scanned yet: scan the item, or compare it with the catalog photo.</source>
+        <translation>尚未扫描：请扫描商品，或与商品目录照片比对。</translation>
+    </message>
+    <message>
+        <source>That is not a valid return code: check it and scan or type it again.</source>
+        <translation>这不是有效的退货码：请检查后重新扫描或输入。</translation>
+    </message>
+    <message>
+        <source>This return code was already used at store {store} on {day}.</source>
+        <translation>此退货码已于 {day} 在门店 {store} 使用过。</translation>
+    </message>
+    <message>
+        <source>This return code was already used for return {ref} on {day}.</source>
+        <translation>此退货码已于 {day} 用于退货 {ref}。</translation>
+    </message>
+    <message>
+        <source>This return code was already used.</source>
+        <translation>此退货码已使用过。</translation>
+    </message>
+    <message>
+        <source>This return code was just used at another counter of this store.</source>
+        <translation>此退货码刚刚已在本店另一个柜台使用。</translation>
+    </message>
+    <message>
+        <source>This return code was cancelled on {day}.</source>
+        <translation>此退货码已于 {day} 取消。</translation>
+    </message>
+    <message>
+        <source>This return code was cancelled.</source>
+        <translation>此退货码已取消。</translation>
+    </message>
+    <message>
+        <source>This return code expired on {day}.</source>
+        <translation>此退货码已于 {day} 过期。</translation>
+    </message>
+    <message>
+        <source>Head office cannot be reached and this return code has not reached the store yet — start the return from the order.</source>
+        <translation>无法连接总部，且此退货码尚未同步到本店——请从订单开始办理退货。</translation>
+    </message>
+    <message>
+        <source>Head office knows no return code {code}: check it, or start the return from the order.</source>
+        <translation>总部没有退货码 {code}：请检查，或从订单开始办理退货。</translation>
+    </message>
+    <message>
+        <source>Everything on return code {code} was already returned.</source>
+        <translation>退货码 {code} 上的所有商品均已退货。</translation>
+    </message>
+    <message>
+        <source>The order of return code {code} ({order}) is not in this store's records yet: sync, or start the return from the order.</source>
+        <translation>退货码 {code} 的订单（{order}）尚未在本店记录中：请同步，或从订单开始办理退货。</translation>
+    </message>
+    <message>
+        <source>Return code {code} names an item that is not on order {order}: start the return from the order.</source>
+        <translation>退货码 {code} 中的商品不在订单 {order} 上：请从订单开始办理退货。</translation>
+    </message>
+    <message>
+        <source>Return code {code}: {n} item(s) asked for online are picked. Scan each item; no barcode? Compare it with the catalog photo.</source>
+        <translation>退货码 {code}：已选中网上申请退货的 {n} 件商品。请逐件扫描；没有条码？请与商品目录照片比对。</translation>
+    </message>
+    <message>
+        <source>Return {ref} confirmed (return code {code}). Refund {total} to {tender}.</source>
+        <translation>退货 {ref} 已确认（退货码 {code}）。退款 {total}，退至{tender}。</translation>
+    </message>
+    <message>
+        <source>Asked online: {reason}.</source>
+        <translation>网上申请：{reason}。</translation>
+    </message>
+    <message>
+        <source>{item} does not match the catalog photo: it is not part of this return. Scan the right item, or return this one as any other.</source>
+        <translation>{item} 与商品目录照片不符：不属于此次退货。请扫描正确的商品，或按普通退货办理此商品。</translation>
+    </message>
+    <message>
+        <source>{item} checked against the catalog photo ✓</source>
+        <translation>{item} 已与商品目录照片核对 ✓</translation>
+    </message>
+    <message>
+        <source>{order} · return code {code}</source>
+        <translation>{order} · 退货码 {code}</translation>
+    </message>
+    <message>
+        <source>Return code</source>
+        <translation>退货码</translation>
+    </message>
+    <message>
+        <source>No barcode? Compare the item with the catalog photo.</source>
+        <translation>没有条码？请将商品与目录照片比对。</translation>
+    </message>
+    <message>
+        <source>&amp;Matches</source>
+        <translation>相符(&amp;M)</translation>
+    </message>
+    <message>
+        <source>The item is the one in the photo: it counts as checked (Alt+M)</source>
+        <translation>商品与照片一致：视为已核对 (Alt+M)</translation>
+    </message>
+    <message>
+        <source>&amp;Doesn't match</source>
+        <translation>不相符(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Not the item in the photo: it leaves this return (Alt+D)</source>
+        <translation>不是照片中的商品：从此次退货中移除 (Alt+D)</translation>
+    </message>
+    <message>
+        <source>Loading photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <source>No catalog photo for this item</source>
+        <translation>此商品没有目录照片</translation>
+    </message>
+</context>
+<context>
     <name>CreditDialog</name>
     <message>
         <source>A store-credit number has no check value: scan the voucher's barcode to check it.</source>

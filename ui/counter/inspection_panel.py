@@ -22,6 +22,8 @@ from counter_app.domain.draft import DraftLine
 from counter_app.domain.model import OrderLine
 from counter_app.domain.policy_model import Policy
 from ui import i18n
+from ui.counter import authorized_view as authorized
+from ui.counter.catalog_check import CatalogCheck
 from ui.counter.lines_model import approval_holds, badge_for, why_text
 from ui.counter.session import ReturnSession
 from ui.counter.step import StepPanel
@@ -42,6 +44,7 @@ class InspectionPanel(StepPanel):
     add_requested = Signal()
     remove_requested = Signal()
     override_requested = Signal()
+    all_new_requested = Signal()
 
     def __init__(self, session: ReturnSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,10 +55,10 @@ class InspectionPanel(StepPanel):
         self.line_name.setObjectName("lineName")
         self.line_name.setWordWrap(True)
         self.line_name.setStyleSheet("font-weight: 600;")
-        layout.addWidget(self.line_name)
         self.line_state = Label()
         self.line_state.setObjectName("lineState")
         self.line_state.setWordWrap(True)
+        layout.addWidget(self.line_name)
         layout.addWidget(self.line_state)
         layout.addLayout(self._build_form())
         layout.addLayout(self._build_decision_row())
@@ -103,6 +106,12 @@ class InspectionPanel(StepPanel):
         for w in (self.qty, self.add_button, self.remove_button):
             self._qty_row.addWidget(w)
         self._qty_row.addWidget(self.photo_slot, 1)
+        self._photo_widget: QWidget = self.photo_slot
+        # a return code's line not scanned yet: its catalog photo where the item's photo goes
+        self.catalog = CatalogCheck()
+        self.catalog.hide()
+        self.catalog.answered.connect(self._photo_answered)
+        self._qty_row.addWidget(self.catalog, 1)
         return self._qty_row
 
     def _build_form(self) -> QGridLayout:
@@ -112,11 +121,19 @@ class InspectionPanel(StepPanel):
         self.qty_label, self.serial_label = Label(), Label()
         self.reason_label, self.condition_label = Label(), Label()
         self.notes_label, self.feedback_label = Label(), Label()
+        fields = self._build_fields()
+        self.all_new = QPushButton()
+        self.all_new.setObjectName("allNewButton")
+        self.all_new.clicked.connect(self.all_new_requested)
+        self.all_new.hide()  # a return code's items only
+        condition_row = QHBoxLayout()
+        condition_row.addWidget(self.condition, 1)
+        condition_row.addWidget(self.all_new)
         rows: list[tuple[QLabel, QWidget | QLayout]] = [
-            (self.qty_label, self._build_fields()),
+            (self.qty_label, fields),
             (self.serial_label, self.serial),
             (self.reason_label, self.reason),
-            (self.condition_label, self.condition),
+            (self.condition_label, condition_row),
             (self.notes_label, self.notes),
             (self.feedback_label, self.feedback),
         ]
@@ -127,7 +144,7 @@ class InspectionPanel(StepPanel):
                 label.setBuddy(field)
             else:
                 form.addLayout(field, r, 1)
-                label.setBuddy(self.qty)
+                label.setBuddy(self.condition if field is condition_row else self.qty)
         form.setColumnStretch(1, 1)
         return form
 
@@ -148,6 +165,7 @@ class InspectionPanel(StepPanel):
         """Put `widget` (the photo thumbnail and its button) where the photo slot is."""
         self._qty_row.replaceWidget(self.photo_slot, widget)
         self.photo_slot.hide()
+        self._photo_widget = widget
 
     def settle_list_widths(self) -> None:
         """Call once the panel is on the (styled) window and before the lists are filled: Qt
@@ -180,6 +198,9 @@ class InspectionPanel(StepPanel):
         self.remove_button.setToolTip(tr("Take this line out of the return (Ctrl+Del)"))
         self.override_button.setText(tr("Manager override…"))
         self.override_button.setToolTip(tr("A manager approves this line with their PIN (F4)"))
+        self.all_new.setText(authorized.all_new_text())
+        self.all_new.setToolTip(authorized.all_new_tip())
+        self.catalog.retranslate()
 
     def fill_policy_lists(self, policy: Policy) -> None:
         """The reasons and conditions of the current policy, in the current language."""
@@ -230,10 +251,24 @@ class InspectionPanel(StepPanel):
         self.serial.setVisible(serial_needed)
         self.serial_label.setVisible(serial_needed)
         self.serial.setEnabled(editable)
+        self.all_new.setVisible(authorized.is_authorized(s.draft) and open_)
+        self._render_catalog(dl if open_ else None)
         if line is None:
             self._render_empty()
         else:
             self._render_line(line, dl)
+
+    def _policy(self) -> Policy:
+        return self.session.ctx.app.policies.current
+
+    def _render_catalog(self, dl: DraftLine | None) -> None:
+        """The catalog photo beside a line of a return code that was not scanned yet."""
+        show = dl is not None and authorized.is_authorized(self.session.draft) and not dl.verified
+        self._photo_widget.setVisible(not show)  # no condition photo before the item is checked
+        self.catalog.setVisible(show)
+        if show and dl is not None:
+            s = self.session
+            self.catalog.show_for(dl.line.sku, s.ctx.tasks, s.catalog_image)
 
     def _render_empty(self) -> None:
         self.line_name.setText(
@@ -258,16 +293,22 @@ class InspectionPanel(StepPanel):
                 if line.returnable_quantity > 0
                 else tr("Already returned in full.")
             )
+        elif dl.verified_by_photo:
+            state = authorized.photo_match(line.name)
         elif dl.verified:
             state = tr("Item scanned and matches the order ✓")
+        elif dl.authorized_reason is not None:
+            state = authorized.not_scanned_text()
         else:
             state = tr("Added without scanning")
-        self.line_state.setText(state)
+        note = authorized.line_note(dl, self._policy())
+        self.line_state.setText(f"{state} {note}" if note else state)
         self.qty.setMaximum(max(1, line.returnable_quantity))
         self.qty.setValue(dl.quantity if dl else 1)
         self.serial.setText(dl.serial_presented or "" if dl else "")
         insp = dl.inspection if dl else None
-        self.reason.setCurrentIndex(self.reason.findData(insp.reason_code) if insp else -1)
+        reason = insp.reason_code if insp else (dl.authorized_reason if dl else None)
+        self.reason.setCurrentIndex(self.reason.findData(reason) if reason else -1)
         self.condition.setCurrentIndex(self.condition.findData(insp.condition) if insp else -1)
         self.notes.setText(insp.notes if insp else "")
         self.feedback.setText(dl.feedback if dl else "")
@@ -303,6 +344,8 @@ class InspectionPanel(StepPanel):
         dl = draft.lines[line_no]
         if dl.line.serialised and not dl.serial_presented:
             self.serial.setFocus()
+        elif dl.inspection is None and authorized.reason_of(dl, self._policy()) is not None:
+            self.condition.setFocus()  # the customer's reason came with the return code
         elif dl.inspection is None:
             self.reason.setFocus()
         else:
@@ -310,6 +353,11 @@ class InspectionPanel(StepPanel):
         return True
 
     # ------------------------------------------------------------------ edits -> session
+    def _photo_answered(self, matches: bool) -> None:
+        dl = self.session.current_draft_line()
+        if dl is not None and self.session.committed is None:
+            self.session.verify_by_photo(dl.line.line_no, matches)
+
     def _quantity_changed(self, value: int) -> None:
         dl = self.session.current_draft_line()
         if self._loading or dl is None or dl.quantity == value:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.model import Order
 from ui import i18n
+from ui.counter import authorized_view as authorized
 from ui.counter import gift_view
 from ui.counter.lines_model import (
     COL_ITEM,
@@ -116,7 +117,7 @@ class OrderPanel(StepPanel):
         if order is not None:
             c = order.customer
             values = {
-                "number": order.number,
+                "number": authorized.header_number(order.number, self.session.draft),
                 "date": i18n.when(order.placed_at),
                 "customer": (
                     f"{c.name}" + (f" · {c.loyalty_tier}" if c and c.loyalty_tier else "")

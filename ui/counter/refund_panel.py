@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.draft import APPROVAL_VOID, ReturnDraft
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
+from ui.counter import authorized_view as authorized
 from ui.counter import gift_view
 from ui.counter.lines_model import approval_void_text
 from ui.counter.session import ReturnSession
@@ -43,6 +44,8 @@ def blocked_text(text: str) -> str:
             return text[: -len(message) - 3] + ": " + approval_void_text(message) + "."
     if text.endswith("needs a manager's approval."):
         return text.split(":")[0] + ": " + tr("needs a manager's approval (F4).")
+    if text.endswith(authorized.UNVERIFIED):  # a return code's item not checked yet
+        return text.split(":")[0] + ": " + authorized.unverified_text()
     if text.endswith("pick a reason and a condition."):
         return text.split(":")[0] + ": " + tr("pick a reason and a condition.")
     if text.endswith("remove it from the return."):
@@ -77,6 +80,8 @@ class RefundPanel(StepPanel):
         self.tender = QComboBox()
         self.tender.setObjectName("tenderCombo")
         self.tender_label.setBuddy(self.tender)
+        self._picked: tuple[str, str] | None = None  # (draft id, tender) the cashier chose
+        self.tender.activated.connect(self._tender_picked)
         tender_row.addWidget(self.tender_label)
         tender_row.addWidget(self.tender, 1)
         layout.addLayout(tender_row)
@@ -125,7 +130,7 @@ class RefundPanel(StepPanel):
         if gift and summary is not None and draft is not None:
             self.total.setText(i18n.money(gift_view.credit_value(summary, draft)))
         allowed = summary.tenders_allowed if summary else ()
-        self._fill_tenders(allowed)
+        self._fill_tenders(allowed, draft)
         blocked = summary.blocked if summary else ()
         if summary is not None and summary.fees and not gift:
             fees = tr("Fees deducted: {fees}").format(fees=i18n.money(summary.fees))
@@ -140,8 +145,19 @@ class RefundPanel(StepPanel):
             and self.session.committed is None
         )
 
-    def _fill_tenders(self, allowed: tuple[str, ...]) -> None:
+    def _tender_picked(self, _index: int) -> None:
+        draft, data = self.session.draft, self.tender.currentData()
+        if draft is not None and data:
+            self._picked = (draft.id, str(data))
+
+    def _fill_tenders(self, allowed: tuple[str, ...], draft: ReturnDraft | None) -> None:
+        """The tenders allowed; the one kept: the cashier's pick for this return, else the
+        refund the customer chose online (a return code), else the previous one."""
         keep = self.tender.currentData()
+        if draft is not None and draft.authorization is not None:
+            keep = draft.authorization.refund
+        if draft is not None and self._picked is not None and self._picked[0] == draft.id:
+            keep = self._picked[1]
         self.tender.blockSignals(True)
         self.tender.clear()
         for code in allowed:
@@ -216,8 +232,9 @@ class ConfirmedPanel(QWidget):
             self.receipt_view.setTextFormat(Qt.TextFormat.RichText)
             self.receipt_view.setText(gift_view.confirmed_html(result, draft))
             return
+        code = authorized.confirmed_line(draft) if authorized.is_authorized(draft) else ""
         lines = [
-            f"<p><b>{tr('Reference')}:</b> {escape(result.ref)}<br>"
+            f"<p><b>{tr('Reference')}:</b> {escape(result.ref)}<br>{code}"
             f"<b>{tr('Order')}:</b> {escape(draft.order.number)}<br>"
             f"<b>{tr('Date')}:</b> {i18n.when(result.created_at)}</p><table width='100%'>"
         ]

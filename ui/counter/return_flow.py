@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from counter_app.domain.auth_code import PREFIX, parse_code
 from counter_app.domain.draft import OverrideGrant, RefundSummary, ReturnDraft
 from counter_app.domain.exchange import BalancePayment
 from counter_app.domain.gift import gift_view
@@ -19,9 +20,13 @@ from counter_app.domain.model import Order, User
 from counter_app.domain.policy import Decision
 from counter_app.domain.scanning import classify_scan
 from counter_app.services.commit import CommittedReturn
-from counter_app.services.errors import BadInput, ItemNotOnOrder, OrderNotFound
+from counter_app.services.errors import BadInput, CounterError, ItemNotOnOrder, OrderNotFound
 from counter_app.services.gift import start_gift_return
 from counter_app.services.returns import ReturnDesk
+
+
+class ReturnInProgress(CounterError):
+    """A return code scanned while another return is in progress: it is not replaced."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class OrderLoaded:
     order: Order
     draft: ReturnDraft
     preview: Mapping[int, Decision]  # eligibility before inspection, per returnable line
+    opened: DraftState | None = None  # a return code: its lines already picked, decided
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,36 @@ class Committed:
     draft: ReturnDraft  # the draft as committed
 
 
+def is_return_code(text: str) -> bool:
+    """A return code by its `RA` prefix (`RA-7K3QD-9MZ2X-F`, `ra7k3qd9mz2xf`): always opened
+    as one, so a mistyped code is refused as a code, not looked up as an order. Without the
+    prefix a code is tried only once no order or item matched (`open_order`, `scan`)."""
+    text = text.strip().upper()
+    compact = text.replace("-", "").replace(" ", "")
+    return text.startswith(PREFIX + "-") or (compact.startswith(PREFIX) and len(compact) == 13)
+
+
+def open_authorization(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
+    """The order of a return code, its authorized lines picked (the desk checks the code)."""
+    draft = desk.open_authorization(code, cashier)
+    opened = state(desk, draft)
+    return OrderLoaded(
+        draft.order, opened.draft, MappingProxyType(desk.eligibility(opened.draft)), opened
+    )
+
+
 def open_order(desk: ReturnDesk, code: str, cashier: User) -> OrderLoaded:
+    if is_return_code(code):
+        return open_authorization(desk, code, cashier)
     if classify_scan(code) == "gift":  # a gift receipt: its one line, for the recipient
         draft = start_gift_return(desk, code, cashier)
         return OrderLoaded(draft.order, draft, MappingProxyType(desk.eligibility(draft)))
-    order = desk.find_order(code)
+    try:
+        order = desk.find_order(code)
+    except (OrderNotFound, BadInput):
+        if parse_code(code) is None:
+            raise
+        return open_authorization(desk, code, cashier)  # a return code typed without "RA"
     draft = desk.start_return(order, cashier)
     return OrderLoaded(order, draft, MappingProxyType(desk.eligibility(draft)))
 
@@ -68,7 +99,12 @@ def scan_item(desk: ReturnDesk, draft: ReturnDraft, code: str) -> DraftState:
 def scan(
     desk: ReturnDesk, draft: ReturnDraft, code: str, cashier: User
 ) -> DraftState | OrderLoaded:
-    """A scan with an order open: its product; or, while nothing is picked yet, another order."""
+    """A scan with an order open: its product; or, while nothing is picked yet, another order
+    (or a return code)."""
+    if is_return_code(code):
+        if draft.lines:
+            raise ReturnInProgress("Finish or clear the return in progress before a return code.")
+        return open_authorization(desk, code, cashier)
     try:
         return scan_item(desk, draft, code)
     except ItemNotOnOrder as not_on_order:
@@ -78,6 +114,35 @@ def scan(
             return open_order(desk, code, cashier)
         except (OrderNotFound, BadInput):
             raise not_on_order from None
+
+
+def verify_by_photo(
+    desk: ReturnDesk, draft: ReturnDraft, line_no: int, matches: bool
+) -> DraftState:
+    """The cashier compared the item with the catalog photo (its barcode is missing)."""
+    desk.verify_by_photo(draft, line_no, matches)
+    return state(desk, draft, line_no)
+
+
+def grade_all(
+    desk: ReturnDesk, draft: ReturnDraft, line_nos: list[int], condition: str
+) -> DraftState:
+    """All as new: each checked line graded `condition` with the customer's online reason
+    (its photo, if one was taken, kept)."""
+    for no in line_nos:
+        dl = draft.lines.get(no)
+        if dl is None or dl.inspection is not None or dl.authorized_reason is None:
+            continue  # changed meanwhile: the cashier grades it by hand
+        desk.record_inspection(
+            draft,
+            no,
+            reason_code=dl.authorized_reason,
+            condition=condition,
+            feedback=dl.feedback,
+            photo_path=dl.photo_path,
+            photo_sha256=dl.photo_sha256,
+        )
+    return state(desk, draft)
 
 
 def pick_line(desk: ReturnDesk, draft: ReturnDraft, line_no: int, quantity: int) -> DraftState:

@@ -32,6 +32,7 @@ class ScanPanel(StepPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._hint: str | None = None  # the hint for this return (a return code's), if any
         layout = self.box
         row = QHBoxLayout()
         col = QVBoxLayout()
@@ -87,9 +88,14 @@ class ScanPanel(StepPanel):
         self.search_button.setText(tr("Search"))
         self.search_button.setToolTip(tr("Find the order by phone, e-mail, card or date (F2)"))
         self.hint.setText(
-            tr("With an order open, scanning a product checks it against the order.")
+            self._hint or tr("With an order open, scanning a product checks it against the order.")
         )
         self.camera_placeholder.setText(tr("Camera preview"))
+
+    def set_hint(self, text: str | None) -> None:
+        """The hint under the field for the return on screen (None: the usual one)."""
+        self._hint = text
+        self.retranslate()
 
     def focus(self) -> None:
         self.scan_input.setFocus()

@@ -47,6 +47,7 @@ class ReturnSession(QObject):
     item_scanned = Signal(object)  # an item scan went through (line no. or None)
     step_done = Signal(int)  # a line was scanned, added or given its serial: focus what's next
     photo_attached = Signal(int)  # line no.
+    photo_checked = Signal(int, bool)  # line no., matches the catalog photo
     return_committed = Signal(object)  # CommittedReturn
     cleared = Signal()  # back to an empty screen
     failed = Signal(object)  # an action failed (exception)
@@ -150,9 +151,10 @@ class ReturnSession(QObject):
         self.draft = loaded.draft
         self._head = _Head(loaded.draft)
         self.preview = loaded.preview
-        self.decisions = _EMPTY
-        self.summary = None
-        self.current_line = None
+        opened = loaded.opened  # a return code: its lines come picked, the refund shown
+        self.decisions = opened.decisions if opened is not None else _EMPTY
+        self.summary = opened.summary if opened is not None else None
+        self.current_line = min(loaded.draft.lines) if opened and loaded.draft.lines else None
         self.order_shown.emit(loaded.order.number)
         self._scan_queued()
 
@@ -234,6 +236,29 @@ class ReturnSession(QObject):
             self.photo_attached.emit(line_no)
 
         self._run_draft(lambda d: return_flow.attach_photo(desk, d, line_no, path, sha256), done)
+
+    def verify_by_photo(self, line_no: int, matches: bool) -> None:
+        """The cashier compared the item with its catalog photo (no barcode to scan)."""
+        desk = self.ctx.desk
+
+        def done(st: DraftState) -> None:
+            self._apply(st)
+            self.photo_checked.emit(line_no, matches)
+            if matches:
+                self.select(line_no)
+                self.step_done.emit(line_no)
+
+        self._run_draft(lambda d: return_flow.verify_by_photo(desk, d, line_no, matches), done)
+
+    def grade_all(self, line_nos: list[int], condition: str) -> None:
+        """All as new: these checked lines graded `condition` with the customer's reason."""
+        desk = self.ctx.desk
+        self._run_draft(lambda d: return_flow.grade_all(desk, d, line_nos, condition), self._apply)
+
+    def catalog_image(self, sku: str) -> bytes | None:
+        """The product's catalog picture (runs on a worker: the caller queues it)."""
+        image: bytes | None = self.ctx.desk.catalog_image(sku)
+        return image
 
     def change_draft(
         self,

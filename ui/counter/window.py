@@ -158,7 +158,7 @@ class MainWindow(LiveScreen, QMainWindow):
             ("Ctrl+Enter", self.confirm), ("Ctrl+N", self.new_return), ("Ctrl+L", self.lock),
             ("Ctrl+,", self.open_settings), ("Ctrl+Del", w.remove_current_line),
             ("Ctrl+Ins", w.add_current_line), ("Esc", self.banner.clear),
-            ("F5", self.open_receiptless),
+            ("F5", self.open_receiptless), ("F10", w.grade_all_new),
             ("F8", self.open_credit),
             ("Ctrl+M", self.open_manager_menu),
         ):  # fmt: skip

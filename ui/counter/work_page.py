@@ -17,11 +17,13 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 from counter_app.services.commit import CommittedReturn
 from ui import i18n
 from ui.context import CounterContext
+from ui.counter import authorized_view as authorized
 from ui.counter import gift_view
 from ui.counter.exchange import ExchangeScreen
 from ui.counter.inspection_panel import InspectionPanel
 from ui.counter.order_panel import OrderPanel
 from ui.counter.refund_panel import ConfirmedPanel, RefundPanel, blocked_text
+from ui.counter.return_flow import ReturnInProgress, is_return_code
 from ui.counter.scan_panel import ScanPanel
 from ui.counter.session import ReturnSession
 from ui.errors import friendly_error
@@ -107,7 +109,8 @@ class WorkPage(QWidget):
         s, i = self.scan_panel, self.inspection
         chain: list[QWidget] = [
             s.scan_input, s.search_button, self.order_panel.lines, i.qty, i.add_button,
-            i.remove_button, i.serial, i.reason, i.condition, i.notes, i.feedback,
+            i.remove_button, i.catalog.matches, i.catalog.no_match, i.serial, i.reason,
+            i.condition, i.all_new, i.notes, i.feedback,
             i.override_button, self.refund.tender, self.refund.confirm_button,
             self.confirmed.new_button,
         ]  # fmt: skip
@@ -124,6 +127,8 @@ class WorkPage(QWidget):
         s.scan_failed.connect(self._scan_failed)
         s.commit_failed.connect(self._commit_failed)
         s.return_committed.connect(self._committed)
+        s.photo_checked.connect(self._photo_checked)
+        self.inspection.all_new_requested.connect(self.grade_all_new)
         self.scan_panel.typed.connect(self.handle_scan)
         self.scan_panel.search_requested.connect(self.search_requested)
         for panel in (self.order_panel, self.inspection):
@@ -177,6 +182,9 @@ class WorkPage(QWidget):
             return
         if self.session.committed is not None:
             self.new_return()
+        if is_return_code(code) and self.session.in_progress:
+            self.banner.show_message(authorized.in_progress_text(), "warning")
+            return
         self.session.scan(code)
 
     def open_order_number(self, number: str) -> None:
@@ -191,7 +199,7 @@ class WorkPage(QWidget):
         self.handle_scan(number)
 
     def _order_shown(self, number: str) -> None:
-        self.banner.clear()
+        self.banner.clear()  # a return code says itself on the order and under the field
         self.scan_panel.scan_input.clear()
         self.render_all()
         self.order_shown.emit(number)
@@ -202,8 +210,32 @@ class WorkPage(QWidget):
         self.banner.clear()
 
     def _scan_failed(self, exc: BaseException, code: str) -> None:
-        self.show_error(exc, code)
+        if isinstance(exc, ReturnInProgress):
+            self.banner.show_message(authorized.in_progress_text(), "warning")
+        else:
+            self.show_error(exc, code)
         self.scan_panel.show_code(code)
+
+    def _photo_checked(self, line_no: int, matches: bool) -> None:
+        order = self.session.order
+        name = order.line(line_no).name if order is not None else str(line_no)
+        if matches:
+            self.show_info(authorized.photo_match(name))
+        else:
+            self.banner.show_message(authorized.photo_mismatch(name), "warning")
+            self.focus_scan()
+
+    def grade_all_new(self) -> None:
+        """F10 on a return code: every checked item graded "New, unopened" at once."""
+        s = self.session
+        if not self.ready() or s.committed is not None or not authorized.is_authorized(s.draft):
+            return
+        policy = self.ctx.app.policies.current
+        lines, condition = authorized.gradable(s.draft, policy), authorized.new_condition(policy)
+        if not lines or condition is None:
+            self.banner.show_message(authorized.nothing_to_grade(), "warning", 6000)
+            return
+        s.grade_all(lines, condition)
 
     def focus_next_step(self, line_no: int) -> None:
         if not self.inspection.focus_next_step(line_no):
@@ -215,6 +247,8 @@ class WorkPage(QWidget):
         self.order_panel.refresh()
         self.inspection.refresh()
         self.refund.refresh()
+        draft = self.session.draft
+        self.scan_panel.set_hint(authorized.scan_hint(draft) if draft is not None else None)
 
     def _draft_redrawn(self) -> None:
         self.order_panel.render_lines()
@@ -277,7 +311,10 @@ class WorkPage(QWidget):
         )
         if gift_view.is_gift(self.session.draft):
             message = gift_view.committed_banner(result)
+        elif authorized.is_authorized(self.session.draft) and self.session.draft is not None:
+            message = authorized.committed_banner(result, self.session.draft)
         self.banner.show_message(message, "info")
+        self.scan_panel.set_hint(None)  # the next customer's scan starts afresh
         self.inspection.refresh()
         self.refund.refresh()
         self.right.setCurrentIndex(1)
