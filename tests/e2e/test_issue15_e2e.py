@@ -1,12 +1,13 @@
 """Issue 15 end to end, all on loopback: the returns portal asks head office (PostgreSQL,
 HTTPS with a test CA) for a return code; the e-mail with the code and its QR arrives at a
 real SMTP server (aiosmtpd); store S001 pulls the authorization; the counter reads the QR
-from the e-mail's PNG with the project's real decoder, opens the return, verifies each item
-by its barcode, grades and confirms; after the sync head office shows the return on its
-signed-in console and on the public status page. The same code at store S002 is refused at
-the counter while online (when it is opened, and at the claim when it was opened before the
-first store used it) and, when S002 commits offline, at its sync as a sync exception with
-the reason `authorization_used`. Expired, cancelled, tampered and guessed codes are refused
+from the e-mail's PNG with the project's real decoder and its window's ReturnSession
+(offscreen, on the real task runner) opens the return, verifies each item by its barcode,
+grades all as new and confirms; the receipt carries the code and a QR of the status page;
+after the sync head office shows the return on its signed-in console and on the public
+status page. The same code at store S002 is refused at the counter while online (when it is
+opened, and at the claim when it was opened before the first store used it) and, when S002
+commits offline, at its sync as a sync exception with the reason `authorization_used`. Expired, cancelled, tampered and guessed codes are refused
 at the counter, the first two with their date."""
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from counter_app.central.service import admins
 from counter_app.central.testing import free_port
 from counter_app.domain.auth_code import display_code
 from counter_app.domain.draft import ReturnDraft
+from counter_app.services.commit import CommittedReturn
 from counter_app.services.errors import AuthorizationRefused
 from counter_app.services.receipts import receipt_data, receipt_png
 from counter_app.services.sync import list_exceptions
@@ -118,12 +120,6 @@ def _text(mail: EmailMessage) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def _grade_and_commit(app: App, draft: ReturnDraft) -> Any:
-    """Verify, grade and confirm to the original tender."""
-    _verify_and_grade(app, draft)
-    return app.desk.commit_return(draft, "original")
-
-
 def _verify_and_grade(app: App, draft: ReturnDraft) -> None:
     """Verify each authorized line by its barcode (the quantity stays), keep the
     customer's reason, grade it new."""
@@ -136,6 +132,49 @@ def _verify_and_grade(app: App, draft: ReturnDraft) -> None:
         assert dl.authorized_reason is not None
         desk.record_inspection(draft, line_no, reason_code=dl.authorized_reason, condition="new")
     desk.evaluate(draft)
+
+
+def _counter(app: App, qtbot: Any, scanned: str, code: str) -> CommittedReturn:
+    """The counter window's ReturnSession on the real task runner, as the scan field and
+    the keys drive it: the QR's text, one scan per item, "all as new", confirm."""
+    from ui.context import CounterContext
+    from ui.counter.session import ReturnSession
+    from ui.tasks import TaskManager
+
+    tasks = TaskManager()
+    session = ReturnSession(CounterContext(app=app, tasks=tasks, user=alice(app)))
+    problems: list[object] = []
+    for signal in (session.scan_failed, session.failed, session.commit_failed):
+        signal.connect(lambda *args: problems.append(args))
+    try:
+        with qtbot.waitSignal(session.order_shown, timeout=20_000):
+            session.scan(scanned)
+        draft = session.draft
+        assert draft is not None and draft.authorization is not None, problems
+        assert (draft.order.number, draft.authorization.code) == (ORDER, code)
+        lines = {
+            n: (dl.quantity, dl.authorized_reason, dl.verified) for n, dl in draft.lines.items()
+        }
+        assert lines == {1: (1, "wrong_size", False), 2: (1, "changed_mind", False)}
+        for n, sku in ((1, "TEE-M"), (2, "MUG")):
+            with qtbot.waitSignal(session.item_scanned, timeout=20_000) as item:
+                session.scan(BARCODE[sku])
+            assert item.args == [n], problems
+        assert session.draft is not None
+        assert {n: (dl.quantity, dl.verified) for n, dl in session.draft.lines.items()} == {
+            1: (1, True),
+            2: (1, True),
+        }, "a verify scan added a unit"
+        with qtbot.waitSignal(session.draft_changed, timeout=20_000):
+            session.grade_all([1, 2], "new")
+        with qtbot.waitSignal(session.return_committed, timeout=30_000) as committed:
+            session.commit("original")
+        assert problems == []
+        result = committed.args[0]
+        assert isinstance(result, CommittedReturn)
+        return result
+    finally:
+        tasks.shutdown()
 
 
 def _store_returns(app: App) -> int:
@@ -209,7 +248,7 @@ def _status_page(ho: Central, path: str) -> str:
 
 
 def test_a_code_from_the_portal_is_returned_once_company_wide(
-    ho: Central, smtp: tuple[Inbox, int], tmp_path: Path
+    ho: Central, smtp: tuple[Inbox, int], tmp_path: Path, qtbot: Any
 ) -> None:
     inbox = smtp[0]
     portal_key = central.add_portal_key(ho.engine, "webshop", datetime.now(UTC))
@@ -255,13 +294,9 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     for held in (early, unplugged):
         _verify_and_grade(s2, held)
 
-    # 4. the counter at S001: the QR's text opens the return with the authorized lines
-    draft = s1.desk.open_authorization(scanned, alice(s1))
-    assert draft.authorization is not None and draft.authorization.code == code
-    assert draft.order.number == ORDER
-    assert {n: (dl.quantity, dl.authorized_reason, dl.verified) for n, dl in draft.lines.items()} \
-        == {1: (1, "wrong_size", False), 2: (1, "changed_mind", False)}  # fmt: skip
-    done = _grade_and_commit(s1, draft)
+    # 4. the counter at S001 (its window's session, offscreen): the QR's text opens the return
+    # with the authorized lines; each item's barcode verifies its line; all graded; confirmed
+    done = _counter(s1, qtbot, scanned, code)
     assert done.total.minor == 8000
     token = _status_token(s1, done.ref)
     report = _sync(s1, ho.url, ho.keys["S001"])
