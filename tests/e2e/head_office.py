@@ -18,7 +18,7 @@ from counter_app.bootstrap import App
 from counter_app.central import db as central_db
 from counter_app.central import service as central
 from counter_app.central.app import CentralSettings, create_app
-from counter_app.central.testing import ServerThread, TlsFiles, seed_reference
+from counter_app.central.testing import ServerThread, TlsFiles, free_port, seed_reference
 from counter_app.domain.model import User
 from counter_app.services import auth
 from tests.e2e import test_sync_e2e as base
@@ -101,16 +101,22 @@ def serve_head_office(
     pg_server: Any,
     tls_dir: Path,
     orders: Sequence[proto.Order],
+    public: bool = False,
     **settings: Any,
 ) -> Iterator[Central]:
     """A seeded head office on a fresh database, served over HTTPS; `settings` go to
-    CentralSettings. The stores made with test_sync_e2e._store trust its CA."""
+    CentralSettings (`public`: its own address is its public URL, for the links it e-mails).
+    The stores made with test_sync_e2e._store trust its CA."""
     db_url = pg_server.create_database()
     central_db.upgrade(db_url)
     engine = central_db.make_engine(db_url)
     keys = seed_head_office(engine, orders)
     tls = TlsFiles.make(tls_dir)
-    server = ServerThread(create_app(CentralSettings(db_url=db_url, **settings)), tls=tls)
+    port = free_port()
+    if public:
+        settings["public_url"] = f"https://127.0.0.1:{port}"
+    app = create_app(CentralSettings(db_url=db_url, **settings))
+    server = ServerThread(app, port=port, tls=tls)
     server.start()
     base.CA[0] = str(tls.ca_file)
     try:

@@ -7,8 +7,9 @@ grades all as new and confirms; the receipt carries the code and a QR of the sta
 after the sync head office shows the return on its signed-in console and on the public
 status page. The same code at store S002 is refused at the counter while online (when it is
 opened, and at the claim when it was opened before the first store used it) and, when S002
-commits offline, at its sync as a sync exception with the reason `authorization_used`. Expired, cancelled, tampered and guessed codes are refused
-at the counter, the first two with their date."""
+commits offline, at its sync as a sync exception with the reason `authorization_used`.
+Expired, cancelled, tampered and guessed codes are refused at the counter, the first two with
+their date."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def ho(
         pg_server,
         tmp_path_factory.mktemp("tls"),
         orders,
+        public=True,
         smtp_url=f"smtp://127.0.0.1:{smtp[1]}",
         mail_from="returns@example.com",
     ) as central:
@@ -275,6 +277,7 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     mail = _wait_for_mail(inbox, 1)
     assert inbox.messages[0][1] == [CUSTOMER_EMAIL]
     assert created.display_code in _text(mail)
+    assert f"{ho.url}{created.status_path}" in _text(mail), "no link to the status page"
     qr_file = tmp_path / "qr-from-mail.png"
     qr_file.write_bytes(_qr_png(mail))
     reads = [c for c in decode_file(qr_file, PipelineDecoder()) if c.symbology == "QRCODE"]
