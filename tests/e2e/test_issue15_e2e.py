@@ -344,6 +344,13 @@ def test_a_code_from_the_portal_is_returned_once_company_wide(
     assert exception.reason.startswith("authorization_used"), exception.reason
     with Session(ho.engine) as s:
         assert s.get(CentralReturn, late.ref) is None
+    still = central.get_authorization(ho.engine, code, datetime.now(UTC))
+    assert still is not None and still.used_return_ref == done.ref
+    with _https(ho) as browser:  # head office's sync page shows the rejection and its reason
+        signed = browser.post("/login", data={"username": "hq", "password": PASSWORD})
+        assert signed.status_code == 303, signed.text
+        health = browser.get("/console/sync")
+        assert health.status_code == 200 and "authorization_used" in health.text, health.text
     s2_off.close()
 
     # 8. expired, cancelled, tampered and guessed codes, at S001 (online)
