@@ -39,6 +39,16 @@ def auth_item(
     }
 
 
+def code_needing_escapes() -> str:
+    """A code whose check symbol is one a URL path escapes ($ * ~ = or U's neighbours):
+    signed as sent (%24), so both sides must sign the raw path."""
+    for n in range(10_000):
+        code = new_code(n.to_bytes(7, "big"))
+        if code[-1] in "$*=":
+            return code
+    raise AssertionError("no such code")
+
+
 def connect(desk: ReturnDesk, central: FakeCentral) -> FakeCentral:
     """The desk asks `central` live (fetch at open, claim at commit)."""
     desk.central = lambda: nullcontext(central)

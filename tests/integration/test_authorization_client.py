@@ -29,7 +29,7 @@ from counter_app.services.authorization_desk import NOT_HERE_YET
 from counter_app.services.errors import AuthorizationRefused
 from counter_app.services.sync import pull_all
 from counter_app.services.unit_of_work import UnitOfWork
-from tests.authorization_helpers import auth_item
+from tests.authorization_helpers import auth_item, code_needing_escapes
 from tests.conftest import NOW
 from tests.factories import Store, add_order, days_before, make_store
 from tests.integration.test_store_authorization_desk import LINES, confirm
@@ -58,7 +58,8 @@ class StandIn:
 
         async def check(request: Request) -> None:
             body = await request.body()
-            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raw = request.scope["raw_path"].decode("ascii")  # as signed: %24 stays %24
+            path = raw + (f"?{request.url.query}" if request.url.query else "")
             proto.verify_signature(
                 request.method, path, body, request.headers.get(proto.HEADER_TIMESTAMP),
                 request.headers.get(proto.HEADER_SIGNATURE), KEY, time.time(),
@@ -146,7 +147,7 @@ def test_fetch_claim_and_pull_over_https(
     stand_in: tuple[StandIn, str], tls: TlsFiles, store: Store
 ) -> None:
     office, url = stand_in
-    item = auth_item("O-A1", LINES, NOW)
+    item = auth_item("O-A1", LINES, NOW, code=code_needing_escapes())
     office.items[item["code"]] = item
     with HttpCentralClient(url, "S001", KEY, ca_file=str(tls.ca_file)) as client:
         assert client.fetch_authorization(item["code"]) == proto.ReturnAuthorization.model_validate(
