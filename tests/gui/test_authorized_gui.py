@@ -261,3 +261,38 @@ def test_a_mismatch_is_any_other_return(qtbot: Any, window: Any, authorized: Gui
     assert decision is not None and decision.outcome in ("deny", "refer")
     assert win.session.draft.lines[1].inspection.reason_code == "wrong_size"
     assert not win.work.refund.confirm_button.isEnabled()
+
+
+def test_code_used_elsewhere_meanwhile_is_refused_at_confirm(
+    qtbot: Any, window: Any, authorized: GuiStore
+) -> None:
+    """Head office answers live: the code opens, but another store uses it before Confirm —
+    the claim is refused in one line, nothing is written and the return stays on screen."""
+    from counter_app.adapters.central_client import FakeCentral
+    from tests.authorization_helpers import connect
+
+    central = connect(authorized.core.desk, FakeCentral())
+    item = auth_item("O-1001", LINES, NOW, refund="original")
+    central.authorizations[item["code"]] = dict(item)
+    win = window
+    win.activateWindow()
+    sign_in(qtbot, win)
+    open_code(qtbot, win, display_code(item["code"]))
+    assert win.session.draft.authorization.refund == "original"
+    scan_item(qtbot, win, SCARF)
+    scan_item(qtbot, win, LAMP)
+    key(qtbot, Qt.Key.Key_F10)
+    settle(win)
+    assert win.work.refund.tender.currentData() == "original"
+    central.authorizations[item["code"]].update(
+        status="used", used_by_store="S002", used_return_ref="R-S002-C1-000009",
+        used_at=(NOW - timedelta(minutes=5)).isoformat(),
+    )  # fmt: skip
+    before = snapshot(authorized.engine)
+    with qtbot.waitSignal(win.session.commit_failed, timeout=10_000):
+        key(qtbot, Qt.Key.Key_F9)
+    settle(win)
+    said = win.banner.text()
+    assert "already used at store S002" in said and "\n" not in said, said
+    assert snapshot(authorized.engine) == before and committed(authorized) == []
+    assert win.session.committed is None and sorted(win.session.draft.lines) == [1, 2]
