@@ -175,6 +175,7 @@ def return_detail(engine: Engine, ref: str) -> ReturnDetail | None:
             ).scalars()
         )
         committed = _apply_messages(detail, messages)
+        detail.authorization_code = ret.authorization_code or detail.authorization_code
         skus = {str(line.get("sku", "")) for line in committed.get("lines", [])}
         products = select(CatalogProduct.sku, CatalogProduct.name)
         names = {
