@@ -3,7 +3,7 @@
 Existing products have no picture; the next catalog publish brings one.
 
 Revision ID: 0004_catalog_images
-Revises: 0004_console_facts (re-chained after merging hoauth, console and charts; was 0003_exchanges)
+Revises: 0004_console_facts (re-chained after the merge; was 0003_exchanges)
 """
 
 import sqlalchemy as sa
