@@ -17,11 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
-from counter_app.adapters.central_client import (
-    AuthorizationConflict,
-    CentralRefused,
-    CentralUnavailable,
-)
 from counter_app.adapters.db import authorizations as store
 from counter_app.domain.auth_code import display_code, parse_code
 from counter_app.domain.authorization import Authorization, AuthorizedLine
@@ -37,6 +32,9 @@ from counter_app.services.errors import (
 )
 from counter_app.services.unit_of_work import UnitOfWork
 from counter_app.sync_protocol import ReturnAuthorization
+
+if TYPE_CHECKING:
+    from counter_app.adapters.central_client import AuthorizationConflict
 
 NOT_A_CODE = "That is not a valid return code: check it and scan or type it again."
 NOT_HERE_YET = (
@@ -119,6 +117,9 @@ class AuthorizationDesk:
         live: dict[str, Any] | None = None
         asked = False
         if self.central is not None:
+            # head office's client (httpx) loads when it is first asked, not with the window
+            from counter_app.adapters.central_client import CentralRefused, CentralUnavailable
+
             try:
                 with self.central() as client:
                     live = client.fetch_authorization(code)
@@ -186,6 +187,12 @@ class AuthorizationDesk:
         if found is None:
             return
         if self.central is not None:
+            from counter_app.adapters.central_client import (
+                AuthorizationConflict,
+                CentralRefused,
+                CentralUnavailable,
+            )
+
             try:
                 with self.central() as client:
                     client.claim_authorization(found.code, return_ref)
@@ -198,6 +205,8 @@ class AuthorizationDesk:
     def _conflict_text(self, code: str, exc: AuthorizationConflict) -> str:
         """The refusal in the cashier's words, from head office's record when it answers
         (nothing is written here: the commit's transaction is still open)."""
+        from counter_app.adapters.central_client import CentralRefused, CentralUnavailable
+
         try:
             assert self.central is not None
             with self.central() as client:
