@@ -119,6 +119,7 @@ class AuthorizationDesk:
         live: dict[str, Any] | None = None
         asked = False
         if self.central is not None:
+            # head office's client (httpx) loads when it is first asked, not with the window
             try:
                 with self.central() as client:
                     live = client.fetch_authorization(code)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,106 +19,38 @@ from sqlalchemy.orm import Session
 from counter_app import sync_protocol as proto
 from counter_app.adapters.db import tables as t
 from counter_app.bootstrap import App
-from counter_app.central import db as central_db
-from counter_app.central import service as central
-from counter_app.central.app import CentralSettings, create_app
 from counter_app.central.models import CentralOrder, CentralReturn, GiftRedemption, InboundMessage
 from counter_app.central.service.pulls import pull_orders
-from counter_app.central.testing import ServerThread, TlsFiles, seed_reference
 from counter_app.domain.exchange import BalancePayment
-from counter_app.domain.model import User
-from counter_app.services import auth
 from counter_app.services.demo_exchange import receive_stock
 from counter_app.services.gift import start_gift_return
 from counter_app.services.gift_receipts import issue_gift_receipt
 from counter_app.services.receiptless import ReceiptlessCustomer
 from counter_app.services.sync import sync_status
 from counter_app.services.unit_of_work import UnitOfWork
-from tests.e2e import test_sync_e2e as base
+from tests.e2e.head_office import BARCODE, PRODUCTS, serve_head_office
+from tests.e2e.head_office import alice as _alice
+from tests.e2e.head_office import order as _order
 from tests.e2e.test_sync_e2e import NOW, Central, _store, _sync
 
 pytestmark = pytest.mark.postgres
 
-POLICY = (Path(__file__).parents[2] / "resources/policy/default.toml").read_text()
 GIFT = "G-7K3M9QX2PA"
 PHONE = "+1 555 0100"
-# sku, name, category, style, size, price now, barcode
-PRODUCTS = [
-    ("TEE-M", "Tee M", "apparel", "TEE", "M", 5000, "2100000000011"),
-    ("TEE-L", "Tee L", "apparel", "TEE", "L", 5000, "2100000000028"),
-    ("TEE-XL", "Tee XL", "apparel", "TEE", "XL", 5500, "2100000000035"),
-    ("SCARF", "围巾", "apparel", None, None, 2000, "2100000000042"),
-    ("MUG", "Mug", "home", None, None, 3000, "2100000000059"),
-]
-BARCODE = {sku: code for sku, *_, code in PRODUCTS}
-
-
-def _at(days: float) -> str:
-    return (NOW - timedelta(days=days)).isoformat()
-
-
-def _order(
-    number: str, lines: list[tuple[str, int]], gift: dict[int, str] | None = None
-) -> proto.Order:
-    """A card-paid order placed at store S001 three days ago, one unit per (sku, paid) line."""
-    total = sum(paid for _, paid in lines)
-    return proto.Order.model_validate({
-        "number": number, "store": "S001", "channel": "store", "placed_at": _at(3),
-        "currency": "USD", "barcode": number,
-        "customer": {"code": f"C-{number}", "name": "Lin 林", "email": f"{number}@example.com"},
-        "lines": [{"line_no": n, "sku": sku, "quantity": 1, "unit_price_minor": paid,
-                   "paid_minor": paid, "gift_code": (gift or {}).get(n)}
-                  for n, (sku, paid) in enumerate(lines, start=1)],
-        "payments": [{"tender": "card", "amount_minor": total, "card_brand": "VISA",
-                      "card_last4": "4242"}],
-    })  # fmt: skip
 
 
 @pytest.fixture
 def ho(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    db_url = pg_server.create_database()
-    central_db.upgrade(db_url)
-    engine = central_db.make_engine(db_url)
-    keys = {code: central.add_store(engine, code, f"Store {code}") for code in ("S001", "S002")}
-    seed_reference(engine)
-    items = []
-    for sku, name, category, style, size, price, barcode in PRODUCTS:
-        prices = None
-        if sku == "MUG":  # 30.00, on sale at 25.00 inside the receiptless window, 30.00 again
-            prices = [
-                proto.PricePoint.model_validate({"effective_from": f, "price_minor": p})
-                for f, p in ((_at(400), 3000), (_at(20), 2500), (_at(5), 3000))
-            ]
-        items.append(proto.CatalogItem(
-            sku=sku, name=name, category=category, barcodes=[barcode], price_minor=price,
-            currency="USD", vendor="Acme", style=style, size=size,
-            colour="Grey" if style else None, **({"prices": prices} if prices else {}),
-        ))  # fmt: skip
-    central.publish_catalog(engine, items)
-    central.publish_policy(engine, "p1", POLICY)
-    central.publish_staff(engine, [central.staff_from_record(
-        {"username": "alice", "display_name": "Alice", "role": "cashier", "pin": "1234",
-         "travelling": True})])  # fmt: skip
-    central.publish_orders(engine, [
+    orders = [
         _order("O-EVEN", [("TEE-M", 5000)]),
         _order("O-REFUND", [("TEE-M", 5000)]),
         _order("O-OWED", [("TEE-M", 5000)]),
         _order("O-GIFT", [("MUG", 3000), ("SCARF", 2000)], gift={1: GIFT}),
         _order("O-PRINTED", [("SCARF", 2000)]),
         _order("O-TAMPER", [("TEE-M", 5000)]),
-    ])  # fmt: skip
-    tls = TlsFiles.make(tmp_path_factory.mktemp("tls"))
-    server = ServerThread(create_app(CentralSettings(db_url=db_url)), tls=tls).start()
-    base.CA[0] = str(tls.ca_file)
-    try:
-        yield Central(server.base_url, db_url, keys, str(tls.ca_file))
-    finally:
-        server.stop()
-        engine.dispose()
-
-
-def _alice(app: App) -> User:
-    return auth.authenticate(app.engine, app.clock, "alice", "1234")
+    ]
+    with serve_head_office(pg_server, tmp_path_factory.mktemp("tls"), orders) as central:
+        yield central
 
 
 def _exchange(
