@@ -44,10 +44,12 @@ log = logging.getLogger("counter_app.central")
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
 LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
+POLICY_LANGUAGE = {"en": "en", "zh": "zh_CN"}  # the policy's [labels.<language>] tables
+_NO_SECONDS = {"en": "MMM d, y h:mm a", "zh": "y年M月d日 HH:mm"}  # expiry to the minute
 REFUNDS = {
     "en": {"original": "to your original payment", "store_credit": "store credit",
            "exchange": "an exchange"},
-    "zh": {"original": "退回原支付方式", "store_credit": "商店积分", "exchange": "换货"},
+    "zh": {"original": "退回原支付方式", "store_credit": "店内余额", "exchange": "换货"},
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ENV = Environment(
@@ -94,12 +96,14 @@ def notice_of(engine: Engine, code: str, public_url: str | None = None) -> Notic
         query = select(CatalogProduct.sku, CatalogProduct.name).where(CatalogProduct.sku.in_(skus))
         names = {sku: name for sku, name in session.execute(query)}
         policy = latest_policy(session)
+        language = language_for(customer, row.email)
+        labels = POLICY_LANGUAGE[language]
         return Notice(
             created=created_answer(authorization_out(row, lines, utcnow())),
             email=row.email,
-            language=language_for(customer, row.email),
+            language=language,
             names=names,
-            reasons={code: rule.label for code, rule in policy.reason_rules.items()},
+            reasons={code: policy.reason_label(code, labels) for code in policy.reason_rules},
             zone=policy.timezone,
             public_url=public_url,
         )
@@ -113,7 +117,7 @@ def _fields(notice: Notice) -> dict[str, Any]:
         "code": display_code(auth.code),
         "order_number": auth.order_number,
         "first_name": auth.customer_first_name,
-        "expires": format_datetime(expires, "medium", locale=LOCALES[lang]),
+        "expires": format_datetime(expires, _NO_SECONDS[lang], locale=LOCALES[lang]),
         "refund": REFUNDS[lang][auth.refund],
         "status_url": f"{notice.public_url.rstrip('/')}{notice.created.status_path}"
         if notice.public_url

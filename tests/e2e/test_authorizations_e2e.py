@@ -147,7 +147,11 @@ def test_the_portal_creates_a_signed_code_with_a_qr_and_the_customer_gets_the_em
         chinese.headers.get("X-Signature"), live.portal_key,
     )  # fmt: skip
     shown = chinese.json()["display_code"]
-    check_email(mail_to(live.inbox, "wang@example.cn"), shown, ("退货码", "请携带", "王芳"))
+    check_email(
+        mail_to(live.inbox, "wang@example.cn"),
+        shown,
+        ("退货码", "请携带", "王芳", "有缺陷 / 无法使用"),
+    )
 
 
 def test_the_portal_is_refused_with_a_code_and_bad_keys_are_counted(live: Live) -> None:
