@@ -30,6 +30,7 @@ from counter_app.central import service
 from counter_app.central.app import CentralSettings, create_app
 from counter_app.central.testing import ServerThread, SignedClient, TlsFiles
 from counter_app.domain.auth_code import display_code, parse_code
+from tests.e2e.browser import Browser
 from tests.integration.authorization_helpers import committed, request, seed
 from tests.integration.test_notifications import Inbox, free_port
 from tests.pg import PostgresServer
@@ -219,3 +220,35 @@ def test_stores_fetch_claim_once_and_pull(live: Live) -> None:
     assert one.pull("authorizations", cursor=cursor).json()["items"] == []
     one.close()
     two.close()
+
+
+def test_the_emails_render_in_a_browser_with_their_qr(
+    live: Live, browser: Browser, tmp_path: Path
+) -> None:
+    """What the customer sees: each e-mail's HTML part opened in Chromium, the inline QR
+    put where its cid points; screenshots under artifacts/screenshots/email/."""
+    chinese = request("O-ZH", ((1, 1, "defective"),), "wang@example.cn")
+    sent = (
+        ("ada@example.com", request(email="ada@example.com"), "en"),
+        ("wang@example.cn", chinese, "zh"),
+    )
+    for address, wanted, language in sent:
+        assert live.portal(body(wanted)).status_code == 201
+        mail = mail_to(live.inbox, address)
+        html = mail.get_body(preferencelist=("html",))
+        assert html is not None
+        page = html.get_content()
+        for part in mail.walk():
+            if part.get_content_type() == "image/png":
+                cid = str(part["Content-ID"]).strip("<>")
+                data = base64.b64encode(part.get_payload(decode=True)).decode()
+                page = page.replace(f"cid:{cid}", f"data:image/png;base64,{data}")
+        file = tmp_path / f"mail-{language}.html"
+        file.write_text(page, encoding="utf-8")
+        browser.resize(600, 900)
+        browser.open(file.as_uri())
+        shown = str(mail["X-Return-Authorization"])
+        assert shown in browser.text
+        width = browser.driver.execute_script("return document.images[0].naturalWidth")
+        assert int(width) > 100  # the QR drew
+        browser.screenshot(f"authorization-{language}", folder="email")
