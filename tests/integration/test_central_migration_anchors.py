@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from counter_app import sync_protocol as proto
@@ -16,30 +15,15 @@ from counter_app.central.service import push_messages, store_statuses
 from counter_app.central.service.anchors import last_anchor
 from counter_app.central.service.tx import utcnow
 from counter_app.central.testing import message
-from tests.central_old import insert_store
-from tests.pg import PostgresServer
+from tests.central_old import central_before, insert_store
+from tests.store_revisions import BOTH_DATABASES
 
 REVISION = "0002_audit_anchors"
 
 
-def previous_revision() -> str:
-    script = ScriptDirectory(str(central_db.MIGRATIONS_DIR))
-    down = script.get_revision(REVISION).down_revision  # type: ignore[union-attr]
-    assert isinstance(down, str)
-    return down
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    engine = central_db.make_engine(url)
-    central_db.upgrade(engine, previous_revision())
-    yield engine
-    engine.dispose()
+    yield from central_before(REVISION, request, tmp_path)
 
 
 def test_upgrade_keeps_stores_and_their_heads_and_anchoring_starts(old_central: Engine) -> None:

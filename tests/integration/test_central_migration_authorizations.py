@@ -10,36 +10,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from counter_app.central import db as central_db
-from tests.central_old import insert_store
-from tests.pg import PostgresServer
+from tests.central_old import central_before, insert_store
+from tests.store_revisions import BOTH_DATABASES
 
 REVISION = "0004_authorizations"
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
-def previous_revision() -> str:
-    script = ScriptDirectory(str(central_db.MIGRATIONS_DIR))
-    down = script.get_revision(REVISION).down_revision  # type: ignore[union-attr]
-    assert isinstance(down, str)
-    return down
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    engine = central_db.make_engine(url)
-    central_db.upgrade(engine, previous_revision())
-    yield engine
-    engine.dispose()
+    yield from central_before(REVISION, request, tmp_path)
 
 
 def _populate(engine: Engine) -> None:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from PIL import Image
 from sqlalchemy import Engine, MetaData, Table, insert, select
 
@@ -19,30 +18,16 @@ from counter_app import sync_protocol as proto
 from counter_app.central import db as central_db
 from counter_app.central import service
 from counter_app.central.service.pulls import pull_catalog
-from tests.pg import PostgresServer
+from tests.central_old import central_before
+from tests.store_revisions import BOTH_DATABASES
 
 REVISION = "0005_catalog_images"
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
-def previous_revision() -> str:
-    script = ScriptDirectory(str(central_db.MIGRATIONS_DIR))
-    down = script.get_revision(REVISION).down_revision  # type: ignore[union-attr]
-    assert isinstance(down, str)
-    return down
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    engine = central_db.make_engine(url)
-    central_db.upgrade(engine, previous_revision())
-    yield engine
-    engine.dispose()
+    yield from central_before(REVISION, request, tmp_path)
 
 
 def test_upgrade_keeps_the_catalog_and_adds_pictures(old_central: Engine) -> None:
