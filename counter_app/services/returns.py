@@ -164,9 +164,16 @@ class ReturnDesk(ReceiptlessDesk, ExchangeDesk, AuthorizationDesk):
             )
         if quantity > line.returnable_quantity:
             raise BadInput(f"Only {line.returnable_quantity} of {line.name} can still be returned.")
+        authorized = draft.authorization.line(line_no) if draft.authorization else None
+        if authorized is not None and quantity > authorized.quantity:
+            raise BadInput(
+                f"The return code covers {authorized.quantity} of {line.name}: "
+                "return any more without the code."
+            )
         current = draft.lines.get(line_no)
         if current is None:
             current = DraftLine(line=line, quantity=quantity)
+            current.authorized_reason = authorized.reason if authorized else None
             draft.lines[line_no] = current
         else:
             current.quantity = quantity

@@ -211,3 +211,20 @@ def test_a_bad_pulled_authorization_is_a_sync_problem(store: Store) -> None:
         reasons = uow.conn.execute(select(t.sync_exceptions.c.reason)).scalars().all()
         assert store_auth.load_authorization(uow.conn, item["code"]) is None
     assert len(reasons) == 1 and "return authorization" in reasons[0]
+
+
+def test_an_item_put_back_after_doesnt_match_stays_under_the_code(store: Store) -> None:
+    """Found after all: scanned again, the line is back with the customer's reason, and no
+    scan or quantity takes it past what the code covers (hypothesis found 2 of 1 returned)."""
+    item = pulled(store, auth_item("O-A1", LINES, NOW))
+    draft = store.desk.open_authorization(item["code"], store.user("alice"))
+    with UnitOfWork(store.engine, write=True) as uow:
+        store_auth.save_image(uow.conn, "HOM-1", "image/png", "0" * 64, b"\x89PNG...")
+        uow.commit()
+    store.desk.verify_by_photo(draft, 3, False)
+    assert 3 not in draft.lines
+    for _ in range(3):
+        line = store.desk.verify_item(draft, "2000000000077")
+    assert (line.quantity, line.verified, line.authorized_reason) == (1, True, "defective")
+    with pytest.raises(BadInput, match="return code covers 2 of"):
+        store.desk.select_line(draft, 1, 3)
