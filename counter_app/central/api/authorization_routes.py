@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -27,14 +28,13 @@ from counter_app.central.api.contract import (
     CLAIM_AUTHORIZATION_OPERATION,
     CREATE_AUTHORIZATION_OPERATION,
     SIGNED,
-    CursorQuery,
-    LimitQuery,
     StorePath,
     errors,
 )
 from counter_app.central.api.errors import ApiError, validation_details
 from counter_app.central.api.gate import Gate, refuse
 from counter_app.central.api.portal import PortalGate
+from counter_app.central.api.pulls import pull_endpoint
 from counter_app.central.auth_mail import send_authorization_email
 
 log = logging.getLogger("counter_app.central")
@@ -121,28 +121,18 @@ def authorization_router(gate: Gate) -> APIRouter:
 
 
 def _pull_route(router: APIRouter, gate: Gate) -> None:
-    @router.get(
+    """Pulled like orders (the same endpoint), expiry judged by head office's clock."""
+
+    def fetch(engine: Engine, store: str, position: int, limit: int) -> proto.Page[Any]:
+        return service.pull_authorizations(engine, store, position, limit, gate.now())
+
+    router.get(
         "/v1/stores/{store}/authorizations",
         operation_id="pull_authorizations",
         summary="One page of the company's return authorizations, in change order",
         response_model=proto.Page[proto.ReturnAuthorization],
         responses=errors(*SIGNED),
-    )
-    async def pull(
-        request: Request,
-        store: StorePath,
-        cursor: CursorQuery = None,
-        limit: LimitQuery = proto.DEFAULT_PAGE_LIMIT,
-    ) -> JSONResponse:
-        await gate.store_request(request, store)
-        try:
-            position = service.parse_cursor(cursor)
-        except ValueError:
-            raise refuse(request, 422, "invalid cursor", store, code="invalid_cursor") from None
-        page = await run_in_threadpool(
-            service.pull_authorizations, gate.engine, store, position, limit, gate.now()
-        )
-        return JSONResponse(page.model_dump(mode="json"))
+    )(pull_endpoint(gate, fetch))
 
 
 def _store_routes(router: APIRouter, gate: Gate) -> None:

@@ -37,7 +37,7 @@ _PULLS: tuple[tuple[str, Fetch, type[BaseModel]], ...] = (
 )
 
 
-def _pull(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
+def pull_endpoint(gate: Gate, fetch: Fetch) -> Callable[..., Any]:
     """An endpoint answering one page of `fetch` after the client's cursor."""
 
     async def endpoint(
@@ -66,7 +66,7 @@ def pull_router(gate: Gate) -> APIRouter:
             summary=f"One page of {resource}, in change order after the cursor",
             response_model=proto.Page[model],  # type: ignore[valid-type]
             responses=errors(*SIGNED),
-        )(_pull(gate, fetch))
+        )(pull_endpoint(gate, fetch))
 
     @router.get(
         "/v1/stores/{store}/orders/{number}",
