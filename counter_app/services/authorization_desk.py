@@ -36,7 +36,9 @@ from counter_app.services.errors import (
     ItemNotOnOrder,
 )
 from counter_app.services.unit_of_work import UnitOfWork
-from counter_app.sync_protocol import ReturnAuthorization
+
+if TYPE_CHECKING:
+    from counter_app.sync_protocol import ReturnAuthorization
 
 NOT_A_CODE = "That is not a valid return code: check it and scan or type it again."
 NOT_HERE_YET = (
@@ -128,7 +130,7 @@ class AuthorizationDesk:
                 asked = False
         with UnitOfWork(self.engine, write=live is not None) as uow:
             if live is not None:
-                item = ReturnAuthorization.model_validate(live).model_dump(mode="json")
+                item = _validated(live).model_dump(mode="json")
                 store.save_authorization(uow.conn, item)
                 uow.commit()
             found = store.load_authorization(uow.conn, code)
@@ -213,9 +215,17 @@ class AuthorizationDesk:
         return f"Head office refused this return code: {str(exc)[:200]}."
 
 
+def _validated(item: dict[str, Any]) -> ReturnAuthorization:
+    """The protocol's checks on an authorization; its models load on the first code opened,
+    not with the counter window."""
+    from counter_app.sync_protocol import ReturnAuthorization
+
+    return ReturnAuthorization.model_validate(item)
+
+
 def from_item(item: dict[str, Any]) -> Authorization:
     """A `ReturnAuthorization` (as JSON, validated here) as the counter sees it."""
-    auth = ReturnAuthorization.model_validate(item)
+    auth = _validated(item)
     return Authorization(
         code=auth.code,
         order_number=auth.order_number,
